@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The kill history: one JSON object per line in STATE_DIR/history.jsonl, appended with O_APPEND
+ * and fdatasync, bounded: when it grows past max_entries*2 lines it is rewritten with the newest
+ * max_entries (temp file + fsync + rename), so a crash never loses what was written.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../policy/sample.h"
+
+typedef struct KillRecord {
+        usec_t realtime_usec;     /* CLOCK_REALTIME */
+        const char *cgroup;
+        const char *unit;         /* may be NULL */
+        const char *ruleset;
+        const char *reason;
+        const char *method;
+        const char *comm;         /* process victim, may be NULL */
+        pid_t pids[64];
+        unsigned n_pids;          /* recorded pids (first 64) */
+        unsigned n_killed;        /* all signalled */
+        uint64_t memory_bytes;    /* victim's memory at kill */
+        uint64_t freed_bytes;
+        double pressure;
+        bool dry_run;
+} KillRecord;
+
+typedef struct History History;
+
+#define HISTORY_DEFAULT_MAX_ENTRIES 1000
+
+/* Opens (creating state_dir and the file if needed) and counts existing lines. */
+int history_open(const char *state_dir, unsigned max_entries, History **ret);
+History *history_free(History *h);
+
+/* Appends one record durably. */
+int history_append(History *h, const KillRecord *r);
+
+/* The newest entries at or after since_usec (realtime), as a malloc'd JSON array text. */
+int history_read_json(History *h, usec_t since_usec, char **ret);
+
+unsigned history_count(const History *h);

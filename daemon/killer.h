@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The kill ladder (DESIGN.md section 4), steps 3 to 5: cgroup.kill, else pidfds over cgroup.procs;
+ * process_mrelease after SIGKILL; xattrs user.oomd_ooms / user.oomd_kill. Step 2 (stop the systemd
+ * unit) slots in before killer_kill_cgroup() in a later change. Nothing here sleeps.
+ */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../policy/sample.h"
+
+typedef enum KillMethod {
+        KILL_METHOD_NONE,
+        KILL_METHOD_CGROUP_KILL,   /* wrote 1 to cgroup.kill */
+        KILL_METHOD_PIDFD,         /* pidfd_send_signal over cgroup.procs */
+        KILL_METHOD_PROCESS,       /* one process, by pidfd */
+        _KILL_METHOD_MAX,
+} KillMethod;
+
+const char *kill_method_to_string(KillMethod m);
+
+#define KILL_MAX_PIDS_RECORDED 64
+
+typedef struct KillResult {
+        KillMethod method;
+        unsigned n_killed;                   /* processes signalled */
+        pid_t pids[KILL_MAX_PIDS_RECORDED];  /* the first ones */
+        unsigned n_reaped;                   /* process_mrelease succeeded */
+        bool xattrs_written;
+} KillResult;
+
+/* Kills every process in the cgroup at `path` (relative to the cgroup2 root fd), subtree included.
+ * Tries cgroup.kill unless `force_pidfd`; falls back to pidfds over cgroup.procs (recursing into
+ * children) until a round finds no new pid. Never signals self or PID 1. Writes the xattrs.
+ * Returns 0 when processes were signalled or the cgroup was already empty, negative errno otherwise
+ * (-ENOENT: the cgroup is gone). */
+int killer_kill_cgroup(int cgroup_root_fd, const char *path, bool force_pidfd, KillResult *ret);
+
+/* Kills one process pinned by pidfd, after checking it is still the same process (start_time from
+ * /proc/PID/stat, 0 = don't check), then process_mrelease. -ESRCH if gone or reused.
+ * If cgroup_root_fd >= 0 and cgroup_path is not NULL, the xattrs of that cgroup are incremented. */
+int killer_kill_process(const char *proc_root, pid_t pid, uint64_t start_time,
+                        int cgroup_root_fd, const char *cgroup_path, KillResult *ret);

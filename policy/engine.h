@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The decision engine: samples in, at most one kill decision out. Pure logic with an injected
+ * clock (Snapshot.now), so every detector, ranker and the kill list is tested with synthetic samples.
+ */
+
+#include <stdbool.h>
+
+#include "policy.h"
+#include "sample.h"
+
+#define USEC_INFINITY UINT64_MAX
+
+typedef enum TargetKind { TARGET_CGROUP, TARGET_PROCESS } TargetKind;
+
+typedef struct Decision {
+        const char *ruleset;      /* borrowed from the Policy */
+        size_t ruleset_index, action_index;
+        TargetKind kind;
+        char *cgroup;             /* victim cgroup path; for a process, the process's cgroup */
+        uint64_t inode;           /* victim cgroup inode (0 for a process) */
+        pid_t pid;                /* TARGET_PROCESS */
+        uint64_t start_time;      /* TARGET_PROCESS: /proc/PID/stat start time, to detect pid reuse */
+        char comm[16];
+        uint64_t memory;          /* victim's memory at decision: memory.current or RSS */
+        double pressure;          /* victim's memory full avg10, or system's for a process */
+        bool granularity_process; /* a cgroup victim of which only the largest process must die */
+        bool dry_run;             /* global, ruleset or action dry run */
+        int kill_list_index;      /* -1 when the ranker chose */
+        usec_t prekill_timeout_usec;
+        char reason[256];         /* which detector fired and why, for logs and history */
+} Decision;
+
+typedef struct Engine Engine;
+
+/* A new engine for this policy (borrowed: it must outlive the engine or be replaced first). */
+int engine_new(const Policy *p, Engine **ret);
+Engine *engine_free(Engine *e);
+
+/* Swaps in a new policy (after a reload); detector timers and delays restart. */
+int engine_set_policy(Engine *e, const Policy *p);
+
+/* Evaluates all rulesets against one sample. Returns 1 with *ret filled when something must die,
+ * 0 when nothing must, negative errno on error. Detector timers advance with s->now. */
+int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret);
+
+/* Tells the engine the decision was carried out (killed=true) or came to nothing; starts the
+ * ruleset's post-action delay when killed. */
+void engine_action_done(Engine *e, const Decision *d, bool killed, usec_t now);
+
+/* True while some detector's condition holds but its duration has not run out yet. */
+bool engine_arming(const Engine *e);
+
+/* Among processes of one cgroup (or all, in degraded mode), the one to kill: the largest by RSS,
+ * honouring omit/avoid/prefer and never PID 1, kernel threads, self_pid, self_cgroup or oom_score_adj -1000.
+ * Returns its index, or -1 if none may die. `scope` limits candidates to cgroups under it (NULL = all). */
+ssize_t engine_pick_process(const Policy *p, const Snapshot *s, const ProcSample *procs, size_t n, const char *scope);
+
+void decision_clear(Decision *d);
+
+/* Per-sample derivation of growth and rates (pure; the monitor keeps the previous sample). */
+#define GROWTH_DECAY 4.0 /* average_usage = (avg*(d-1) + current)/d per sample, as Facebook oomd */
+void derive_cgroup(CGroupSample *cur, const CGroupSample *prev, usec_t prev_time, usec_t now);
+void derive_system(SystemSample *cur, const SystemSample *prev, usec_t prev_time, usec_t now);

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The policy: JSON text in, a validated intermediate form (Policy) out. No I/O here: the daemon
+ * reads the files and hands over their text. The JSON format is documented in README.md
+ * ("Policy format"); this header is its in-memory form.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sample.h"
+
+/* A size threshold: absolute bytes, or a fraction of some total (MemTotal, SwapTotal...). */
+typedef struct Amount {
+        bool is_percent;
+        uint64_t bytes;      /* when !is_percent */
+        uint32_t permyriad;  /* when is_percent: 1% = 100 */
+} Amount;
+
+/* A glob. A pattern that starts with '/' matches cgroup paths (fnmatch, FNM_PATHNAME);
+ * any other pattern matches a process name (comm). */
+typedef struct Pattern {
+        char *glob;
+        bool is_path;
+} Pattern;
+
+typedef struct PatternList {
+        Pattern *items;
+        size_t n;
+} PatternList;
+
+typedef enum PsiResource { PSI_RESOURCE_MEMORY, PSI_RESOURCE_IO } PsiResource;
+typedef enum PsiKind { PSI_KIND_SOME, PSI_KIND_FULL } PsiKind;
+typedef enum PsiWindow { PSI_WINDOW_AVG10, PSI_WINDOW_AVG60, PSI_WINDOW_AVG300 } PsiWindow;
+
+typedef enum DetectorType {
+        DETECTOR_PRESSURE_ABOVE,
+        DETECTOR_PRESSURE_RISING_BEYOND,
+        DETECTOR_MEMORY_ABOVE,
+        DETECTOR_MEMORY_RECLAIM,
+        DETECTOR_SWAP_FREE_BELOW,
+        DETECTOR_MEM_AVAILABLE_BELOW,
+        DETECTOR_EXISTS,
+        _DETECTOR_TYPE_MAX,
+} DetectorType;
+
+typedef struct Detector {
+        DetectorType type;
+        PatternList cgroups;     /* paths only; "/" means the whole system (system PSI, /proc/meminfo) */
+        PsiResource resource;    /* pressure_*: default memory */
+        PsiKind kind;            /* pressure_*: default full */
+        PsiWindow window;        /* pressure_above: default avg10 */
+        double threshold;        /* pressure_*: percent 0..100 */
+        Amount amount;           /* memory_above, swap_free_below, mem_available_below */
+        bool anon;               /* memory_above: compare anon instead of memory.current */
+        usec_t duration_usec;    /* how long the condition must hold before the detector fires */
+        double fast_fall_ratio;  /* pressure_rising_beyond: default 0.85 */
+        bool negate;             /* exists */
+} Detector;
+
+typedef struct DetectorGroup {
+        Detector *detectors;     /* all must fire (AND) */
+        size_t n;
+} DetectorGroup;
+
+typedef enum RankerType {
+        RANKER_SIZE_OR_GROWTH,
+        RANKER_SWAP,
+        RANKER_PRESSURE,
+        RANKER_PGSCAN,
+        _RANKER_TYPE_MAX,
+} RankerType;
+
+typedef enum Granularity { GRANULARITY_CGROUP, GRANULARITY_PROCESS } Granularity;
+
+typedef struct Action {
+        RankerType ranker;
+        PatternList cgroups;           /* candidate cgroups (paths); default "/*" */
+        bool recursive;                /* descend into the best child and re-rank; default true */
+        Granularity granularity;       /* default cgroup; degraded mode always kills processes */
+        bool use_kill_list;            /* consult the policy's kill list first; default true */
+        bool dry_run;
+        usec_t post_action_delay_usec; /* default 15 s */
+        usec_t prekill_timeout_usec;   /* default 0 */
+        /* size_or_growth */
+        uint32_t size_threshold_permyriad; /* default 50% */
+        double min_growth_ratio;           /* default 1.25 */
+        uint32_t growing_size_percentile;  /* default 80 */
+        /* swap */
+        Amount swap_threshold;             /* candidates must use at least this much swap; default 0 */
+        /* pressure */
+        PsiResource pressure_resource;     /* default memory */
+} Action;
+
+typedef struct Ruleset {
+        char *name;
+        bool dry_run;
+        DetectorGroup *groups;   /* any group firing (OR) runs the actions */
+        size_t n_groups;
+        Action *actions;         /* tried in order until one kills */
+        size_t n_actions;
+} Ruleset;
+
+typedef struct KillListEntry {
+        Pattern pattern;
+        bool has_min_memory;
+        Amount min_memory;       /* percent of MemTotal when is_percent */
+        bool has_min_pressure;
+        double min_pressure;     /* memory full avg10 of the entry's cgroup (system PSI for processes) */
+} KillListEntry;
+
+typedef struct Policy {
+        bool dry_run;
+        usec_t interval_usec;       /* sampling interval when nothing is arming; default 1 s */
+        usec_t fast_interval_usec;  /* sampling interval while a detector is arming; default 100 ms */
+        PatternList omit, avoid, prefer;
+        KillListEntry *kill_list;
+        size_t n_kill_list;
+        Ruleset *rulesets;
+        size_t n_rulesets;
+} Policy;
+
+/* Where a policy error is and what was expected. */
+typedef struct PolicyError {
+        char path[256];     /* JSON path, e.g. "rulesets[1].detectors[0][2].threshold"; "" for the document */
+        char message[512];  /* what is wrong and what was expected */
+} PolicyError;
+
+/* The embedded default policy, as JSON text. */
+extern const char policy_default_json[];
+
+/* Parses and validates one JSON document. Returns 0 and a new Policy, or -EINVAL with *err filled.
+ * `source` names the document in messages (a file name); may be NULL. */
+int policy_parse(const char *json, const char *source, Policy **ret, PolicyError *err);
+
+/* Merges drop-in documents over a main document, in the given order, then parses the result.
+ * Objects merge key by key; a ruleset in a drop-in replaces the ruleset of the same name or is appended;
+ * arrays other than "rulesets" are replaced. texts[0] is the main document (may be NULL for "none"). */
+int policy_parse_merged(const char *const *texts, const char *const *sources, size_t n, Policy **ret, PolicyError *err);
+
+/* Frees a Policy; accepts NULL; returns NULL. */
+Policy *policy_free(Policy *p);
+
+/* Serializes a Policy back to JSON text (malloc'd), equivalent for policy_parse. */
+char *policy_to_json(const Policy *p);
+
+/* Resolves an Amount against the total it is a percent of. */
+uint64_t amount_resolve(const Amount *a, uint64_t total);
+
+/* Parses "512M", "1.5G", "10%" (if allow_percent), "4096"; a bare number is bytes. 0 or -EINVAL. */
+int parse_size(const char *s, bool allow_percent, Amount *ret);
+
+/* Parses "20s", "500ms", "1m", "2h", "100us"; a bare number is seconds. 0 or -EINVAL. */
+int parse_duration(const char *s, usec_t *ret);
+
+/* True when the pattern matches the cgroup path (path patterns) or comm (name patterns).
+ * Either argument may be NULL (that kind never matches). */
+bool pattern_match(const Pattern *p, const char *cgroup_path, const char *comm);
+bool pattern_list_match(const PatternList *l, const char *cgroup_path, const char *comm);
+
+/* What a sample must contain for this policy: the monitor reads nothing else. */
+typedef struct SampleNeeds {
+        unsigned cgroup_fields;   /* CGroupField bits, for the cgroups below */
+        PatternList cgroups;      /* globs of cgroups to read (borrowed from the Policy, not owned) */
+        bool system_mem_psi, system_io_psi, meminfo, vmstat;
+        bool procs;               /* processes are candidates (degraded mode or granularity process) */
+} SampleNeeds;
+
+/* Fills *ret from the policy. `degraded` forces procs. Free with sample_needs_clear(). */
+int policy_needs(const Policy *p, bool degraded, SampleNeeds *ret);
+void sample_needs_clear(SampleNeeds *n);

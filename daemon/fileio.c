@@ -1,1 +1,200 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reading small kernel files through a directory fd, and the scanning helpers the parsers share.
+ * procfs and cgroupfs files are generated on read: their size is unknown (st_size is 0), a read may
+ * return less than the whole file, and only a read returning 0 proves the end.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "macro.h"
+#include "procfs.h"
+
+/* Reads up to size bytes of fd; returns the count, or -EFBIG when more data follows. */
+static ssize_t read_all(int fd, char *buf, size_t size) {
+        size_t n = 0;
+
+        for (;;) {
+                ssize_t k;
+
+                if (n == size) {
+                        char extra;
+
+                        /* full: one more byte tells "exactly fits" from "too small" */
+                        do
+                                k = read(fd, &extra, 1);
+                        while (k < 0 && errno == EINTR);
+                        if (k < 0)
+                                return -errno;
+                        return k == 0 ? (ssize_t) n : -EFBIG;
+                }
+
+                k = read(fd, buf + n, size - n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        return n;
+                n += k;
+        }
+}
+
+ssize_t read_file_at(int dirfd, const char *name, char *buf, size_t size) {
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        if (!buf || size == 0)
+                return -EINVAL;
+
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+
+        /* keep one byte for the NUL: the parsers take C strings */
+        n = read_all(fd, buf, size - 1);
+        if (n < 0)
+                return n;
+        buf[n] = 0;
+        return n;
+}
+
+#define READ_GROW_MAX (16u * 1024u * 1024u) /* no kernel text file we read comes near; a bound against a runaway fixture */
+
+ssize_t read_file_at_grow(int dirfd, const char *name, char **buf, size_t *size) {
+        _cleanup_close_ int fd = -1;
+        size_t n = 0;
+
+        if (!*buf || *size == 0) {
+                char *b = malloc(4096);
+                if (!b)
+                        return -ENOMEM;
+                free(*buf);
+                *buf = b;
+                *size = 4096;
+        }
+
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+
+        /* reading on from where we stopped works for seq_file and regular files alike */
+        for (;;) {
+                ssize_t k = read_all(fd, *buf + n, *size - 1 - n);
+                char *b;
+
+                if (k >= 0) {
+                        n += k;
+                        (*buf)[n] = 0;
+                        return n;
+                }
+                if (k != -EFBIG)
+                        return k;
+
+                /* read_all() filled the buffer and consumed one more byte we could not keep:
+                 * start over with a bigger buffer rather than lose it */
+                if (*size >= READ_GROW_MAX)
+                        return -EFBIG;
+                b = realloc(*buf, *size * 2);
+                if (!b)
+                        return -ENOMEM;
+                *buf = b;
+                *size *= 2;
+                if (lseek(fd, 0, SEEK_SET) < 0) {
+                        /* not seekable: reopen */
+                        int fd2 = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                        if (fd2 < 0)
+                                return -errno;
+                        close(fd);
+                        fd = fd2;
+                }
+                n = 0;
+        }
+}
+
+ssize_t read_small_file_at(int dirfd, const char *name, char **buf, size_t *size) {
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        if (!*buf || *size < 2)
+                return read_file_at_grow(dirfd, name, buf, size);
+
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        do
+                n = read(fd, *buf, *size - 1);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        if ((size_t) n < *size - 1) {
+                (*buf)[n] = 0;
+                return n;
+        }
+        /* filled the buffer: maybe more, do it the careful way */
+        return read_file_at_grow(dirfd, name, buf, size);
+}
+
+int scan_u64(const char **p, uint64_t *ret) {
+        const char *s = *p;
+        uint64_t v = 0;
+
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
+        for (; *s >= '0' && *s <= '9'; s++) {
+                if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (uint64_t) (*s - '0'), &v))
+                        return -ERANGE;
+        }
+        *p = s;
+        *ret = v;
+        return 0;
+}
+
+int scan_int(const char **p, int *ret) {
+        const char *s = *p;
+        bool negative = false;
+        uint64_t v;
+        int r;
+
+        if (*s == '-') {
+                negative = true;
+                s++;
+        }
+        r = scan_u64(&s, &v);
+        if (r < 0)
+                return r;
+        if (v > (uint64_t) INT_MAX + (negative ? 1 : 0))
+                return -ERANGE;
+        *ret = negative ? (int) -(int64_t) v : (int) v;
+        *p = s;
+        return 0;
+}
+
+const char *skip_blanks(const char *p) {
+        while (*p == ' ' || *p == '\t')
+                p++;
+        return p;
+}
+
+bool at_line_end(const char *p) {
+        p = skip_blanks(p);
+        if (*p == '\r')
+                p++;
+        return *p == '\n' || *p == 0;
+}
+
+const char *next_line(const char *p) {
+        p = strchr(p, '\n');
+        return p && p[1] ? p + 1 : NULL;
+}
+
+int kib_to_bytes(uint64_t kib, uint64_t *ret) {
+        return __builtin_mul_overflow(kib, 1024, ret) ? -ERANGE : 0;
+}

@@ -1,1 +1,402 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The kill history, one JSON object per line. Appends are a single O_APPEND write followed by
+ * fdatasync, so a crash loses at most the line being written; a torn last line is skipped on
+ * reading and the next append starts a fresh line. Rotation writes a temp file and renames it
+ * over the old one, so there is always one complete file on disk.
+ */
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../policy/macro.h"
+#include "history.h"
+#include "log.h"
+
+#define HISTORY_FILE_NAME "history.jsonl"
+
+struct History {
+        char *dir;
+        char *path;
+        int fd;               /* O_RDWR | O_APPEND */
+        unsigned max_entries;
+        unsigned n_lines;     /* complete entries in the file */
+        bool need_newline;    /* the file ends without '\n' (torn write): prefix the next append */
+};
+
+DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
+DEFINE_POINTER_CLEANUP(History, history_free);
+
+/* Reads the whole file at fd from offset 0, NUL-terminated. */
+static int read_all(int fd, char **ret, size_t *ret_size) {
+        size_t size = 0, allocated = 0;
+        _cleanup_free_ char *buf = NULL;
+
+        for (;;) {
+                if (allocated - size < 4096) {
+                        size_t a = allocated ? allocated * 2 : 16384;
+                        char *p = realloc(buf, a);
+                        if (!p)
+                                return -ENOMEM;
+                        buf = p;
+                        allocated = a;
+                }
+                ssize_t n = pread(fd, buf + size, allocated - size - 1, (off_t) size);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                size += (size_t) n;
+        }
+        buf[size] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_size = size;
+        return 0;
+}
+
+static bool line_is_entry(const char *line, size_t len) {
+        _cleanup_(cJSON_Deletep) cJSON *j = cJSON_ParseWithLength(line, len);
+        return j && cJSON_IsObject(j);
+}
+
+/* Counts entries: complete non-empty lines, plus an unterminated last line if it parses. Sets
+ * need_newline when the file does not end with '\n'. */
+static int history_count_lines(History *h) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size;
+        int r = read_all(h->fd, &buf, &size);
+        if (r < 0)
+                return r;
+
+        h->n_lines = 0;
+        h->need_newline = false;
+        const char *p = buf, *end = buf + size;
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                if (!nl) {
+                        h->need_newline = true;
+                        if (line_is_entry(p, (size_t) (end - p)))
+                                h->n_lines++;
+                        else
+                                log_warning("History file %s ends with a partial line (pressured stopped mid-write?); "
+                                            "ignoring that line, new entries start on a new line.", h->path);
+                        break;
+                }
+                if (nl > p)
+                        h->n_lines++;
+                p = nl + 1;
+        }
+        return 0;
+}
+
+static int history_open_file(History *h) {
+        int fd = open(h->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        if (h->fd >= 0)
+                close(h->fd);
+        h->fd = fd;
+        return 0;
+}
+
+int history_open(const char *state_dir, unsigned max_entries, History **ret) {
+        int r;
+
+        if (!state_dir || !ret)
+                return -EINVAL;
+
+        if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, "Failed to create state directory %s: %m; the kill history cannot "
+                                       "be kept. Create it, or point StateDirectory= at a writable place.", state_dir);
+
+        History *h = calloc(1, sizeof(History));
+        if (!h)
+                return -ENOMEM;
+        _cleanup_(history_freep) History *hh = h;
+        h->fd = -1;
+        h->max_entries = max_entries > 0 ? max_entries : HISTORY_DEFAULT_MAX_ENTRIES;
+        h->dir = strdup(state_dir);
+        if (!h->dir || asprintf(&h->path, "%s/" HISTORY_FILE_NAME, state_dir) < 0) {
+                h->path = NULL;
+                return -ENOMEM;
+        }
+
+        r = history_open_file(h);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open kill history %s: %m; check that %s is a writable directory.",
+                                       h->path, state_dir);
+
+        r = history_count_lines(h);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read kill history %s: %m.", h->path);
+
+        *ret = TAKE_PTR(hh);
+        return 0;
+}
+
+History *history_free(History *h) {
+        if (!h)
+                return NULL;
+        if (h->fd >= 0)
+                close(h->fd);
+        free(h->dir);
+        free(h->path);
+        free(h);
+        return NULL;
+}
+
+unsigned history_count(const History *h) {
+        return h ? h->n_lines : 0;
+}
+
+static int add_string_or_null(cJSON *o, const char *key, const char *value) {
+        cJSON *item = value ? cJSON_AddStringToObject(o, key, value) : cJSON_AddNullToObject(o, key);
+        return item ? 0 : -ENOMEM;
+}
+
+static int add_u64(cJSON *o, const char *key, uint64_t value) {
+        /* Raw decimal text: a double would print large values in exponent notation. */
+        char buf[32];
+        snprintf(buf, sizeof buf, "%" PRIu64, value);
+        return cJSON_AddRawToObject(o, key, buf) ? 0 : -ENOMEM;
+}
+
+static int format_iso8601(usec_t t, char *buf, size_t size) {
+        time_t sec = (time_t) (t / USEC_PER_SEC);
+        struct tm tm;
+
+        if (!gmtime_r(&sec, &tm))
+                return -EINVAL;
+        size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (n == 0)
+                return -EINVAL;
+        snprintf(buf + n, size - n, ".%06" PRIu64 "Z", t % USEC_PER_SEC);
+        return 0;
+}
+
+/* The record as one line of JSON, without the newline. */
+static int record_to_json(const KillRecord *rec, char **ret) {
+        _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
+        char iso[64] = "";
+        int r = 0;
+
+        if (!o)
+                return -ENOMEM;
+        (void) format_iso8601(rec->realtime_usec, iso, sizeof iso);
+
+        unsigned n_pids = rec->n_pids < ELEMENTSOF(rec->pids) ? rec->n_pids : ELEMENTSOF(rec->pids);
+        cJSON *pids = cJSON_CreateIntArray(rec->pids, (int) n_pids);
+        if (!pids)
+                return -ENOMEM;
+
+        if (add_u64(o, "time", rec->realtime_usec) < 0 ||
+            !cJSON_AddStringToObject(o, "time_iso", iso) ||
+            add_string_or_null(o, "cgroup", rec->cgroup) < 0 ||
+            add_string_or_null(o, "unit", rec->unit) < 0 ||
+            add_string_or_null(o, "ruleset", rec->ruleset) < 0 ||
+            add_string_or_null(o, "reason", rec->reason) < 0 ||
+            add_string_or_null(o, "method", rec->method) < 0 ||
+            add_string_or_null(o, "comm", rec->comm) < 0) {
+                cJSON_Delete(pids);
+                return -ENOMEM;
+        }
+        if (!cJSON_AddItemToObject(o, "pids", pids)) {
+                cJSON_Delete(pids);
+                return -ENOMEM;
+        }
+        if (add_u64(o, "killed", rec->n_killed) < 0 ||
+            add_u64(o, "memory_bytes", rec->memory_bytes) < 0 ||
+            add_u64(o, "freed_bytes", rec->freed_bytes) < 0 ||
+            !cJSON_AddNumberToObject(o, "pressure", rec->pressure) ||
+            !cJSON_AddBoolToObject(o, "dry_run", rec->dry_run))
+                r = -ENOMEM;
+        if (r < 0)
+                return r;
+
+        char *s = cJSON_PrintUnformatted(o);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static int write_full(int fd, const char *buf, size_t size) {
+        while (size > 0) {
+                ssize_t n = write(fd, buf, size);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        return -EIO;
+                buf += n;
+                size -= (size_t) n;
+        }
+        return 0;
+}
+
+/* Keeps the newest max_entries parsable lines: temp file, fsync, rename, fsync of the directory. */
+static int history_rotate(History *h) {
+        _cleanup_free_ char *buf = NULL, *tmp = NULL;
+        _cleanup_free_ const char **keep = NULL;
+        _cleanup_free_ size_t *keep_len = NULL;
+        size_t size;
+        int r;
+
+        r = read_all(h->fd, &buf, &size);
+        if (r < 0)
+                return r;
+
+        /* A ring of the newest max_entries lines seen so far. */
+        keep = calloc(h->max_entries, sizeof(char *));
+        keep_len = calloc(h->max_entries, sizeof(size_t));
+        if (!keep || !keep_len)
+                return -ENOMEM;
+        size_t n_kept = 0, next = 0;
+        for (char *p = buf, *end = buf + size; p < end;) {
+                char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                if (len > 0 && line_is_entry(p, len)) {
+                        keep[next] = p;
+                        keep_len[next] = len;
+                        next = (next + 1) % h->max_entries;
+                        if (n_kept < h->max_entries)
+                                n_kept++;
+                }
+                if (!nl)
+                        break;
+                p = nl + 1;
+        }
+
+        if (asprintf(&tmp, "%s/." HISTORY_FILE_NAME ".XXXXXX", h->dir) < 0) {
+                tmp = NULL;
+                return -ENOMEM;
+        }
+        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+
+        size_t first = n_kept < h->max_entries ? 0 : next;
+        for (size_t i = 0; i < n_kept && r >= 0; i++) {
+                size_t k = (first + i) % h->max_entries;
+                r = write_full(fd, keep[k], keep_len[k]);
+                if (r >= 0)
+                        r = write_full(fd, "\n", 1);
+        }
+        if (r >= 0 && fchmod(fd, 0644) < 0)
+                r = -errno;
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r >= 0 && rename(tmp, h->path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                return r;
+        }
+
+        _cleanup_close_ int dfd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || fsync(dfd) < 0)
+                log_warning_errno(errno, "Failed to sync directory %s after rotating the kill history: %m; "
+                                  "a power loss now could bring back the longer file, ignoring.", h->dir);
+
+        r = history_open_file(h);
+        if (r < 0)
+                return r;
+        h->n_lines = (unsigned) n_kept;
+        h->need_newline = false;
+        return 0;
+}
+
+int history_append(History *h, const KillRecord *rec) {
+        _cleanup_free_ char *json = NULL, *line = NULL;
+        int r;
+
+        if (!h || !rec)
+                return -EINVAL;
+
+        r = record_to_json(rec, &json);
+        if (r < 0)
+                return log_error_errno(r, "Failed to format the kill history entry for %s: %m.", rec->cgroup ?: "?");
+
+        if (asprintf(&line, "%s%s\n", h->need_newline ? "\n" : "", json) < 0) {
+                line = NULL;
+                return log_error_errno(-ENOMEM, "Out of memory formatting the kill history entry.");
+        }
+
+        /* One write: with O_APPEND the line lands whole after the current end. */
+        r = write_full(h->fd, line, strlen(line));
+        if (r < 0) {
+                /* Whatever part made it is a torn line now. */
+                h->need_newline = true;
+                return log_error_errno(r, "Failed to append to kill history %s: %m; this kill is not recorded "
+                                       "there (the journal still has it). Check free space on that filesystem.", h->path);
+        }
+        h->need_newline = false;
+        h->n_lines++;
+        if (fdatasync(h->fd) < 0)
+                return log_error_errno(-errno, "Failed to sync kill history %s: %m; the entry may be lost on power failure.",
+                                       h->path);
+
+        if (h->n_lines > 2 * h->max_entries) {
+                r = history_rotate(h);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to rotate kill history %s: %m; it keeps growing until a later "
+                                          "rotation succeeds, ignoring.", h->path);
+        }
+        return 0;
+}
+
+int history_read_json(History *h, usec_t since_usec, char **ret) {
+        _cleanup_(cJSON_Deletep) cJSON *array = NULL;
+        _cleanup_free_ char *buf = NULL;
+        size_t size;
+        int r;
+
+        if (!h || !ret)
+                return -EINVAL;
+
+        r = read_all(h->fd, &buf, &size);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read kill history %s: %m.", h->path);
+
+        array = cJSON_CreateArray();
+        if (!array)
+                return -ENOMEM;
+
+        for (char *p = buf, *end = buf + size; p < end;) {
+                char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                cJSON *o = len > 0 ? cJSON_ParseWithLength(p, len) : NULL;
+
+                if (o) {
+                        cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "time");
+                        /* Skip lines that are not entries (torn or foreign) and entries before since. */
+                        if (cJSON_IsObject(o) && cJSON_IsNumber(t) && t->valuedouble >= 0 && t->valuedouble < 1.8e19 &&
+                            (usec_t) t->valuedouble >= since_usec)
+                                cJSON_AddItemToArray(array, o);
+                        else
+                                cJSON_Delete(o);
+                }
+                if (!nl)
+                        break;
+                p = nl + 1;
+        }
+
+        char *s = cJSON_PrintUnformatted(array);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}

@@ -7,6 +7,7 @@
  * and return the negative error, so a caller can `return log_error_errno(r, "Failed to ...: %m");`.
  */
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <syslog.h>
@@ -33,5 +34,8 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 
 #define log_debug_errno(e, ...)   log_full_errno(LOG_DEBUG, (e), __VA_ARGS__)
 #define log_info_errno(e, ...)    log_full_errno(LOG_INFO, (e), __VA_ARGS__)
+#define log_notice_errno(e, ...)  log_full_errno(LOG_NOTICE, (e), __VA_ARGS__)
 #define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, (e), __VA_ARGS__)
 #define log_error_errno(e, ...)   log_full_errno(LOG_ERR, (e), __VA_ARGS__)
+
+#define log_oom() log_error_errno(ENOMEM, "Out of memory.")

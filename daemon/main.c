@@ -1,1 +1,178 @@
-int main(void) { return 0; }
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "../policy/policy.h"
+#include "log.h"
+#include "manager.h"
+#include "policy_load.h"
+
+/* Exit codes, documented in --help and README. */
+#define EXIT_OK 0
+#define EXIT_RUNTIME 1    /* failed to start or failed while running */
+#define EXIT_USAGE 2      /* bad command line */
+#define EXIT_BAD_POLICY 3 /* --check-config found errors, or the policy at start is invalid */
+
+static void help(void) {
+        printf("Usage: pressured [OPTIONS]\n"
+               "\n"
+               "A userspace out-of-memory killer. It watches memory pressure (PSI) and memory use, per\n"
+               "cgroup where cgroup v2 has the memory controller and system-wide otherwise, and kills the\n"
+               "offending cgroup or process, as its policy says, before the kernel's OOM killer would.\n"
+               "\n"
+               "Options:\n"
+               "  -c, --config=FILE        Main policy file (default: %s/pressured/policy.json).\n"
+               "                           If it does not exist, the embedded default policy is used.\n"
+               "      --policy-dir=DIR     Drop-in directory merged over the main file in lexical order\n"
+               "                           (default: %s/pressured/policy.d); RUNTIME_DIR/policy.d too.\n"
+               "      --check-config=FILE  Validate FILE (\"-\" for standard input) as a main policy, print\n"
+               "                           every problem with its JSON path, and exit: 0 valid, 3 invalid.\n"
+               "      --print-default-policy\n"
+               "                           Print the embedded default policy as JSON and exit.\n"
+               "  -n, --dry-run            Decide and log, but kill nothing (overrides the policy).\n"
+               "      --cgroup-root=DIR    cgroup2 hierarchy to watch (default: found in /proc/self/mountinfo).\n"
+               "      --proc-root=DIR      procfs to read (default: /proc). For tests against fixture trees.\n"
+               "      --state-dir=DIR      Kill history and persisted changes (default: %s/lib/pressured).\n"
+               "      --runtime-dir=DIR    Status, lock and runtime policy (default: %s/pressured).\n"
+               "      --log-level=LEVEL    debug, info, notice, warning or error (default: info).\n"
+               "      --log-target=TARGET  auto, stderr or journal (default: auto: the journal when started\n"
+               "                           by systemd, else standard error).\n"
+               "      --no-mlock           Do not lock pressured's memory in RAM.\n"
+               "  -h, --help               Show this help and exit.\n"
+               "      --version            Show the version and exit.\n"
+               "\n"
+               "Modes:\n"
+               "  cgroup    cgroup v2 with the memory controller: per-cgroup pressure and memory, kills\n"
+               "            cgroups (or the largest process of one, with \"granularity\": \"process\").\n"
+               "  degraded  no memory controller on cgroup v2 (hybrid or v1 hosts): system pressure and\n"
+               "            MemAvailable, kills processes ranked by RSS. Stated at start and in\n"
+               "            RUNTIME_DIR/status.json.\n"
+               "\n"
+               "Signals: SIGHUP reloads the policy (a bad policy is refused and the old one kept);\n"
+               "SIGTERM and SIGINT exit cleanly.\n"
+               "\n"
+               "Files: RUNTIME_DIR/status.json (mode, system figures, last kill), STATE_DIR/history.jsonl\n"
+               "(one JSON object per kill, survives restarts).\n"
+               "\n"
+               "Exit status: 0 success, 1 failure at start or while running, 2 bad command line,\n"
+               "3 invalid policy.\n",
+               SYSCONFDIR, SYSCONFDIR, LOCALSTATEDIR, RUNSTATEDIR);
+}
+
+enum {
+        ARG_POLICY_DIR = 0x100,
+        ARG_CHECK_CONFIG,
+        ARG_PRINT_DEFAULT,
+        ARG_CGROUP_ROOT,
+        ARG_PROC_ROOT,
+        ARG_STATE_DIR,
+        ARG_RUNTIME_DIR,
+        ARG_LOG_LEVEL,
+        ARG_LOG_TARGET,
+        ARG_NO_MLOCK,
+        ARG_VERSION,
+};
+
+static int check_config(const char *path) {
+        Policy *p = NULL;
+        char err[1024] = "";
+        int r = policy_load_file(path, &p, err, sizeof err);
+        if (r < 0) {
+                fprintf(stderr, "%s\n", err);
+                return EXIT_BAD_POLICY;
+        }
+        printf("%s: valid policy: %zu ruleset(s), %zu kill-list entr%s%s\n", path, p->n_rulesets, p->n_kill_list,
+               p->n_kill_list == 1 ? "y" : "ies", p->dry_run ? ", dry run" : "");
+        policy_free(p);
+        return EXIT_OK;
+}
+
+int main(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "config",               required_argument, NULL, 'c' },
+                { "policy-dir",           required_argument, NULL, ARG_POLICY_DIR },
+                { "check-config",         required_argument, NULL, ARG_CHECK_CONFIG },
+                { "print-default-policy", no_argument,       NULL, ARG_PRINT_DEFAULT },
+                { "dry-run",              no_argument,       NULL, 'n' },
+                { "cgroup-root",          required_argument, NULL, ARG_CGROUP_ROOT },
+                { "proc-root",            required_argument, NULL, ARG_PROC_ROOT },
+                { "state-dir",            required_argument, NULL, ARG_STATE_DIR },
+                { "runtime-dir",          required_argument, NULL, ARG_RUNTIME_DIR },
+                { "log-level",            required_argument, NULL, ARG_LOG_LEVEL },
+                { "log-target",           required_argument, NULL, ARG_LOG_TARGET },
+                { "no-mlock",             no_argument,       NULL, ARG_NO_MLOCK },
+                { "help",                 no_argument,       NULL, 'h' },
+                { "version",              no_argument,       NULL, ARG_VERSION },
+                {}
+        };
+        ManagerConfig c = {
+                .config_path = SYSCONFDIR "/pressured/policy.json",
+                .dropin_dir = SYSCONFDIR "/pressured/policy.d",
+                .proc_root = "/proc",
+                .state_dir = LOCALSTATEDIR "/lib/pressured",
+                .runtime_dir = RUNSTATEDIR "/pressured",
+        };
+        const char *check = NULL;
+        int level = LOG_INFO, opt;
+        LogTarget target = LOG_TARGET_AUTO;
+
+        while ((opt = getopt_long(argc, argv, "c:nh", options, NULL)) >= 0)
+                switch (opt) {
+                case 'c': c.config_path = optarg; break;
+                case ARG_POLICY_DIR: c.dropin_dir = optarg; break;
+                case ARG_CHECK_CONFIG: check = optarg; break;
+                case ARG_PRINT_DEFAULT: fputs(policy_default_json, stdout); return EXIT_OK;
+                case 'n': c.dry_run = true; break;
+                case ARG_CGROUP_ROOT: c.cgroup_root = optarg; break;
+                case ARG_PROC_ROOT: c.proc_root = optarg; break;
+                case ARG_STATE_DIR: c.state_dir = optarg; break;
+                case ARG_RUNTIME_DIR: c.runtime_dir = optarg; break;
+                case ARG_LOG_LEVEL:
+                        level = log_level_from_string(optarg);
+                        if (level < 0) {
+                                fprintf(stderr, "pressured: unknown log level \"%s\"; use debug, info, notice, warning or error\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case ARG_LOG_TARGET:
+                        if (strcmp(optarg, "auto") == 0)
+                                target = LOG_TARGET_AUTO;
+                        else if (strcmp(optarg, "stderr") == 0)
+                                target = LOG_TARGET_STDERR;
+                        else if (strcmp(optarg, "journal") == 0)
+                                target = LOG_TARGET_JOURNAL;
+                        else {
+                                fprintf(stderr, "pressured: unknown log target \"%s\"; use auto, stderr or journal\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case ARG_NO_MLOCK: c.no_mlock = true; break;
+                case 'h': help(); return EXIT_OK;
+                case ARG_VERSION: printf("pressured %s\n", PACKAGE_VERSION); return EXIT_OK;
+                default:
+                        fprintf(stderr, "Try 'pressured --help' for the options.\n");
+                        return EXIT_USAGE;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "pressured: unexpected argument \"%s\"; pressured takes options only (see --help)\n", argv[optind]);
+                return EXIT_USAGE;
+        }
+
+        log_setup(target, level);
+        if (check)
+                return check_config(check);
+
+        Manager *m = NULL;
+        int r = manager_new(&c, &m);
+        if (r == -EINVAL)
+                return EXIT_BAD_POLICY;
+        if (r < 0)
+                return EXIT_RUNTIME;
+        r = manager_run(m);
+        manager_free(m);
+        return r < 0 ? EXIT_RUNTIME : EXIT_OK;
+}

@@ -1,1 +1,748 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <systemd/sd-journal.h>
+
+#include "config.h"
+#include "../policy/engine.h"
+#include "../policy/macro.h"
+#include "cgroup_tree.h"
+#include "history.h"
+#include "killer.h"
+#include "log.h"
+#include "manager.h"
+#include "policy_load.h"
+#include "procfs.h"
+#include "psi_trigger.h"
+
+/* After a PSI trigger fires, keep sampling at the normal interval this long even if memory looks fine. */
+#define TRIGGER_HOLD_USEC (10 * USEC_PER_SEC)
+/* With PSI triggers armed and this much memory available, nothing can surprise us between samples
+ * faster than the trigger would report it, so sampling slows down by QUIET_INTERVAL_FACTOR. */
+#define QUIET_MEM_AVAILABLE_PERMYRIAD 2000
+#define QUIET_INTERVAL_FACTOR 4
+#define QUIET_INTERVAL_MAX_USEC (10 * USEC_PER_SEC)
+/* The status file is rewritten at most this often (and after every kill or reload). */
+#define STATUS_REFRESH_USEC (10 * USEC_PER_SEC)
+/* A stall this fraction of the detector threshold wakes us through the trigger, ahead of the detector. */
+#define TRIGGER_THRESHOLD_FRACTION 0.5
+/* Wake on "some 100ms per 1s" when no rule names system pressure, so MemAvailable floors react early. */
+#define TRIGGER_DEFAULT_STALL_USEC (100 * USEC_PER_MSEC)
+
+/* journalctl MESSAGE_ID=... finds every kill, as with systemd's catalog messages. */
+#define MESSAGE_ID_KILL "f3a1c4be5d2b4c6f9e0a7d18b2c3e4f5"
+
+struct Manager {
+        ManagerConfig config;
+        sd_event *event;
+        sd_event_source *sample_timer;
+
+        Policy *policy;
+        char *policy_description;
+        Engine *engine;
+        SampleNeeds needs;
+
+        char *cgroup_root;          /* NULL when the host has no cgroup2 mount */
+        CGroupTree *tree;
+        bool degraded;
+        char *mode_reason;
+        char *self_cgroup;
+
+        PsiTriggerSet *triggers;
+        usec_t last_trigger_usec;
+
+        History *history;
+        int lock_fd;
+
+        bool have_prev;
+        SystemSample prev_system;
+        usec_t prev_time;
+        SystemSample last_system;   /* for the status file */
+        usec_t last_status_usec;
+        unsigned sample_errors_logged;
+
+        uint64_t kill_count;
+        cJSON *last_kill;           /* the newest history record, for the status file */
+};
+
+static usec_t now_usec(clockid_t clock) {
+        struct timespec ts;
+        clock_gettime(clock, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+}
+
+static void format_bytes(char *buf, size_t len, uint64_t b) {
+        const char *units = "BKMGT";
+        double v = (double) b;
+        int u = 0;
+        while (v >= 1024 && u < 4) {
+                v /= 1024;
+                u++;
+        }
+        if (u == 0)
+                snprintf(buf, len, "%" PRIu64 "B", b);
+        else
+                snprintf(buf, len, "%.1f%c", v, units[u]);
+}
+
+static int mkdir_p(const char *path, mode_t mode) {
+        char tmp[4096];
+        if (snprintf(tmp, sizeof tmp, "%s", path) >= (int) sizeof tmp)
+                return -ENAMETOOLONG;
+        for (char *p = tmp + 1; *p; p++)
+                if (*p == '/') {
+                        *p = 0;
+                        if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+                                return -errno;
+                        *p = '/';
+                }
+        if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+/* Writes text to DIR/NAME through a temp file, fsync and rename, so readers never see half a file. */
+static int write_file_atomic(const char *dir, const char *name, const char *text) {
+        char path[4096], tmp[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        size_t len = strlen(text);
+        if (write(fd, text, len) != (ssize_t) len || fsync(fd) < 0) {
+                int r = errno ? -errno : -EIO;
+                unlink(tmp);
+                return r;
+        }
+        if (rename(tmp, path) < 0) {
+                int r = -errno;
+                unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+static const char *mode_name(const Manager *m) {
+        return m->degraded ? "degraded" : "cgroup";
+}
+
+static void psi_line_json(cJSON *o, const char *name, const PsiLine *l) {
+        cJSON *x = cJSON_AddObjectToObject(o, name);
+        if (!l->valid)
+                return;
+        cJSON_AddNumberToObject(x, "avg10", l->avg10);
+        cJSON_AddNumberToObject(x, "avg60", l->avg60);
+        cJSON_AddNumberToObject(x, "avg300", l->avg300);
+        cJSON_AddNumberToObject(x, "total_usec", (double) l->total_usec);
+}
+
+/* The status data (RUNTIME_DIR/status.json): mode and why, policy, system figures, kills. */
+static void manager_write_status(Manager *m, usec_t now) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+                return;
+        cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);
+        cJSON_AddNumberToObject(o, "pid", getpid());
+        cJSON_AddStringToObject(o, "mode", mode_name(m));
+        cJSON_AddStringToObject(o, "mode_reason", m->mode_reason);
+        cJSON_AddStringToObject(o, "cgroup_root", m->cgroup_root ? m->cgroup_root : "");
+        cJSON_AddStringToObject(o, "policy", m->policy_description ? m->policy_description : "");
+        cJSON_AddBoolToObject(o, "dry_run", m->policy->dry_run);
+        cJSON_AddStringToObject(o, "wakeups", psi_trigger_available(m->triggers) ? "psi-triggers" : "polling");
+        cJSON_AddNumberToObject(o, "psi_triggers", (double) psi_trigger_count(m->triggers));
+        cJSON_AddNumberToObject(o, "interval_usec", (double) m->policy->interval_usec);
+        cJSON *s = cJSON_AddObjectToObject(o, "system");
+        const MemInfo *mi = &m->last_system.meminfo;
+        if (mi->valid) {
+                cJSON_AddNumberToObject(s, "mem_total", (double) mi->mem_total);
+                cJSON_AddNumberToObject(s, "mem_available", (double) mi->mem_available);
+                cJSON_AddNumberToObject(s, "swap_total", (double) mi->swap_total);
+                cJSON_AddNumberToObject(s, "swap_free", (double) mi->swap_free);
+        }
+        cJSON *p = cJSON_AddObjectToObject(s, "memory_pressure");
+        psi_line_json(p, "some", &m->last_system.mem_psi.some);
+        psi_line_json(p, "full", &m->last_system.mem_psi.full);
+        cJSON_AddNumberToObject(o, "kill_count", (double) m->kill_count);
+        if (m->last_kill)
+                cJSON_AddItemToObject(o, "last_kill", cJSON_Duplicate(m->last_kill, true));
+        else
+                cJSON_AddNullToObject(o, "last_kill");
+
+        _cleanup_free_ char *text = cJSON_Print(o);
+        cJSON_Delete(o);
+        if (!text)
+                return;
+        int r = write_file_atomic(m->config.runtime_dir, "status.json", text);
+        if (r < 0)
+                log_debug_errno(r, "Failed to write %s/status.json: %m", m->config.runtime_dir);
+        m->last_status_usec = now;
+}
+
+/* Decides the mode: cgroup when the cgroup2 mount has the memory controller, degraded otherwise. */
+static int manager_detect_mode(Manager *m) {
+        int r;
+
+        if (m->config.cgroup_root)
+                m->cgroup_root = strdup(m->config.cgroup_root);
+        else {
+                r = cgroup2_find_mount(m->config.proc_root, &m->cgroup_root);
+                if (r < 0 && r != -ENOENT)
+                        return log_error_errno(r, "Failed to read %s/self/mountinfo to find the cgroup2 mount: %m",
+                                               m->config.proc_root);
+        }
+
+        if (m->cgroup_root) {
+                r = cgroup_tree_new(m->cgroup_root, &m->tree);
+                if (r < 0) {
+                        log_warning_errno(r, "Cannot open the cgroup2 hierarchy at %s: %m; "
+                                          "running in degraded mode without cgroups", m->cgroup_root);
+                        free(m->cgroup_root);
+                        m->cgroup_root = NULL;
+                }
+        }
+
+        if (!m->tree) {
+                m->degraded = true;
+                m->mode_reason = strdup("no usable cgroup2 hierarchy on this host (cgroup v1 only?): "
+                                        "watching system pressure and MemAvailable, killing processes by RSS");
+        } else if (!cgroup_tree_has_memory_controller(m->tree)) {
+                m->degraded = true;
+                if (asprintf(&m->mode_reason,
+                             "cgroup2 at %s has no memory controller (it is bound to cgroup v1 on hybrid hosts): "
+                             "watching system pressure and MemAvailable, killing processes by RSS. "
+                             "Boot with systemd.unified_cgroup_hierarchy=1 for per-cgroup decisions",
+                             m->cgroup_root) < 0)
+                        m->mode_reason = NULL;
+        } else {
+                m->degraded = false;
+                if (asprintf(&m->mode_reason, "cgroup2 at %s with the memory controller", m->cgroup_root) < 0)
+                        m->mode_reason = NULL;
+        }
+        if (!m->mode_reason)
+                return log_oom();
+
+        r = proc_cgroup_path(m->config.proc_root, getpid(), &m->self_cgroup);
+        if (r < 0)
+                m->self_cgroup = strdup("/");
+        return 0;
+}
+
+/* Installs a freshly loaded policy (at start or on reload). */
+static int manager_set_policy(Manager *m, Policy *p, char *description) {
+        SampleNeeds needs = {};
+        int r;
+
+        if (m->config.dry_run)
+                p->dry_run = true;
+        r = policy_needs(p, m->degraded, &needs);
+        if (r < 0)
+                return r;
+        if (m->engine) {
+                r = engine_set_policy(m->engine, p);
+                if (r < 0) {
+                        sample_needs_clear(&needs);
+                        return r;
+                }
+        } else {
+                r = engine_new(p, &m->engine);
+                if (r < 0) {
+                        sample_needs_clear(&needs);
+                        return r;
+                }
+        }
+        sample_needs_clear(&m->needs);
+        m->needs = needs;
+        policy_free(m->policy);
+        m->policy = p;
+        free(m->policy_description);
+        m->policy_description = description;
+        return 0;
+}
+
+static int manager_load_policy(Manager *m, bool initial) {
+        PolicySources src = {
+                .main_path = m->config.config_path,
+                .dropin_dirs = { m->config.dropin_dir, NULL },
+        };
+        char runtime_dropins[4096];
+        Policy *p = NULL;
+        char *desc = NULL;
+        char err[1024] = "";
+        int r;
+
+        snprintf(runtime_dropins, sizeof runtime_dropins, "%s/policy.d", m->config.runtime_dir);
+        src.dropin_dirs[1] = runtime_dropins;
+
+        r = policy_load(&src, &p, &desc, err, sizeof err);
+        if (r < 0) {
+                if (initial)
+                        return log_error_errno(r, "Invalid policy, not starting: %s. Fix it and check with 'pressured --check-config FILE'.", err);
+                log_error_errno(r, "Policy reload failed, keeping the policy that was running (%s): %s",
+                                m->policy_description, err);
+                return r;
+        }
+        r = manager_set_policy(m, p, desc);
+        if (r < 0) {
+                policy_free(p);
+                free(desc);
+                return log_error_errno(r, "Failed to install the new policy: %m");
+        }
+        log_info("%s policy from %s: %zu ruleset(s), %zu kill-list entr%s%s",
+                 initial ? "Loaded" : "Reloaded", m->policy_description, m->policy->n_rulesets,
+                 m->policy->n_kill_list, m->policy->n_kill_list == 1 ? "y" : "ies",
+                 m->policy->dry_run ? ", dry run: nothing will be killed" : "");
+        return 0;
+}
+
+/* One structured journal entry per kill (or a key=value line on stderr), and one history line. */
+static void manager_record_kill(Manager *m, const Decision *d, const KillResult *res, int kill_error) {
+        char mem[32], pids[KILL_MAX_PIDS_RECORDED * 12 + 1] = "", victim[256], msg[1024];
+        size_t pl = 0;
+        bool killed = kill_error >= 0 && res->n_killed > 0;
+
+        format_bytes(mem, sizeof mem, d->memory);
+        for (unsigned i = 0; i < res->n_killed && i < KILL_MAX_PIDS_RECORDED && pl < sizeof pids - 12; i++)
+                pl += snprintf(pids + pl, sizeof pids - pl, "%s%d", i ? " " : "", (int) res->pids[i]);
+
+        if (d->kind == TARGET_PROCESS || (d->granularity_process && res->method == KILL_METHOD_PROCESS))
+                snprintf(victim, sizeof victim, "process %d (%s) in %s", (int) (res->n_killed ? res->pids[0] : d->pid),
+                         d->comm[0] ? d->comm : "?", d->cgroup);
+        else
+                snprintf(victim, sizeof victim, "cgroup %s", d->cgroup);
+
+        if (d->dry_run)
+                snprintf(msg, sizeof msg, "Dry run: would kill %s holding %s, ruleset %s: %s",
+                         victim, mem, d->ruleset, d->reason);
+        else if (killed)
+                snprintf(msg, sizeof msg, "Killed %s holding %s (%u process%s, %s), ruleset %s: %s",
+                         victim, mem, res->n_killed, res->n_killed == 1 ? "" : "es",
+                         kill_method_to_string(res->method), d->ruleset, d->reason);
+        else
+                snprintf(msg, sizeof msg, "Failed to kill %s (ruleset %s): %s. It will be re-evaluated on the next sample.",
+                         victim, d->ruleset, kill_error < 0 ? strerror(-kill_error) : "no process could be signalled");
+
+        const char *method = d->dry_run ? "dry-run" : kill_method_to_string(res->method);
+        uint64_t freed = killed ? d->memory : 0;
+        if (log_to_journal())
+                sd_journal_send("MESSAGE=%s", msg,
+                                "MESSAGE_ID=" MESSAGE_ID_KILL,
+                                "PRIORITY=%d", killed || d->dry_run ? LOG_NOTICE : LOG_WARNING,
+                                "PRESSURED_CGROUP=%s", d->cgroup,
+                                "PRESSURED_RULESET=%s", d->ruleset,
+                                "PRESSURED_REASON=%s", d->reason,
+                                "PRESSURED_PRESSURE=%.2f", d->pressure,
+                                "PRESSURED_MEMORY=%" PRIu64, d->memory,
+                                "PRESSURED_METHOD=%s", method,
+                                "PRESSURED_PIDS=%s", pids,
+                                "PRESSURED_KILLED=%u", res->n_killed,
+                                "PRESSURED_FREED=%" PRIu64, freed,
+                                "PRESSURED_DRY_RUN=%d", d->dry_run,
+                                NULL);
+        else
+                log_full_errno(killed || d->dry_run ? LOG_NOTICE : LOG_WARNING, 0,
+                               "%s | MESSAGE_ID=%s CGROUP=%s RULESET=%s PRESSURE=%.2f MEMORY=%" PRIu64
+                               " METHOD=%s PIDS=\"%s\" KILLED=%u FREED=%" PRIu64 " DRY_RUN=%d",
+                               msg, MESSAGE_ID_KILL, d->cgroup, d->ruleset, d->pressure, d->memory,
+                               method, pids, res->n_killed, freed, d->dry_run);
+
+        if (!killed && !d->dry_run)
+                return;
+
+        KillRecord rec = {
+                .realtime_usec = now_usec(CLOCK_REALTIME),
+                .cgroup = d->cgroup,
+                .ruleset = d->ruleset,
+                .reason = d->reason,
+                .method = method,
+                .comm = d->kind == TARGET_PROCESS || d->granularity_process ? d->comm : NULL,
+                .n_killed = res->n_killed,
+                .memory_bytes = d->memory,
+                .freed_bytes = freed,
+                .pressure = d->pressure,
+                .dry_run = d->dry_run,
+        };
+        rec.n_pids = res->n_killed < ELEMENTSOF(rec.pids) ? res->n_killed : ELEMENTSOF(rec.pids);
+        memcpy(rec.pids, res->pids, rec.n_pids * sizeof(pid_t));
+        int r = history_append(m->history, &rec);
+        if (r < 0)
+                log_error_errno(r, "Failed to append the kill to the history in %s: %m; the journal entry above is the only record",
+                                m->config.state_dir);
+
+        cJSON_Delete(m->last_kill);
+        m->last_kill = cJSON_CreateObject();
+        if (m->last_kill) {
+                cJSON_AddNumberToObject(m->last_kill, "time", (double) rec.realtime_usec);
+                cJSON_AddStringToObject(m->last_kill, "victim", victim);
+                cJSON_AddStringToObject(m->last_kill, "ruleset", d->ruleset);
+                cJSON_AddStringToObject(m->last_kill, "reason", d->reason);
+                cJSON_AddStringToObject(m->last_kill, "method", method);
+                cJSON_AddBoolToObject(m->last_kill, "dry_run", d->dry_run);
+        }
+        if (!d->dry_run)
+                m->kill_count++;
+}
+
+/* Carries out one decision: the kill ladder's steps 3 to 5. Returns true when something died. */
+static bool manager_execute(Manager *m, const Snapshot *snap, Decision *d) {
+        KillResult res = {};
+        int r = 0;
+
+        if (d->dry_run) {
+                manager_record_kill(m, d, &res, 0);
+                return true; /* a dry run also waits out the post-action delay, or it would log every sample */
+        }
+
+        int root_fd = m->tree ? cgroup_tree_root_fd(m->tree) : -1;
+        if (d->kind == TARGET_PROCESS)
+                /* Degraded mode: the memory controller is elsewhere, so don't touch cgroup xattrs. */
+                r = killer_kill_process(m->config.proc_root, d->pid, d->start_time,
+                                        m->degraded ? -1 : root_fd, m->degraded ? NULL : d->cgroup, &res);
+        else if (d->granularity_process) {
+                ProcSample *procs = NULL;
+                size_t n = 0;
+                _cleanup_close_ int fd = cgroup_tree_open(m->tree, d->cgroup);
+                if (fd < 0)
+                        r = fd;
+                else
+                        r = proc_scan_cgroup(m->config.proc_root, fd, &procs, &n);
+                if (r >= 0) {
+                        ssize_t i = engine_pick_process(m->policy, snap, procs, n, d->cgroup);
+                        if (i < 0) {
+                                log_warning("Cgroup %s was chosen by ruleset %s but holds no process that may be killed "
+                                            "(all omitted, protected by oom_score_adj -1000, or gone)", d->cgroup, d->ruleset);
+                                r = -ESRCH;
+                        } else {
+                                d->pid = procs[i].pid;
+                                d->memory = procs[i].rss;
+                                memcpy(d->comm, procs[i].comm, sizeof d->comm);
+                                r = killer_kill_process(m->config.proc_root, procs[i].pid, procs[i].start_time,
+                                                        root_fd, d->cgroup, &res);
+                        }
+                }
+                proc_samples_free(procs, n);
+        } else
+                r = killer_kill_cgroup(root_fd, d->cgroup, false, &res);
+
+        manager_record_kill(m, d, &res, r);
+        return r >= 0 && res.n_killed > 0;
+}
+
+/* Keeps one PSI trigger on every pressure file the rules watch (and the system one). */
+static void manager_update_triggers(Manager *m, const Snapshot *snap) {
+        if (!psi_trigger_available(m->triggers))
+                return;
+
+        double sys_threshold = -1;
+        bool sys_full = false;
+        const char *keep[64];
+        char *owned[64];
+        size_t n_keep = 0, n_owned = 0;
+
+        for (size_t i = 0; i < m->policy->n_rulesets; i++) {
+                const Ruleset *rs = &m->policy->rulesets[i];
+                for (size_t g = 0; g < rs->n_groups; g++)
+                        for (size_t k = 0; k < rs->groups[g].n; k++) {
+                                const Detector *det = &rs->groups[g].detectors[k];
+                                if (det->type != DETECTOR_PRESSURE_ABOVE && det->type != DETECTOR_PRESSURE_RISING_BEYOND)
+                                        continue;
+                                if (det->resource != PSI_RESOURCE_MEMORY)
+                                        continue;
+                                usec_t stall = (usec_t) (det->threshold / 100.0 * TRIGGER_THRESHOLD_FRACTION * PSI_TRIGGER_WINDOW_USEC);
+                                for (size_t c = 0; c < det->cgroups.n; c++) {
+                                        const Pattern *pat = &det->cgroups.items[c];
+                                        if (strcmp(pat->glob, "/") == 0) {
+                                                if (sys_threshold < 0 || det->threshold < sys_threshold) {
+                                                        sys_threshold = det->threshold;
+                                                        sys_full = det->kind == PSI_KIND_FULL;
+                                                }
+                                                continue;
+                                        }
+                                        if (!m->cgroup_root)
+                                                continue;
+                                        for (size_t s = 0; s < snap->n_cgroups && n_owned < ELEMENTSOF(owned); s++) {
+                                                const CGroupSample *cg = &snap->cgroups[s];
+                                                if (!(cg->fields & CG_MEMORY_PSI) || !pattern_match(pat, cg->path, NULL))
+                                                        continue;
+                                                char *path = NULL;
+                                                if (asprintf(&path, "%s%s/memory.pressure", m->cgroup_root, cg->path) < 0)
+                                                        continue;
+                                                int r = psi_trigger_add(m->triggers, path, AT_FDCWD, path,
+                                                                        det->kind == PSI_KIND_FULL, stall);
+                                                if (r == -EOPNOTSUPP)
+                                                        goto out;
+                                                owned[n_owned++] = path;
+                                                keep[n_keep++] = path;
+                                        }
+                                }
+                        }
+        }
+
+        char sys_path[4096];
+        snprintf(sys_path, sizeof sys_path, "%s/pressure/memory", m->config.proc_root);
+        usec_t sys_stall = sys_threshold < 0 ? TRIGGER_DEFAULT_STALL_USEC
+                : (usec_t) (sys_threshold / 100.0 * TRIGGER_THRESHOLD_FRACTION * PSI_TRIGGER_WINDOW_USEC);
+        int r = psi_trigger_add(m->triggers, sys_path, AT_FDCWD, sys_path, sys_full, sys_stall);
+        if (r == -EOPNOTSUPP)
+                goto out;
+        if (r < 0)
+                log_debug_errno(r, "Failed to arm a PSI trigger on %s: %m", sys_path);
+        keep[n_keep++] = sys_path;
+        psi_trigger_prune(m->triggers, keep, n_keep);
+out:
+        for (size_t i = 0; i < n_owned; i++)
+                free(owned[i]);
+}
+
+static usec_t manager_next_interval(Manager *m, usec_t now) {
+        const Policy *p = m->policy;
+        if (engine_arming(m->engine))
+                return p->fast_interval_usec;
+        if (psi_trigger_available(m->triggers) && psi_trigger_count(m->triggers) > 0 &&
+            now - m->last_trigger_usec > TRIGGER_HOLD_USEC && m->last_system.meminfo.valid &&
+            m->last_system.meminfo.mem_available >
+                    m->last_system.meminfo.mem_total / 10000 * QUIET_MEM_AVAILABLE_PERMYRIAD) {
+                usec_t slow = p->interval_usec * QUIET_INTERVAL_FACTOR;
+                return slow > QUIET_INTERVAL_MAX_USEC ? (p->interval_usec > QUIET_INTERVAL_MAX_USEC ? p->interval_usec : QUIET_INTERVAL_MAX_USEC) : slow;
+        }
+        return p->interval_usec;
+}
+
+/* One sample: read what the policy needs, decide, act. Never blocks. */
+static void manager_sample(Manager *m) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        Snapshot snap = {
+                .now = now,
+                .degraded = m->degraded,
+                .self_pid = getpid(),
+                .self_cgroup = m->self_cgroup,
+        };
+        Decision d = {};
+        int r;
+
+        r = system_sample_read(m->config.proc_root, m->needs.system_mem_psi, m->needs.system_io_psi,
+                               m->needs.meminfo, m->needs.vmstat, &snap.system);
+        if (r < 0 && m->sample_errors_logged++ == 0)
+                log_warning_errno(r, "Failed to read system memory figures from %s: %m; "
+                                  "rules that need them cannot fire until this is fixed (logged once)",
+                                  m->config.proc_root);
+        derive_system(&snap.system, m->have_prev ? &m->prev_system : NULL, m->prev_time, now);
+
+        if (m->tree) {
+                r = cgroup_tree_sample(m->tree, &m->needs, now, &snap);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to sample the cgroup tree at %s: %m", m->cgroup_root);
+        }
+        if (m->needs.procs) {
+                r = proc_scan(m->config.proc_root, &snap.procs, &snap.n_procs);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to scan processes in %s: %m", m->config.proc_root);
+        }
+
+        r = engine_evaluate(m->engine, &snap, &d);
+        if (r < 0)
+                log_error_errno(r, "The policy engine failed on this sample: %m");
+        else if (r > 0) {
+                bool killed = manager_execute(m, &snap, &d);
+                engine_action_done(m->engine, &d, killed, now);
+                m->last_status_usec = 0; /* publish the kill now */
+        }
+        decision_clear(&d);
+
+        manager_update_triggers(m, &snap);
+
+        m->prev_system = snap.system;
+        m->last_system = snap.system;
+        m->prev_time = now;
+        m->have_prev = true;
+        snapshot_clear(&snap);
+
+        if (now - m->last_status_usec >= STATUS_REFRESH_USEC)
+                manager_write_status(m, now);
+}
+
+static void manager_schedule(Manager *m, usec_t delay) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        sd_event_source_set_time(m->sample_timer, now + delay);
+        sd_event_source_set_enabled(m->sample_timer, SD_EVENT_ONESHOT);
+}
+
+static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        manager_sample(m);
+        manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
+        return 0;
+}
+
+static void on_psi_trigger(const char *path, void *userdata) {
+        Manager *m = userdata;
+        log_debug("PSI trigger fired on %s, sampling now", path);
+        m->last_trigger_usec = now_usec(CLOCK_MONOTONIC);
+        manager_sample(m);
+        manager_schedule(m, manager_next_interval(m, m->last_trigger_usec));
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        log_info("SIGHUP received, reloading the policy");
+        sd_notify(false, "RELOADING=1");
+        (void) manager_load_policy(m, false);
+        sd_notify(false, "READY=1");
+        manager_write_status(m, now_usec(CLOCK_MONOTONIC));
+        return 0;
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        log_info("%s received, exiting", si->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+        sd_notify(false, "STOPPING=1");
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+/* One instance per runtime directory: two killers would race each other. */
+static int manager_lock(Manager *m) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/pressured.lock", m->config.runtime_dir);
+        m->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (m->lock_fd < 0)
+                return log_error_errno(errno, "Failed to open the lock file %s: %m", path);
+        if (flock(m->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+                if (errno == EWOULDBLOCK)
+                        return log_error_errno(EBUSY, "Another pressured is already running with runtime directory %s "
+                                               "(it holds %s); stop it first or pass a different --runtime-dir", m->config.runtime_dir, path);
+                return log_error_errno(errno, "Failed to lock %s: %m", path);
+        }
+        return 0;
+}
+
+/* A killer must not be swapped out or OOM-killed while memory is short. */
+static void manager_protect_self(Manager *m) {
+        if (geteuid() != 0)
+                return;
+        if (!m->config.no_mlock && mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
+                log_notice_errno(errno, "Failed to lock pressured's memory (mlockall): %m; it may be paged out under pressure");
+        _cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "-1000", 5) < 0)
+                log_notice_errno(errno, "Failed to set pressured's oom_score_adj to -1000: %m; the kernel OOM killer might pick it");
+}
+
+int manager_new(const ManagerConfig *c, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = calloc(1, sizeof *m);
+        int r;
+
+        if (!m)
+                return log_oom();
+        m->config = *c;
+        m->lock_fd = -1;
+
+        r = mkdir_p(c->runtime_dir, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the runtime directory %s: %m; pass --runtime-dir", c->runtime_dir);
+        r = manager_lock(m);
+        if (r < 0)
+                return r;
+
+        r = manager_detect_mode(m);
+        if (r < 0)
+                return r;
+
+        r = manager_load_policy(m, true);
+        if (r < 0)
+                return r;
+
+        r = history_open(c->state_dir, HISTORY_DEFAULT_MAX_ENTRIES, &m->history);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the kill history in %s: %m; pass --state-dir to use another directory",
+                                       c->state_dir);
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the event loop: %m");
+
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        sd_event_source *src;
+        r = sd_event_add_signal(m->event, &src, SIGTERM, on_exit_signal, m);
+        if (r >= 0) {
+                sd_event_source_set_description(src, "sigterm");
+                sd_event_source_set_floating(src, true);
+                sd_event_source_unref(src);
+                r = sd_event_add_signal(m->event, &src, SIGINT, on_exit_signal, m);
+        }
+        if (r >= 0) {
+                sd_event_source_set_description(src, "sigint");
+                sd_event_source_set_floating(src, true);
+                sd_event_source_unref(src);
+                r = sd_event_add_signal(m->event, &src, SIGHUP, on_sighup, m);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up signal handling: %m");
+        sd_event_source_set_description(src, "sighup");
+        sd_event_source_set_floating(src, true);
+        sd_event_source_unref(src);
+
+        r = sd_event_add_time(m->event, &m->sample_timer, CLOCK_MONOTONIC, 0, 0, on_sample_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the sampling timer: %m");
+        sd_event_source_set_description(m->sample_timer, "sample");
+        /* Sampling beats every other source: a kill must not wait behind a slow bus client. */
+        sd_event_source_set_priority(m->sample_timer, SD_EVENT_PRIORITY_IMPORTANT);
+
+        r = psi_trigger_set_new(m->event, on_psi_trigger, m, &m->triggers);
+        if (r < 0)
+                return log_oom();
+
+        (void) sd_event_set_watchdog(m->event, true);
+        manager_protect_self(m);
+
+        log_notice("pressured %s started in %s mode: %s", PACKAGE_VERSION, mode_name(m), m->mode_reason);
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        manager_sample(m);
+        manager_write_status(m, now_usec(CLOCK_MONOTONIC));
+        manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
+        sd_notifyf(false, "READY=1\nSTATUS=%s mode, %s", mode_name(m),
+                   psi_trigger_available(m->triggers) ? "waiting on PSI triggers" : "polling");
+        return sd_event_loop(m->event);
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        sd_event_source_disable_unref(m->sample_timer);
+        psi_trigger_set_free(m->triggers);
+        sd_event_unref(m->event);
+        history_free(m->history);
+        engine_free(m->engine);
+        sample_needs_clear(&m->needs);
+        policy_free(m->policy);
+        free(m->policy_description);
+        cgroup_tree_free(m->tree);
+        free(m->cgroup_root);
+        free(m->mode_reason);
+        free(m->self_cgroup);
+        cJSON_Delete(m->last_kill);
+        if (m->lock_fd >= 0)
+                close(m->lock_fd);
+        free(m);
+        return NULL;
+}

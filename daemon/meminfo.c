@@ -1,1 +1,200 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * /proc/meminfo ("MemTotal:       24682416 kB") and /proc/vmstat ("pgscan_kswapd 0").
+ * Every line must have the file's shape, so garbage or a file cut mid-line is caught; keys we do
+ * not use are skipped, whatever the kernel adds next.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "macro.h"
+#include "procfs-internal.h"
+
+typedef struct MemInfoKey {
+        const char *name;
+        size_t offset;
+        unsigned bit;
+} MemInfoKey;
+
+enum {
+        HAVE_MEM_TOTAL = 1u << 0,
+        HAVE_MEM_AVAILABLE = 1u << 1,
+};
+
+static const MemInfoKey meminfo_keys[] = {
+        { "MemTotal",     offsetof(MemInfo, mem_total),     HAVE_MEM_TOTAL },
+        { "MemFree",      offsetof(MemInfo, mem_free),      0 },
+        { "MemAvailable", offsetof(MemInfo, mem_available), HAVE_MEM_AVAILABLE },
+        { "Buffers",      offsetof(MemInfo, buffers),       0 },
+        { "Cached",       offsetof(MemInfo, cached),        0 },
+        { "SwapTotal",    offsetof(MemInfo, swap_total),    0 },
+        { "SwapFree",     offsetof(MemInfo, swap_free),     0 },
+        { "Shmem",        offsetof(MemInfo, shmem),         0 },
+};
+
+int meminfo_parse_explain(const char *text, MemInfo *ret, const char **reason) {
+        MemInfo m = {};
+        unsigned have = 0;
+        const char *dummy;
+
+        if (!reason)
+                reason = &dummy;
+        *reason = NULL;
+        if (!text || !ret) {
+                *reason = "no text";
+                return -EINVAL;
+        }
+
+        for (const char *p = text; p; p = next_line(p)) {
+                const char *colon;
+                const MemInfoKey *key = NULL;
+                uint64_t v;
+                int r;
+
+                if (at_line_end(p))
+                        continue;
+
+                colon = p;
+                while (*colon && *colon != ':' && *colon != ' ' && *colon != '\n')
+                        colon++;
+                if (*colon != ':' || colon == p) {
+                        *reason = "a line is not \"Key: value\" (garbage, or the file was cut mid-line)";
+                        return -EINVAL;
+                }
+
+                for (size_t i = 0; i < ELEMENTSOF(meminfo_keys); i++)
+                        if ((size_t) (colon - p) == strlen(meminfo_keys[i].name) &&
+                            strncmp(p, meminfo_keys[i].name, colon - p) == 0) {
+                                key = &meminfo_keys[i];
+                                break;
+                        }
+                if (!key)
+                        continue;
+
+                p = skip_blanks(colon + 1);
+                r = scan_u64(&p, &v);
+                if (r < 0) {
+                        *reason = r == -ERANGE ? "a value does not fit in 64 bits" : "a value is not a number";
+                        return r;
+                }
+                /* every key we use is in kB; a missing unit means the line was cut */
+                p = skip_blanks(p);
+                if (strncmp(p, "kB", 2) != 0 || !at_line_end(p + 2)) {
+                        *reason = "a value lacks its \"kB\" unit (the file was cut mid-line?)";
+                        return -EINVAL;
+                }
+                if (kib_to_bytes(v, (uint64_t *) ((char *) &m + key->offset)) < 0) {
+                        *reason = "a value in kB overflows 64 bits in bytes";
+                        return -ERANGE;
+                }
+                have |= key->bit;
+        }
+
+        if (!(have & HAVE_MEM_TOTAL)) {
+                *reason = "MemTotal is missing";
+                return -EINVAL;
+        }
+        if (!(have & HAVE_MEM_AVAILABLE)) {
+                *reason = "MemAvailable is missing: pressured needs Linux 3.14 or newer, which computes it";
+                return -EINVAL;
+        }
+        m.valid = true;
+        *ret = m;
+        return 0;
+}
+
+int meminfo_parse(const char *text, MemInfo *ret) {
+        return meminfo_parse_explain(text, ret, NULL);
+}
+
+typedef enum VmStatSum { SUM_PGSCAN, SUM_PGSTEAL, SUM_PSWPIN, SUM_PSWPOUT } VmStatSum;
+
+/* pgscan_khugepaged and pgsteal_khugepaged exist since 5.7; before that they are simply absent.
+ * pgscan_proactive (memory.reclaim, 6.x) is left out: it is asked for, not a sign of pressure.
+ * The per-zone names of kernels before 4.8 are not read: PSI needs 4.20 anyway. */
+static const struct {
+        const char *name;
+        VmStatSum sum;
+} vmstat_keys[] = {
+        { "pgscan_kswapd",      SUM_PGSCAN },
+        { "pgscan_direct",      SUM_PGSCAN },
+        { "pgscan_khugepaged",  SUM_PGSCAN },
+        { "pgsteal_kswapd",     SUM_PGSTEAL },
+        { "pgsteal_direct",     SUM_PGSTEAL },
+        { "pgsteal_khugepaged", SUM_PGSTEAL },
+        { "pswpin",             SUM_PSWPIN },
+        { "pswpout",            SUM_PSWPOUT },
+};
+
+int vmstat_parse_explain(const char *text, VmStat *ret, const char **reason) {
+        uint64_t sums[4] = {};
+        bool any = false;
+        const char *dummy;
+
+        if (!reason)
+                reason = &dummy;
+        *reason = NULL;
+        if (!text || !ret) {
+                *reason = "no text";
+                return -EINVAL;
+        }
+
+        for (const char *p = text; p; p = next_line(p)) {
+                const char *end;
+                uint64_t v;
+                int r;
+
+                if (at_line_end(p))
+                        continue;
+
+                end = p;
+                while ((*end >= 'a' && *end <= 'z') || (*end >= '0' && *end <= '9') || *end == '_')
+                        end++;
+                if (end == p || *end != ' ') {
+                        *reason = "a line is not \"name value\"";
+                        return -EINVAL;
+                }
+
+                /* every line must carry a number, so a cut or garbled file does not pass */
+                const char *q = skip_blanks(end);
+                r = scan_u64(&q, &v);
+                if (r < 0) {
+                        *reason = r == -ERANGE ? "a counter does not fit in 64 bits" : "a counter is not a number (the file was cut mid-line?)";
+                        return r;
+                }
+                if (!at_line_end(q)) {
+                        *reason = "a counter has trailing garbage";
+                        return -EINVAL;
+                }
+
+                for (size_t i = 0; i < ELEMENTSOF(vmstat_keys); i++)
+                        if ((size_t) (end - p) == strlen(vmstat_keys[i].name) &&
+                            strncmp(p, vmstat_keys[i].name, end - p) == 0) {
+                                if (__builtin_add_overflow(sums[vmstat_keys[i].sum], v, &sums[vmstat_keys[i].sum])) {
+                                        *reason = "the sum of the pgscan or pgsteal counters overflows 64 bits";
+                                        return -ERANGE;
+                                }
+                                any = true;
+                                break;
+                        }
+        }
+
+        if (!any) {
+                *reason = "none of pgscan_*, pgsteal_*, pswpin, pswpout is present";
+                return -EINVAL;
+        }
+        *ret = (VmStat) {
+                .pgscan = sums[SUM_PGSCAN],
+                .pgsteal = sums[SUM_PGSTEAL],
+                .pswpin = sums[SUM_PSWPIN],
+                .pswpout = sums[SUM_PSWPOUT],
+                .valid = true,
+        };
+        return 0;
+}
+
+int vmstat_parse(const char *text, VmStat *ret) {
+        return vmstat_parse_explain(text, ret, NULL);
+}

@@ -1,1 +1,229 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * PSI files ("some avg10=0.12 avg60=0.05 avg300=0.01 total=12345" and a "full" line) and the
+ * system-wide sample read from PROC_ROOT. The "full" line is absent from cpu.pressure on older
+ * kernels and from the root cgroup's cpu.pressure, so it is optional; "some" is required.
+ * Unknown key=value pairs and unknown line kinds are skipped so a newer kernel does not break us;
+ * a known key that is missing, repeated or not a number is an error.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "log.h"
+#include "macro.h"
+#include "procfs-internal.h"
+
+/* "12.34" -> 12.34. The kernel prints "%lu.%02lu"; parsed by hand so the locale cannot change
+ * the decimal point. */
+static int scan_percent(const char **p, double *ret) {
+        const char *s = *p;
+        uint64_t whole, frac = 0, scale = 1;
+        int r;
+
+        r = scan_u64(&s, &whole);
+        if (r < 0)
+                return r;
+        if (*s == '.') {
+                s++;
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                for (; *s >= '0' && *s <= '9'; s++)
+                        if (scale < UINT64_C(1000000000)) { /* digits beyond 1e-9 cannot matter */
+                                frac = frac * 10 + (uint64_t) (*s - '0');
+                                scale *= 10;
+                        }
+        }
+        if (whole > 100)
+                return -ERANGE;
+        *ret = (double) whole + (double) frac / (double) scale;
+        if (*ret > 100.0)
+                return -ERANGE;
+        *p = s;
+        return 0;
+}
+
+/* Parses the key=value pairs after "some"/"full" up to the end of the line. */
+static int psi_line_parse(const char *p, PsiLine *ret, const char **reason) {
+        enum { HAVE_AVG10 = 1, HAVE_AVG60 = 2, HAVE_AVG300 = 4, HAVE_TOTAL = 8, HAVE_ALL = 15 };
+        PsiLine l = {};
+        unsigned have = 0;
+
+        for (;;) {
+                const char *key, *eq;
+                unsigned bit = 0;
+                double *target = NULL;
+                int r;
+
+                p = skip_blanks(p);
+                if (at_line_end(p))
+                        break;
+
+                key = p;
+                eq = p;
+                while (*eq && *eq != '=' && *eq != ' ' && *eq != '\t' && *eq != '\n' && *eq != '\r')
+                        eq++;
+                if (*eq != '=' || eq == key) {
+                        *reason = "expected key=value pairs after \"some\"/\"full\"";
+                        return -EINVAL;
+                }
+
+                if (eq - key == 5 && strncmp(key, "avg10", 5) == 0)
+                        bit = HAVE_AVG10, target = &l.avg10;
+                else if (eq - key == 5 && strncmp(key, "avg60", 5) == 0)
+                        bit = HAVE_AVG60, target = &l.avg60;
+                else if (eq - key == 6 && strncmp(key, "avg300", 6) == 0)
+                        bit = HAVE_AVG300, target = &l.avg300;
+                else if (eq - key == 5 && strncmp(key, "total", 5) == 0)
+                        bit = HAVE_TOTAL;
+
+                p = eq + 1;
+                if (bit == 0) {
+                        /* unknown key from a newer kernel: skip its value */
+                        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+                                p++;
+                        continue;
+                }
+                if (have & bit) {
+                        *reason = "a key appears twice on one line";
+                        return -EINVAL;
+                }
+
+                r = target ? scan_percent(&p, target) : scan_u64(&p, &l.total_usec);
+                if (r < 0) {
+                        *reason = r == -ERANGE ? "a value is out of range (avg above 100 or total above 2^64)"
+                                               : "a value is not a number";
+                        return r;
+                }
+                if (*p != ' ' && *p != '\t' && !at_line_end(p)) {
+                        *reason = "a value has trailing garbage";
+                        return -EINVAL;
+                }
+                have |= bit;
+        }
+
+        if (have != HAVE_ALL) {
+                *reason = "a line lacks one of avg10, avg60, avg300, total (truncated?)";
+                return -EINVAL;
+        }
+        l.valid = true;
+        *ret = l;
+        return 0;
+}
+
+int psi_parse_explain(const char *text, PsiStats *ret, const char **reason) {
+        PsiStats s = {};
+        const char *dummy;
+
+        if (!reason)
+                reason = &dummy;
+        *reason = NULL;
+        if (!text || !ret) {
+                *reason = "no text";
+                return -EINVAL;
+        }
+
+        for (const char *p = text; p; p = next_line(p)) {
+                PsiLine *line;
+                int r;
+
+                if (at_line_end(p))
+                        continue; /* blank line */
+                if (strncmp(p, "some ", 5) == 0)
+                        line = &s.some;
+                else if (strncmp(p, "full ", 5) == 0)
+                        line = &s.full;
+                else if (p[0] >= 'a' && p[0] <= 'z')
+                        continue; /* an unknown line kind from a newer kernel */
+                else {
+                        *reason = "a line does not start with \"some\" or \"full\"";
+                        return -EINVAL;
+                }
+                if (line->valid) {
+                        *reason = "the \"some\" or \"full\" line appears twice";
+                        return -EINVAL;
+                }
+                r = psi_line_parse(p + 5, line, reason);
+                if (r < 0)
+                        return r;
+        }
+
+        if (!s.some.valid) {
+                *reason = "the \"some\" line is missing";
+                return -EINVAL;
+        }
+        *ret = s;
+        return 0;
+}
+
+int psi_parse(const char *text, PsiStats *ret) {
+        return psi_parse_explain(text, ret, NULL);
+}
+
+static int read_psi(int procfd, const char *proc_root, const char *name, char **buf, size_t *size, PsiStats *ret) {
+        const char *reason = NULL;
+        ssize_t n;
+        int r;
+
+        n = read_file_at_grow(procfd, name, buf, size);
+        if (n == -ENOENT || n == -EOPNOTSUPP)
+                return log_error_errno((int) n,
+                                       "Failed to read %s/%s: %m. The kernel has no pressure stall information; "
+                                       "pressured needs Linux 4.20+ built with CONFIG_PSI=y and, if CONFIG_PSI_DEFAULT_DISABLED=y, booted with psi=1.",
+                                       proc_root, name);
+        if (n < 0)
+                return log_error_errno((int) n, "Failed to read %s/%s: %m", proc_root, name);
+        r = psi_parse_explain(*buf, ret, &reason);
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse %s/%s: %s. Is %s a procfs mount?", proc_root, name, reason, proc_root);
+        return 0;
+}
+
+int system_sample_read(const char *proc_root, bool mem_psi, bool io_psi, bool meminfo, bool vmstat, SystemSample *ret) {
+        _cleanup_close_ int procfd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        SystemSample s = {};
+        const char *reason = NULL;
+        ssize_t n;
+        int r;
+
+        if (!proc_root || !ret)
+                return -EINVAL;
+
+        procfd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (procfd < 0)
+                return log_error_errno(errno, "Failed to open %s: %m. Is procfs mounted there?", proc_root);
+
+        if (mem_psi) {
+                r = read_psi(procfd, proc_root, "pressure/memory", &buf, &size, &s.mem_psi);
+                if (r < 0)
+                        return r;
+        }
+        if (io_psi) {
+                r = read_psi(procfd, proc_root, "pressure/io", &buf, &size, &s.io_psi);
+                if (r < 0)
+                        return r;
+        }
+        if (meminfo) {
+                n = read_file_at_grow(procfd, "meminfo", &buf, &size);
+                if (n < 0)
+                        return log_error_errno((int) n, "Failed to read %s/meminfo: %m", proc_root);
+                r = meminfo_parse_explain(buf, &s.meminfo, &reason);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to parse %s/meminfo: %s", proc_root, reason);
+        }
+        if (vmstat) {
+                n = read_file_at_grow(procfd, "vmstat", &buf, &size);
+                if (n < 0)
+                        return log_error_errno((int) n, "Failed to read %s/vmstat: %m", proc_root);
+                r = vmstat_parse_explain(buf, &s.vmstat, &reason);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to parse %s/vmstat: %s", proc_root, reason);
+        }
+
+        *ret = s;
+        return 0;
+}

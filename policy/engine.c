@@ -1,1 +1,319 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "candidate.h"
+#include "detector.h"
+#include "engine.h"
+#include "kill_list.h"
+#include "macro.h"
+#include "ranker.h"
+
+struct Engine {
+        const Policy *policy;     /* borrowed */
+        DetectorState *states;    /* one per detector, in policy order: ruleset, group, detector */
+        size_t n_states;
+        usec_t *delay_until;      /* per ruleset: end of its post-action delay */
+        bool arming;              /* at the last evaluation */
+};
+
+static size_t policy_count_detectors(const Policy *p) {
+        size_t n = 0;
+
+        for (size_t r = 0; r < p->n_rulesets; r++)
+                for (size_t g = 0; g < p->rulesets[r].n_groups; g++)
+                        n += p->rulesets[r].groups[g].n;
+        return n;
+}
+
+int engine_set_policy(Engine *e, const Policy *p) {
+        DetectorState *states;
+        usec_t *delays;
+        size_t n;
+
+        if (!e || !p)
+                return -EINVAL;
+
+        n = policy_count_detectors(p);
+        states = calloc(n ?: 1, sizeof(DetectorState));
+        delays = calloc(p->n_rulesets ?: 1, sizeof(usec_t));
+        if (!states || !delays) {
+                free(states);
+                free(delays);
+                return -ENOMEM; /* the old policy and its state stay in place */
+        }
+
+        free(e->states);
+        free(e->delay_until);
+        *e = (Engine) {
+                .policy = p,
+                .states = states,
+                .n_states = n,
+                .delay_until = delays,
+        };
+        return 0;
+}
+
+int engine_new(const Policy *p, Engine **ret) {
+        Engine *e;
+        int r;
+
+        if (!p || !ret)
+                return -EINVAL;
+        e = calloc(1, sizeof(Engine));
+        if (!e)
+                return -ENOMEM;
+        r = engine_set_policy(e, p);
+        if (r < 0) {
+                free(e);
+                return r;
+        }
+        *ret = e;
+        return 0;
+}
+
+Engine *engine_free(Engine *e) {
+        if (!e)
+                return NULL;
+        free(e->states);
+        free(e->delay_until);
+        free(e);
+        return NULL;
+}
+
+bool engine_arming(const Engine *e) {
+        return e && e->arming;
+}
+
+void engine_action_done(Engine *e, const Decision *d, bool killed, usec_t now) {
+        const Ruleset *rs;
+        usec_t delay;
+
+        if (!e || !d || !killed || d->ruleset_index >= e->policy->n_rulesets)
+                return;
+        rs = &e->policy->rulesets[d->ruleset_index];
+        if (d->ruleset != rs->name || d->action_index >= rs->n_actions)
+                return; /* a decision made under a policy that has since been replaced */
+
+        delay = rs->actions[d->action_index].post_action_delay_usec;
+        e->delay_until[d->ruleset_index] = delay > USEC_INFINITY - now ? USEC_INFINITY : now + delay;
+}
+
+void decision_clear(Decision *d) {
+        if (!d)
+                return;
+        free(d->cgroup);
+        *d = (Decision) { .kill_list_index = -1 };
+}
+
+/* --- picking a process --- */
+
+/* Processes rank by (tier desc, rss desc, oom_score desc, pid asc). Negative when a goes first. */
+static int process_compare(const ProcSample *a, Preference ta, const ProcSample *b, Preference tb) {
+        if (ta != tb)
+                return ta > tb ? -1 : 1;
+        if (a->rss != b->rss)
+                return a->rss > b->rss ? -1 : 1;
+        if (a->oom_score != b->oom_score)
+                return a->oom_score > b->oom_score ? -1 : 1;
+        return (a->pid > b->pid) - (a->pid < b->pid);
+}
+
+ssize_t engine_pick_process(const Policy *p, const Snapshot *s, const ProcSample *procs, size_t n, const char *scope) {
+        Preference best_tier = PREFERENCE_NONE;
+        ssize_t best = -1;
+
+        if (!s || !procs)
+                return -1;
+        for (size_t i = 0; i < n; i++) {
+                Preference tier;
+
+                if (!process_is_pickable(p, s, &procs[i], scope))
+                        continue;
+                tier = process_tier(p, &procs[i]);
+                if (best < 0 || process_compare(&procs[i], tier, &procs[best], best_tier) < 0) {
+                        best = (ssize_t) i;
+                        best_tier = tier;
+                }
+        }
+        return best;
+}
+
+/* --- filling a decision --- */
+
+static int victim_cgroup(Decision *d, const Snapshot *s, const CGroupSample *cg, const Action *a) {
+        d->kind = TARGET_CGROUP;
+        d->cgroup = strdup(cg->path);
+        if (!d->cgroup)
+                return -ENOMEM;
+        d->inode = cg->inode;
+        d->memory = cgroup_memory(s, cg, false);
+        d->pressure = cgroup_memory_full_avg10(s, cg);
+        d->granularity_process = a->granularity == GRANULARITY_PROCESS;
+        return 0;
+}
+
+static int victim_process(Decision *d, const Snapshot *s, const ProcSample *proc) {
+        d->kind = TARGET_PROCESS;
+        d->cgroup = strdup(proc->cgroup ?: "/");
+        if (!d->cgroup)
+                return -ENOMEM;
+        d->pid = proc->pid;
+        d->start_time = proc->start_time;
+        memcpy(d->comm, proc->comm, sizeof(d->comm));
+        d->comm[sizeof(d->comm) - 1] = '\0';
+        d->memory = proc->rss;
+        d->pressure = cgroup_memory_full_avg10(s, NULL);
+        return 0;
+}
+
+/* "largest of 7 candidates by size_or_growth, phase 1, 2 levels down" */
+static void describe_ranking(char *buf, size_t size, const Action *a, const RankOutcome *o, bool processes) {
+        const char *lead = "largest", *key = ranker_to_string(a->ranker);
+        char phase[16] = "", depth[40] = "";
+
+        if (processes) {
+                key = a->ranker == RANKER_SWAP ? "swap" : "RSS";
+                snprintf(buf, size, "largest of %zu processes by %s", o->n_candidates, key);
+                return;
+        }
+        switch (a->ranker) {
+        case RANKER_SIZE_OR_GROWTH:
+                lead = o->phase == 2 ? "fastest growing" : "largest";
+                snprintf(phase, sizeof(phase), ", phase %d", o->phase);
+                break;
+        case RANKER_SWAP:
+                lead = "most swapped";
+                break;
+        case RANKER_PRESSURE:
+                lead = "most pressured";
+                break;
+        case RANKER_PGSCAN:
+                lead = "fastest reclaiming";
+                break;
+        case _RANKER_TYPE_MAX:
+                break;
+        }
+        if (o->depth > 0)
+                snprintf(depth, sizeof(depth), ", %u level%s down", o->depth, o->depth == 1 ? "" : "s");
+        snprintf(buf, size, "%s of %zu candidates by %s%s%s", lead, o->n_candidates, key, phase, depth);
+}
+
+/* Joins the firing group's detector descriptions with "; ". */
+static void describe_group(const DetectorGroup *g, const DetectorState *states, char *buf, size_t size) {
+        size_t len = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < g->n && len + 1 < size; i++) {
+                int w;
+
+                if (i > 0)
+                        len += (size_t) snprintf(buf + len, size - len, "; ");
+                if (len + 1 >= size)
+                        break;
+                w = detector_describe(&g->detectors[i], &states[i], buf + len, size - len);
+                if (w < 0)
+                        break;
+                len += (size_t) w;
+        }
+}
+
+/* Tries one action: the kill list first (if the action uses it), then the ranker. Returns 1 with
+ * *ret filled when it yields a victim, 0 when it does not, -ENOMEM. */
+static int action_decide(const Policy *p, const Snapshot *s, size_t ri, size_t ai, const char *why, Decision *ret) {
+        const Ruleset *rs = &p->rulesets[ri];
+        const Action *a = &rs->actions[ai];
+        bool want_process = s->degraded || a->granularity == GRANULARITY_PROCESS;
+        Decision d = {
+                .ruleset = rs->name,
+                .ruleset_index = ri,
+                .action_index = ai,
+                .dry_run = p->dry_run || rs->dry_run || a->dry_run,
+                .kill_list_index = -1,
+                .prekill_timeout_usec = a->prekill_timeout_usec,
+        };
+        char how[128];
+        KillListPick kp;
+        RankOutcome o;
+        int r, room;
+
+        if (a->use_kill_list && kill_list_pick(p, s, want_process, &kp)) {
+                d.kill_list_index = kp.entry;
+                snprintf(how, sizeof(how), "kill list entry %d (%s)", kp.entry, p->kill_list[kp.entry].pattern.glob);
+                r = kp.proc ? victim_process(&d, s, kp.proc) : victim_cgroup(&d, s, kp.cgroup, a);
+        } else if (s->degraded) {
+                r = ranker_pick_process(p, a, s, &o);
+                if (r < 0 || o.index < 0)
+                        return r;
+                describe_ranking(how, sizeof(how), a, &o, true);
+                r = victim_process(&d, s, &s->procs[o.index]);
+        } else {
+                r = ranker_pick_cgroup(p, a, s, &o);
+                if (r < 0 || o.index < 0)
+                        return r;
+                describe_ranking(how, sizeof(how), a, &o, false);
+                r = victim_cgroup(&d, s, &s->cgroups[o.index], a);
+        }
+        if (r < 0)
+                return r;
+
+        /* Keep the victim part whole; a long detector part is what gets cut. */
+        room = (int) sizeof(d.reason) - (int) strlen(how) - (int) strlen(" -> ") - 1;
+        snprintf(d.reason, sizeof(d.reason), "%.*s -> %s", room > 0 ? room : 0, why, how);
+        *ret = d;
+        return 1;
+}
+
+/* --- evaluation --- */
+
+int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
+        DetectorState *st;
+        bool arming = false, decided = false;
+        const Policy *p;
+        int r = 0;
+
+        if (!e || !s || !ret)
+                return -EINVAL;
+        p = e->policy;
+        st = e->states;
+
+        for (size_t ri = 0; ri < p->n_rulesets && r >= 0; ri++) {
+                const Ruleset *rs = &p->rulesets[ri];
+                const DetectorGroup *firing = NULL;
+                const DetectorState *firing_states = NULL;
+                char why[sizeof(ret->reason)];
+
+                /* Every detector advances, even in a delayed ruleset or after a decision, so that
+                 * durations measure real time. */
+                for (size_t g = 0; g < rs->n_groups; g++) {
+                        const DetectorGroup *grp = &rs->groups[g];
+                        const DetectorState *first = st;
+                        bool all = grp->n > 0;
+
+                        for (size_t i = 0; i < grp->n; i++) {
+                                DetectorVerdict v = detector_evaluate(&grp->detectors[i], st++, s);
+
+                                arming = arming || v == DETECTOR_ARMING;
+                                all = all && v == DETECTOR_FIRED;
+                        }
+                        if (all && !firing) {
+                                firing = grp;
+                                firing_states = first;
+                        }
+                }
+
+                if (decided || !firing || s->now < e->delay_until[ri])
+                        continue;
+
+                describe_group(firing, firing_states, why, sizeof(why));
+                for (size_t ai = 0; ai < rs->n_actions && !decided && r >= 0; ai++) {
+                        r = action_decide(p, s, ri, ai, why, ret);
+                        decided = r > 0;
+                }
+        }
+
+        e->arming = arming;
+        return r < 0 ? r : decided;
+}

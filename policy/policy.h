@@ -78,7 +78,7 @@ typedef enum Granularity { GRANULARITY_CGROUP, GRANULARITY_PROCESS } Granularity
 
 typedef struct Action {
         RankerType ranker;
-        PatternList cgroups;           /* candidate cgroups (paths); default "/*" */
+        PatternList cgroups;           /* candidate cgroups (paths); default "/" "*" (every child of the root) */
         bool recursive;                /* descend into the best child and re-rank; default true */
         Granularity granularity;       /* default cgroup; degraded mode always kills processes */
         bool use_kill_list;            /* consult the policy's kill list first; default true */
@@ -165,6 +165,7 @@ bool pattern_list_match(const PatternList *l, const char *cgroup_path, const cha
 typedef struct SampleNeeds {
         unsigned cgroup_fields;   /* CGroupField bits, for the cgroups below */
         PatternList cgroups;      /* globs of cgroups to read (borrowed from the Policy, not owned) */
+        bool descendants;         /* also read every cgroup below a match (recursive ranking descends) */
         bool system_mem_psi, system_io_psi, meminfo, vmstat;
         bool procs;               /* processes are candidates (degraded mode or granularity process) */
 } SampleNeeds;

@@ -1,1 +1,153 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Sizes ("512M", "1.5G", "10%", "4096") and durations ("500ms", "20s", "2m") as written in a policy.
+ * Strings only: policy.c turns JSON numbers into the same values. Arithmetic is integer so that
+ * "1.5G" is exactly 1610612736 and every overflow is caught instead of wrapping.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "macro.h"
+#include "policy.h"
+
+/* Fraction digits beyond this are ignored: they cannot change a result that is floored anyway. */
+#define FRACTION_DIGITS_MAX 18
+
+/* A decimal "123.456" split into its integer part and a fraction num/den. */
+typedef struct Decimal {
+        uint64_t integer;
+        uint64_t frac_num, frac_den;  /* frac_den is 10^(digits kept), 1 without a fraction */
+        unsigned frac_digits;         /* digits written, kept or not */
+} Decimal;
+
+/* Reads digits with an optional fraction from *p; at least one digit before any '.', and at least
+ * one after it. Advances *p past the number. */
+static int decimal_parse(const char **p, Decimal *ret) {
+        const char *s = *p;
+        Decimal d = { .frac_den = 1 };
+
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
+        for (; *s >= '0' && *s <= '9'; s++) {
+                uint64_t digit = (uint64_t) (*s - '0');
+                if (d.integer > (UINT64_MAX - digit) / 10)
+                        return -EINVAL;
+                d.integer = d.integer * 10 + digit;
+        }
+        if (*s == '.') {
+                s++;
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                for (; *s >= '0' && *s <= '9'; s++, d.frac_digits++)
+                        if (d.frac_digits < FRACTION_DIGITS_MAX) {
+                                d.frac_num = d.frac_num * 10 + (uint64_t) (*s - '0');
+                                d.frac_den *= 10;
+                        }
+        }
+        *p = s;
+        *ret = d;
+        return 0;
+}
+
+/* d * mult, floored; -EINVAL on overflow. */
+static int decimal_scale(const Decimal *d, uint64_t mult, uint64_t *ret) {
+        unsigned __int128 v;
+
+        if (d->integer > UINT64_MAX / mult)
+                return -EINVAL;
+        v = (unsigned __int128) d->frac_num * mult / d->frac_den;
+        v += (unsigned __int128) d->integer * mult;
+        if (v > UINT64_MAX)
+                return -EINVAL;
+        *ret = (uint64_t) v;
+        return 0;
+}
+
+int parse_size(const char *s, bool allow_percent, Amount *ret) {
+        static const struct {
+                const char *suffix;
+                uint64_t mult;
+        } units[] = {
+                { "",    1 },
+                { "B",   1 },
+                { "K",   UINT64_C(1) << 10 }, { "KiB", UINT64_C(1) << 10 },
+                { "M",   UINT64_C(1) << 20 }, { "MiB", UINT64_C(1) << 20 },
+                { "G",   UINT64_C(1) << 30 }, { "GiB", UINT64_C(1) << 30 },
+                { "T",   UINT64_C(1) << 40 }, { "TiB", UINT64_C(1) << 40 },
+        };
+        Decimal d;
+        int r;
+
+        if (!s || !ret)
+                return -EINVAL;
+
+        r = decimal_parse(&s, &d);
+        if (r < 0)
+                return r;
+
+        if (streq(s, "%")) {
+                /* permyriad: two decimals at most, so that "12.345%" is not silently rounded */
+                if (!allow_percent || d.frac_digits > 2 || d.integer > 100)
+                        return -EINVAL;
+                uint64_t frac = d.frac_num * (d.frac_digits == 1 ? 10 : 1);
+                uint64_t permyriad = d.integer * 100 + frac;
+                if (permyriad > 10000)
+                        return -EINVAL;
+                *ret = (Amount) { .is_percent = true, .permyriad = (uint32_t) permyriad };
+                return 0;
+        }
+
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+                uint64_t bytes;
+
+                if (!streq(s, units[i].suffix))
+                        continue;
+                /* a fraction of a byte is a typo, not a request for rounding */
+                if (units[i].mult == 1 && d.frac_num != 0)
+                        return -EINVAL;
+                r = decimal_scale(&d, units[i].mult, &bytes);
+                if (r < 0)
+                        return r;
+                *ret = (Amount) { .bytes = bytes };
+                return 0;
+        }
+        return -EINVAL;
+}
+
+int parse_duration(const char *s, usec_t *ret) {
+        static const struct {
+                const char *unit;
+                usec_t mult;
+        } units[] = {
+                { "",   USEC_PER_SEC },
+                { "us", 1 },
+                { "ms", USEC_PER_MSEC },
+                { "s",  USEC_PER_SEC },
+                { "m",  60 * USEC_PER_SEC },
+                { "h",  3600 * USEC_PER_SEC },
+        };
+        Decimal d;
+        int r;
+
+        if (!s || !ret)
+                return -EINVAL;
+
+        r = decimal_parse(&s, &d);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+                if (streq(s, units[i].unit))
+                        return decimal_scale(&d, units[i].mult, ret);
+        return -EINVAL;
+}
+
+uint64_t amount_resolve(const Amount *a, uint64_t total) {
+        if (!a)
+                return 0;
+        if (!a->is_percent)
+                return a->bytes;
+        /* 128 bits: total * 10000 overflows 64 bits for totals above 1.8 PB */
+        return (uint64_t) ((unsigned __int128) total * a->permyriad / 10000);
+}

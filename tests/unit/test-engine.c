@@ -1,2 +1,499 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "engine.h"
+#include "policy-builders.h"
+
+/* Two slices under pressure; /b.slice is the larger. */
+static void sample(TestSample *t, usec_t now, double system_full_avg10) {
+        ts_init(t, now);
+        t->s.system.mem_psi.full = psi(system_full_avg10, 0, 0);
+        ts_cgroup(t, "/", 1, 0, 0);
+        ts_cgroup(t, "/a.slice", 10, 1, GiB(1))->mem_psi.full = psi(5, 0, 0);
+        ts_cgroup(t, "/b.slice", 20, 1, GiB(3))->mem_psi.full = psi(7.5, 0, 0);
+}
+
+/* Evaluates once; returns what engine_evaluate returned. */
+static int evaluate(Engine *e, TestSample *t, Decision *d) {
+        *d = (Decision) { .kill_list_index = -1 };
+        return engine_evaluate(e, &t->s, d);
+}
+
+Test(engine, decision_fields_and_reason) {
+        Detector det[] = { pressure_above(SYSTEM, 40, SEC(10)) };
+        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
+        DetectorGroup grp[] = { { det, 1 } };
+        Ruleset rs = { .name = (char *) "protect", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
+        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        act[0].prekill_timeout_usec = SEC(2);
+        cr_assert_eq(engine_new(&p, &e), 0);
+
+        sample(&t, SEC(100), 52.3);
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        cr_assert(engine_arming(e));
+        sample(&t, SEC(110), 52.3);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_not(engine_arming(e)); /* fired, no longer arming */
+
+        cr_assert_eq(d.ruleset, rs.name); /* borrowed */
+        cr_assert_eq(d.ruleset_index, 0);
+        cr_assert_eq(d.action_index, 0);
+        cr_assert_eq(d.kind, TARGET_CGROUP);
+        cr_assert_str_eq(d.cgroup, "/b.slice");
+        cr_assert_neq(d.cgroup, t.cg[2].path); /* a copy */
+        cr_assert_eq(d.inode, 20);
+        cr_assert_eq(d.memory, GiB(3));
+        cr_assert_float_eq(d.pressure, 7.5, 1e-9);
+        cr_assert_not(d.granularity_process);
+        cr_assert_not(d.dry_run);
+        cr_assert_eq(d.kill_list_index, -1);
+        cr_assert_eq(d.prekill_timeout_usec, SEC(2));
+        cr_assert_str_eq(d.reason,
+                         "memory full avg10 52.30% > 40% for 10s on / -> largest of 2 candidates by size_or_growth, phase 1");
+        decision_clear(&d);
+        cr_assert_null(d.cgroup);
+        cr_assert_eq(d.kill_list_index, -1);
+        engine_free(e);
+}
+
+Test(engine, groups_and_within_or_across) {
+        Detector g0[] = { pressure_above(SYSTEM, 40, 0), detector(DETECTOR_MEM_AVAILABLE_BELOW, SYSTEM) };
+        Detector g1[] = { detector(DETECTOR_EXISTS, PATTERNS(pat("/panic.slice"))) };
+        DetectorGroup grp[] = { { g0, 2 }, { g1, 1 } };
+        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
+        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 2, .actions = act, .n_actions = 1 };
+        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        g0[1].amount = percent(10); /* MemAvailable below 1.6G */
+        cr_assert_eq(engine_new(&p, &e), 0);
+
+        sample(&t, SEC(1), 50); /* pressure yes, MemAvailable 8G no */
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        sample(&t, SEC(2), 10);
+        t.s.system.meminfo.mem_available = GiB(1); /* MemAvailable yes, pressure no */
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        sample(&t, SEC(3), 50);
+        t.s.system.meminfo.mem_available = GiB(1); /* both */
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_str_eq(d.reason,
+                         "memory full avg10 50.00% > 40% on /; MemAvailable 1.0G < 1.6G -> largest of 2 candidates by size_or_growth, phase 1");
+        decision_clear(&d);
+
+        /* the second group alone */
+        sample(&t, SEC(4), 0);
+        ts_cgroup(&t, "/panic.slice", 30, 1, MiB(1));
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_str_eq(d.reason, "/panic.slice exists -> largest of 3 candidates by size_or_growth, phase 1");
+        decision_clear(&d);
+        engine_free(e);
+}
+
+Test(engine, post_action_delay) {
+        Detector det[] = { pressure_above(SYSTEM, 40, 0) };
+        DetectorGroup grp[] = { { det, 1 } };
+        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
+        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
+        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        cr_assert_eq(engine_new(&p, &e), 0);
+        sample(&t, SEC(10), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+
+        /* nothing came of it: no delay */
+        engine_action_done(e, &d, false, SEC(10));
+        decision_clear(&d);
+        sample(&t, SEC(11), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+
+        engine_action_done(e, &d, true, SEC(11));
+        decision_clear(&d);
+        sample(&t, SEC(12), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        sample(&t, SEC(26) - 1, 50);
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        sample(&t, SEC(26), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        decision_clear(&d);
+        engine_free(e);
+}
+
+Test(engine, delayed_ruleset_keeps_timing) {
+        Detector det[] = { pressure_above(SYSTEM, 40, SEC(5)) };
+        DetectorGroup grp[] = { { det, 1 } };
+        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
+        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
+        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        act[0].post_action_delay_usec = SEC(15);
+        cr_assert_eq(engine_new(&p, &e), 0);
+        sample(&t, SEC(0), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        sample(&t, SEC(5), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        engine_action_done(e, &d, true, SEC(5));
+        decision_clear(&d);
+
+        /* pressure drops and comes back during the delay: the detector re-arms meanwhile */
+        sample(&t, SEC(6), 0);
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        cr_assert_not(engine_arming(e));
+        sample(&t, SEC(10), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        cr_assert(engine_arming(e));
+        sample(&t, SEC(15), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 0); /* fired, but delayed */
+        sample(&t, SEC(20), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 1); /* at once when the delay ends */
+        decision_clear(&d);
+        engine_free(e);
+}
+
+Test(engine, dry_run_three_levels) {
+        Detector det[] = { pressure_above(SYSTEM, 40, 0) };
+        DetectorGroup grp[] = { { det, 1 } };
+        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
+        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
+        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        cr_assert_eq(engine_new(&p, &e), 0);
+        sample(&t, SEC(1), 50);
+        for (int level = 0; level < 4; level++) {
+                p.dry_run = level == 1;
+                rs.dry_run = level == 2;
+                act[0].dry_run = level == 3;
+                cr_assert_eq(evaluate(e, &t, &d), 1);
+                cr_assert_eq(d.dry_run, level != 0, "level %d", level);
+                decision_clear(&d);
+        }
+        engine_free(e);
+}
+
+Test(engine, one_decision_per_call_in_ruleset_order) {
+        Detector det[] = { pressure_above(SYSTEM, 40, 0) };
+        Detector armed[] = { pressure_above(SYSTEM, 40, SEC(3)) };
+        DetectorGroup grp[] = { { det, 1 } }, grp_armed[] = { { armed, 1 } };
+        Action none[] = { action(RANKER_SIZE_OR_GROWTH, PATTERNS(pat("/nothing/*"))),
+                          action(RANKER_SWAP, ALL_CGROUPS) };
+        Action some[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
+        Ruleset rs[] = {
+                { .name = (char *) "empty", .groups = grp, .n_groups = 1, .actions = none, .n_actions = 2 },
+                { .name = (char *) "second", .groups = grp, .n_groups = 1, .actions = some, .n_actions = 1 },
+                { .name = (char *) "third", .groups = grp_armed, .n_groups = 1, .actions = some, .n_actions = 1 },
+        };
+        Policy p = { .rulesets = rs, .n_rulesets = 3 };
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        cr_assert_eq(engine_new(&p, &e), 0);
+        sample(&t, SEC(1), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_str_eq(d.ruleset, "second"); /* the first fired but found no victim */
+        cr_assert_eq(d.ruleset_index, 1);
+        cr_assert(engine_arming(e)); /* "third" is timing even though a decision was made */
+        decision_clear(&d);
+
+        /* the first ruleset's second action finds a victim: action_index 1 */
+        t.cg[1].swap_current = MiB(10);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_str_eq(d.ruleset, "empty");
+        cr_assert_eq(d.action_index, 1);
+        decision_clear(&d);
+
+        /* "third" kept its timer while the others decided: it fires on time once they are delayed */
+        t.cg[1].swap_current = 0;
+        engine_action_done(e, &(Decision) { .ruleset = rs[1].name, .ruleset_index = 1 }, true, SEC(1));
+        sample(&t, SEC(4), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_str_eq(d.ruleset, "third");
+        decision_clear(&d);
+        engine_free(e);
+}
+
+Test(engine, kill_list_first_unless_disabled) {
+        Detector det[] = { pressure_above(SYSTEM, 40, 0) };
+        DetectorGroup grp[] = { { det, 1 } };
+        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
+        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
+        KillListEntry kl[] = { kill_entry("/gone.slice"), kill_entry("/a.slice") };
+        Policy p = { .rulesets = &rs, .n_rulesets = 1, .kill_list = kl, .n_kill_list = 2 };
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        cr_assert_eq(engine_new(&p, &e), 0);
+        sample(&t, SEC(1), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_str_eq(d.cgroup, "/a.slice");
+        cr_assert_eq(d.kill_list_index, 1);
+        cr_assert_str_eq(d.reason, "memory full avg10 50.00% > 40% on / -> kill list entry 1 (/a.slice)");
+        decision_clear(&d);
+
+        act[0].use_kill_list = false;
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_str_eq(d.cgroup, "/b.slice");
+        cr_assert_eq(d.kill_list_index, -1);
+        decision_clear(&d);
+        engine_free(e);
+}
+
+Test(engine, granularity_process) {
+        Detector det[] = { pressure_above(SYSTEM, 40, 0) };
+        DetectorGroup grp[] = { { det, 1 } };
+        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
+        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
+        KillListEntry kl[] = { kill_entry("/a.slice") };
+        Policy p = { .rulesets = &rs, .n_rulesets = 1, .kill_list = kl, .n_kill_list = 1 };
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        act[0].granularity = GRANULARITY_PROCESS;
+        cr_assert_eq(engine_new(&p, &e), 0);
+        sample(&t, SEC(1), 50);
+        ts_proc(&t, 700, "worker", "/a.slice", MiB(600));
+
+        /* the kill list names the process inside */
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_eq(d.kind, TARGET_PROCESS);
+        cr_assert_eq(d.pid, 700);
+        cr_assert_eq(d.start_time, 1700);
+        cr_assert_str_eq(d.comm, "worker");
+        cr_assert_str_eq(d.cgroup, "/a.slice");
+        cr_assert_eq(d.inode, 0);
+        cr_assert_eq(d.memory, MiB(600));
+        cr_assert_float_eq(d.pressure, 50, 1e-9); /* the system's */
+        decision_clear(&d);
+
+        /* the ranker names a cgroup of which only the largest process must die */
+        act[0].use_kill_list = false;
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_eq(d.kind, TARGET_CGROUP);
+        cr_assert_str_eq(d.cgroup, "/b.slice");
+        cr_assert(d.granularity_process);
+        decision_clear(&d);
+        engine_free(e);
+}
+
+Test(engine, degraded_mode_kills_processes) {
+        Detector det[] = { pressure_above(SYSTEM, 40, 0) };
+        DetectorGroup grp[] = { { det, 1 } };
+        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
+        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
+        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        cr_assert_eq(engine_new(&p, &e), 0);
+        ts_init(&t, SEC(1));
+        t.s.degraded = true;
+        t.s.system.mem_psi.full = psi(60, 0, 0);
+        ts_proc(&t, 1, "systemd", "/", GiB(2));
+        ts_proc(&t, 4242, "pressured", "/", GiB(2)); /* ourselves */
+        ts_proc(&t, 900, "hog", "/", GiB(1));
+        ts_proc(&t, 901, "small", "/user.slice/x.scope", MiB(1));
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_eq(d.kind, TARGET_PROCESS);
+        cr_assert_eq(d.pid, 900);
+        cr_assert_str_eq(d.cgroup, "/");
+        cr_assert_str_eq(d.reason, "memory full avg10 60.00% > 40% on / -> largest of 2 processes by RSS");
+        decision_clear(&d);
+        engine_free(e);
+}
+
+Test(engine, set_policy_resets_state) {
+        Detector det[] = { pressure_above(SYSTEM, 40, SEC(10)) };
+        DetectorGroup grp[] = { { det, 1 } };
+        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
+        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
+        Ruleset rs2 = rs;
+        Policy p = { .rulesets = &rs, .n_rulesets = 1 }, p2 = { .rulesets = &rs2, .n_rulesets = 1 };
+        Engine *e = NULL;
+        TestSample t;
+        Decision d, old;
+
+        rs2.name = (char *) "r2";
+        cr_assert_eq(engine_new(&p, &e), 0);
+        sample(&t, SEC(0), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        sample(&t, SEC(10), 50);
+        cr_assert_eq(evaluate(e, &t, &old), 1);
+        engine_action_done(e, &old, true, SEC(10));
+
+        cr_assert_eq(engine_set_policy(e, &p2), 0);
+        cr_assert_not(engine_arming(e));
+        sample(&t, SEC(11), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 0); /* timer restarted: arming again, no delay carried over */
+        cr_assert(engine_arming(e));
+        sample(&t, SEC(21), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_str_eq(d.ruleset, "r2");
+
+        /* a decision from the old policy does not start a delay in the new one */
+        engine_action_done(e, &old, true, SEC(21));
+        decision_clear(&d);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        decision_clear(&d);
+        decision_clear(&old);
+        engine_free(e);
+}
+
+Test(engine, bad_arguments) {
+        Policy p = {};
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        cr_assert_eq(engine_new(NULL, &e), -EINVAL);
+        cr_assert_eq(engine_new(&p, NULL), -EINVAL);
+        cr_assert_eq(engine_new(&p, &e), 0);
+        ts_init(&t, 0);
+        cr_assert_eq(engine_evaluate(e, NULL, &d), -EINVAL);
+        cr_assert_eq(evaluate(e, &t, &d), 0); /* an empty policy never kills */
+        cr_assert_eq(engine_set_policy(e, NULL), -EINVAL);
+        engine_action_done(e, NULL, true, 0);
+        cr_assert_not(engine_arming(NULL));
+        cr_assert_null(engine_free(e));
+        cr_assert_null(engine_free(NULL));
+        decision_clear(NULL);
+}
+
+Test(engine, long_reason_keeps_victim_part) {
+        /* Three detectors naming a long path overflow the 256-byte reason: the detector part is cut. */
+        Detector det[] = {
+                detector(DETECTOR_EXISTS, PATTERNS(pat("/a-very-long-slice-name-that-goes-on-and-on.slice/*"))),
+                detector(DETECTOR_EXISTS, PATTERNS(pat("/a-very-long-slice-name-that-goes-on-and-on.slice/*"))),
+                detector(DETECTOR_EXISTS, PATTERNS(pat("/a-very-long-slice-name-that-goes-on-and-on.slice/*"))),
+        };
+        DetectorGroup grp[] = { { det, 3 } };
+        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
+        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
+        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        const char *victim = " -> largest of 3 candidates by size_or_growth, phase 1";
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        cr_assert_eq(engine_new(&p, &e), 0);
+        sample(&t, SEC(1), 0);
+        ts_cgroup(&t, "/a-very-long-slice-name-that-goes-on-and-on.slice", 40, 1, MiB(1));
+        ts_cgroup(&t, "/a-very-long-slice-name-that-goes-on-and-on.slice/and-a-very-long-service-name-as-well.service",
+                  41, 40, MiB(1));
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_eq(strlen(d.reason), sizeof(d.reason) - 1, "not cut: %s", d.reason);
+        cr_assert_str_eq(d.reason + strlen(d.reason) - strlen(victim), victim, "%s", d.reason);
+        cr_assert(strncmp(d.reason, "/a-very-long-slice-name-that-goes-on-and-on.slice/and-a-very-long-service-name-as-well.service exists; ", 100) == 0);
+        decision_clear(&d);
+        engine_free(e);
+}
+
+/* --- policy_needs --- */
+
+Test(needs, from_detectors_actions_and_kill_list) {
+        Detector g0[] = {
+                pressure_above(SYSTEM, 10, 0),
+                pressure_above(PATTERNS(pat("/user.slice/*")), 10, 0),
+                detector(DETECTOR_MEMORY_ABOVE, PATTERNS(pat("/user.slice/*"), pat("/"))),
+                detector(DETECTOR_MEMORY_RECLAIM, SYSTEM),
+        };
+        DetectorGroup grp[] = { { g0, 4 } };
+        Action act[] = { action(RANKER_SWAP, PATTERNS(pat("/work.slice/*"))) };
+        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
+        KillListEntry kl[] = { kill_entry("/user.slice/*"), kill_entry("/batch.slice/*") };
+        Policy p = { .rulesets = &rs, .n_rulesets = 1, .kill_list = kl, .n_kill_list = 2 };
+        SampleNeeds n;
+
+        g0[1].resource = PSI_RESOURCE_IO;
+        g0[2].anon = true;
+        act[0].recursive = false;
+        kl[1].has_min_pressure = true;
+
+        cr_assert_eq(policy_needs(&p, false, &n), 0);
+        cr_assert(n.meminfo && n.system_mem_psi && n.vmstat);
+        cr_assert_not(n.system_io_psi);
+        cr_assert_not(n.procs);
+        cr_assert_not(n.descendants);
+        cr_assert_eq(n.cgroup_fields, CG_IO_PSI | CG_MEMORY_CURRENT | CG_MEMORY_STAT | CG_EVENTS | CG_XATTRS |
+                                      CG_OOM_GROUP | CG_SWAP_CURRENT | CG_MEMORY_PSI);
+        cr_assert_eq(n.cgroups.n, 3); /* "/" is not a cgroup to read; duplicates once */
+        cr_assert_str_eq(n.cgroups.items[0].glob, "/user.slice/*");
+        cr_assert_eq(n.cgroups.items[0].glob, g0[1].cgroups.items[0].glob); /* borrowed */
+        cr_assert_str_eq(n.cgroups.items[1].glob, "/work.slice/*");
+        cr_assert_str_eq(n.cgroups.items[2].glob, "/batch.slice/*");
+        sample_needs_clear(&n);
+        cr_assert_null(n.cgroups.items);
+        cr_assert_eq(n.cgroups.n, 0);
+}
+
+Test(needs, rankers_recursion_and_procs) {
+        Action act[] = {
+                action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS),
+                action(RANKER_PRESSURE, ALL_CGROUPS),
+                action(RANKER_PGSCAN, ALL_CGROUPS),
+        };
+        Ruleset rs = { .name = (char *) "r", .actions = act, .n_actions = 3 };
+        KillListEntry kl[] = { kill_entry("java") };
+        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        SampleNeeds n;
+
+        act[1].pressure_resource = PSI_RESOURCE_IO;
+        cr_assert_eq(policy_needs(&p, false, &n), 0);
+        cr_assert(n.descendants);
+        cr_assert_not(n.procs);
+        cr_assert_not(n.vmstat);
+        cr_assert_eq(n.cgroup_fields, CG_MEMORY_CURRENT | CG_EVENTS | CG_XATTRS | CG_OOM_GROUP |
+                                      CG_MEMORY_PROTECT | CG_IO_PSI | CG_MEMORY_STAT);
+        cr_assert_eq(n.cgroups.n, 1);
+        sample_needs_clear(&n);
+
+        cr_assert_eq(policy_needs(&p, true, &n), 0);
+        cr_assert(n.procs); /* degraded */
+        sample_needs_clear(&n);
+
+        act[2].granularity = GRANULARITY_PROCESS;
+        cr_assert_eq(policy_needs(&p, false, &n), 0);
+        cr_assert(n.procs);
+        sample_needs_clear(&n);
+
+        act[2].granularity = GRANULARITY_CGROUP;
+        p.kill_list = kl;
+        p.n_kill_list = 1;
+        cr_assert_eq(policy_needs(&p, false, &n), 0);
+        cr_assert(n.procs); /* a name pattern */
+        cr_assert_eq(n.cgroups.n, 1);
+        sample_needs_clear(&n);
+
+        cr_assert_eq(policy_needs(NULL, false, &n), -EINVAL);
+        sample_needs_clear(NULL);
+}
+
+Test(needs, empty_policy) {
+        Policy p = {};
+        SampleNeeds n;
+
+        cr_assert_eq(policy_needs(&p, false, &n), 0);
+        cr_assert(n.meminfo && n.system_mem_psi);
+        cr_assert_not(n.vmstat || n.system_io_psi || n.procs || n.descendants);
+        cr_assert_eq(n.cgroup_fields, 0);
+        cr_assert_eq(n.cgroups.n, 0);
+        sample_needs_clear(&n);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Internal helpers of the procfs/cgroupfs readers: reading a file that may outgrow a fixed
+ * buffer, and the strict number and line scanning every kernel-text parser shares.
+ * read_file_at() itself is declared in procfs.h.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Like read_file_at(), but grows *buf (malloc'd, may start NULL) until the file fits.
+ * Returns bytes read or negative errno. */
+ssize_t read_file_at_grow(int dirfd, const char *name, char **buf, size_t *size);
+
+/* Like read_file_at_grow(), but trusts a read that leaves room in the buffer to be the whole
+ * file, saving the read that returns 0. Only for regular files and for single-record procfs
+ * files (/proc/PID/stat, status, oom_score, oom_score_adj, cgroup), which the kernel renders whole
+ * and hands out in one read when it fits. Never for mountinfo or other multi-record seq_files. */
+ssize_t read_small_file_at(int dirfd, const char *name, char **buf, size_t *size);
+
+/* Parses decimal digits at *p into *ret and advances *p past them. At least one digit;
+ * no sign, no leading spaces. -EINVAL when there is no digit, -ERANGE on overflow. */
+int scan_u64(const char **p, uint64_t *ret);
+
+/* Like scan_u64(), with an optional leading '-' and the range of an int. */
+int scan_int(const char **p, int *ret);
+
+/* Skips spaces and tabs. */
+const char *skip_blanks(const char *p);
+
+/* True when p points at the end of a line, allowing trailing spaces, tabs and a '\r'
+ * (hand-edited fixtures; the kernel writes neither). */
+bool at_line_end(const char *p);
+
+/* The start of the next line after p, or NULL when p's line is the last one. */
+const char *next_line(const char *p);
+
+/* Multiplies kB by 1024; -ERANGE on overflow. */
+int kib_to_bytes(uint64_t kib, uint64_t *ret);

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Internal to policy/: checking and owning the globs that policy.h's Pattern holds. */
+
+#include "policy.h"
+
+/* The longest process name the kernel keeps (TASK_COMM_LEN - 1). */
+#define COMM_LEN_MAX 15
+
+/* Checks a glob as the policy format allows it. Returns 0, or -EINVAL with *reason set to a
+ * static sentence saying what is wrong and how to write it instead. */
+int pattern_validate(const char *glob, const char **reason);
+
+/* Adds a copy of `glob` to the list (is_path from its first character). 0 or -ENOMEM. */
+int pattern_list_add(PatternList *l, const char *glob);
+
+/* Deep copy of a list; 0 or -ENOMEM. */
+int pattern_list_copy(PatternList *dst, const PatternList *src);
+
+/* Frees the globs and the array and leaves an empty list; accepts an empty list. */
+void pattern_list_clear(PatternList *l);

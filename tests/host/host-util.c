@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host-util.h"
+#include "procfs.h"
+
+static void sleep_ms(unsigned ms) {
+        struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+}
+
+const char *host_cgroup2_mount(const char **why) {
+        static char *mount = NULL;
+        if (geteuid() != 0) {
+                *why = "needs root to create cgroups";
+                return NULL;
+        }
+        if (!mount && cgroup2_find_mount("/proc", &mount) < 0) {
+                *why = "no cgroup2 mount in /proc/self/mountinfo";
+                return NULL;
+        }
+        char probe[4096];
+        snprintf(probe, sizeof probe, "%s/cgroup.procs", mount);
+        if (access(probe, W_OK) < 0) {
+                *why = "the cgroup2 mount is not writable here";
+                return NULL;
+        }
+        return mount;
+}
+
+static int write_str(const char *path, const char *s) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        ssize_t k = write(fd, s, strlen(s));
+        int r = k < 0 ? -errno : 0;
+        close(fd);
+        return r;
+}
+
+char *host_cgroup_create(const char *name) {
+        const char *why;
+        const char *mount = host_cgroup2_mount(&why);
+        char *path = NULL;
+        if (!mount || asprintf(&path, "%s/%s", mount, name) < 0)
+                return NULL;
+        if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+                free(path);
+                return NULL;
+        }
+        return path;
+}
+
+int host_cgroup_attach(const char *abs_path, pid_t pid) {
+        char p[4096], v[32];
+        snprintf(p, sizeof p, "%s/cgroup.procs", abs_path);
+        snprintf(v, sizeof v, "%d", (int) pid);
+        return write_str(p, v);
+}
+
+static int rmdir_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        if (flag == FTW_DP)
+                for (int i = 0; i < 200 && rmdir(path) < 0 && errno == EBUSY; i++)
+                        sleep_ms(10); /* killed tasks leave the cgroup asynchronously */
+        return 0;
+}
+
+void host_cgroup_destroy(const char *abs_path) {
+        char p[4096];
+        if (!abs_path)
+                return;
+        snprintf(p, sizeof p, "%s/cgroup.kill", abs_path);
+        (void) write_str(p, "1");
+        nftw(abs_path, rmdir_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The hog is python3, not a fork of this test: under AddressSanitizer a forked child has terabytes of
+ * shadow mappings, so RLIMIT_AS would refuse every allocation. */
+static const char HOG_SCRIPT[] =
+        "import os, signal, sys\n"
+        "b = b'\\x01' * (int(sys.argv[1]) << 20)\n" /* filled with ones: every page is really touched */
+        "os.write(1, b'ready')\n"
+        "while True: signal.pause()\n";
+
+pid_t host_spawn_hog(const char *abs_path, unsigned mib, unsigned limit_mib) {
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return -1;
+        pid_t pid = fork();
+        if (pid < 0)
+                return -1;
+        if (pid == 0) {
+                if (abs_path && host_cgroup_attach(abs_path, getpid()) < 0)
+                        _exit(90);
+                struct rlimit rl = { (rlim_t) limit_mib << 20, (rlim_t) limit_mib << 20 };
+                if (setrlimit(RLIMIT_AS, &rl) < 0)
+                        _exit(91);
+                if (dup2(pfd[1], STDOUT_FILENO) < 0)
+                        _exit(92);
+                char arg[16];
+                snprintf(arg, sizeof arg, "%u", mib);
+                execl("/usr/bin/python3", "python3", "-c", HOG_SCRIPT, arg, (char *) NULL);
+                _exit(93);
+        }
+        close(pfd[1]);
+        char buf[8];
+        ssize_t k = read(pfd[0], buf, sizeof buf);
+        close(pfd[0]);
+        if (k != 5) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                return -1;
+        }
+        return pid;
+}
+
+pid_t host_spawn_daemon(char *const argv[], const char *log_path) {
+        pid_t pid = fork();
+        if (pid != 0)
+                return pid;
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                _exit(95);
+        dup2(fd, STDERR_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        execv(PRESSURED_BIN, argv);
+        _exit(96);
+}
+
+int host_wait_child(pid_t pid, unsigned timeout_ms) {
+        for (unsigned waited = 0;; waited += 10) {
+                int st;
+                pid_t r = waitpid(pid, &st, WNOHANG);
+                if (r == pid)
+                        return st;
+                if (r < 0 || waited >= timeout_ms)
+                        return -1;
+                sleep_ms(10);
+        }
+}
+
+bool host_child_alive(pid_t pid) {
+        int st;
+        return waitpid(pid, &st, WNOHANG) == 0;
+}
+
+char *host_read_file(const char *path) {
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return NULL;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        char chunk[4096];
+        size_t k;
+        while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+                fwrite(chunk, 1, k, m);
+        fclose(m);
+        fclose(f);
+        return buf;
+}
+
+bool host_file_contains(const char *path, const char *needle, unsigned timeout_ms) {
+        for (unsigned waited = 0;; waited += 20) {
+                char *s = host_read_file(path);
+                bool found = s && strstr(s, needle);
+                free(s);
+                if (found)
+                        return true;
+                if (waited >= timeout_ms)
+                        return false;
+                sleep_ms(20);
+        }
+}
+
+char *host_mkdtemp(void) {
+        char *t = strdup("/tmp/pressured-test-XXXXXX");
+        if (t && !mkdtemp(t)) {
+                free(t);
+                return NULL;
+        }
+        return t;
+}
+
+static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(path) < 0 ? 0 : 0;
+}
+
+void host_rm_rf(const char *path) {
+        if (path)
+                nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Helpers for tests against the real host: a scratch cgroup of our own under the cgroup2 mount,
+ * child processes that really allocate memory (under a hard RLIMIT_AS, never host-wide pressure),
+ * the real daemon binary, and files to poll. Everything they create is removed at the end, also
+ * when a test fails.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The cgroup2 mount, or NULL with *why filled (for cr_skip_test). */
+const char *host_cgroup2_mount(const char **why);
+
+/* Creates MOUNT/NAME; returns its absolute path (static storage per call site not needed: malloc'd). */
+char *host_cgroup_create(const char *name);
+/* Kills what is left in it (cgroup.kill), waits until empty, removes it and its children. */
+void host_cgroup_destroy(const char *abs_path);
+/* Moves pid into the cgroup. 0 or negative errno. */
+int host_cgroup_attach(const char *abs_path, pid_t pid);
+
+/* Forks a child that joins cgroup `abs_path` (may be NULL), caps its address space at
+ * `limit_mib`, allocates and touches `mib` MiB, writes "ready" to the pipe, and sleeps until killed. */
+pid_t host_spawn_hog(const char *abs_path, unsigned mib, unsigned limit_mib);
+
+/* Starts the built daemon with argv (NULL-terminated, argv[0] ignored), stderr to `log_path`. */
+pid_t host_spawn_daemon(char *const argv[], const char *log_path);
+
+/* Waits for pid (our child) up to timeout_ms; returns its wait status, or -1 on timeout. */
+int host_wait_child(pid_t pid, unsigned timeout_ms);
+/* True when pid (our child) is still running. */
+bool host_child_alive(pid_t pid);
+
+/* Polls until `path` contains `needle` or timeout_ms passes. */
+bool host_file_contains(const char *path, const char *needle, unsigned timeout_ms);
+/* Reads a whole file, malloc'd, or NULL. */
+char *host_read_file(const char *path);
+
+/* A fresh temporary directory, removed recursively by host_rm_rf. */
+char *host_mkdtemp(void);
+void host_rm_rf(const char *path);

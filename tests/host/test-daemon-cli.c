@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon binary as an admin meets it: --help, --check-config, bad options, start-up on this
+ * host, SIGHUP reloads (a bad policy is refused and the old one kept), the single-instance lock,
+ * the status file, and a clean exit on SIGTERM. Nothing here kills: the policies are dry runs over
+ * a cgroup that does not exist.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "host-util.h"
+
+static char *tmp;
+
+static void setup(void) {
+        tmp = host_mkdtemp();
+        cr_assert_not_null(tmp);
+}
+
+static void teardown(void) {
+        host_rm_rf(tmp);
+        free(tmp);
+}
+
+TestSuite(daemon_cli, .init = setup, .fini = teardown, .timeout = 60);
+
+static char *path_in(const char *name) {
+        char *p = NULL;
+        cr_assert(asprintf(&p, "%s/%s", tmp, name) > 0);
+        return p;
+}
+
+static void write_text(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+        cr_assert_not_null(f, "cannot write %s", path);
+        fputs(text, f);
+        fclose(f);
+}
+
+/* Runs the daemon to completion; returns its exit code, output in *out. */
+static int run(char *out_name, char *const argv[], char **out) {
+        char *log = path_in(out_name);
+        pid_t pid = host_spawn_daemon(argv, log);
+        int st = host_wait_child(pid, 20000);
+        cr_assert_neq(st, -1, "pressured did not exit");
+        *out = host_read_file(log);
+        free(log);
+        cr_assert(WIFEXITED(st), "pressured died by a signal");
+        return WEXITSTATUS(st);
+}
+
+static const char GOOD[] =
+        "{\"dry_run\": true, \"rulesets\": [{\"name\": \"first\","
+        " \"detectors\": [[{\"type\": \"exists\", \"cgroup\": \"/pressured-test-does-not-exist\"}]],"
+        " \"actions\": [{\"type\": \"kill\"}]}]}";
+static const char GOOD2[] =
+        "{\"dry_run\": true, \"rulesets\": [{\"name\": \"second\","
+        " \"detectors\": [[{\"type\": \"exists\", \"cgroup\": \"/pressured-test-does-not-exist\"}]],"
+        " \"actions\": [{\"type\": \"kill\"}]}]}";
+static const char BAD[] =
+        "{\"rulesets\": [{\"name\": \"x\", \"detectors\": [[{\"type\": \"pressure_above\", \"threshold\": 150}]],"
+        " \"actions\": [{\"type\": \"kill\"}]}]}";
+
+Test(daemon_cli, help_and_version) {
+        char *out;
+        cr_assert_eq(run("help", (char *[]) { "pressured", "--help", NULL }, &out), 0);
+        cr_assert(strstr(out, "--check-config") && strstr(out, "--cgroup-root") && strstr(out, "Exit status"), "%s", out);
+        free(out);
+        cr_assert_eq(run("version", (char *[]) { "pressured", "--version", NULL }, &out), 0);
+        cr_assert(strncmp(out, "pressured ", 10) == 0, "%s", out);
+        free(out);
+}
+
+Test(daemon_cli, bad_options_exit_2) {
+        char *out;
+        cr_assert_eq(run("o1", (char *[]) { "pressured", "--no-such-option", NULL }, &out), 2);
+        free(out);
+        cr_assert_eq(run("o2", (char *[]) { "pressured", "--log-level", "loud", NULL }, &out), 2);
+        cr_assert(strstr(out, "unknown log level"), "%s", out);
+        free(out);
+        cr_assert_eq(run("o3", (char *[]) { "pressured", "stray", NULL }, &out), 2);
+        free(out);
+}
+
+Test(daemon_cli, check_config_of_the_embedded_default) {
+        char *out;
+        cr_assert_eq(run("default.json", (char *[]) { "pressured", "--print-default-policy", NULL }, &out), 0);
+        free(out);
+        char *p = path_in("default.json");
+        cr_assert_eq(run("check", (char *[]) { "pressured", "--check-config", p, NULL }, &out), 0);
+        cr_assert(strstr(out, "valid policy"), "%s", out);
+        free(out);
+        free(p);
+}
+
+Test(daemon_cli, check_config_names_the_json_path) {
+        char *p = path_in("bad.json"), *out;
+        write_text(p, BAD);
+        cr_assert_eq(run("check", (char *[]) { "pressured", "--check-config", p, NULL }, &out), 3);
+        cr_assert(strstr(out, "rulesets[0].detectors[0][0].threshold"), "%s", out);
+        free(out);
+        cr_assert_eq(run("check2", (char *[]) { "pressured", "--check-config", "/nonexistent/policy.json", NULL }, &out), 3);
+        cr_assert(strstr(out, "/nonexistent/policy.json") && strstr(out, "No such file"), "%s", out);
+        free(out);
+        free(p);
+}
+
+Test(daemon_cli, invalid_policy_at_start_exits_3) {
+        char *p = path_in("bad.json"), *state = path_in("state"), *run_dir = path_in("run"), *out;
+        write_text(p, BAD);
+        cr_assert_eq(run("start", (char *[]) { "pressured", "-c", p, "--policy-dir", "/nonexistent", "--state-dir", state,
+                                               "--runtime-dir", run_dir, "--log-target", "stderr", "--no-mlock", NULL }, &out), 3);
+        cr_assert(strstr(out, "Invalid policy, not starting") && strstr(out, "threshold"), "%s", out);
+        free(out);
+        free(p);
+        free(state);
+        free(run_dir);
+}
+
+Test(daemon_cli, reload_lock_status_and_clean_exit) {
+        char *p = path_in("policy.json"), *state = path_in("state"), *run_dir = path_in("run"), *log = path_in("daemon.log");
+        char *status = path_in("run/status.json");
+        write_text(p, GOOD);
+        char *argv[] = { "pressured", "-c", p, "--policy-dir", "/nonexistent", "--state-dir", state,
+                         "--runtime-dir", run_dir, "--log-target", "stderr", "--no-mlock", NULL };
+        pid_t pid = host_spawn_daemon(argv, log);
+        cr_assert(host_file_contains(log, "started in", 10000), "no start-up line");
+        cr_assert(host_file_contains(status, "\"mode\"", 5000), "no status file at %s", status);
+        char *s = host_read_file(status);
+        cr_assert(strstr(s, "\"mode_reason\"") && (strstr(s, "degraded") || strstr(s, "cgroup")), "%s", s);
+        free(s);
+
+        /* A second instance on the same runtime directory refuses to start. */
+        char *out;
+        cr_assert_eq(run("second", argv, &out), 1);
+        cr_assert(strstr(out, "Another pressured is already running"), "%s", out);
+        free(out);
+
+        /* A bad reload keeps the old policy. */
+        write_text(p, BAD);
+        kill(pid, SIGHUP);
+        cr_assert(host_file_contains(log, "Policy reload failed, keeping the policy that was running", 5000), "bad reload not reported");
+        cr_assert(host_child_alive(pid), "the daemon died on a bad reload");
+
+        /* A good reload takes effect. */
+        write_text(p, GOOD2);
+        kill(pid, SIGHUP);
+        cr_assert(host_file_contains(log, "Reloaded policy", 5000), "good reload not reported");
+
+        kill(pid, SIGTERM);
+        int st = host_wait_child(pid, 5000);
+        cr_assert_neq(st, -1, "no exit within 5 s of SIGTERM");
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "unclean exit, status %d", st);
+        cr_assert(host_file_contains(log, "SIGTERM received, exiting", 100));
+        free(p);
+        free(state);
+        free(run_dir);
+        free(log);
+        free(status);
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine (run as root): installs what the build and
+# the tests need, builds twice (warnings as errors; then with AddressSanitizer and UBSan), runs every
+# suite in both builds, and ends with one line: "N passed, N failed" (criterion test cases, plus
+# any test executable that died before reporting).
+set -u
+cd "$(dirname "$0")/.."
+
+PACKAGES=(gcc pkg-config meson ninja-build libsystemd-dev libcjson-dev libcriterion-dev python3)
+
+if [ "$(id -u)" = 0 ]; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null || { echo "apt-get update failed: check the network and /etc/apt/sources.list" >&2; exit 1; }
+        apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null \
+                || { echo "apt-get install ${PACKAGES[*]} failed" >&2; exit 1; }
+else
+        echo "note: not root, so nothing is installed and the host suite (real cgroups, the daemon) skips" >&2
+fi
+
+status=0
+summaries=()
+for variant in werror asan; do
+        dir="build-test-$variant"
+        case $variant in
+                werror) opts=(-Dwerror=true) ;;
+                asan)   opts=(-Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false) ;;
+        esac
+        echo "=== build: $variant ==="
+        if [ -d "$dir" ]; then
+                meson setup --reconfigure "$dir" "${opts[@]}" >/dev/null || status=1
+        else
+                meson setup "$dir" "${opts[@]}" >/dev/null || status=1
+        fi
+        if ! ninja -C "$dir"; then
+                echo "build $variant failed" >&2
+                summaries+=("0 0 1")
+                status=1
+                continue
+        fi
+        echo "=== tests: $variant ==="
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+                meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
+        summaries+=("$(python3 tests/count-results.py "$dir/meson-logs/testlog.json")")
+done
+
+read -r passed failed skipped < <(printf '%s\n' "${summaries[@]}" | awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
+[ "$failed" -eq 0 ] || status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status

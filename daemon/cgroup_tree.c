@@ -43,7 +43,7 @@ struct CGroupEntry {
         /* per sample */
         CGroupEntry *parent;
         unsigned depth;
-        bool matched, all_below, kept, vanished, alive_checked;
+        bool matched, all_below, kept, vanished, alive_checked, sampled;
         unsigned nr_children;
 };
 
@@ -377,6 +377,7 @@ static void entry_visit(CGroupTree *t, CGroupEntry *e, CGroupEntry *parent, cons
         e->kept = !parent || e->matched || e->all_below;
         e->vanished = false;
         e->alive_checked = false;
+        e->sampled = false;
         e->nr_children = 0;
 }
 
@@ -687,6 +688,7 @@ int cgroup_tree_sample(CGroupTree *t, const SampleNeeds *needs, usec_t now, Snap
                 }
                 if (e->parent)
                         e->parent->nr_children++;
+                e->sampled = true;
                 n++;
         }
 
@@ -694,7 +696,7 @@ int cgroup_tree_sample(CGroupTree *t, const SampleNeeds *needs, usec_t now, Snap
         for (size_t i = 0, j = 0; i < q.n; i++) {
                 CGroupEntry *e = q.items[i];
 
-                if (!e->kept || e->vanished || (e->parent && e->parent->vanished))
+                if (!e->sampled)
                         continue;
                 CGroupSample *s = &samples[j++];
                 s->nr_children = e->nr_children;

@@ -70,9 +70,8 @@ ssize_t read_file_at(int dirfd, const char *name, char *buf, size_t size) {
 
 ssize_t read_file_at_grow(int dirfd, const char *name, char **buf, size_t *size) {
         _cleanup_close_ int fd = -1;
-        size_t n = 0;
 
-        if (!*buf || *size == 0) {
+        if (!*buf || *size < 2) {
                 char *b = malloc(4096);
                 if (!b)
                         return -ENOMEM;
@@ -85,21 +84,19 @@ ssize_t read_file_at_grow(int dirfd, const char *name, char **buf, size_t *size)
         if (fd < 0)
                 return -errno;
 
-        /* reading on from where we stopped works for seq_file and regular files alike */
         for (;;) {
-                ssize_t k = read_all(fd, *buf + n, *size - 1 - n);
+                ssize_t n = read_all(fd, *buf, *size - 1);
                 char *b;
 
-                if (k >= 0) {
-                        n += k;
+                if (n >= 0) {
                         (*buf)[n] = 0;
                         return n;
                 }
-                if (k != -EFBIG)
-                        return k;
+                if (n != -EFBIG)
+                        return n;
 
-                /* read_all() filled the buffer and consumed one more byte we could not keep:
-                 * start over with a bigger buffer rather than lose it */
+                /* too small: double it and read again from the start, since a generated file
+                 * is rendered afresh and the byte read_all() peeked at is lost */
                 if (*size >= READ_GROW_MAX)
                         return -EFBIG;
                 b = realloc(*buf, *size * 2);
@@ -108,14 +105,12 @@ ssize_t read_file_at_grow(int dirfd, const char *name, char **buf, size_t *size)
                 *buf = b;
                 *size *= 2;
                 if (lseek(fd, 0, SEEK_SET) < 0) {
-                        /* not seekable: reopen */
                         int fd2 = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
                         if (fd2 < 0)
                                 return -errno;
                         close(fd);
                         fd = fd2;
                 }
-                n = 0;
         }
 }
 

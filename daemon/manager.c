@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,7 +73,7 @@ struct Manager {
         usec_t prev_time;
         SystemSample last_system;   /* for the status file */
         usec_t last_status_usec;
-        unsigned sample_errors_logged;
+        char *system_error;         /* the last system-read failure logged, NULL when reads work */
 
         uint64_t kill_count;
         cJSON *last_kill;           /* the newest history record, for the status file */
@@ -521,6 +522,24 @@ static usec_t manager_next_interval(Manager *m, usec_t now) {
         return p->interval_usec;
 }
 
+/* Logs a failure to read system figures once, and again only when it changes or clears:
+ * it happens every sample, and the log must stay readable. */
+static void manager_note_system_error(Manager *m, int r, const char *err) {
+        if (r >= 0) {
+                if (m->system_error)
+                        log_notice("System memory figures can be read again; every rule works as configured");
+                free(m->system_error);
+                m->system_error = NULL;
+                return;
+        }
+        if (m->system_error && strcmp(m->system_error, err) == 0)
+                return;
+        log_warning_errno(r, "Failed to read system memory figures: %s. Rules that need them cannot fire "
+                          "until this is fixed; the others keep working (logged again only if this changes)", err);
+        free(m->system_error);
+        m->system_error = strdup(err);
+}
+
 /* One sample: read what the policy needs, decide, act. Never blocks. */
 static void manager_sample(Manager *m) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
@@ -533,12 +552,10 @@ static void manager_sample(Manager *m) {
         Decision d = {};
         int r;
 
+        char err[2048];
         r = system_sample_read(m->config.proc_root, m->needs.system_mem_psi, m->needs.system_io_psi,
-                               m->needs.meminfo, m->needs.vmstat, &snap.system);
-        if (r < 0 && m->sample_errors_logged++ == 0)
-                log_warning_errno(r, "Failed to read system memory figures from %s: %m; "
-                                  "rules that need them cannot fire until this is fixed (logged once)",
-                                  m->config.proc_root);
+                               m->needs.meminfo, m->needs.vmstat, &snap.system, err, sizeof err);
+        manager_note_system_error(m, r, err);
         derive_system(&snap.system, m->have_prev ? &m->prev_system : NULL, m->prev_time, now);
 
         if (m->tree) {
@@ -627,8 +644,16 @@ static int manager_lock(Manager *m) {
         return 0;
 }
 
-/* A killer must not be swapped out or OOM-killed while memory is short. */
+/* A killer must not be swapped out or OOM-killed while memory is short; and it keeps one fd per
+ * watched cgroup, so it takes every file descriptor the hard limit allows. */
 static void manager_protect_self(Manager *m) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        log_debug_errno(errno, "Failed to raise the open file limit: %m");
+        }
+
         if (geteuid() != 0)
                 return;
         if (!m->config.no_mlock && mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
@@ -740,6 +765,7 @@ Manager *manager_free(Manager *m) {
         free(m->cgroup_root);
         free(m->mode_reason);
         free(m->self_cgroup);
+        free(m->system_error);
         cJSON_Delete(m->last_kill);
         if (m->lock_fd >= 0)
                 close(m->lock_fd);

@@ -28,8 +28,12 @@ int cgroup2_find_mount(const char *proc_root, char **ret);
 /* Parses mountinfo text (exposed for tests). */
 int mountinfo_find_cgroup2(const char *text, char **ret);
 
-/* System-wide sample from PROC_ROOT: pressure/memory, pressure/io, meminfo, vmstat, as asked. */
-int system_sample_read(const char *proc_root, bool mem_psi, bool io_psi, bool meminfo, bool vmstat, SystemSample *ret);
+/* System-wide sample from PROC_ROOT: pressure/memory, pressure/io, meminfo, vmstat, as asked. Each
+ * part is read on its own; its `valid` flag says whether it was. Returns 0, or the first error with
+ * every failure described in err (may be NULL). Logs nothing: it runs every sample, and the caller
+ * logs a failure once, when the text changes. */
+int system_sample_read(const char *proc_root, bool mem_psi, bool io_psi, bool meminfo, bool vmstat, SystemSample *ret,
+                       char *err, size_t errlen);
 
 /* Reads every process in PROC_ROOT (skipping ones that vanish mid-read). In *ret, a malloc'd array. */
 int proc_scan(const char *proc_root, ProcSample **ret, size_t *n_ret);

@@ -8,6 +8,8 @@
  */
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 
@@ -113,6 +115,36 @@ static int psi_line_parse(const char *p, PsiLine *ret, const char **reason) {
         return 0;
 }
 
+/* A line of an unknown kind is skipped only when it has the shape of a PSI line: a lowercase
+ * word, then key=value pairs. Anything else is garbage or a cut "some"/"full" line. */
+static bool unknown_line_valid(const char *p) {
+        const char *s = p;
+        bool pairs = false;
+
+        while (*s >= 'a' && *s <= 'z')
+                s++;
+        if (s == p || *s != ' ')
+                return false;
+        for (;;) {
+                const char *key;
+
+                s = skip_blanks(s);
+                if (at_line_end(s))
+                        return pairs;
+                key = s;
+                while (*s && *s != '=' && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+                        s++;
+                if (*s != '=' || s == key)
+                        return false;
+                s++;
+                if (*s == 0 || *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+                        return false;
+                while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+                        s++;
+                pairs = true;
+        }
+}
+
 int psi_parse_explain(const char *text, PsiStats *ret, const char **reason) {
         PsiStats s = {};
         const char *dummy;
@@ -135,8 +167,8 @@ int psi_parse_explain(const char *text, PsiStats *ret, const char **reason) {
                         line = &s.some;
                 else if (strncmp(p, "full ", 5) == 0)
                         line = &s.full;
-                else if (p[0] >= 'a' && p[0] <= 'z')
-                        continue; /* an unknown line kind from a newer kernel */
+                else if (unknown_line_valid(p))
+                        continue; /* a line kind from a newer kernel */
                 else {
                         *reason = "a line does not start with \"some\" or \"full\"";
                         return -EINVAL;
@@ -162,68 +194,103 @@ int psi_parse(const char *text, PsiStats *ret) {
         return psi_parse_explain(text, ret, NULL);
 }
 
-static int read_psi(int procfd, const char *proc_root, const char *name, char **buf, size_t *size, PsiStats *ret) {
+/* Appends "what: why" to the error text the caller logs (once, when it changes). */
+static int note_error(char *err, size_t errlen, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int note_error(char *err, size_t errlen, int r, const char *fmt, ...) {
+        size_t l = err ? strlen(err) : 0;
+        va_list ap;
+
+        if (!err || l + 3 >= errlen)
+                return r;
+        if (l > 0) {
+                memcpy(err + l, "; ", 3);
+                l += 2;
+        }
+        va_start(ap, fmt);
+        vsnprintf(err + l, errlen - l, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+static int read_psi(int procfd, const char *proc_root, const char *name, char **buf, size_t *size, PsiStats *ret,
+                    char *err, size_t errlen) {
         const char *reason = NULL;
         ssize_t n;
         int r;
 
         n = read_file_at_grow(procfd, name, buf, size);
         if (n == -ENOENT || n == -EOPNOTSUPP)
-                return log_error_errno((int) n,
-                                       "Failed to read %s/%s: %m. The kernel has no pressure stall information; "
-                                       "pressured needs Linux 4.20+ built with CONFIG_PSI=y and, if CONFIG_PSI_DEFAULT_DISABLED=y, booted with psi=1.",
-                                       proc_root, name);
+                return note_error(err, errlen, (int) n,
+                                  "%s/%s is missing: the kernel has no pressure stall information "
+                                  "(it needs Linux 4.20+ with CONFIG_PSI=y, and psi=1 on the kernel command line "
+                                  "if CONFIG_PSI_DEFAULT_DISABLED=y)", proc_root, name);
         if (n < 0)
-                return log_error_errno((int) n, "Failed to read %s/%s: %m", proc_root, name);
+                return note_error(err, errlen, (int) n, "cannot read %s/%s: %s", proc_root, name, strerror((int) -n));
         r = psi_parse_explain(*buf, ret, &reason);
         if (r < 0)
-                return log_error_errno(r, "Failed to parse %s/%s: %s. Is %s a procfs mount?", proc_root, name, reason, proc_root);
+                return note_error(err, errlen, r, "cannot parse %s/%s: %s (is %s a procfs mount?)", proc_root, name, reason, proc_root);
         return 0;
 }
 
-int system_sample_read(const char *proc_root, bool mem_psi, bool io_psi, bool meminfo, bool vmstat, SystemSample *ret) {
+int system_sample_read(const char *proc_root, bool mem_psi, bool io_psi, bool meminfo, bool vmstat, SystemSample *ret,
+                       char *err, size_t errlen) {
         _cleanup_close_ int procfd = -1;
         _cleanup_free_ char *buf = NULL;
         size_t size = 0;
         SystemSample s = {};
         const char *reason = NULL;
         ssize_t n;
-        int r;
+        int r, first = 0;
 
         if (!proc_root || !ret)
                 return -EINVAL;
+        if (err && errlen)
+                err[0] = 0;
 
         procfd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (procfd < 0)
-                return log_error_errno(errno, "Failed to open %s: %m. Is procfs mounted there?", proc_root);
+                return note_error(err, errlen, -errno, "cannot open %s: %s (is procfs mounted there?)", proc_root, strerror(errno));
 
+        /* Each part on its own: a kernel without PSI still has MemAvailable, and the floor rules need it. */
         if (mem_psi) {
-                r = read_psi(procfd, proc_root, "pressure/memory", &buf, &size, &s.mem_psi);
-                if (r < 0)
-                        return r;
+                r = read_psi(procfd, proc_root, "pressure/memory", &buf, &size, &s.mem_psi, err, errlen);
+                if (r < 0 && !first)
+                        first = r;
         }
         if (io_psi) {
-                r = read_psi(procfd, proc_root, "pressure/io", &buf, &size, &s.io_psi);
-                if (r < 0)
-                        return r;
+                r = read_psi(procfd, proc_root, "pressure/io", &buf, &size, &s.io_psi, err, errlen);
+                if (r < 0 && !first)
+                        first = r;
         }
         if (meminfo) {
                 n = read_file_at_grow(procfd, "meminfo", &buf, &size);
                 if (n < 0)
-                        return log_error_errno((int) n, "Failed to read %s/meminfo: %m", proc_root);
-                r = meminfo_parse_explain(buf, &s.meminfo, &reason);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to parse %s/meminfo: %s", proc_root, reason);
+                        r = note_error(err, errlen, (int) n, "cannot read %s/meminfo: %s", proc_root, strerror((int) -n));
+                else {
+                        r = meminfo_parse_explain(buf, &s.meminfo, &reason);
+                        if (r < 0) {
+                                s.meminfo = (MemInfo) {};
+                                note_error(err, errlen, r, "cannot parse %s/meminfo: %s", proc_root, reason);
+                        }
+                }
+                if (r < 0 && !first)
+                        first = r;
         }
         if (vmstat) {
                 n = read_file_at_grow(procfd, "vmstat", &buf, &size);
                 if (n < 0)
-                        return log_error_errno((int) n, "Failed to read %s/vmstat: %m", proc_root);
-                r = vmstat_parse_explain(buf, &s.vmstat, &reason);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to parse %s/vmstat: %s", proc_root, reason);
+                        r = note_error(err, errlen, (int) n, "cannot read %s/vmstat: %s", proc_root, strerror((int) -n));
+                else {
+                        r = vmstat_parse_explain(buf, &s.vmstat, &reason);
+                        if (r < 0) {
+                                s.vmstat = (VmStat) {};
+                                note_error(err, errlen, r, "cannot parse %s/vmstat: %s", proc_root, reason);
+                        }
+                }
+                if (r < 0 && !first)
+                        first = r;
         }
 
         *ret = s;
-        return 0;
+        return first;
 }

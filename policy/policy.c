@@ -1465,8 +1465,13 @@ int policy_parse(const char *json, const char *source, Policy **ret, PolicyError
 
 int policy_parse_merged(const char *const *texts, const char *const *sources, size_t n, Policy **ret,
                         PolicyError *err) {
-        if (n > 0 && !texts)
+        if (n > 0 && !texts) {
+                if (err) {
+                        *err = (PolicyError) {};
+                        snprintf(err->message, sizeof(err->message), "no policy texts given");
+                }
                 return -EINVAL;
+        }
         return parse_documents(texts, sources, n, ret, err);
 }
 

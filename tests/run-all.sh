@@ -33,7 +33,7 @@ for variant in werror asan; do
         fi
         if ! ninja -C "$dir"; then
                 echo "build $variant failed" >&2
-                summaries+=("0 0 1")
+                summaries+=("0 1 0") # the build itself failed: count it as one failure
                 status=1
                 continue
         fi

@@ -37,14 +37,10 @@ static void cleanup(void) {
         free(tmp);
 }
 
-Test(degraded_e2e, kills_the_hog_and_spares_the_small_one, .timeout = 90) {
-        const char *why;
-        if (!host_cgroup2_mount(&why))
-                cr_skip_test("%s", why);
-        atexit(cleanup);
-
-        char name[64], path[4096], log[4096], policy[4096];
-        snprintf(name, sizeof name, "pressured-e2e-%d", (int) getpid());
+/* Writes the test policy for cgroup /NAME, starts both children and the daemon (with extra args). */
+static void start(const char *name, const char *extra, char *log, size_t loglen, char *state, size_t statelen,
+                  char *runtime, size_t runlen) {
+        char policy[4096];
         cg = host_cgroup_create(name);
         cr_assert_not_null(cg, "cannot create test cgroup %s", name);
         tmp = host_mkdtemp();
@@ -68,15 +64,25 @@ Test(degraded_e2e, kills_the_hog_and_spares_the_small_one, .timeout = 90) {
         hog = host_spawn_hog(cg, 200, 512);
         cr_assert_gt(hog, 0, "cannot start the 200 MiB child");
 
-        snprintf(log, sizeof log, "%s/daemon.log", tmp);
-        char state[4096], runtime[4096];
-        snprintf(state, sizeof state, "%s/state", tmp);
-        snprintf(runtime, sizeof runtime, "%s/run", tmp);
+        snprintf(log, loglen, "%s/daemon.log", tmp);
+        snprintf(state, statelen, "%s/state", tmp);
+        snprintf(runtime, runlen, "%s/run", tmp);
         char *argv[] = { "pressured", "--config", policy, "--policy-dir", "/nonexistent",
                          "--state-dir", state, "--runtime-dir", runtime, "--log-target", "stderr",
-                         "--no-mlock", NULL };
+                         "--no-mlock", (char *) extra, NULL };
         daemon_pid = host_spawn_daemon(argv, log);
         cr_assert_gt(daemon_pid, 0);
+}
+
+Test(degraded_e2e, kills_the_hog_and_spares_the_small_one, .timeout = 90) {
+        const char *why;
+        if (!host_cgroup2_mount(&why))
+                cr_skip_test("%s", why);
+        atexit(cleanup);
+
+        char name[64], path[8192], log[4096], state[4096], runtime[4096];
+        snprintf(name, sizeof name, "pressured-e2e-%d", (int) getpid());
+        start(name, NULL, log, sizeof log, state, sizeof state, runtime, sizeof runtime);
 
         int st = host_wait_child(hog, 20000);
         char *text = host_read_file(log);
@@ -112,4 +118,22 @@ Test(degraded_e2e, kills_the_hog_and_spares_the_small_one, .timeout = 90) {
         snprintf(path, sizeof path, "%s/status.json", runtime);
         cr_assert(host_file_contains(path, "\"kill_count\":\t1", 3000) || host_file_contains(path, "\"kill_count\": 1", 100),
                   "status.json does not count the kill");
+}
+
+Test(degraded_e2e, dry_run_logs_and_kills_nothing, .timeout = 60) {
+        const char *why;
+        if (!host_cgroup2_mount(&why))
+                cr_skip_test("%s", why);
+        atexit(cleanup);
+
+        char name[64], path[8192], log[4096], state[4096], runtime[4096], needle[64];
+        snprintf(name, sizeof name, "pressured-e2e-dry-%d", (int) getpid());
+        start(name, "--dry-run", log, sizeof log, state, sizeof state, runtime, sizeof runtime);
+
+        snprintf(needle, sizeof needle, "Dry run: would kill process %d", (int) hog);
+        cr_assert(host_file_contains(log, needle, 20000), "no dry-run decision for the hog in the log");
+        cr_assert(host_child_alive(hog), "a dry run killed the hog");
+        cr_assert(host_child_alive(small));
+        snprintf(path, sizeof path, "%s/history.jsonl", state);
+        cr_assert(host_file_contains(path, "\"dry_run\":true", 2000), "the dry-run decision is not in the history");
 }

@@ -233,3 +233,53 @@ Test(policy_invalid, escaped_backslash_before_u0000_is_not_a_nul) {
         cr_assert_str_eq(p->omit.items[0].glob, "a\\\\u0000");
         policy_free(p);
 }
+
+Test(policy_invalid, every_truncation_of_the_default_policy_is_rejected) {
+        size_t len = strlen(policy_default_json);
+        char *buf = malloc(len + 1);
+
+        cr_assert_not_null(buf);
+        /* cutting anywhere before the closing brace leaves an unclosed document */
+        for (size_t cut = 0; cut < len && policy_default_json[cut] != '\0'; cut++) {
+                Policy *p = NULL;
+                PolicyError err = {};
+
+                if (strspn(policy_default_json + cut, " \n") == len - cut)
+                        break;  /* only trailing whitespace is left: the document is complete */
+                memcpy(buf, policy_default_json, cut);
+                buf[cut] = '\0';
+                cr_assert_eq(policy_parse(buf, NULL, &p, &err), -EINVAL, "accepted a truncation at byte %zu", cut);
+                cr_assert_null(p);
+                cr_assert_str_eq(err.path, "");
+                cr_assert(cut == 0 ? strstr(err.message, "empty") != NULL : strstr(err.message, "ends too early") != NULL,
+                          "truncation at byte %zu: %s", cut, err.message);
+        }
+        free(buf);
+}
+
+Test(policy_invalid, corrupting_any_byte_never_crashes) {
+        /* each byte replaced by characters that break JSON structure or values; the parser must
+         * either accept the result or report an error, never crash or leak (run under ASan) */
+        static const char replacements[] = { '}', '"', '\\', '[', ',', '0', '%', 'x' };
+        size_t len = strlen(policy_default_json);
+        char *buf = strdup(policy_default_json);
+
+        cr_assert_not_null(buf);
+        for (size_t i = 0; i < len; i++)
+                for (size_t k = 0; k < sizeof(replacements); k++) {
+                        Policy *p = NULL;
+                        PolicyError err = {};
+                        int r;
+
+                        buf[i] = replacements[k];
+                        r = policy_parse(buf, NULL, &p, &err);
+                        cr_assert(r == 0 || r == -EINVAL, "r=%d", r);
+                        if (r == 0)
+                                cr_assert_not_null(p);
+                        else
+                                cr_assert(err.message[0] != '\0', "an error without a message at byte %zu", i);
+                        policy_free(p);
+                        buf[i] = policy_default_json[i];
+                }
+        free(buf);
+}

@@ -57,7 +57,7 @@ Test(psi_parse, tolerates_unknown_keys_lines_crlf_and_trailing_blanks) {
 
         cr_assert_eq(psi_parse("some avg10=1.00 avg60=2.00 avg300=3.00 total=4 avg1=0.50  \r\n"
                                "\n"
-                               "wait avg10=9.00 whatever\n"
+                               "wait avg10=9.00 total=1\n"
                                "full avg10=5.00 avg60=6.00 avg300=7.00 total=8\t\n", &s), 0);
         cr_assert_float_eq(s.some.avg10, 1.0, EPS);
         cr_assert_eq(s.some.total_usec, 4);
@@ -83,6 +83,11 @@ Test(psi_parse, rejects_malformed) {
                 /* truncated last line */
                 "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg6",
                 "some avg10=0.00 avg60=0.00 avg3",
+                "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfu",
+                "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull",
+                "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull\n",
+                "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nwait avg10=\n",
+                "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nwait nothing\n",
                 "some avg10=0.00 avg60=0.00 avg300=0.00 total=",
                 "some avg10=0.00 avg60=0.00 avg300=0.00 total",
                 "some",
@@ -132,7 +137,7 @@ Test(psi_parse, overflow_is_erange) {
 Test(system_sample_read, fixture) {
         SystemSample s;
 
-        cr_assert_eq(system_sample_read(FIXTURES_DIR "/proc-basic", true, true, true, true, &s), 0);
+        cr_assert_eq(system_sample_read(FIXTURES_DIR "/proc-basic", true, true, true, true, &s, NULL, 0), 0);
         cr_assert_float_eq(s.mem_psi.some.avg10, 1.5, EPS);
         cr_assert_eq(s.mem_psi.full.total_usec, 65432);
         cr_assert_float_eq(s.io_psi.some.avg10, 12.34, EPS);
@@ -150,13 +155,13 @@ Test(system_sample_read, fixture) {
 Test(system_sample_read, reads_only_what_is_asked) {
         SystemSample s;
 
-        cr_assert_eq(system_sample_read(FIXTURES_DIR "/proc-basic", true, false, false, false, &s), 0);
+        cr_assert_eq(system_sample_read(FIXTURES_DIR "/proc-basic", true, false, false, false, &s, NULL, 0), 0);
         cr_assert(s.mem_psi.some.valid);
         cr_assert(!s.io_psi.some.valid);
         cr_assert(!s.meminfo.valid);
         cr_assert(!s.vmstat.valid);
 
-        cr_assert_eq(system_sample_read(FIXTURES_DIR "/proc-basic", false, false, false, true, &s), 0);
+        cr_assert_eq(system_sample_read(FIXTURES_DIR "/proc-basic", false, false, false, true, &s, NULL, 0), 0);
         cr_assert(!s.mem_psi.some.valid);
         cr_assert(s.vmstat.valid);
 }
@@ -193,17 +198,39 @@ Test(system_sample_read, errors) {
         SystemSample s;
 
         /* no PSI (CONFIG_PSI off, or psi=0) */
-        cr_assert_eq(system_sample_read(dir, true, false, false, false, &s), -ENOENT);
+        cr_assert_eq(system_sample_read(dir, true, false, false, false, &s, NULL, 0), -ENOENT);
         /* a malformed PSI file */
         write_file(dir, "pressure/memory", "some avg10=0.00 avg60=0.00\n");
-        cr_assert_eq(system_sample_read(dir, true, false, false, false, &s), -EINVAL);
+        cr_assert_eq(system_sample_read(dir, true, false, false, false, &s, NULL, 0), -EINVAL);
         /* a meminfo without MemAvailable (kernel < 3.14) */
         write_file(dir, "meminfo", "MemTotal: 1000 kB\nMemFree: 10 kB\n");
-        cr_assert_eq(system_sample_read(dir, false, false, true, false, &s), -EINVAL);
+        cr_assert_eq(system_sample_read(dir, false, false, true, false, &s, NULL, 0), -EINVAL);
         /* nothing asked: nothing read, success */
-        cr_assert_eq(system_sample_read(dir, false, false, false, false, &s), 0);
+        cr_assert_eq(system_sample_read(dir, false, false, false, false, &s, NULL, 0), 0);
         /* no proc root at all */
-        cr_assert_eq(system_sample_read("/nonexistent-proc-root", true, true, true, true, &s), -ENOENT);
+        cr_assert_eq(system_sample_read("/nonexistent-proc-root", true, true, true, true, &s, NULL, 0), -ENOENT);
+        rm_tree(dir);
+        free(dir);
+}
+
+/* A kernel without PSI still has MemAvailable: the parts that can be read are, and the error names the rest. */
+Test(system_sample_read, a_missing_part_does_not_hide_the_others) {
+        char *dir = make_tmp_proc();
+        char err[1024];
+        SystemSample s;
+
+        write_file(dir, "meminfo", "MemTotal: 1000 kB\nMemFree: 10 kB\nMemAvailable: 500 kB\n");
+        cr_assert_eq(system_sample_read(dir, true, false, true, false, &s, err, sizeof err), -ENOENT);
+        cr_assert(s.meminfo.valid);
+        cr_assert_eq(s.meminfo.mem_available, 500 * 1024);
+        cr_assert_not(s.mem_psi.some.valid);
+        cr_assert(strstr(err, "pressure/memory is missing") && strstr(err, "CONFIG_PSI"), "%s", err);
+
+        /* two failures, both described */
+        write_file(dir, "meminfo", "garbage\n");
+        cr_assert_eq(system_sample_read(dir, true, false, true, false, &s, err, sizeof err), -ENOENT);
+        cr_assert_not(s.meminfo.valid);
+        cr_assert(strstr(err, "pressure/memory") && strstr(err, "meminfo"), "%s", err);
         rm_tree(dir);
         free(dir);
 }
@@ -219,7 +246,7 @@ Test(system_sample_read, large_file_grows_the_buffer) {
                 n += snprintf(text + n, size - n, "nr_filler_%zu %zu\n", n, n);
         snprintf(text + n, size - n, "pgscan_kswapd 5\npgscan_direct 6\n");
         write_file(dir, "vmstat", text);
-        cr_assert_eq(system_sample_read(dir, false, false, false, true, &s), 0);
+        cr_assert_eq(system_sample_read(dir, false, false, false, true, &s, NULL, 0), 0);
         cr_assert_eq(s.vmstat.pgscan, 11);
         free(text);
         rm_tree(dir);
@@ -231,7 +258,7 @@ Test(system_sample_read, real_proc) {
 
         if (access("/proc/pressure/memory", R_OK) < 0)
                 cr_skip_test("this kernel has no /proc/pressure (CONFIG_PSI off or psi=0)");
-        cr_assert_eq(system_sample_read("/proc", true, true, true, true, &s), 0);
+        cr_assert_eq(system_sample_read("/proc", true, true, true, true, &s, NULL, 0), 0);
         cr_assert(s.mem_psi.some.valid);
         cr_assert(s.mem_psi.full.valid);
         cr_assert(s.io_psi.some.valid);

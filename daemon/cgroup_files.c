@@ -43,26 +43,20 @@ static int keyed_parse(const char *text, const char *const *keys, size_t n_keys,
                 return -EINVAL;
 
         for (const char *p = text; p; p = next_line(p)) {
-                const char *end;
+                const char *end = p + strcspn(p, " \t\n");
                 uint64_t v;
                 int r;
 
                 if (at_line_end(p))
                         continue;
-                end = p;
-                while (*end && *end != ' ' && *end != '\t' && *end != '\n')
-                        end++;
                 if (end == p || (*end != ' ' && *end != '\t'))
                         return -EINVAL;
-                const char *q = skip_blanks(end);
-                r = scan_u64(&q, &v);
+                r = scan_line_value(end, /* kib= */ false, &v, NULL);
                 if (r < 0)
                         return r;
-                if (!at_line_end(q))
-                        return -EINVAL;
 
                 for (size_t i = 0; i < n_keys; i++)
-                        if ((size_t) (end - p) == strlen(keys[i]) && strncmp(p, keys[i], end - p) == 0) {
+                        if (token_is(p, end - p, keys[i])) {
                                 if (seen[i])
                                         return -EINVAL;
                                 values[i] = v;

@@ -193,3 +193,28 @@ const char *next_line(const char *p) {
 int kib_to_bytes(uint64_t kib, uint64_t *ret) {
         return __builtin_mul_overflow(kib, 1024, ret) ? -ERANGE : 0;
 }
+
+bool token_is(const char *p, size_t len, const char *name) {
+        return strlen(name) == len && strncmp(p, name, len) == 0;
+}
+
+int scan_line_value(const char *p, bool kib, uint64_t *ret, const char **reason) {
+        uint64_t v;
+        int r;
+
+        p = skip_blanks(p);
+        r = scan_u64(&p, &v);
+        if (r < 0)
+                return explain(reason, r == -ERANGE ? "a value does not fit in 64 bits"
+                                                    : "a value is not a number (the file was cut mid-line?)", r);
+        if (kib) {
+                p = skip_blanks(p);
+                if (strncmp(p, "kB", 2) != 0 || !at_line_end(p + 2))
+                        return explain(reason, "a value lacks its \"kB\" unit (the file was cut mid-line?)", -EINVAL);
+                if (kib_to_bytes(v, &v) < 0)
+                        return explain(reason, "a value in kB overflows 64 bits in bytes", -ERANGE);
+        } else if (!at_line_end(p))
+                return explain(reason, "a value has trailing garbage", -EINVAL);
+        *ret = v;
+        return 0;
+}

@@ -41,3 +41,20 @@ const char *next_line(const char *p);
 
 /* Multiplies kB by 1024; -ERANGE on overflow. */
 int kib_to_bytes(uint64_t kib, uint64_t *ret);
+
+/* True when the len characters at p spell name exactly (a key or field cut out of a line). */
+bool token_is(const char *p, size_t len, const char *name);
+
+/* The number that ends a "key value" line (vmstat, memory.stat, meminfo, /proc/PID/status): blanks,
+ * decimal digits, then the end of the line; with `kib`, a "kB" unit before the end and the value
+ * converted to bytes. -EINVAL when the line has another shape, -ERANGE when the value overflows
+ * 64 bits; *reason (may be NULL) then says which. */
+int scan_line_value(const char *p, bool kib, uint64_t *ret, const char **reason);
+
+/* Sets *reason, when the caller asked for one, and returns r: the error exit of the parsers that
+ * explain why they rejected a text. */
+static inline int explain(const char **reason, const char *why, int r) {
+        if (reason)
+                *reason = why;
+        return r;
+}

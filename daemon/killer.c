@@ -20,6 +20,7 @@
 
 #include "killer.h"
 #include "log.h"
+#include "procfs-internal.h"
 #include "../policy/macro.h"
 
 #ifndef __NR_process_mrelease
@@ -509,39 +510,6 @@ int killer_kill_cgroup(int cgroup_root_fd, const char *path, bool force_pidfd, K
         return 0;
 }
 
-/* Field 22 of /proc/PID/stat, counted after the ')' that ends comm (comm may hold spaces and ')'). */
-static int proc_start_time(const char *proc_root, pid_t pid, uint64_t *ret) {
-        char path[4096], buf[2048];
-
-        snprintf(path, sizeof path, "%s/%d/stat", proc_root ?: "/proc", (int) pid);
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        ssize_t n = read(fd, buf, sizeof buf - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = 0;
-
-        char *p = strrchr(buf, ')');
-        if (!p)
-                return -EINVAL;
-        p++;
-        /* After ')' come fields 3 (state) .. ; skip to field 22. */
-        for (int field = 3; field < 22; field++) {
-                p += strspn(p, " ");
-                p += strcspn(p, " ");
-                if (*p == 0)
-                        return -EINVAL;
-        }
-        char *end;
-        errno = 0;
-        uint64_t v = strtoull(p, &end, 10);
-        if (errno != 0 || end == p)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
 int killer_kill_process(const char *proc_root, pid_t pid, uint64_t start_time,
                         int cgroup_root_fd, const char *cgroup_path, KillResult *ret) {
         KillResult result = { .method = KILL_METHOD_PROCESS };
@@ -561,7 +529,7 @@ int killer_kill_process(const char *proc_root, pid_t pid, uint64_t start_time,
 
         if (start_time != 0) {
                 uint64_t st;
-                r = proc_start_time(proc_root, pid, &st);
+                r = proc_start_time_read(proc_root ?: "/proc", pid, &st);
                 if (r == -ENOENT || r == -ESRCH)
                         return log_debug_errno(-ESRCH, "Process %d exited before it could be killed.", (int) pid);
                 if (r < 0)

@@ -508,18 +508,23 @@ out:
                 free(owned[i]);
 }
 
+/* How long until the next sample: fast while a detector is arming, slow while PSI triggers stand
+ * guard over plentiful memory, the policy's interval otherwise. */
 static usec_t manager_next_interval(Manager *m, usec_t now) {
         const Policy *p = m->policy;
+        const MemInfo *mi = &m->last_system.meminfo;
+
         if (engine_arming(m->engine))
                 return p->fast_interval_usec;
-        if (psi_trigger_available(m->triggers) && psi_trigger_count(m->triggers) > 0 &&
-            now - m->last_trigger_usec > TRIGGER_HOLD_USEC && m->last_system.meminfo.valid &&
-            m->last_system.meminfo.mem_available >
-                    m->last_system.meminfo.mem_total / 10000 * QUIET_MEM_AVAILABLE_PERMYRIAD) {
-                usec_t slow = p->interval_usec * QUIET_INTERVAL_FACTOR;
-                return slow > QUIET_INTERVAL_MAX_USEC ? (p->interval_usec > QUIET_INTERVAL_MAX_USEC ? p->interval_usec : QUIET_INTERVAL_MAX_USEC) : slow;
-        }
-        return p->interval_usec;
+        bool guarded = psi_trigger_available(m->triggers) && psi_trigger_count(m->triggers) > 0 &&
+                now - m->last_trigger_usec > TRIGGER_HOLD_USEC;
+        bool plentiful = mi->valid && mi->mem_available > mi->mem_total / 10000 * QUIET_MEM_AVAILABLE_PERMYRIAD;
+        if (!guarded || !plentiful)
+                return p->interval_usec;
+        usec_t slow = p->interval_usec * QUIET_INTERVAL_FACTOR;
+        if (slow > QUIET_INTERVAL_MAX_USEC)
+                slow = QUIET_INTERVAL_MAX_USEC;
+        return slow > p->interval_usec ? slow : p->interval_usec;
 }
 
 /* Logs a failure to read system figures once, and again only when it changes or clears:

@@ -37,69 +37,39 @@ static const MemInfoKey meminfo_keys[] = {
 int meminfo_parse_explain(const char *text, MemInfo *ret, const char **reason) {
         MemInfo m = {};
         unsigned have = 0;
-        const char *dummy;
 
-        if (!reason)
-                reason = &dummy;
-        *reason = NULL;
-        if (!text || !ret) {
-                *reason = "no text";
-                return -EINVAL;
-        }
+        if (reason)
+                *reason = NULL;
+        if (!text || !ret)
+                return explain(reason, "no text", -EINVAL);
 
         for (const char *p = text; p; p = next_line(p)) {
-                const char *colon;
+                const char *colon = p + strcspn(p, ": \n");
                 const MemInfoKey *key = NULL;
-                uint64_t v;
                 int r;
 
                 if (at_line_end(p))
                         continue;
+                if (*colon != ':' || colon == p)
+                        return explain(reason, "a line is not \"Key: value\" (garbage, or the file was cut mid-line)", -EINVAL);
 
-                colon = p;
-                while (*colon && *colon != ':' && *colon != ' ' && *colon != '\n')
-                        colon++;
-                if (*colon != ':' || colon == p) {
-                        *reason = "a line is not \"Key: value\" (garbage, or the file was cut mid-line)";
-                        return -EINVAL;
-                }
-
-                for (size_t i = 0; i < ELEMENTSOF(meminfo_keys); i++)
-                        if ((size_t) (colon - p) == strlen(meminfo_keys[i].name) &&
-                            strncmp(p, meminfo_keys[i].name, colon - p) == 0) {
+                for (size_t i = 0; i < ELEMENTSOF(meminfo_keys) && !key; i++)
+                        if (token_is(p, colon - p, meminfo_keys[i].name))
                                 key = &meminfo_keys[i];
-                                break;
-                        }
                 if (!key)
                         continue;
 
-                p = skip_blanks(colon + 1);
-                r = scan_u64(&p, &v);
-                if (r < 0) {
-                        *reason = r == -ERANGE ? "a value does not fit in 64 bits" : "a value is not a number";
-                        return r;
-                }
                 /* every key we use is in kB; a missing unit means the line was cut */
-                p = skip_blanks(p);
-                if (strncmp(p, "kB", 2) != 0 || !at_line_end(p + 2)) {
-                        *reason = "a value lacks its \"kB\" unit (the file was cut mid-line?)";
-                        return -EINVAL;
-                }
-                if (kib_to_bytes(v, (uint64_t *) ((char *) &m + key->offset)) < 0) {
-                        *reason = "a value in kB overflows 64 bits in bytes";
-                        return -ERANGE;
-                }
+                r = scan_line_value(colon + 1, /* kib= */ true, (uint64_t *) ((char *) &m + key->offset), reason);
+                if (r < 0)
+                        return r;
                 have |= key->bit;
         }
 
-        if (!(have & HAVE_MEM_TOTAL)) {
-                *reason = "MemTotal is missing";
-                return -EINVAL;
-        }
-        if (!(have & HAVE_MEM_AVAILABLE)) {
-                *reason = "MemAvailable is missing: pressured needs Linux 3.14 or newer, which computes it";
-                return -EINVAL;
-        }
+        if (!(have & HAVE_MEM_TOTAL))
+                return explain(reason, "MemTotal is missing", -EINVAL);
+        if (!(have & HAVE_MEM_AVAILABLE))
+                return explain(reason, "MemAvailable is missing: pressured needs Linux 3.14 or newer, which computes it", -EINVAL);
         m.valid = true;
         *ret = m;
         return 0;
@@ -131,60 +101,38 @@ static const struct {
 int vmstat_parse_explain(const char *text, VmStat *ret, const char **reason) {
         uint64_t sums[4] = {};
         bool any = false;
-        const char *dummy;
 
-        if (!reason)
-                reason = &dummy;
-        *reason = NULL;
-        if (!text || !ret) {
-                *reason = "no text";
-                return -EINVAL;
-        }
+        if (reason)
+                *reason = NULL;
+        if (!text || !ret)
+                return explain(reason, "no text", -EINVAL);
 
         for (const char *p = text; p; p = next_line(p)) {
-                const char *end;
+                const char *end = p + strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
                 uint64_t v;
                 int r;
 
                 if (at_line_end(p))
                         continue;
-
-                end = p;
-                while ((*end >= 'a' && *end <= 'z') || (*end >= '0' && *end <= '9') || *end == '_')
-                        end++;
-                if (end == p || *end != ' ') {
-                        *reason = "a line is not \"name value\"";
-                        return -EINVAL;
-                }
+                if (end == p || *end != ' ')
+                        return explain(reason, "a line is not \"name value\"", -EINVAL);
 
                 /* every line must carry a number, so a cut or garbled file does not pass */
-                const char *q = skip_blanks(end);
-                r = scan_u64(&q, &v);
-                if (r < 0) {
-                        *reason = r == -ERANGE ? "a counter does not fit in 64 bits" : "a counter is not a number (the file was cut mid-line?)";
+                r = scan_line_value(end, /* kib= */ false, &v, reason);
+                if (r < 0)
                         return r;
-                }
-                if (!at_line_end(q)) {
-                        *reason = "a counter has trailing garbage";
-                        return -EINVAL;
-                }
 
                 for (size_t i = 0; i < ELEMENTSOF(vmstat_keys); i++)
-                        if ((size_t) (end - p) == strlen(vmstat_keys[i].name) &&
-                            strncmp(p, vmstat_keys[i].name, end - p) == 0) {
-                                if (__builtin_add_overflow(sums[vmstat_keys[i].sum], v, &sums[vmstat_keys[i].sum])) {
-                                        *reason = "the sum of the pgscan or pgsteal counters overflows 64 bits";
-                                        return -ERANGE;
-                                }
+                        if (token_is(p, end - p, vmstat_keys[i].name)) {
+                                if (__builtin_add_overflow(sums[vmstat_keys[i].sum], v, &sums[vmstat_keys[i].sum]))
+                                        return explain(reason, "the sum of the pgscan or pgsteal counters overflows 64 bits", -ERANGE);
                                 any = true;
                                 break;
                         }
         }
 
-        if (!any) {
-                *reason = "none of pgscan_*, pgsteal_*, pswpin, pswpout is present";
-                return -EINVAL;
-        }
+        if (!any)
+                return explain(reason, "none of pgscan_*, pgsteal_*, pswpin, pswpout is present", -EINVAL);
         *ret = (VmStat) {
                 .pgscan = sums[SUM_PGSCAN],
                 .pgsteal = sums[SUM_PGSTEAL],

@@ -82,7 +82,7 @@ static bool field_is(const char **p, const char *word) {
         if (!field_skip(&s))
                 return false;
         *p = s;
-        return (size_t) (s - start) == strlen(word) && strncmp(start, word, s - start) == 0;
+        return token_is(start, s - start, word);
 }
 
 int mountinfo_find_cgroup2(const char *text, char **ret) {

@@ -16,7 +16,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
-#include "procfs.h"
+#include "procfs-internal.h"
 
 #define PF_KTHREAD 0x00200000u /* include/linux/sched.h: "I am a kernel thread" */
 
@@ -25,6 +25,9 @@ typedef struct ProcReader {
         char *buf;  /* reused for every file of every process */
         size_t size;
 } ProcReader;
+
+#define PROC_READER_NULL { .procfd = -1 }
+#define PID_NAME_MAX 32 /* "%d" of a pid, with room to spare */
 
 static void proc_reader_done(ProcReader *r) {
         free(r->buf);
@@ -46,6 +49,14 @@ static int proc_reader_init(ProcReader *r, const char *proc_root) {
                 return e;
         }
         return 0;
+}
+
+/* The reader of one process, and the name of its directory. */
+static int proc_reader_init_pid(ProcReader *r, const char *proc_root, pid_t pid, char name[static PID_NAME_MAX]) {
+        if (!proc_root || pid <= 0)
+                return -EINVAL;
+        snprintf(name, PID_NAME_MAX, "%d", (int) pid);
+        return proc_reader_init(r, proc_root);
 }
 
 /* A process that exited between two reads gives ENOENT (entry gone) or ESRCH (reaped while
@@ -99,21 +110,6 @@ static int stat_parse(const char *text, ProcSample *p) {
         return 0;
 }
 
-/* "Key:\t123 kB" -> bytes. */
-static int status_kib(const char *p, uint64_t *ret) {
-        uint64_t v;
-        int r;
-
-        p = skip_blanks(p);
-        r = scan_u64(&p, &v);
-        if (r < 0)
-                return r;
-        p = skip_blanks(p);
-        if (strncmp(p, "kB", 2) != 0 || !at_line_end(p + 2))
-                return -EINVAL;
-        return kib_to_bytes(v, ret);
-}
-
 /* /proc/PID/status: Uid (real), VmRSS, RssAnon, VmSwap. Kernel threads and zombies have no Vm*
  * lines: 0. RssAnon exists since 4.5. */
 static int status_parse(const char *text, ProcSample *p) {
@@ -135,13 +131,13 @@ static int status_parse(const char *text, ProcSample *p) {
                         p->uid = (uid_t) uid;
                         have |= HAVE_UID;
                 } else if (strncmp(s, "VmRSS:", 6) == 0) {
-                        r = status_kib(s + 6, &p->rss);
+                        r = scan_line_value(s + 6, /* kib= */ true, &p->rss, NULL);
                         have |= HAVE_RSS;
                 } else if (strncmp(s, "RssAnon:", 8) == 0) {
-                        r = status_kib(s + 8, &p->rss_anon);
+                        r = scan_line_value(s + 8, /* kib= */ true, &p->rss_anon, NULL);
                         have |= HAVE_ANON;
                 } else if (strncmp(s, "VmSwap:", 7) == 0) {
-                        r = status_kib(s + 7, &p->swap);
+                        r = scan_line_value(s + 7, /* kib= */ true, &p->swap, NULL);
                         have |= HAVE_SWAP;
                 }
                 if (r < 0)
@@ -194,8 +190,8 @@ static int pid_file_read(ProcReader *rd, const char *pid_name, const char *name)
         return n < 0 ? gone_to_esrch((int) n) : 0;
 }
 
-static int proc_read_one(ProcReader *rd, const char *pid_name, pid_t pid, ProcSample *ret) {
-        ProcSample p = { .pid = pid };
+/* PID/stat into p: comm, kernel_thread, start_time. */
+static int pid_stat_read(ProcReader *rd, const char *pid_name, ProcSample *p) {
         int r;
 
         r = pid_file_read(rd, pid_name, "stat");
@@ -203,7 +199,37 @@ static int proc_read_one(ProcReader *rd, const char *pid_name, pid_t pid, ProcSa
                 return r;
         if (rd->buf[0] == 0)
                 return -ESRCH; /* reaped while we read */
-        r = stat_parse(rd->buf, &p);
+        return stat_parse(rd->buf, p);
+}
+
+static int oom_score_parse(const char *text, ProcSample *p) {
+        return int_parse(text, &p->oom_score);
+}
+
+static int oom_score_adj_parse(const char *text, ProcSample *p) {
+        return int_parse(text, &p->oom_score_adj);
+}
+
+static int cgroup_parse(const char *text, ProcSample *p) {
+        return cgroup_line_parse(text, &p->cgroup);
+}
+
+/* The files read after stat, in order; cgroup last, as it is the only one that allocates. */
+static const struct {
+        const char *name;
+        int (*parse)(const char *text, ProcSample *p);
+} pid_files[] = {
+        { "status",        status_parse },
+        { "oom_score",     oom_score_parse },
+        { "oom_score_adj", oom_score_adj_parse },
+        { "cgroup",        cgroup_parse },
+};
+
+static int proc_read_one(ProcReader *rd, const char *pid_name, pid_t pid, ProcSample *ret) {
+        ProcSample p = { .pid = pid };
+        int r;
+
+        r = pid_stat_read(rd, pid_name, &p);
         if (r < 0)
                 return r;
 
@@ -216,52 +242,29 @@ static int proc_read_one(ProcReader *rd, const char *pid_name, pid_t pid, ProcSa
                 return 0;
         }
 
-        r = pid_file_read(rd, pid_name, "status");
-        if (r < 0)
-                return r;
-        r = status_parse(rd->buf, &p);
-        if (r < 0)
-                return r;
-
-        r = pid_file_read(rd, pid_name, "oom_score");
-        if (r < 0)
-                return r;
-        r = int_parse(rd->buf, &p.oom_score);
-        if (r < 0)
-                return r;
-
-        r = pid_file_read(rd, pid_name, "oom_score_adj");
-        if (r < 0)
-                return r;
-        r = int_parse(rd->buf, &p.oom_score_adj);
-        if (r < 0)
-                return r;
-
-        r = pid_file_read(rd, pid_name, "cgroup");
-        if (r < 0)
-                return r;
-        r = cgroup_line_parse(rd->buf, &p.cgroup);
-        if (r < 0)
-                return r;
+        for (size_t i = 0; i < ELEMENTSOF(pid_files); i++) {
+                r = pid_file_read(rd, pid_name, pid_files[i].name);
+                if (r >= 0)
+                        r = pid_files[i].parse(rd->buf, &p);
+                if (r < 0)
+                        return r;
+        }
 
         *ret = p;
         return 0;
 }
 
 int proc_read(const char *proc_root, pid_t pid, ProcSample *ret) {
-        ProcReader rd;
-        char name[32];
+        _cleanup_(proc_reader_done) ProcReader rd = PROC_READER_NULL;
+        char name[PID_NAME_MAX];
         int r;
 
-        if (!proc_root || !ret || pid <= 0)
+        if (!ret)
                 return -EINVAL;
-        r = proc_reader_init(&rd, proc_root);
+        r = proc_reader_init_pid(&rd, proc_root, pid, name);
         if (r < 0)
                 return r;
-        snprintf(name, sizeof name, "%d", (int) pid);
-        r = proc_read_one(&rd, name, pid, ret);
-        proc_reader_done(&rd);
-        return r;
+        return proc_read_one(&rd, name, pid, ret);
 }
 
 void proc_samples_free(ProcSample *p, size_t n) {
@@ -389,7 +392,7 @@ int proc_scan_cgroup(const char *proc_root, int cgroup_dirfd, ProcSample **ret, 
                 return r;
 
         for (const char *s = list; s; s = next_line(s)) {
-                char name[32];
+                char name[PID_NAME_MAX];
                 uint64_t v;
 
                 if (at_line_end(s))
@@ -416,19 +419,33 @@ int proc_scan_cgroup(const char *proc_root, int cgroup_dirfd, ProcSample **ret, 
 }
 
 int proc_cgroup_path(const char *proc_root, pid_t pid, char **ret) {
-        ProcReader rd;
-        char name[32];
+        _cleanup_(proc_reader_done) ProcReader rd = PROC_READER_NULL;
+        char name[PID_NAME_MAX];
         int r;
 
-        if (!proc_root || !ret || pid <= 0)
+        if (!ret)
                 return -EINVAL;
-        r = proc_reader_init(&rd, proc_root);
+        r = proc_reader_init_pid(&rd, proc_root, pid, name);
+        if (r >= 0)
+                r = pid_file_read(&rd, name, "cgroup");
         if (r < 0)
                 return r;
-        snprintf(name, sizeof name, "%d", (int) pid);
-        r = pid_file_read(&rd, name, "cgroup");
+        return cgroup_line_parse(rd.buf, ret);
+}
+
+int proc_start_time_read(const char *proc_root, pid_t pid, uint64_t *ret) {
+        _cleanup_(proc_reader_done) ProcReader rd = PROC_READER_NULL;
+        ProcSample p = {};
+        char name[PID_NAME_MAX];
+        int r;
+
+        if (!ret)
+                return -EINVAL;
+        r = proc_reader_init_pid(&rd, proc_root, pid, name);
         if (r >= 0)
-                r = cgroup_line_parse(rd.buf, ret);
-        proc_reader_done(&rd);
-        return r;
+                r = pid_stat_read(&rd, name, &p);
+        if (r < 0)
+                return r;
+        *ret = p.start_time;
+        return 0;
 }

@@ -64,52 +64,39 @@ static int psi_line_parse(const char *p, PsiLine *ret, const char **reason) {
                         break;
 
                 key = p;
-                eq = p;
-                while (*eq && *eq != '=' && *eq != ' ' && *eq != '\t' && *eq != '\n' && *eq != '\r')
-                        eq++;
-                if (*eq != '=' || eq == key) {
-                        *reason = "expected key=value pairs after \"some\"/\"full\"";
-                        return -EINVAL;
-                }
+                eq = p + strcspn(p, "= \t\n\r");
+                if (*eq != '=' || eq == key)
+                        return explain(reason, "expected key=value pairs after \"some\"/\"full\"", -EINVAL);
 
-                if (eq - key == 5 && strncmp(key, "avg10", 5) == 0)
+                if (token_is(key, eq - key, "avg10"))
                         bit = HAVE_AVG10, target = &l.avg10;
-                else if (eq - key == 5 && strncmp(key, "avg60", 5) == 0)
+                else if (token_is(key, eq - key, "avg60"))
                         bit = HAVE_AVG60, target = &l.avg60;
-                else if (eq - key == 6 && strncmp(key, "avg300", 6) == 0)
+                else if (token_is(key, eq - key, "avg300"))
                         bit = HAVE_AVG300, target = &l.avg300;
-                else if (eq - key == 5 && strncmp(key, "total", 5) == 0)
+                else if (token_is(key, eq - key, "total"))
                         bit = HAVE_TOTAL;
 
                 p = eq + 1;
                 if (bit == 0) {
                         /* unknown key from a newer kernel: skip its value */
-                        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-                                p++;
+                        p += strcspn(p, " \t\n\r");
                         continue;
                 }
-                if (have & bit) {
-                        *reason = "a key appears twice on one line";
-                        return -EINVAL;
-                }
+                if (have & bit)
+                        return explain(reason, "a key appears twice on one line", -EINVAL);
 
                 r = target ? scan_percent(&p, target) : scan_u64(&p, &l.total_usec);
-                if (r < 0) {
-                        *reason = r == -ERANGE ? "a value is out of range (avg above 100 or total above 2^64)"
-                                               : "a value is not a number";
-                        return r;
-                }
-                if (*p != ' ' && *p != '\t' && !at_line_end(p)) {
-                        *reason = "a value has trailing garbage";
-                        return -EINVAL;
-                }
+                if (r < 0)
+                        return explain(reason, r == -ERANGE ? "a value is out of range (avg above 100 or total above 2^64)"
+                                                            : "a value is not a number", r);
+                if (*p != ' ' && *p != '\t' && !at_line_end(p))
+                        return explain(reason, "a value has trailing garbage", -EINVAL);
                 have |= bit;
         }
 
-        if (have != HAVE_ALL) {
-                *reason = "a line lacks one of avg10, avg60, avg300, total (truncated?)";
-                return -EINVAL;
-        }
+        if (have != HAVE_ALL)
+                return explain(reason, "a line lacks one of avg10, avg60, avg300, total (truncated?)", -EINVAL);
         l.valid = true;
         *ret = l;
         return 0;
@@ -118,11 +105,9 @@ static int psi_line_parse(const char *p, PsiLine *ret, const char **reason) {
 /* A line of an unknown kind is skipped only when it has the shape of a PSI line: a lowercase
  * word, then key=value pairs. Anything else is garbage or a cut "some"/"full" line. */
 static bool unknown_line_valid(const char *p) {
-        const char *s = p;
+        const char *s = p + strspn(p, "abcdefghijklmnopqrstuvwxyz");
         bool pairs = false;
 
-        while (*s >= 'a' && *s <= 'z')
-                s++;
         if (s == p || *s != ' ')
                 return false;
         for (;;) {
@@ -132,30 +117,24 @@ static bool unknown_line_valid(const char *p) {
                 if (at_line_end(s))
                         return pairs;
                 key = s;
-                while (*s && *s != '=' && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-                        s++;
+                s += strcspn(s, "= \t\n\r");
                 if (*s != '=' || s == key)
                         return false;
                 s++;
                 if (*s == 0 || *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
                         return false;
-                while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-                        s++;
+                s += strcspn(s, " \t\n\r");
                 pairs = true;
         }
 }
 
 int psi_parse_explain(const char *text, PsiStats *ret, const char **reason) {
         PsiStats s = {};
-        const char *dummy;
 
-        if (!reason)
-                reason = &dummy;
-        *reason = NULL;
-        if (!text || !ret) {
-                *reason = "no text";
-                return -EINVAL;
-        }
+        if (reason)
+                *reason = NULL;
+        if (!text || !ret)
+                return explain(reason, "no text", -EINVAL);
 
         for (const char *p = text; p; p = next_line(p)) {
                 PsiLine *line;
@@ -169,23 +148,17 @@ int psi_parse_explain(const char *text, PsiStats *ret, const char **reason) {
                         line = &s.full;
                 else if (unknown_line_valid(p))
                         continue; /* a line kind from a newer kernel */
-                else {
-                        *reason = "a line does not start with \"some\" or \"full\"";
-                        return -EINVAL;
-                }
-                if (line->valid) {
-                        *reason = "the \"some\" or \"full\" line appears twice";
-                        return -EINVAL;
-                }
+                else
+                        return explain(reason, "a line does not start with \"some\" or \"full\"", -EINVAL);
+                if (line->valid)
+                        return explain(reason, "the \"some\" or \"full\" line appears twice", -EINVAL);
                 r = psi_line_parse(p + 5, line, reason);
                 if (r < 0)
                         return r;
         }
 
-        if (!s.some.valid) {
-                *reason = "the \"some\" line is missing";
-                return -EINVAL;
-        }
+        if (!s.some.valid)
+                return explain(reason, "the \"some\" line is missing", -EINVAL);
         *ret = s;
         return 0;
 }
@@ -212,23 +185,35 @@ static int note_error(char *err, size_t errlen, int r, const char *fmt, ...) {
         return r;
 }
 
-static int read_psi(int procfd, const char *proc_root, const char *name, char **buf, size_t *size, PsiStats *ret,
-                    char *err, size_t errlen) {
+typedef enum SystemPart { PART_PSI, PART_MEMINFO, PART_VMSTAT } SystemPart;
+
+/* Reads PROC_ROOT/name into *buf and parses it into *ret (a PsiStats, MemInfo or VmStat, as kind
+ * says), which is left untouched on failure; the failure is appended to err. */
+static int read_part(int procfd, const char *proc_root, const char *name, SystemPart kind, void *ret,
+                     char **buf, size_t *size, char *err, size_t errlen) {
         const char *reason = NULL;
         ssize_t n;
         int r;
 
         n = read_file_at_grow(procfd, name, buf, size);
-        if (n == -ENOENT || n == -EOPNOTSUPP)
+        if (kind == PART_PSI && (n == -ENOENT || n == -EOPNOTSUPP))
                 return note_error(err, errlen, (int) n,
                                   "%s/%s is missing: the kernel has no pressure stall information "
                                   "(it needs Linux 4.20+ with CONFIG_PSI=y, and psi=1 on the kernel command line "
                                   "if CONFIG_PSI_DEFAULT_DISABLED=y)", proc_root, name);
         if (n < 0)
                 return note_error(err, errlen, (int) n, "cannot read %s/%s: %s", proc_root, name, strerror((int) -n));
-        r = psi_parse_explain(*buf, ret, &reason);
-        if (r < 0)
+
+        if (kind == PART_PSI)
+                r = psi_parse_explain(*buf, ret, &reason);
+        else if (kind == PART_MEMINFO)
+                r = meminfo_parse_explain(*buf, ret, &reason);
+        else
+                r = vmstat_parse_explain(*buf, ret, &reason);
+        if (r < 0 && kind == PART_PSI)
                 return note_error(err, errlen, r, "cannot parse %s/%s: %s (is %s a procfs mount?)", proc_root, name, reason, proc_root);
+        if (r < 0)
+                return note_error(err, errlen, r, "cannot parse %s/%s: %s", proc_root, name, reason);
         return 0;
 }
 
@@ -238,9 +223,7 @@ int system_sample_read(const char *proc_root, bool mem_psi, bool io_psi, bool me
         _cleanup_free_ char *buf = NULL;
         size_t size = 0;
         SystemSample s = {};
-        const char *reason = NULL;
-        ssize_t n;
-        int r, first = 0;
+        int first = 0;
 
         if (!proc_root || !ret)
                 return -EINVAL;
@@ -252,41 +235,23 @@ int system_sample_read(const char *proc_root, bool mem_psi, bool io_psi, bool me
                 return note_error(err, errlen, -errno, "cannot open %s: %s (is procfs mounted there?)", proc_root, strerror(errno));
 
         /* Each part on its own: a kernel without PSI still has MemAvailable, and the floor rules need it. */
-        if (mem_psi) {
-                r = read_psi(procfd, proc_root, "pressure/memory", &buf, &size, &s.mem_psi, err, errlen);
-                if (r < 0 && !first)
-                        first = r;
-        }
-        if (io_psi) {
-                r = read_psi(procfd, proc_root, "pressure/io", &buf, &size, &s.io_psi, err, errlen);
-                if (r < 0 && !first)
-                        first = r;
-        }
-        if (meminfo) {
-                n = read_file_at_grow(procfd, "meminfo", &buf, &size);
-                if (n < 0)
-                        r = note_error(err, errlen, (int) n, "cannot read %s/meminfo: %s", proc_root, strerror((int) -n));
-                else {
-                        r = meminfo_parse_explain(buf, &s.meminfo, &reason);
-                        if (r < 0) {
-                                s.meminfo = (MemInfo) {};
-                                note_error(err, errlen, r, "cannot parse %s/meminfo: %s", proc_root, reason);
-                        }
-                }
-                if (r < 0 && !first)
-                        first = r;
-        }
-        if (vmstat) {
-                n = read_file_at_grow(procfd, "vmstat", &buf, &size);
-                if (n < 0)
-                        r = note_error(err, errlen, (int) n, "cannot read %s/vmstat: %s", proc_root, strerror((int) -n));
-                else {
-                        r = vmstat_parse_explain(buf, &s.vmstat, &reason);
-                        if (r < 0) {
-                                s.vmstat = (VmStat) {};
-                                note_error(err, errlen, r, "cannot parse %s/vmstat: %s", proc_root, reason);
-                        }
-                }
+        const struct {
+                bool wanted;
+                const char *name;
+                SystemPart kind;
+                void *ret;
+        } parts[] = {
+                { mem_psi, "pressure/memory", PART_PSI,     &s.mem_psi },
+                { io_psi,  "pressure/io",     PART_PSI,     &s.io_psi },
+                { meminfo, "meminfo",         PART_MEMINFO, &s.meminfo },
+                { vmstat,  "vmstat",          PART_VMSTAT,  &s.vmstat },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+                int r;
+
+                if (!parts[i].wanted)
+                        continue;
+                r = read_part(procfd, proc_root, parts[i].name, parts[i].kind, parts[i].ret, &buf, &size, err, errlen);
                 if (r < 0 && !first)
                         first = r;
         }

@@ -176,7 +176,10 @@ static void describe_ranking(char *buf, size_t size, const Action *a, const Rank
 
         if (processes) {
                 key = a->ranker == RANKER_SWAP ? "swap" : "RSS";
-                snprintf(buf, size, "largest of %zu processes by %s", o->n_candidates, key);
+                if (o->n_candidates == 1)
+                        snprintf(buf, size, "the only candidate process");
+                else
+                        snprintf(buf, size, "largest of %zu processes by %s", o->n_candidates, key);
                 return;
         }
         switch (a->ranker) {
@@ -198,7 +201,10 @@ static void describe_ranking(char *buf, size_t size, const Action *a, const Rank
         }
         if (o->depth > 0)
                 snprintf(depth, sizeof(depth), ", %u level%s down", o->depth, o->depth == 1 ? "" : "s");
-        snprintf(buf, size, "%s of %zu candidates by %s%s%s", lead, o->n_candidates, key, phase, depth);
+        if (o->n_candidates == 1)
+                snprintf(buf, size, "the only candidate%s", depth);
+        else
+                snprintf(buf, size, "%s of %zu candidates by %s%s%s", lead, o->n_candidates, key, phase, depth);
 }
 
 /* Joins the firing group's detector descriptions with "; ". */

@@ -531,6 +531,23 @@ static int alloc_array(size_t n, size_t size, void **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* Checks that v is an array of `what` and allocates one zeroed item of `size` bytes per element.
+ * An empty array is an error, reported as empty_error, unless that is NULL. */
+static int alloc_items(Parser *p, const cJSON *v, const char *what, const char *empty_error, size_t size,
+                       void **ret, size_t *n_ret) {
+        int r;
+
+        if (!cJSON_IsArray(v))
+                return fail(p, v, "expected an array of %s, got %s", what, GOT(v));
+        if (empty_error && cJSON_GetArraySize(v) == 0)
+                return fail(p, v, "%s", empty_error);
+        r = alloc_array((size_t) cJSON_GetArraySize(v), size, ret);
+        if (r < 0)
+                return r;
+        *n_ret = (size_t) cJSON_GetArraySize(v);
+        return 0;
+}
+
 #define PSI_THRESHOLD_EXPECTED "a number from 0 to 100 (percent of time stalled)"
 
 static int parse_detector(Parser *p, const cJSON *o, Detector *d) {
@@ -814,14 +831,11 @@ static int parse_detector_groups(Parser *p, const cJSON *v, Ruleset *rs) {
         size_t gi = 0;
         int r;
 
-        if (!cJSON_IsArray(v))
-                return fail(p, v, "expected an array of detector groups (each an array of detectors), got %s", GOT(v));
-        if (cJSON_GetArraySize(v) == 0)
-                return fail(p, v, "a ruleset needs at least one detector group, got an empty array; e.g. [[{\"type\": \"pressure_above\", \"threshold\": 40}]]");
-        r = alloc_array((size_t) cJSON_GetArraySize(v), sizeof(DetectorGroup), (void **) &rs->groups);
+        r = alloc_items(p, v, "detector groups (each an array of detectors)",
+                        "a ruleset needs at least one detector group, got an empty array; e.g. [[{\"type\": \"pressure_above\", \"threshold\": 40}]]",
+                        sizeof(DetectorGroup), (void **) &rs->groups, &rs->n_groups);
         if (r < 0)
                 return r;
-        rs->n_groups = (size_t) cJSON_GetArraySize(v);
 
         cJSON_ArrayForEach(g, v) {
                 DetectorGroup *group = &rs->groups[gi];
@@ -854,14 +868,10 @@ static int parse_actions(Parser *p, const cJSON *v, Ruleset *rs) {
         size_t i = 0;
         int r;
 
-        if (!cJSON_IsArray(v))
-                return fail(p, v, "expected an array of actions, got %s", GOT(v));
-        if (cJSON_GetArraySize(v) == 0)
-                return fail(p, v, "a ruleset needs at least one action, got an empty array; e.g. [{\"type\": \"kill\"}]");
-        r = alloc_array((size_t) cJSON_GetArraySize(v), sizeof(Action), (void **) &rs->actions);
+        r = alloc_items(p, v, "actions", "a ruleset needs at least one action, got an empty array; e.g. [{\"type\": \"kill\"}]",
+                        sizeof(Action), (void **) &rs->actions, &rs->n_actions);
         if (r < 0)
                 return r;
-        rs->n_actions = (size_t) cJSON_GetArraySize(v);
         cJSON_ArrayForEach(a, v) {
                 size_t m = path_push_index(p, i);
                 r = parse_action(p, a, &rs->actions[i++]);
@@ -1016,12 +1026,9 @@ static int parse_policy_object(Parser *p, const cJSON *root, Policy *pol) {
 
         if ((v = child(root, "kill_list"))) {
                 m = path_push_key(p, "kill_list");
-                if (!cJSON_IsArray(v))
-                        return fail(p, v, "expected an array of kill list entries, got %s", GOT(v));
-                r = alloc_array((size_t) cJSON_GetArraySize(v), sizeof(KillListEntry), (void **) &pol->kill_list);
+                r = alloc_items(p, v, "kill list entries", NULL, sizeof(KillListEntry), (void **) &pol->kill_list, &pol->n_kill_list);
                 if (r < 0)
                         return r;
-                pol->n_kill_list = (size_t) cJSON_GetArraySize(v);
                 i = 0;
                 cJSON_ArrayForEach(c, v) {
                         size_t m2 = path_push_index(p, i);

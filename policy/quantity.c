@@ -50,6 +50,20 @@ static int decimal_parse(const char **p, Decimal *ret) {
         return 0;
 }
 
+/* A suffix and what it multiplies by. */
+typedef struct Unit {
+        const char *suffix;
+        uint64_t mult;
+} Unit;
+
+/* The multiplier of suffix s in units[], or 0 when s is none of them. */
+static uint64_t unit_mult(const Unit *units, size_t n_units, const char *s) {
+        for (size_t i = 0; i < n_units; i++)
+                if (streq(s, units[i].suffix))
+                        return units[i].mult;
+        return 0;
+}
+
 /* d * mult, floored; -EINVAL on overflow. */
 static int decimal_scale(const Decimal *d, uint64_t mult, uint64_t *ret) {
         unsigned __int128 v;
@@ -65,10 +79,7 @@ static int decimal_scale(const Decimal *d, uint64_t mult, uint64_t *ret) {
 }
 
 int parse_size(const char *s, bool allow_percent, Amount *ret) {
-        static const struct {
-                const char *suffix;
-                uint64_t mult;
-        } units[] = {
+        static const Unit units[] = {
                 { "",    1 },
                 { "B",   1 },
                 { "K",   UINT64_C(1) << 10 }, { "KiB", UINT64_C(1) << 10 },
@@ -76,6 +87,7 @@ int parse_size(const char *s, bool allow_percent, Amount *ret) {
                 { "G",   UINT64_C(1) << 30 }, { "GiB", UINT64_C(1) << 30 },
                 { "T",   UINT64_C(1) << 40 }, { "TiB", UINT64_C(1) << 40 },
         };
+        uint64_t mult, bytes;
         Decimal d;
         int r;
 
@@ -98,28 +110,19 @@ int parse_size(const char *s, bool allow_percent, Amount *ret) {
                 return 0;
         }
 
-        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-                uint64_t bytes;
-
-                if (!streq(s, units[i].suffix))
-                        continue;
-                /* a fraction of a byte is a typo, not a request for rounding */
-                if (units[i].mult == 1 && d.frac_num != 0)
-                        return -EINVAL;
-                r = decimal_scale(&d, units[i].mult, &bytes);
-                if (r < 0)
-                        return r;
-                *ret = (Amount) { .bytes = bytes };
-                return 0;
-        }
-        return -EINVAL;
+        mult = unit_mult(units, ELEMENTSOF(units), s);
+        /* a fraction of a byte is a typo, not a request for rounding */
+        if (mult == 0 || (mult == 1 && d.frac_num != 0))
+                return -EINVAL;
+        r = decimal_scale(&d, mult, &bytes);
+        if (r < 0)
+                return r;
+        *ret = (Amount) { .bytes = bytes };
+        return 0;
 }
 
 int parse_duration(const char *s, usec_t *ret) {
-        static const struct {
-                const char *unit;
-                usec_t mult;
-        } units[] = {
+        static const Unit units[] = {
                 { "",   USEC_PER_SEC },
                 { "us", 1 },
                 { "ms", USEC_PER_MSEC },
@@ -127,6 +130,7 @@ int parse_duration(const char *s, usec_t *ret) {
                 { "m",  60 * USEC_PER_SEC },
                 { "h",  3600 * USEC_PER_SEC },
         };
+        uint64_t mult;
         Decimal d;
         int r;
 
@@ -137,10 +141,10 @@ int parse_duration(const char *s, usec_t *ret) {
         if (r < 0)
                 return r;
 
-        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-                if (streq(s, units[i].unit))
-                        return decimal_scale(&d, units[i].mult, ret);
-        return -EINVAL;
+        mult = unit_mult(units, ELEMENTSOF(units), s);
+        if (mult == 0)
+                return -EINVAL;
+        return decimal_scale(&d, mult, ret);
 }
 
 uint64_t amount_resolve(const Amount *a, uint64_t total) {

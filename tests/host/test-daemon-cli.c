@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -162,4 +163,48 @@ Test(daemon_cli, reload_lock_status_and_clean_exit) {
         free(run_dir);
         free(log);
         free(status);
+}
+
+static void write_in(const char *dir, const char *name, const char *text) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, name);
+        write_text(p, text);
+}
+
+/* The cgroup-mode pipeline (mode detection, per-cgroup sampling, ranking, the decision) against a
+ * fixture hierarchy that has the memory controller, which this host's real one lacks. Dry run:
+ * the fixture's files are not a kernel's. */
+Test(daemon_cli, cgroup_mode_on_a_fixture_hierarchy) {
+        char *root = path_in("cgroup"), *a = path_in("cgroup/big.slice"), *b = path_in("cgroup/small.slice");
+        char *p = path_in("policy.json"), *state = path_in("state"), *run_dir = path_in("run"), *log = path_in("daemon.log");
+        char *status = path_in("run/status.json"), *history = path_in("state/history.jsonl");
+        cr_assert(mkdir(root, 0755) == 0 && mkdir(a, 0755) == 0 && mkdir(b, 0755) == 0);
+        write_in(root, "cgroup.controllers", "cpuset cpu io memory pids\n");
+        write_in(root, "cgroup.procs", "");
+        write_in(a, "cgroup.procs", "");
+        write_in(a, "cgroup.events", "populated 1\nfrozen 0\n");
+        write_in(a, "memory.current", "314572800\n");
+        write_in(b, "cgroup.procs", "");
+        write_in(b, "cgroup.events", "populated 1\nfrozen 0\n");
+        write_in(b, "memory.current", "10485760\n");
+        write_text(p, "{\"interval\": \"200ms\", \"rulesets\": [{\"name\": \"big\","
+                      " \"detectors\": [[{\"type\": \"memory_above\", \"cgroup\": \"/*.slice\", \"threshold\": \"100M\"}]],"
+                      " \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/*\", \"kill_list\": false}]}]}");
+
+        char *argv[] = { "pressured", "-c", p, "--policy-dir", "/nonexistent", "--state-dir", state,
+                         "--runtime-dir", run_dir, "--cgroup-root", root, "--log-target", "stderr",
+                         "--no-mlock", "--dry-run", NULL };
+        pid_t pid = host_spawn_daemon(argv, log);
+        cr_assert(host_file_contains(log, "started in cgroup mode", 10000), "not in cgroup mode");
+        cr_assert(host_file_contains(log, "Dry run: would kill cgroup /big.slice holding 300.0M", 10000), "no decision for /big.slice");
+        { char *l = host_read_file(log); cr_assert(strstr(l, "on /big.slice"), "the reason does not name the detector:\n%s", l); free(l); }
+        cr_assert(host_file_contains(history, "\"cgroup\":\"/big.slice\"", 2000), "the decision is not in the history");
+        cr_assert(host_file_contains(status, "\"mode\":\t\"cgroup\"", 5000), "status does not say cgroup mode");
+        char *text = host_read_file(log);
+        cr_assert_null(strstr(text, "small.slice"), "the small cgroup was named:\n%s", text);
+        free(text);
+
+        kill(pid, SIGTERM);
+        cr_assert_neq(host_wait_child(pid, 5000), -1);
+        free(root); free(a); free(b); free(p); free(state); free(run_dir); free(log); free(status); free(history);
 }

@@ -378,10 +378,7 @@ static void manager_record_kill(Manager *m, const Decision *d, const KillResult 
         };
         rec.n_pids = res->n_killed < ELEMENTSOF(rec.pids) ? res->n_killed : ELEMENTSOF(rec.pids);
         memcpy(rec.pids, res->pids, rec.n_pids * sizeof(pid_t));
-        int r = history_append(m->history, &rec);
-        if (r < 0)
-                log_error_errno(r, "Failed to append the kill to the history in %s: %m; the journal entry above is the only record",
-                                m->config.state_dir);
+        (void) history_append(m->history, &rec); /* logs its own failure; the journal entry above still stands */
 
         cJSON_Delete(m->last_kill);
         m->last_kill = cJSON_CreateObject();
@@ -692,10 +689,13 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         if (r < 0)
                 return r;
 
+        r = mkdir_p(c->state_dir, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the state directory %s: %m; the kill history cannot be kept there. "
+                                       "Pass --state-dir to use another directory", c->state_dir);
         r = history_open(c->state_dir, HISTORY_DEFAULT_MAX_ENTRIES, &m->history);
         if (r < 0)
-                return log_error_errno(r, "Failed to open the kill history in %s: %m; pass --state-dir to use another directory",
-                                       c->state_dir);
+                return r; /* history_open said what and why */
 
         r = sd_event_default(&m->event);
         if (r < 0)

@@ -752,7 +752,12 @@ int manager_run(Manager *m) {
         manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
         sd_notifyf(false, "READY=1\nSTATUS=%s mode, %s", mode_name(m),
                    psi_trigger_available(m->triggers) ? "waiting on PSI triggers" : "polling");
-        return sd_event_loop(m->event);
+        int r = sd_event_loop(m->event);
+        /* A status file outliving its daemon would tell readers a stopped pressured still guards the host. */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/status.json", m->config.runtime_dir);
+        (void) unlink(path);
+        return r;
 }
 
 Manager *manager_free(Manager *m) {

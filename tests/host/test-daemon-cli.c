@@ -158,6 +158,7 @@ Test(daemon_cli, reload_lock_status_and_clean_exit) {
         cr_assert_neq(st, -1, "no exit within 5 s of SIGTERM");
         cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "unclean exit, status %d", st);
         cr_assert(host_file_contains(log, "SIGTERM received, exiting", 100));
+        cr_assert(access(status, F_OK) < 0, "status.json outlived the daemon");
         free(p);
         free(state);
         free(run_dir);

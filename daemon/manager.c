@@ -43,6 +43,9 @@
 /* Wake on "some 100ms per 1s" when no rule names system pressure, so MemAvailable floors react early. */
 #define TRIGGER_DEFAULT_STALL_USEC (100 * USEC_PER_MSEC)
 
+/* A trigger holds an fd and a kernel timer; past this many watched cgroups, polling covers the rest. */
+#define MANAGER_MAX_CGROUP_TRIGGERS 256
+
 /* journalctl MESSAGE_ID=... finds every kill, as with systemd's catalog messages. */
 #define MESSAGE_ID_KILL "f3a1c4be5d2b4c6f9e0a7d18b2c3e4f5"
 
@@ -64,6 +67,10 @@ struct Manager {
 
         PsiTriggerSet *triggers;
         usec_t last_trigger_usec;
+        const Detector *watched[MANAGER_MAX_CGROUP_TRIGGERS]; /* memory-pressure detectors, borrowed from policy */
+        size_t n_watched;
+        bool sys_trigger_full;
+        usec_t sys_trigger_stall_usec;
 
         History *history;
         int lock_fd;
@@ -242,6 +249,46 @@ static int manager_detect_mode(Manager *m) {
         return 0;
 }
 
+/* The stall (per PSI_TRIGGER_WINDOW_USEC) that wakes us ahead of a detector's threshold. */
+static usec_t trigger_stall_usec(double threshold_percent) {
+        return (usec_t) (threshold_percent / 100.0 * TRIGGER_THRESHOLD_FRACTION * PSI_TRIGGER_WINDOW_USEC);
+}
+
+/* True when the detector names the whole system ("/"), whose pressure is /proc/pressure/memory. */
+static bool watches_system(const Detector *det) {
+        for (size_t i = 0; i < det->cgroups.n; i++)
+                if (streq(det->cgroups.items[i].glob, "/"))
+                        return true;
+        return false;
+}
+
+/* Collects, once per policy, the memory-pressure detectors that triggers can serve, and the system
+ * trigger's settings (the lowest threshold on "/" wins; none: a default that still wakes us early). */
+static int manager_plan_triggers(Manager *m) {
+        const Policy *p = m->policy;
+        double sys_threshold = -1;
+
+        m->n_watched = 0;
+        m->sys_trigger_full = false;
+        for (size_t i = 0; i < p->n_rulesets; i++)
+                for (size_t g = 0; g < p->rulesets[i].n_groups; g++)
+                        for (size_t k = 0; k < p->rulesets[i].groups[g].n; k++) {
+                                const Detector *det = &p->rulesets[i].groups[g].detectors[k];
+                                if ((det->type != DETECTOR_PRESSURE_ABOVE && det->type != DETECTOR_PRESSURE_RISING_BEYOND) ||
+                                    det->resource != PSI_RESOURCE_MEMORY)
+                                        continue;
+                                if (watches_system(det) &&
+                                    (sys_threshold < 0 || det->threshold < sys_threshold)) {
+                                        sys_threshold = det->threshold;
+                                        m->sys_trigger_full = det->kind == PSI_KIND_FULL;
+                                }
+                                if (m->n_watched < ELEMENTSOF(m->watched))
+                                        m->watched[m->n_watched++] = det;
+                        }
+        m->sys_trigger_stall_usec = sys_threshold < 0 ? TRIGGER_DEFAULT_STALL_USEC : trigger_stall_usec(sys_threshold);
+        return 0;
+}
+
 /* Installs a freshly loaded policy (at start or on reload). */
 static int manager_set_policy(Manager *m, Policy *p, char *description) {
         SampleNeeds needs = {};
@@ -271,7 +318,7 @@ static int manager_set_policy(Manager *m, Policy *p, char *description) {
         m->policy = p;
         free(m->policy_description);
         m->policy_description = description;
-        return 0;
+        return manager_plan_triggers(m);
 }
 
 static int manager_load_policy(Manager *m, bool initial) {
@@ -439,69 +486,55 @@ static bool manager_execute(Manager *m, const Snapshot *snap, Decision *d) {
         return r >= 0 && res.n_killed > 0;
 }
 
-/* Keeps one PSI trigger on every pressure file the rules watch (and the system one). */
+/* Arms a trigger on the memory.pressure of every sampled cgroup a pressure detector watches, adding
+ * each file to keep[] (owned strings, *n of them, at most `room`). -EOPNOTSUPP once refused. */
+static int manager_arm_cgroup_triggers(Manager *m, const Snapshot *snap, char **keep, size_t room, size_t *n) {
+        for (size_t s = 0; s < snap->n_cgroups && *n < room; s++) {
+                const CGroupSample *cg = &snap->cgroups[s];
+                if (!(cg->fields & CG_MEMORY_PSI) || streq(cg->path, "/"))
+                        continue;
+                for (size_t w = 0; w < m->n_watched; w++) {
+                        const Detector *det = m->watched[w];
+                        if (!pattern_list_match(&det->cgroups, cg->path, NULL))
+                                continue;
+                        if (asprintf(&keep[*n], "%s%s/memory.pressure", m->cgroup_root, cg->path) < 0)
+                                return -ENOMEM;
+                        const char *path = keep[(*n)++];
+                        if (psi_trigger_add(m->triggers, path, AT_FDCWD, path, det->kind == PSI_KIND_FULL,
+                                            trigger_stall_usec(det->threshold)) == -EOPNOTSUPP)
+                                return -EOPNOTSUPP;
+                        break; /* one trigger per file: the first detector watching it sets it */
+                }
+        }
+        return 0;
+}
+
+/* Keeps one PSI trigger on every pressure file the rules watch, and one on the system's. */
 static void manager_update_triggers(Manager *m, const Snapshot *snap) {
+        const char *keep[MANAGER_MAX_CGROUP_TRIGGERS + 1];
+        char *owned[MANAGER_MAX_CGROUP_TRIGGERS];
+        char sys_path[4096];
+        size_t n = 0;
+        int r;
+
         if (!psi_trigger_available(m->triggers))
                 return;
 
-        double sys_threshold = -1;
-        bool sys_full = false;
-        const char *keep[64];
-        char *owned[64];
-        size_t n_keep = 0, n_owned = 0;
-
-        for (size_t i = 0; i < m->policy->n_rulesets; i++) {
-                const Ruleset *rs = &m->policy->rulesets[i];
-                for (size_t g = 0; g < rs->n_groups; g++)
-                        for (size_t k = 0; k < rs->groups[g].n; k++) {
-                                const Detector *det = &rs->groups[g].detectors[k];
-                                if (det->type != DETECTOR_PRESSURE_ABOVE && det->type != DETECTOR_PRESSURE_RISING_BEYOND)
-                                        continue;
-                                if (det->resource != PSI_RESOURCE_MEMORY)
-                                        continue;
-                                usec_t stall = (usec_t) (det->threshold / 100.0 * TRIGGER_THRESHOLD_FRACTION * PSI_TRIGGER_WINDOW_USEC);
-                                for (size_t c = 0; c < det->cgroups.n; c++) {
-                                        const Pattern *pat = &det->cgroups.items[c];
-                                        if (strcmp(pat->glob, "/") == 0) {
-                                                if (sys_threshold < 0 || det->threshold < sys_threshold) {
-                                                        sys_threshold = det->threshold;
-                                                        sys_full = det->kind == PSI_KIND_FULL;
-                                                }
-                                                continue;
-                                        }
-                                        if (!m->cgroup_root)
-                                                continue;
-                                        for (size_t s = 0; s < snap->n_cgroups && n_owned < ELEMENTSOF(owned); s++) {
-                                                const CGroupSample *cg = &snap->cgroups[s];
-                                                if (!(cg->fields & CG_MEMORY_PSI) || !pattern_match(pat, cg->path, NULL))
-                                                        continue;
-                                                char *path = NULL;
-                                                if (asprintf(&path, "%s%s/memory.pressure", m->cgroup_root, cg->path) < 0)
-                                                        continue;
-                                                int r = psi_trigger_add(m->triggers, path, AT_FDCWD, path,
-                                                                        det->kind == PSI_KIND_FULL, stall);
-                                                if (r == -EOPNOTSUPP)
-                                                        goto out;
-                                                owned[n_owned++] = path;
-                                                keep[n_keep++] = path;
-                                        }
-                                }
-                        }
-        }
-
-        char sys_path[4096];
         snprintf(sys_path, sizeof sys_path, "%s/pressure/memory", m->config.proc_root);
-        usec_t sys_stall = sys_threshold < 0 ? TRIGGER_DEFAULT_STALL_USEC
-                : (usec_t) (sys_threshold / 100.0 * TRIGGER_THRESHOLD_FRACTION * PSI_TRIGGER_WINDOW_USEC);
-        int r = psi_trigger_add(m->triggers, sys_path, AT_FDCWD, sys_path, sys_full, sys_stall);
+        r = psi_trigger_add(m->triggers, sys_path, AT_FDCWD, sys_path, m->sys_trigger_full, m->sys_trigger_stall_usec);
         if (r == -EOPNOTSUPP)
-                goto out;
+                return;
         if (r < 0)
                 log_debug_errno(r, "Failed to arm a PSI trigger on %s: %m", sys_path);
-        keep[n_keep++] = sys_path;
-        psi_trigger_prune(m->triggers, keep, n_keep);
-out:
-        for (size_t i = 0; i < n_owned; i++)
+
+        if (m->cgroup_root && m->n_watched > 0)
+                r = manager_arm_cgroup_triggers(m, snap, owned, ELEMENTSOF(owned), &n);
+        if (r != -EOPNOTSUPP) {
+                memcpy(keep, owned, n * sizeof(char *));
+                keep[n] = sys_path;
+                psi_trigger_prune(m->triggers, keep, n + 1);
+        }
+        for (size_t i = 0; i < n; i++)
                 free(owned[i]);
 }
 

@@ -389,90 +389,64 @@ static int read_pattern_list(Parser *p, const cJSON *v, bool paths_only, bool al
 
 /* Optional keys: absent leaves *ret alone. Each pushes the key on the path only while reading it. */
 
-static int opt_bool(Parser *p, const cJSON *obj, const char *key, bool *ret) {
+/* Finds an optional key and pushes it on the path; NULL, with nothing pushed, when it is absent. */
+static const cJSON *opt_enter(Parser *p, const cJSON *obj, const char *key, size_t *mark) {
         const cJSON *v = child(obj, key);
-        size_t m;
-        int r;
 
-        if (!v)
-                return 0;
-        m = path_push_key(p, key);
-        r = read_bool(p, v, ret);
+        if (v)
+                *mark = path_push_key(p, key);
+        return v;
+}
+
+/* Pops the key after a good read; after a bad one the path stays, so that the error names the key. */
+static int opt_leave(Parser *p, size_t mark, int r) {
         if (r >= 0)
-                path_pop(p, m);
+                path_pop(p, mark);
         return r;
+}
+
+static int opt_bool(Parser *p, const cJSON *obj, const char *key, bool *ret) {
+        size_t m;
+        const cJSON *v = opt_enter(p, obj, key, &m);
+
+        return v ? opt_leave(p, m, read_bool(p, v, ret)) : 0;
 }
 
 static int opt_duration(Parser *p, const cJSON *obj, const char *key, usec_t *ret) {
-        const cJSON *v = child(obj, key);
         size_t m;
-        int r;
+        const cJSON *v = opt_enter(p, obj, key, &m);
 
-        if (!v)
-                return 0;
-        m = path_push_key(p, key);
-        r = read_duration(p, v, ret);
-        if (r >= 0)
-                path_pop(p, m);
-        return r;
+        return v ? opt_leave(p, m, read_duration(p, v, ret)) : 0;
 }
 
 static int opt_enum(Parser *p, const cJSON *obj, const char *key, const char *const *names, const char *what, int *ret) {
-        const cJSON *v = child(obj, key);
         size_t m;
-        int r;
+        const cJSON *v = opt_enter(p, obj, key, &m);
 
-        if (!v)
-                return 0;
-        m = path_push_key(p, key);
-        r = read_enum(p, v, names, what, ret);
-        if (r >= 0)
-                path_pop(p, m);
-        return r;
+        return v ? opt_leave(p, m, read_enum(p, v, names, what, ret)) : 0;
 }
 
 static int opt_patterns(Parser *p, const cJSON *obj, const char *key, bool paths_only, bool allow_string,
                         bool allow_empty, PatternList *ret) {
-        const cJSON *v = child(obj, key);
         size_t m;
-        int r;
+        const cJSON *v = opt_enter(p, obj, key, &m);
 
-        if (!v)
-                return 0;
-        m = path_push_key(p, key);
-        r = read_pattern_list(p, v, paths_only, allow_string, allow_empty, ret);
-        if (r >= 0)
-                path_pop(p, m);
-        return r;
+        return v ? opt_leave(p, m, read_pattern_list(p, v, paths_only, allow_string, allow_empty, ret)) : 0;
 }
 
 static int opt_number(Parser *p, const cJSON *obj, const char *key, double min, bool min_exclusive, double max,
                       const char *expected, double *ret) {
-        const cJSON *v = child(obj, key);
         size_t m;
-        int r;
+        const cJSON *v = opt_enter(p, obj, key, &m);
 
-        if (!v)
-                return 0;
-        m = path_push_key(p, key);
-        r = read_number(p, v, min, min_exclusive, max, expected, ret);
-        if (r >= 0)
-                path_pop(p, m);
-        return r;
+        return v ? opt_leave(p, m, read_number(p, v, min, min_exclusive, max, expected, ret)) : 0;
 }
 
 static int opt_size(Parser *p, const cJSON *obj, const char *key, const char *percent_of, Amount *ret) {
-        const cJSON *v = child(obj, key);
         size_t m;
-        int r;
+        const cJSON *v = opt_enter(p, obj, key, &m);
 
-        if (!v)
-                return 0;
-        m = path_push_key(p, key);
-        r = read_size(p, v, percent_of, ret);
-        if (r >= 0)
-                path_pop(p, m);
-        return r;
+        return v ? opt_leave(p, m, read_size(p, v, percent_of, ret)) : 0;
 }
 
 static int require_object(Parser *p, const cJSON *v, const char *what) {

@@ -15,7 +15,7 @@
 #include "host-util.h"
 #include "procfs.h"
 
-static void sleep_ms(unsigned ms) {
+void host_sleep_ms(unsigned ms) {
         struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
         nanosleep(&ts, NULL);
 }
@@ -39,7 +39,7 @@ const char *host_cgroup2_mount(const char **why) {
         return mount;
 }
 
-static int write_str(const char *path, const char *s) {
+int host_write_file(const char *path, const char *s) {
         int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -66,13 +66,32 @@ int host_cgroup_attach(const char *abs_path, pid_t pid) {
         char p[4096], v[32];
         snprintf(p, sizeof p, "%s/cgroup.procs", abs_path);
         snprintf(v, sizeof v, "%d", (int) pid);
-        return write_str(p, v);
+        return host_write_file(p, v);
+}
+
+bool host_cgroup_populated(const char *abs_path) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/cgroup.events", abs_path);
+        char *s = host_read_file(p);
+        bool populated = s && *s && !strstr(s, "populated 0");
+        free(s);
+        return populated;
+}
+
+bool host_cgroup_wait_empty(const char *abs_path, unsigned timeout_ms) {
+        for (unsigned waited = 0;; waited += 10) {
+                if (!host_cgroup_populated(abs_path))
+                        return true;
+                if (waited >= timeout_ms)
+                        return false;
+                host_sleep_ms(10);
+        }
 }
 
 static int rmdir_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
         if (flag == FTW_DP)
                 for (int i = 0; i < 200 && rmdir(path) < 0 && errno == EBUSY; i++)
-                        sleep_ms(10); /* killed tasks leave the cgroup asynchronously */
+                        host_sleep_ms(10); /* killed tasks leave the cgroup asynchronously */
         return 0;
 }
 
@@ -81,7 +100,7 @@ void host_cgroup_destroy(const char *abs_path) {
         if (!abs_path)
                 return;
         snprintf(p, sizeof p, "%s/cgroup.kill", abs_path);
-        (void) write_str(p, "1");
+        (void) host_write_file(p, "1");
         nftw(abs_path, rmdir_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -146,7 +165,7 @@ int host_wait_child(pid_t pid, unsigned timeout_ms) {
                         return st;
                 if (r < 0 || waited >= timeout_ms)
                         return -1;
-                sleep_ms(10);
+                host_sleep_ms(10);
         }
 }
 
@@ -180,7 +199,7 @@ bool host_file_contains(const char *path, const char *needle, unsigned timeout_m
                         return true;
                 if (waited >= timeout_ms)
                         return false;
-                sleep_ms(20);
+                host_sleep_ms(20);
         }
 }
 

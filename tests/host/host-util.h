@@ -21,6 +21,10 @@ char *host_cgroup_create(const char *name);
 void host_cgroup_destroy(const char *abs_path);
 /* Moves pid into the cgroup. 0 or negative errno. */
 int host_cgroup_attach(const char *abs_path, pid_t pid);
+/* True while cgroup.events says something runs in the cgroup; false when it says not, or is unreadable. */
+bool host_cgroup_populated(const char *abs_path);
+/* Polls until the cgroup is no longer populated; false when timeout_ms passes first. */
+bool host_cgroup_wait_empty(const char *abs_path, unsigned timeout_ms);
 
 /* Forks a child that joins cgroup `abs_path` (may be NULL), caps its address space at
  * `limit_mib`, allocates and touches `mib` MiB, writes "ready" to the pipe, and sleeps until killed. */
@@ -38,6 +42,11 @@ bool host_child_alive(pid_t pid);
 bool host_file_contains(const char *path, const char *needle, unsigned timeout_ms);
 /* Reads a whole file, malloc'd, or NULL. */
 char *host_read_file(const char *path);
+/* Writes text to an existing file (no O_CREAT: cgroup files). 0 or negative errno. */
+int host_write_file(const char *path, const char *text);
+
+/* Sleeps ms milliseconds; for polling loops in tests only. */
+void host_sleep_ms(unsigned ms);
 
 /* A fresh temporary directory, removed recursively by host_rm_rf. */
 char *host_mkdtemp(void);

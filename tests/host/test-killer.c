@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +17,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "daemon/killer.h"
 #include "daemon/procfs.h"
 #include "policy/macro.h"
+#include "host-util.h"
 
 #define MAX_TRACKED 64
 
@@ -35,48 +36,25 @@ static unsigned n_children;
 static bool have_cgroup_kill;
 static bool have_user_xattrs;
 
-static void msleep(unsigned ms) {
-        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L };
-        nanosleep(&ts, NULL);
-}
-
 static const char *rel(const char *path) {
         return path + 1; /* our paths start with '/' */
 }
 
-static int write_at(const char *cgroup, const char *file, const char *text) {
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", rel(cgroup), file);
-        int fd = openat(root_fd, p, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        int r = write(fd, text, strlen(text)) < 0 ? -errno : 0;
-        close(fd);
-        return r;
+/* Where one of our cgroups (a path under the mount, starting with '/') is, for host-util. */
+static const char *abs_path(char buf[static PATH_MAX], const char *cgroup) {
+        snprintf(buf, PATH_MAX, "%s%s", mount_path, cgroup);
+        return buf;
 }
 
 static bool cgroup_populated(const char *cgroup) {
-        char p[512], buf[256] = "";
-        snprintf(p, sizeof p, "%s/cgroup.events", rel(cgroup));
-        int fd = openat(root_fd, p, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return false;
-        ssize_t n = read(fd, buf, sizeof buf - 1);
-        close(fd);
-        if (n <= 0)
-                return false;
-        buf[n] = 0;
-        return !strstr(buf, "populated 0");
+        char p[PATH_MAX];
+        return host_cgroup_populated(abs_path(p, cgroup));
 }
 
 /* Waits (bounded) until nothing runs in the cgroup any more. */
 static bool wait_unpopulated(const char *cgroup) {
-        for (int i = 0; i < 500; i++) {
-                if (!cgroup_populated(cgroup))
-                        return true;
-                msleep(10);
-        }
-        return false;
+        char p[PATH_MAX];
+        return host_cgroup_wait_empty(abs_path(p, cgroup), 5000);
 }
 
 static void make_cgroup(const char *path) {
@@ -99,9 +77,8 @@ static void untrack_child(pid_t pid) {
 }
 
 static void move_into(pid_t pid, const char *cgroup) {
-        char buf[32];
-        snprintf(buf, sizeof buf, "%d", (int) pid);
-        int r = write_at(cgroup, "cgroup.procs", buf);
+        char p[PATH_MAX];
+        int r = host_cgroup_attach(abs_path(p, cgroup), pid);
         cr_assert_eq(r, 0, "moving pid %d into %s: %s", (int) pid, cgroup, strerror(-r));
 }
 
@@ -215,7 +192,7 @@ static unsigned reap_descendants(unsigned want) {
                         n++;
                 }
                 if (n < want)
-                        msleep(10);
+                        host_sleep_ms(10);
         }
         return n;
 }
@@ -257,8 +234,10 @@ static void cleanup(void) {
         /* Grandchildren: only inside cgroups we created. */
         for (unsigned i = n_cgroups; i > 0; i--) {
                 const char *cg = cgroups[i - 1];
+                char p[PATH_MAX];
+                snprintf(p, sizeof p, "%s%s/cgroup.kill", mount_path, cg);
                 if (have_cgroup_kill)
-                        (void) write_at(cg, "cgroup.kill", "1");
+                        (void) host_write_file(p, "1");
                 (void) wait_unpopulated(cg);
         }
         while (waitpid(-1, NULL, WNOHANG) > 0)
@@ -269,7 +248,7 @@ static void cleanup(void) {
                 for (int t = 0; t < 100; t++) {
                         if (unlinkat(root_fd, rel(cg), AT_REMOVEDIR) == 0 || errno == ENOENT)
                                 break;
-                        msleep(20);
+                        host_sleep_ms(20);
                 }
                 if (faccessat(root_fd, rel(cg), F_OK, 0) == 0)
                         fprintf(stderr, "test-killer: could not remove cgroup %s%s, remove it by hand\n", mount_path, cg);
@@ -503,9 +482,8 @@ Test(killer, never_kills_itself) {
         pid_t k = fork();
         cr_assert_geq(k, 0);
         if (k == 0) {
-                char buf[32];
-                snprintf(buf, sizeof buf, "%d", (int) getpid());
-                if (write_at(victim, "cgroup.procs", buf) < 0)
+                char p[PATH_MAX];
+                if (host_cgroup_attach(abs_path(p, victim), getpid()) < 0)
                         _exit(10);
                 KillResult res;
                 int r = killer_kill_cgroup(root_fd, victim, false, &res);

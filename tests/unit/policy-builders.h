@@ -72,6 +72,24 @@ static inline Action action(RankerType ranker, PatternList cgroups) {
         };
 }
 
+/* A policy of one ruleset "r": one group of one detector, one action. Holds pointers into itself:
+ * never copy it by value. */
+typedef struct OneRuleset {
+        Detector det[1];
+        DetectorGroup grp[1];
+        Action act[1];
+        Ruleset rs;
+        Policy p;
+} OneRuleset;
+
+static inline Policy *one_ruleset(OneRuleset *o, Detector det, Action act) {
+        *o = (OneRuleset) { .det = { det }, .act = { act } };
+        o->grp[0] = (DetectorGroup) { .detectors = o->det, .n = 1 };
+        o->rs = (Ruleset) { .name = (char *) "r", .groups = o->grp, .n_groups = 1, .actions = o->act, .n_actions = 1 };
+        o->p = (Policy) { .rulesets = &o->rs, .n_rulesets = 1 };
+        return &o->p;
+}
+
 static inline KillListEntry kill_entry(const char *glob) {
         return (KillListEntry) { .pattern = pat(glob) };
 }

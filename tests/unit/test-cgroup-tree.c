@@ -14,6 +14,7 @@
 
 #include "cgroup_tree.h"
 #include "procfs.h"
+#include "test-util.h"
 
 #define FIXTURE FIXTURES_DIR "/cgroup-basic"
 #define ALL_FIELDS (CG_MEMORY_CURRENT | CG_MEMORY_STAT | CG_MEMORY_PROTECT | CG_MEMORY_LIMITS | CG_SWAP_CURRENT | \
@@ -211,53 +212,28 @@ Test(cgroup_tree, open_and_root_fd) {
 
 static char root[64];
 
-static void path_of(char *out, size_t size, const char *rel) {
-        snprintf(out, size, "%s%s%s", root, rel[0] ? "/" : "", rel);
-}
-
-static void put(const char *rel, const char *text) {
-        char path[PATH_MAX];
-        FILE *f;
-
-        path_of(path, sizeof path, rel);
-        f = fopen(path, "we");
-        cr_assert_not_null(f, "cannot create %s: %m", path);
-        fputs(text, f);
-        fclose(f);
-}
-
 /* A cgroup directory with cgroup.procs, memory.current and memory.stat. */
 static void make_cgroup(const char *rel, const char *current, const char *pgscan) {
         char path[PATH_MAX], text[256];
 
-        path_of(path, sizeof path, rel);
-        cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s: %m", path);
+        mkdir_at(root, rel);
         snprintf(path, sizeof path, "%s/cgroup.procs", rel);
-        put(path, "");
+        write_at(root, path, "");
         snprintf(path, sizeof path, "%s/memory.current", rel);
-        put(path, current);
+        write_at(root, path, current);
         snprintf(path, sizeof path, "%s/memory.stat", rel);
         snprintf(text, sizeof text, "anon 1\nfile 2\npgscan %s\n", pgscan);
-        put(path, text);
-}
-
-static void rm_rf(const char *rel) {
-        char path[PATH_MAX], cmd[PATH_MAX + 32];
-
-        path_of(path, sizeof path, rel);
-        snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", path);
-        cr_assert_eq(system(cmd), 0);
+        write_at(root, path, text);
 }
 
 static void setup_root(void) {
-        strcpy(root, "/tmp/test-cgroup-tree-XXXXXX");
-        cr_assert_not_null(mkdtemp(root));
-        put("cgroup.controllers", "cpu io pids\n");
-        put("cgroup.procs", "");
+        tmpdir_new(root, sizeof root, "test-cgroup-tree");
+        write_at(root, "cgroup.controllers", "cpu io pids\n");
+        write_at(root, "cgroup.procs", "");
 }
 
 static void teardown_root(void) {
-        rm_rf("");
+        rm_rf_at(root, "");
 }
 
 TestSuite(cgroup_runtime, .init = setup_root, .fini = teardown_root);
@@ -267,11 +243,11 @@ Test(cgroup_runtime, no_memory_controller) {
 
         cr_assert_eq(cgroup_tree_new(root, &t), 0);
         cr_assert(!cgroup_tree_has_memory_controller(t));
-        put("cgroup.controllers", "memoryx memory_y\n");
+        write_at(root, "cgroup.controllers", "memoryx memory_y\n");
         cr_assert(!cgroup_tree_has_memory_controller(t));
-        put("cgroup.controllers", "memory");
+        write_at(root, "cgroup.controllers", "memory");
         cr_assert(cgroup_tree_has_memory_controller(t));
-        put("cgroup.controllers", "");
+        write_at(root, "cgroup.controllers", "");
         cr_assert(!cgroup_tree_has_memory_controller(t));
         cgroup_tree_free(t);
 }
@@ -289,8 +265,8 @@ Test(cgroup_runtime, growth_and_rates_across_samples) {
         a = find(&snap, "/a");
         cr_assert_float_eq(a->growth, 1.0, EPS);
 
-        put("a/memory.current", "200\n");
-        put("a/memory.stat", "anon 1\nfile 2\npgscan 1000\n");
+        write_at(root, "a/memory.current", "200\n");
+        write_at(root, "a/memory.stat", "anon 1\nfile 2\npgscan 1000\n");
         cr_assert_eq(cgroup_tree_sample(t, &needs, 2000000, &snap), 0);
         a = find(&snap, "/a");
         cr_assert_eq(a->memory_current, 200);
@@ -318,7 +294,7 @@ Test(cgroup_runtime, vanished_between_samples) {
         cr_assert_str_eq(paths(&snap), "/ /a /b");
         fds = count_fds();
 
-        rm_rf("b");
+        rm_rf_at(root, "b");
         cr_assert_eq(cgroup_tree_sample(t, &needs, 2, &snap), 0);
         cr_assert_str_eq(paths(&snap), "/ /a");
         cr_assert_eq(find(&snap, "/")->nr_children, 1);
@@ -341,8 +317,8 @@ Test(cgroup_runtime, vanished_while_cached_is_dropped) {
 
         /* the directory is still listed but its files are gone, as with a cgroup removed
          * between the listing and the reads: it drops out instead of showing up empty */
-        rm_rf("a/cgroup.procs");
-        rm_rf("a/memory.current");
+        rm_rf_at(root, "a/cgroup.procs");
+        rm_rf_at(root, "a/memory.current");
         cr_assert_eq(cgroup_tree_sample(t, &needs, 2, &snap), 0);
         cr_assert_str_eq(paths(&snap), "/");
 
@@ -358,9 +334,9 @@ Test(cgroup_runtime, missing_or_malformed_files_leave_their_bit_out) {
         const CGroupSample *a;
 
         make_cgroup("a", "garbage\n", "0");
-        put("a/memory.low", "5\n");  /* memory.min absent: protection incomplete */
-        put("a/cgroup.events", "populated 1\n");
-        put("a/memory.oom.group", "2\n"); /* not a boolean */
+        write_at(root, "a/memory.low", "5\n");  /* memory.min absent: protection incomplete */
+        write_at(root, "a/cgroup.events", "populated 1\n");
+        write_at(root, "a/memory.oom.group", "2\n"); /* not a boolean */
         cr_assert_eq(cgroup_tree_new(root, &t), 0);
         cr_assert_eq(cgroup_tree_sample(t, &needs, 1, &snap), 0);
         a = find(&snap, "/a");
@@ -389,9 +365,9 @@ Test(cgroup_runtime, recreated_cgroup_is_a_new_one) {
         /* create the new one before removing the old, so the file system cannot hand the
          * same inode number back */
         make_cgroup("a.new", "1000\n", "0");
-        rm_rf("a");
-        path_of(from, sizeof from, "a.new");
-        path_of(to, sizeof to, "a");
+        rm_rf_at(root, "a");
+        path_at(from, sizeof from, root, "a.new");
+        path_at(to, sizeof to, root, "a");
         cr_assert_eq(rename(from, to), 0);
 
         cr_assert_eq(cgroup_tree_sample(t, &needs, 2000000, &snap), 0);
@@ -417,7 +393,7 @@ typedef struct Watch {
 static void watch_start(Watch *w, const char *rel) {
         char path[PATH_MAX];
 
-        path_of(path, sizeof path, rel);
+        path_at(path, sizeof path, root, rel);
         w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         cr_assert_geq(w->fd, 0);
         cr_assert_geq(inotify_add_watch(w->fd, path, IN_OPEN), 0);
@@ -460,15 +436,15 @@ Test(cgroup_runtime, reads_only_the_files_asked_for_once_each) {
         CGroupTree *t = NULL;
 
         make_cgroup("a", "1\n", "0");
-        put("a/memory.low", "0\n");
-        put("a/memory.min", "0\n");
-        put("a/memory.high", "max\n");
-        put("a/memory.max", "max\n");
-        put("a/memory.swap.current", "0\n");
-        put("a/memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
-        put("a/io.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
-        put("a/cgroup.events", "populated 0\n");
-        put("a/memory.oom.group", "0\n");
+        write_at(root, "a/memory.low", "0\n");
+        write_at(root, "a/memory.min", "0\n");
+        write_at(root, "a/memory.high", "max\n");
+        write_at(root, "a/memory.max", "max\n");
+        write_at(root, "a/memory.swap.current", "0\n");
+        write_at(root, "a/memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+        write_at(root, "a/io.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+        write_at(root, "a/cgroup.events", "populated 0\n");
+        write_at(root, "a/memory.oom.group", "0\n");
         cr_assert_eq(cgroup_tree_new(root, &t), 0);
 
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -490,12 +466,10 @@ Test(cgroup_runtime, degraded_cgroup_without_memory_files) {
         SampleNeeds needs = needs_for(CG_MEMORY_CURRENT | CG_MEMORY_STAT | CG_SWAP_CURRENT | CG_MEMORY_PSI, false, globs);
         CGroupTree *t = NULL;
         Snapshot snap = {};
-        char path[PATH_MAX];
 
-        path_of(path, sizeof path, "a");
-        cr_assert_eq(mkdir(path, 0755), 0);
-        put("a/cgroup.procs", "");
-        put("a/memory.pressure", "some avg10=3.00 avg60=0.00 avg300=0.00 total=0\n");
+        mkdir_at(root, "a");
+        write_at(root, "a/cgroup.procs", "");
+        write_at(root, "a/memory.pressure", "some avg10=3.00 avg60=0.00 avg300=0.00 total=0\n");
         cr_assert_eq(cgroup_tree_new(root, &t), 0);
         for (int i = 0; i < 3; i++) {
                 const CGroupSample *a;
@@ -513,7 +487,7 @@ Test(cgroup_runtime, degraded_cgroup_without_memory_files) {
 static bool set_xattr(const char *rel, const char *name, const char *value) {
         char path[PATH_MAX];
 
-        path_of(path, sizeof path, rel);
+        path_at(path, sizeof path, root, rel);
         return setxattr(path, name, value, strlen(value), 0) == 0;
 }
 

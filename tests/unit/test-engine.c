@@ -22,17 +22,15 @@ static int evaluate(Engine *e, TestSample *t, Decision *d) {
 }
 
 Test(engine, decision_fields_and_reason) {
-        Detector det[] = { pressure_above(SYSTEM, 40, SEC(10)) };
-        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
-        DetectorGroup grp[] = { { det, 1 } };
-        Ruleset rs = { .name = (char *) "protect", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
-        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        OneRuleset o;
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, SEC(10)), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
         Engine *e = NULL;
         TestSample t;
         Decision d;
 
-        act[0].prekill_timeout_usec = SEC(2);
-        cr_assert_eq(engine_new(&p, &e), 0);
+        o.rs.name = (char *) "protect";
+        o.act[0].prekill_timeout_usec = SEC(2);
+        cr_assert_eq(engine_new(p, &e), 0);
 
         sample(&t, SEC(100), 52.3);
         cr_assert_eq(evaluate(e, &t, &d), 0);
@@ -41,7 +39,7 @@ Test(engine, decision_fields_and_reason) {
         cr_assert_eq(evaluate(e, &t, &d), 1);
         cr_assert_not(engine_arming(e)); /* fired, no longer arming */
 
-        cr_assert_eq(d.ruleset, rs.name); /* borrowed */
+        cr_assert_eq(d.ruleset, o.rs.name); /* borrowed */
         cr_assert_eq(d.ruleset_index, 0);
         cr_assert_eq(d.action_index, 0);
         cr_assert_eq(d.kind, TARGET_CGROUP);
@@ -98,16 +96,13 @@ Test(engine, groups_and_within_or_across) {
 }
 
 Test(engine, post_action_delay) {
-        Detector det[] = { pressure_above(SYSTEM, 40, 0) };
-        DetectorGroup grp[] = { { det, 1 } };
-        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
-        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
-        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        OneRuleset o;
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, 0), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
         Engine *e = NULL;
         TestSample t;
         Decision d;
 
-        cr_assert_eq(engine_new(&p, &e), 0);
+        cr_assert_eq(engine_new(p, &e), 0);
         sample(&t, SEC(10), 50);
         cr_assert_eq(evaluate(e, &t, &d), 1);
 
@@ -130,17 +125,14 @@ Test(engine, post_action_delay) {
 }
 
 Test(engine, delayed_ruleset_keeps_timing) {
-        Detector det[] = { pressure_above(SYSTEM, 40, SEC(5)) };
-        DetectorGroup grp[] = { { det, 1 } };
-        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
-        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
-        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        OneRuleset o;
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, SEC(5)), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
         Engine *e = NULL;
         TestSample t;
         Decision d;
 
-        act[0].post_action_delay_usec = SEC(15);
-        cr_assert_eq(engine_new(&p, &e), 0);
+        o.act[0].post_action_delay_usec = SEC(15);
+        cr_assert_eq(engine_new(p, &e), 0);
         sample(&t, SEC(0), 50);
         cr_assert_eq(evaluate(e, &t, &d), 0);
         sample(&t, SEC(5), 50);
@@ -164,21 +156,18 @@ Test(engine, delayed_ruleset_keeps_timing) {
 }
 
 Test(engine, dry_run_three_levels) {
-        Detector det[] = { pressure_above(SYSTEM, 40, 0) };
-        DetectorGroup grp[] = { { det, 1 } };
-        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
-        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
-        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        OneRuleset o;
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, 0), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
         Engine *e = NULL;
         TestSample t;
         Decision d;
 
-        cr_assert_eq(engine_new(&p, &e), 0);
+        cr_assert_eq(engine_new(p, &e), 0);
         sample(&t, SEC(1), 50);
         for (int level = 0; level < 4; level++) {
-                p.dry_run = level == 1;
-                rs.dry_run = level == 2;
-                act[0].dry_run = level == 3;
+                p->dry_run = level == 1;
+                o.rs.dry_run = level == 2;
+                o.act[0].dry_run = level == 3;
                 cr_assert_eq(evaluate(e, &t, &d), 1);
                 cr_assert_eq(d.dry_run, level != 0, "level %d", level);
                 decision_clear(&d);
@@ -229,17 +218,16 @@ Test(engine, one_decision_per_call_in_ruleset_order) {
 }
 
 Test(engine, kill_list_first_unless_disabled) {
-        Detector det[] = { pressure_above(SYSTEM, 40, 0) };
-        DetectorGroup grp[] = { { det, 1 } };
-        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
-        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
+        OneRuleset o;
         KillListEntry kl[] = { kill_entry("/gone.slice"), kill_entry("/a.slice") };
-        Policy p = { .rulesets = &rs, .n_rulesets = 1, .kill_list = kl, .n_kill_list = 2 };
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, 0), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
         Engine *e = NULL;
         TestSample t;
         Decision d;
 
-        cr_assert_eq(engine_new(&p, &e), 0);
+        p->kill_list = kl;
+        p->n_kill_list = 2;
+        cr_assert_eq(engine_new(p, &e), 0);
         sample(&t, SEC(1), 50);
         cr_assert_eq(evaluate(e, &t, &d), 1);
         cr_assert_str_eq(d.cgroup, "/a.slice");
@@ -247,7 +235,7 @@ Test(engine, kill_list_first_unless_disabled) {
         cr_assert_str_eq(d.reason, "memory full avg10 50.00% > 40% on / -> kill list entry 1 (/a.slice)");
         decision_clear(&d);
 
-        act[0].use_kill_list = false;
+        o.act[0].use_kill_list = false;
         cr_assert_eq(evaluate(e, &t, &d), 1);
         cr_assert_str_eq(d.cgroup, "/b.slice");
         cr_assert_eq(d.kill_list_index, -1);
@@ -256,18 +244,17 @@ Test(engine, kill_list_first_unless_disabled) {
 }
 
 Test(engine, granularity_process) {
-        Detector det[] = { pressure_above(SYSTEM, 40, 0) };
-        DetectorGroup grp[] = { { det, 1 } };
-        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
-        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
+        OneRuleset o;
         KillListEntry kl[] = { kill_entry("/a.slice") };
-        Policy p = { .rulesets = &rs, .n_rulesets = 1, .kill_list = kl, .n_kill_list = 1 };
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, 0), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
         Engine *e = NULL;
         TestSample t;
         Decision d;
 
-        act[0].granularity = GRANULARITY_PROCESS;
-        cr_assert_eq(engine_new(&p, &e), 0);
+        p->kill_list = kl;
+        p->n_kill_list = 1;
+        o.act[0].granularity = GRANULARITY_PROCESS;
+        cr_assert_eq(engine_new(p, &e), 0);
         sample(&t, SEC(1), 50);
         ts_proc(&t, 700, "worker", "/a.slice", MiB(600));
 
@@ -284,7 +271,7 @@ Test(engine, granularity_process) {
         decision_clear(&d);
 
         /* the ranker names a cgroup of which only the largest process must die */
-        act[0].use_kill_list = false;
+        o.act[0].use_kill_list = false;
         cr_assert_eq(evaluate(e, &t, &d), 1);
         cr_assert_eq(d.kind, TARGET_CGROUP);
         cr_assert_str_eq(d.cgroup, "/b.slice");
@@ -294,16 +281,13 @@ Test(engine, granularity_process) {
 }
 
 Test(engine, degraded_mode_kills_processes) {
-        Detector det[] = { pressure_above(SYSTEM, 40, 0) };
-        DetectorGroup grp[] = { { det, 1 } };
-        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
-        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
-        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        OneRuleset o;
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, 0), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
         Engine *e = NULL;
         TestSample t;
         Decision d;
 
-        cr_assert_eq(engine_new(&p, &e), 0);
+        cr_assert_eq(engine_new(p, &e), 0);
         ts_init(&t, SEC(1));
         t.s.degraded = true;
         t.s.system.mem_psi.full = psi(60, 0, 0);
@@ -321,25 +305,22 @@ Test(engine, degraded_mode_kills_processes) {
 }
 
 Test(engine, set_policy_resets_state) {
-        Detector det[] = { pressure_above(SYSTEM, 40, SEC(10)) };
-        DetectorGroup grp[] = { { det, 1 } };
-        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
-        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
-        Ruleset rs2 = rs;
-        Policy p = { .rulesets = &rs, .n_rulesets = 1 }, p2 = { .rulesets = &rs2, .n_rulesets = 1 };
+        OneRuleset o, o2;
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, SEC(10)), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
+        Policy *p2 = one_ruleset(&o2, pressure_above(SYSTEM, 40, SEC(10)), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
         Engine *e = NULL;
         TestSample t;
         Decision d, old;
 
-        rs2.name = (char *) "r2";
-        cr_assert_eq(engine_new(&p, &e), 0);
+        o2.rs.name = (char *) "r2";
+        cr_assert_eq(engine_new(p, &e), 0);
         sample(&t, SEC(0), 50);
         cr_assert_eq(evaluate(e, &t, &d), 0);
         sample(&t, SEC(10), 50);
         cr_assert_eq(evaluate(e, &t, &old), 1);
         engine_action_done(e, &old, true, SEC(10));
 
-        cr_assert_eq(engine_set_policy(e, &p2), 0);
+        cr_assert_eq(engine_set_policy(e, p2), 0);
         cr_assert_not(engine_arming(e));
         sample(&t, SEC(11), 50);
         cr_assert_eq(evaluate(e, &t, &d), 0); /* timer restarted: arming again, no delay carried over */

@@ -3,7 +3,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,22 +11,18 @@
 
 #include "daemon/history.h"
 #include "policy/macro.h"
+#include "test-util.h"
 
-static char tmpdir[] = "/tmp/test-history-XXXXXX";
+static char tmpdir[64];
 static char state[256];
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        return remove(path);
-}
-
 static void setup(void) {
-        strcpy(tmpdir, "/tmp/test-history-XXXXXX");
-        cr_assert_not_null(mkdtemp(tmpdir));
+        tmpdir_new(tmpdir, sizeof tmpdir, "test-history");
         snprintf(state, sizeof state, "%s/state", tmpdir);
 }
 
 static void teardown(void) {
-        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        rm_rf_at(tmpdir, "");
 }
 
 TestSuite(history, .init = setup, .fini = teardown);
@@ -64,13 +59,8 @@ static char *history_file_text(void) {
 }
 
 static void write_history_file(const char *text) {
-        char path[300];
-        cr_assert_eq(mkdir(state, 0755), 0);
-        snprintf(path, sizeof path, "%s/history.jsonl", state);
-        FILE *f = fopen(path, "we");
-        cr_assert_not_null(f);
-        fputs(text, f);
-        fclose(f);
+        mkdir_at(tmpdir, "state");
+        write_at(state, "history.jsonl", text);
 }
 
 static unsigned count_char(const char *s, char c) {
@@ -414,10 +404,8 @@ Test(history, unwritable_state_dir) {
 }
 
 Test(history, history_file_is_a_directory) {
-        char path[300];
-        cr_assert_eq(mkdir(state, 0755), 0);
-        snprintf(path, sizeof path, "%s/history.jsonl", state);
-        cr_assert_eq(mkdir(path, 0755), 0);
+        mkdir_at(tmpdir, "state");
+        mkdir_at(state, "history.jsonl");
         History *h = NULL;
         cr_assert_eq(history_open(state, 10, &h), -EISDIR);
         cr_assert_null(h);

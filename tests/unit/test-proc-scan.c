@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "test-util.h"
 
 #define PROC FIXTURES_DIR "/proc-basic"
 
@@ -100,54 +101,33 @@ Test(proc_cgroup_path, fixture) {
 
 static char root[64];
 
-static void write_at(const char *rel, const char *text) {
-        char path[512];
-        FILE *f;
-
-        snprintf(path, sizeof path, "%s/%s", root, rel);
-        f = fopen(path, "we");
-        cr_assert_not_null(f, "cannot create %s", path);
-        fputs(text, f);
-        fclose(f);
-}
-
-static void mkdir_at(const char *rel) {
-        char path[512];
-
-        snprintf(path, sizeof path, "%s/%s", root, rel);
-        cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s: %m", path);
-}
-
 #define STAT_TAIL " S 1 100 100 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 1234 0 0 0\n"
 
 static void add_process(int pid, const char *comm, const char *status_extra) {
         char dir[32], rel[64], text[512];
 
         snprintf(dir, sizeof dir, "%d", pid);
-        mkdir_at(dir);
+        mkdir_at(root, dir);
         snprintf(rel, sizeof rel, "%d/stat", pid);
         snprintf(text, sizeof text, "%d (%s)" STAT_TAIL, pid, comm);
-        write_at(rel, text);
+        write_at(root, rel, text);
         snprintf(rel, sizeof rel, "%d/status", pid);
         snprintf(text, sizeof text, "Name:\t%s\nUid:\t0\t0\t0\t0\n%s", comm, status_extra);
-        write_at(rel, text);
+        write_at(root, rel, text);
         snprintf(rel, sizeof rel, "%d/oom_score", pid);
-        write_at(rel, "1\n");
+        write_at(root, rel, "1\n");
         snprintf(rel, sizeof rel, "%d/oom_score_adj", pid);
-        write_at(rel, "0\n");
+        write_at(root, rel, "0\n");
         snprintf(rel, sizeof rel, "%d/cgroup", pid);
-        write_at(rel, "0::/a\n");
+        write_at(root, rel, "0::/a\n");
 }
 
 static void setup_root(void) {
-        strcpy(root, "/tmp/test-proc-scan-XXXXXX");
-        cr_assert_not_null(mkdtemp(root));
+        tmpdir_new(root, sizeof root, "test-proc-scan");
 }
 
 static void teardown_root(void) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", root);
-        cr_assert_eq(system(cmd), 0);
+        rm_rf_at(root, "");
 }
 
 TestSuite(proc_broken, .init = setup_root, .fini = teardown_root);
@@ -158,30 +138,30 @@ Test(proc_broken, vanished_and_malformed_are_skipped) {
 
         add_process(10, "good", "VmRSS:\t4 kB\n");
         /* vanished mid-read: the directory is there, its files are not */
-        mkdir_at("11");
+        mkdir_at(root, "11");
         /* exited between stat and status */
         add_process(12, "halfgone", "");
         cr_assert_eq(unlink(strcat(strcpy((char[128]) {}, root), "/12/status")), 0);
         /* garbage in stat */
         add_process(13, "x", "");
-        write_at("13/stat", "13 x S 1\n");
+        write_at(root, "13/stat", "13 x S 1\n");
         /* truncated stat (fewer than 22 fields) */
         add_process(14, "short", "");
-        write_at("14/stat", "14 (short) S 1 100 100 0 -1 4194560 0\n");
+        write_at(root, "14/stat", "14 (short) S 1 100 100 0 -1 4194560 0\n");
         /* an empty stat: reaped while we read */
         add_process(15, "empty", "");
-        write_at("15/stat", "");
+        write_at(root, "15/stat", "");
         /* non-numeric VmRSS */
         add_process(16, "badrss", "VmRSS:\tlots kB\n");
         /* overflowing oom_score */
         add_process(17, "badscore", "");
-        write_at("17/oom_score", "99999999999\n");
+        write_at(root, "17/oom_score", "99999999999\n");
         /* status without Uid */
         add_process(18, "nouid", "");
-        write_at("18/status", "Name:\tnouid\nVmRSS:\t4 kB\n");
+        write_at(root, "18/status", "Name:\tnouid\nVmRSS:\t4 kB\n");
         /* a non-process directory and file */
-        mkdir_at("sys");
-        write_at("123abc", "");
+        mkdir_at(root, "sys");
+        write_at(root, "123abc", "");
 
         cr_assert_eq(proc_scan(root, &p, &n), 0);
         cr_assert_eq(n, 1, "only the good process survives, got %zu", n);
@@ -209,8 +189,8 @@ Test(proc_broken, comm_edge_cases) {
         add_process(22, "", "");
         /* CRLF and a missing trailing newline in small files */
         add_process(23, "crlf", "VmRSS:\t8 kB\r\nVmSwap:\t1 kB");
-        write_at("23/oom_score_adj", "-17\r\n");
-        write_at("23/cgroup", "1:name=systemd:/x\n0::/with space/y\r\n");
+        write_at(root, "23/oom_score_adj", "-17\r\n");
+        write_at(root, "23/cgroup", "1:name=systemd:/x\n0::/with space/y\r\n");
 
         cr_assert_eq(proc_read(root, 20, &q), 0);
         cr_assert_str_eq(q.comm, "a) b)");
@@ -237,9 +217,9 @@ Test(proc_broken, scan_cgroup_procs) {
 
         add_process(30, "one", "VmRSS:\t1 kB\n");
         add_process(31, "two", "VmRSS:\t2 kB\n");
-        mkdir_at("cg");
+        mkdir_at(root, "cg");
         /* 32 is listed but already gone */
-        write_at("cg/cgroup.procs", "30\n32\n31\n");
+        write_at(root, "cg/cgroup.procs", "30\n32\n31\n");
         cg = open(strcat(strcpy((char[128]) {}, root), "/cg"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         cr_assert_geq(cg, 0);
 
@@ -249,12 +229,12 @@ Test(proc_broken, scan_cgroup_procs) {
         cr_assert_str_eq(find_pid(p, n, 30)->comm, "one");
         proc_samples_free(p, n);
 
-        write_at("cg/cgroup.procs", "");
+        write_at(root, "cg/cgroup.procs", "");
         cr_assert_eq(proc_scan_cgroup(root, cg, &p, &n), 0);
         cr_assert_eq(n, 0);
         proc_samples_free(p, n);
 
-        write_at("cg/cgroup.procs", "30\nabc\n");
+        write_at(root, "cg/cgroup.procs", "30\nabc\n");
         cr_assert_eq(proc_scan_cgroup(root, cg, &p, &n), -EINVAL);
 
         cr_assert_eq(unlink(strcat(strcpy((char[128]) {}, root), "/cg/cgroup.procs")), 0);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "test-util.h"
 
 #define EPS 1e-9
 
@@ -166,31 +167,14 @@ Test(system_sample_read, reads_only_what_is_asked) {
         cr_assert(s.vmstat.valid);
 }
 
+/* A scratch proc root with an empty pressure/ directory. */
 static char *make_tmp_proc(void) {
-        char *dir = strdup("/tmp/test-psi-XXXXXX");
-        char path[256];
+        char *dir = malloc(64);
 
-        cr_assert_not_null(mkdtemp(dir));
-        snprintf(path, sizeof path, "%s/pressure", dir);
-        cr_assert_eq(mkdir(path, 0755), 0);
+        cr_assert_not_null(dir);
+        tmpdir_new(dir, 64, "test-psi");
+        mkdir_at(dir, "pressure");
         return dir;
-}
-
-static void write_file(const char *dir, const char *name, const char *text) {
-        char path[512];
-        FILE *f;
-
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        f = fopen(path, "we");
-        cr_assert_not_null(f, "cannot create %s", path);
-        fputs(text, f);
-        fclose(f);
-}
-
-static void rm_tree(const char *dir) {
-        char cmd[512];
-        snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
-        cr_assert_eq(system(cmd), 0);
 }
 
 Test(system_sample_read, errors) {
@@ -200,16 +184,16 @@ Test(system_sample_read, errors) {
         /* no PSI (CONFIG_PSI off, or psi=0) */
         cr_assert_eq(system_sample_read(dir, true, false, false, false, &s, NULL, 0), -ENOENT);
         /* a malformed PSI file */
-        write_file(dir, "pressure/memory", "some avg10=0.00 avg60=0.00\n");
+        write_at(dir, "pressure/memory", "some avg10=0.00 avg60=0.00\n");
         cr_assert_eq(system_sample_read(dir, true, false, false, false, &s, NULL, 0), -EINVAL);
         /* a meminfo without MemAvailable (kernel < 3.14) */
-        write_file(dir, "meminfo", "MemTotal: 1000 kB\nMemFree: 10 kB\n");
+        write_at(dir, "meminfo", "MemTotal: 1000 kB\nMemFree: 10 kB\n");
         cr_assert_eq(system_sample_read(dir, false, false, true, false, &s, NULL, 0), -EINVAL);
         /* nothing asked: nothing read, success */
         cr_assert_eq(system_sample_read(dir, false, false, false, false, &s, NULL, 0), 0);
         /* no proc root at all */
         cr_assert_eq(system_sample_read("/nonexistent-proc-root", true, true, true, true, &s, NULL, 0), -ENOENT);
-        rm_tree(dir);
+        rm_rf_at(dir, "");
         free(dir);
 }
 
@@ -219,7 +203,7 @@ Test(system_sample_read, a_missing_part_does_not_hide_the_others) {
         char err[1024];
         SystemSample s;
 
-        write_file(dir, "meminfo", "MemTotal: 1000 kB\nMemFree: 10 kB\nMemAvailable: 500 kB\n");
+        write_at(dir, "meminfo", "MemTotal: 1000 kB\nMemFree: 10 kB\nMemAvailable: 500 kB\n");
         cr_assert_eq(system_sample_read(dir, true, false, true, false, &s, err, sizeof err), -ENOENT);
         cr_assert(s.meminfo.valid);
         cr_assert_eq(s.meminfo.mem_available, 500 * 1024);
@@ -227,11 +211,11 @@ Test(system_sample_read, a_missing_part_does_not_hide_the_others) {
         cr_assert(strstr(err, "pressure/memory is missing") && strstr(err, "CONFIG_PSI"), "%s", err);
 
         /* two failures, both described */
-        write_file(dir, "meminfo", "garbage\n");
+        write_at(dir, "meminfo", "garbage\n");
         cr_assert_eq(system_sample_read(dir, true, false, true, false, &s, err, sizeof err), -ENOENT);
         cr_assert_not(s.meminfo.valid);
         cr_assert(strstr(err, "pressure/memory") && strstr(err, "meminfo"), "%s", err);
-        rm_tree(dir);
+        rm_rf_at(dir, "");
         free(dir);
 }
 
@@ -245,11 +229,11 @@ Test(system_sample_read, large_file_grows_the_buffer) {
         while (n < size - 200)
                 n += snprintf(text + n, size - n, "nr_filler_%zu %zu\n", n, n);
         snprintf(text + n, size - n, "pgscan_kswapd 5\npgscan_direct 6\n");
-        write_file(dir, "vmstat", text);
+        write_at(dir, "vmstat", text);
         cr_assert_eq(system_sample_read(dir, false, false, false, true, &s, NULL, 0), 0);
         cr_assert_eq(s.vmstat.pgscan, 11);
         free(text);
-        rm_tree(dir);
+        rm_rf_at(dir, "");
         free(dir);
 }
 
@@ -275,9 +259,9 @@ Test(read_file_at, fits_exactly_and_too_small) {
         char buf[8];
         int dfd;
 
-        write_file(dir, "seven", "1234567");
-        write_file(dir, "eight", "12345678");
-        write_file(dir, "empty", "");
+        write_at(dir, "seven", "1234567");
+        write_at(dir, "eight", "12345678");
+        write_at(dir, "empty", "");
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         cr_assert_geq(dfd, 0);
 
@@ -292,6 +276,6 @@ Test(read_file_at, fits_exactly_and_too_small) {
         cr_assert_eq(read_file_at(dfd, "pressure", buf, sizeof buf), -EISDIR);
 
         close(dfd);
-        rm_tree(dir);
+        rm_rf_at(dir, "");
         free(dir);
 }

@@ -36,6 +36,8 @@
 #define QUIET_MEM_AVAILABLE_PERMYRIAD 2000
 #define QUIET_INTERVAL_FACTOR 4
 #define QUIET_INTERVAL_MAX_USEC (10 * USEC_PER_SEC)
+/* The fastest a process is assumed to allocate (earlyoom uses the same 6000 MiB/s). */
+#define MAX_ALLOC_BYTES_PER_SEC (6000.0 * 1024 * 1024)
 /* The status file is rewritten at most this often (and after every kill or reload). */
 #define STATUS_REFRESH_USEC (10 * USEC_PER_SEC)
 /* A stall this fraction of the detector threshold wakes us through the trigger, ahead of the detector. */
@@ -538,23 +540,31 @@ static void manager_update_triggers(Manager *m, const Snapshot *snap) {
                 free(owned[i]);
 }
 
-/* How long until the next sample: fast while a detector is arming, slow while PSI triggers stand
- * guard over plentiful memory, the policy's interval otherwise. */
+/* How long until the next sample. Fast while a detector is arming. Otherwise never longer than
+ * the time the fastest allocator could take to eat what is left of MemAvailable (earlyoom's
+ * reasoning: a hog can outrun a fixed 1 s poll on a small machine), and within that, slow while
+ * PSI triggers stand guard over plentiful memory, the policy's interval otherwise. */
 static usec_t manager_next_interval(Manager *m, usec_t now) {
         const Policy *p = m->policy;
         const MemInfo *mi = &m->last_system.meminfo;
+        usec_t next = p->interval_usec;
 
         if (engine_arming(m->engine))
                 return p->fast_interval_usec;
         bool guarded = psi_trigger_available(m->triggers) && psi_trigger_count(m->triggers) > 0 &&
                 now - m->last_trigger_usec > TRIGGER_HOLD_USEC;
         bool plentiful = mi->valid && mi->mem_available > mi->mem_total / 10000 * QUIET_MEM_AVAILABLE_PERMYRIAD;
-        if (!guarded || !plentiful)
-                return p->interval_usec;
-        usec_t slow = p->interval_usec * QUIET_INTERVAL_FACTOR;
-        if (slow > QUIET_INTERVAL_MAX_USEC)
-                slow = QUIET_INTERVAL_MAX_USEC;
-        return slow > p->interval_usec ? slow : p->interval_usec;
+        if (guarded && plentiful) {
+                next = p->interval_usec * QUIET_INTERVAL_FACTOR;
+                if (next > QUIET_INTERVAL_MAX_USEC)
+                        next = p->interval_usec > QUIET_INTERVAL_MAX_USEC ? p->interval_usec : QUIET_INTERVAL_MAX_USEC;
+        }
+        if (mi->valid) {
+                usec_t runway = (usec_t) ((double) mi->mem_available / MAX_ALLOC_BYTES_PER_SEC * USEC_PER_SEC);
+                if (runway < next)
+                        next = runway;
+        }
+        return next < p->fast_interval_usec ? p->fast_interval_usec : next;
 }
 
 /* Logs a failure to read system figures once, and again only when it changes or clears:

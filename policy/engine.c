@@ -231,7 +231,9 @@ static void describe_group(const DetectorGroup *g, const DetectorState *states, 
 static int action_decide(const Policy *p, const Snapshot *s, size_t ri, size_t ai, const char *why, Decision *ret) {
         const Ruleset *rs = &p->rulesets[ri];
         const Action *a = &rs->actions[ai];
-        bool want_process = s->degraded || a->granularity == GRANULARITY_PROCESS;
+        /* In cgroup mode a process-granularity victim is a cgroup here: the daemon reads that one
+         * cgroup's processes at kill time rather than every process on every sample. */
+        bool want_process = s->degraded;
         Decision d = {
                 .ruleset = rs->name,
                 .ruleset_index = ri,

@@ -118,7 +118,6 @@ static int needs_add_ruleset(SampleNeeds *n, const Ruleset *rs) {
 
                 n->cgroup_fields |= action_fields(a);
                 n->descendants |= a->recursive;
-                n->procs |= a->granularity == GRANULARITY_PROCESS;
                 r = needs_add_patterns(n, &a->cgroups);
                 if (r < 0)
                         return r;

@@ -167,7 +167,7 @@ typedef struct SampleNeeds {
         PatternList cgroups;      /* globs of cgroups to read (borrowed from the Policy, not owned) */
         bool descendants;         /* also read every cgroup below a match (recursive ranking descends) */
         bool system_mem_psi, system_io_psi, meminfo, vmstat;
-        bool procs;               /* processes are candidates (degraded mode or granularity process) */
+        bool procs;               /* every process is read: degraded mode, or name patterns in the kill list */
 } SampleNeeds;
 
 /* Fills *ret from the policy. `degraded` forces procs. Free with sample_needs_clear(). */

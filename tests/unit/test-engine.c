@@ -258,7 +258,16 @@ Test(engine, granularity_process) {
         sample(&t, SEC(1), 50);
         ts_proc(&t, 700, "worker", "/a.slice", MiB(600));
 
-        /* the kill list names the process inside */
+        /* the kill list names the cgroup; the daemon picks its largest process at kill time */
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_eq(d.kind, TARGET_CGROUP);
+        cr_assert(d.granularity_process);
+        cr_assert_str_eq(d.cgroup, "/a.slice");
+        cr_assert_eq(d.kill_list_index, 0);
+        decision_clear(&d);
+
+        /* in degraded mode the kill list names the process inside */
+        t.s.degraded = true;
         cr_assert_eq(evaluate(e, &t, &d), 1);
         cr_assert_eq(d.kind, TARGET_PROCESS);
         cr_assert_eq(d.pid, 700);
@@ -269,6 +278,7 @@ Test(engine, granularity_process) {
         cr_assert_eq(d.memory, MiB(600));
         cr_assert_float_eq(d.pressure, 50, 1e-9); /* the system's */
         decision_clear(&d);
+        t.s.degraded = false;
 
         /* the ranker names a cgroup of which only the largest process must die */
         o.act[0].use_kill_list = false;
@@ -450,9 +460,10 @@ Test(needs, rankers_recursion_and_procs) {
         cr_assert(n.procs); /* degraded */
         sample_needs_clear(&n);
 
+        /* granularity process reads one cgroup's processes at kill time, not all of them every sample */
         act[2].granularity = GRANULARITY_PROCESS;
         cr_assert_eq(policy_needs(&p, false, &n), 0);
-        cr_assert(n.procs);
+        cr_assert_not(n.procs);
         sample_needs_clear(&n);
 
         act[2].granularity = GRANULARITY_CGROUP;

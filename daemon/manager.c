@@ -59,10 +59,13 @@ struct Manager {
         Policy *policy;
         char *policy_description;
         Engine *engine;
-        SampleNeeds needs;
+        SampleNeeds needs;          /* everything: detectors, candidates, kill list */
+        SampleNeeds detect_needs;   /* the detectors alone: what most samples read */
 
         char *cgroup_root;          /* NULL when the host has no cgroup2 mount */
-        CGroupTree *tree;
+        CGroupTree *tree;           /* sampled with `needs`, every interval and when a ruleset fires */
+        CGroupTree *detect_tree;    /* sampled with `detect_needs`; its own cache keeps both trees' rates right */
+        usec_t last_full_usec;
         bool degraded;
         char *mode_reason;
         char *self_cgroup;
@@ -217,9 +220,12 @@ static int manager_detect_mode(Manager *m) {
 
         if (m->cgroup_root) {
                 r = cgroup_tree_new(m->cgroup_root, &m->tree);
+                if (r >= 0)
+                        r = cgroup_tree_new(m->cgroup_root, &m->detect_tree);
                 if (r < 0) {
                         log_warning_errno(r, "Cannot open the cgroup2 hierarchy at %s: %m; "
                                           "running in degraded mode without cgroups", m->cgroup_root);
+                        m->tree = cgroup_tree_free(m->tree);
                         free(m->cgroup_root);
                         m->cgroup_root = NULL;
                 }
@@ -293,29 +299,26 @@ static int manager_plan_triggers(Manager *m) {
 
 /* Installs a freshly loaded policy (at start or on reload). */
 static int manager_set_policy(Manager *m, Policy *p, char *description) {
-        SampleNeeds needs = {};
+        SampleNeeds needs = {}, detect_needs = {};
         int r;
 
         if (m->config.dry_run)
                 p->dry_run = true;
         r = policy_needs(p, m->degraded, &needs);
-        if (r < 0)
+        if (r >= 0)
+                r = policy_needs_detectors(p, m->degraded, &detect_needs);
+        if (r >= 0)
+                r = m->engine ? engine_set_policy(m->engine, p) : engine_new(p, &m->engine);
+        if (r < 0) {
+                sample_needs_clear(&needs);
+                sample_needs_clear(&detect_needs);
                 return r;
-        if (m->engine) {
-                r = engine_set_policy(m->engine, p);
-                if (r < 0) {
-                        sample_needs_clear(&needs);
-                        return r;
-                }
-        } else {
-                r = engine_new(p, &m->engine);
-                if (r < 0) {
-                        sample_needs_clear(&needs);
-                        return r;
-                }
         }
         sample_needs_clear(&m->needs);
+        sample_needs_clear(&m->detect_needs);
         m->needs = needs;
+        m->detect_needs = detect_needs;
+        m->last_full_usec = 0;
         policy_free(m->policy);
         m->policy = p;
         free(m->policy_description);
@@ -443,7 +446,9 @@ static void manager_record_kill(Manager *m, const Decision *d, const KillResult 
                 m->kill_count++;
 }
 
-/* Carries out one decision: the kill ladder's steps 3 to 5. Returns true when something died. */
+/* Carries out one decision: the kill ladder's steps 3 to 5. Returns true when the ruleset's
+ * post-action delay should start: something died, or the kill failed for a reason that the next
+ * sample would only meet again (a victim that vanished on its own is the exception: resample). */
 static bool manager_execute(Manager *m, const Snapshot *snap, Decision *d) {
         KillResult res = {};
         int r = 0;
@@ -470,8 +475,9 @@ static bool manager_execute(Manager *m, const Snapshot *snap, Decision *d) {
                         ssize_t i = engine_pick_process(m->policy, snap, procs, n, d->cgroup);
                         if (i < 0) {
                                 log_warning("Cgroup %s was chosen by ruleset %s but holds no process that may be killed "
-                                            "(all omitted, protected by oom_score_adj -1000, or gone)", d->cgroup, d->ruleset);
-                                r = -ESRCH;
+                                            "(all omitted, protected by oom_score_adj -1000, or gone); the ruleset waits out "
+                                            "its post-action delay before it tries again", d->cgroup, d->ruleset);
+                                r = -EPERM;
                         } else {
                                 d->pid = procs[i].pid;
                                 d->memory = procs[i].rss;
@@ -485,7 +491,7 @@ static bool manager_execute(Manager *m, const Snapshot *snap, Decision *d) {
                 r = killer_kill_cgroup(root_fd, d->cgroup, false, &res);
 
         manager_record_kill(m, d, &res, r);
-        return r >= 0 && res.n_killed > 0;
+        return r != -ENOENT && r != -ESRCH;
 }
 
 /* Arms a trigger on the memory.pressure of every sampled cgroup a pressure detector watches, adding
@@ -585,6 +591,24 @@ static void manager_note_system_error(Manager *m, int r, const char *err) {
         m->system_error = strdup(err);
 }
 
+/* Reads the cgroups (and processes) of one kind of sample into snap: everything, or the detectors' part. */
+static void manager_read_cgroups(Manager *m, bool full, Snapshot *snap) {
+        const SampleNeeds *needs = full ? &m->needs : &m->detect_needs;
+        CGroupTree *tree = full ? m->tree : m->detect_tree;
+        int r;
+
+        if (tree) {
+                r = cgroup_tree_sample(tree, needs, snap->now, snap);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to sample the cgroup tree at %s: %m", m->cgroup_root);
+        }
+        if (needs->procs && !snap->procs) {
+                r = proc_scan(m->config.proc_root, &snap->procs, &snap->n_procs);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to scan processes in %s: %m", m->config.proc_root);
+        }
+}
+
 /* One sample: read what the policy needs, decide, act. Never blocks. */
 static void manager_sample(Manager *m) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
@@ -603,23 +627,23 @@ static void manager_sample(Manager *m) {
         manager_note_system_error(m, r, err);
         derive_system(&snap.system, m->have_prev ? &m->prev_system : NULL, m->prev_time, now);
 
-        if (m->tree) {
-                r = cgroup_tree_sample(m->tree, &m->needs, now, &snap);
-                if (r < 0)
-                        log_debug_errno(r, "Failed to sample the cgroup tree at %s: %m", m->cgroup_root);
-        }
-        if (m->needs.procs) {
-                r = proc_scan(m->config.proc_root, &snap.procs, &snap.n_procs);
-                if (r < 0)
-                        log_debug_errno(r, "Failed to scan processes in %s: %m", m->config.proc_root);
-        }
-
+        /* Candidates are read every interval (so growth and rates stay current) and whenever a
+         * ruleset fires; in between only what the detectors watch. */
+        bool full = m->last_full_usec == 0 || now - m->last_full_usec >= m->policy->interval_usec;
+        manager_read_cgroups(m, full, &snap);
         r = engine_evaluate(m->engine, &snap, &d);
+        if (r == 0 && !full && engine_fired(m->engine)) {
+                full = true;
+                manager_read_cgroups(m, true, &snap);
+                r = engine_evaluate(m->engine, &snap, &d);
+        }
+        if (full)
+                m->last_full_usec = now;
         if (r < 0)
                 log_error_errno(r, "The policy engine failed on this sample: %m");
         else if (r > 0) {
-                bool killed = manager_execute(m, &snap, &d);
-                engine_action_done(m->engine, &d, killed, now);
+                bool acted = manager_execute(m, &snap, &d);
+                engine_action_done(m->engine, &d, acted, now);
                 m->last_status_usec = 0; /* publish the kill now */
         }
         decision_clear(&d);
@@ -812,9 +836,11 @@ Manager *manager_free(Manager *m) {
         history_free(m->history);
         engine_free(m->engine);
         sample_needs_clear(&m->needs);
+        sample_needs_clear(&m->detect_needs);
         policy_free(m->policy);
         free(m->policy_description);
         cgroup_tree_free(m->tree);
+        cgroup_tree_free(m->detect_tree);
         free(m->cgroup_root);
         free(m->mode_reason);
         free(m->self_cgroup);

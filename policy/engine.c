@@ -17,6 +17,7 @@ struct Engine {
         size_t n_states;
         usec_t *delay_until;      /* per ruleset: end of its post-action delay */
         bool arming;              /* at the last evaluation */
+        bool fired;               /* at the last evaluation: a ruleset out of its delay fired */
 };
 
 static size_t policy_count_detectors(const Policy *p) {
@@ -85,6 +86,10 @@ Engine *engine_free(Engine *e) {
 
 bool engine_arming(const Engine *e) {
         return e && e->arming;
+}
+
+bool engine_fired(const Engine *e) {
+        return e && e->fired;
 }
 
 void engine_action_done(Engine *e, const Decision *d, bool killed, usec_t now) {
@@ -278,7 +283,7 @@ static int action_decide(const Policy *p, const Snapshot *s, size_t ri, size_t a
 
 int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
         DetectorState *st;
-        bool arming = false, decided = false;
+        bool arming = false, decided = false, fired = false;
         const Policy *p;
         int r = 0;
 
@@ -312,7 +317,10 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
                         }
                 }
 
-                if (decided || !firing || s->now < e->delay_until[ri])
+                if (!firing || s->now < e->delay_until[ri])
+                        continue;
+                fired = true;
+                if (decided)
                         continue;
 
                 describe_group(firing, firing_states, why, sizeof(why));
@@ -323,5 +331,6 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
         }
 
         e->arming = arming;
+        e->fired = fired;
         return r < 0 ? r : decided;
 }

@@ -53,6 +53,10 @@ void engine_action_done(Engine *e, const Decision *d, bool killed, usec_t now);
 /* True while some detector's condition holds but its duration has not run out yet. */
 bool engine_arming(const Engine *e);
 
+/* True when, at the last evaluation, a ruleset out of its post-action delay fired, whether or not
+ * a victim was found: a sample read for detectors only must then be read again with candidates. */
+bool engine_fired(const Engine *e);
+
 /* Among processes of one cgroup (or all, in degraded mode), the one to kill: the largest by RSS,
  * honouring omit/avoid/prefer and never PID 1, kernel threads, self_pid, self_cgroup or oom_score_adj -1000.
  * Returns its index, or -1 if none may die. `scope` limits candidates to cgroups under it (NULL = all). */

@@ -100,7 +100,7 @@ static unsigned action_fields(const Action *a) {
         return ACTION_BASE_FIELDS;
 }
 
-static int needs_add_ruleset(SampleNeeds *n, const Ruleset *rs) {
+static int needs_add_ruleset(SampleNeeds *n, const Ruleset *rs, bool degraded, bool with_actions) {
         int r;
 
         for (size_t g = 0; g < rs->n_groups; g++)
@@ -108,12 +108,15 @@ static int needs_add_ruleset(SampleNeeds *n, const Ruleset *rs) {
                         const Detector *d = &rs->groups[g].detectors[i];
 
                         needs_add_detector(n, d);
+                        /* Degraded mode weighs a cgroup by its processes' RSS. */
+                        if (degraded && d->type == DETECTOR_MEMORY_ABOVE && patterns_have_cgroup(&d->cgroups))
+                                n->procs = true;
                         r = needs_add_patterns(n, &d->cgroups);
                         if (r < 0)
                                 return r;
                 }
 
-        for (size_t i = 0; i < rs->n_actions; i++) {
+        for (size_t i = 0; with_actions && i < rs->n_actions; i++) {
                 const Action *a = &rs->actions[i];
 
                 n->cgroup_fields |= action_fields(a);
@@ -143,12 +146,12 @@ static int needs_add_kill_list(SampleNeeds *n, const Policy *p) {
         return 0;
 }
 
-int policy_needs(const Policy *p, bool degraded, SampleNeeds *ret) {
+static int needs_build(const Policy *p, bool degraded, bool with_actions, SampleNeeds *ret) {
         SampleNeeds n = {
                 /* Always: status shows them, and percents resolve against MemTotal. */
                 .meminfo = true,
                 .system_mem_psi = true,
-                .procs = degraded,
+                .procs = degraded && with_actions,
         };
         int r;
 
@@ -156,19 +159,29 @@ int policy_needs(const Policy *p, bool degraded, SampleNeeds *ret) {
                 return -EINVAL;
 
         for (size_t i = 0; i < p->n_rulesets; i++) {
-                r = needs_add_ruleset(&n, &p->rulesets[i]);
+                r = needs_add_ruleset(&n, &p->rulesets[i], degraded, with_actions);
                 if (r < 0)
                         goto fail;
         }
-        r = needs_add_kill_list(&n, p);
-        if (r < 0)
-                goto fail;
+        if (with_actions) {
+                r = needs_add_kill_list(&n, p);
+                if (r < 0)
+                        goto fail;
+        }
 
         *ret = n;
         return 0;
 fail:
         sample_needs_clear(&n);
         return r;
+}
+
+int policy_needs(const Policy *p, bool degraded, SampleNeeds *ret) {
+        return needs_build(p, degraded, true, ret);
+}
+
+int policy_needs_detectors(const Policy *p, bool degraded, SampleNeeds *ret) {
+        return needs_build(p, degraded, false, ret);
 }
 
 void sample_needs_clear(SampleNeeds *n) {

@@ -173,3 +173,8 @@ typedef struct SampleNeeds {
 /* Fills *ret from the policy. `degraded` forces procs. Free with sample_needs_clear(). */
 int policy_needs(const Policy *p, bool degraded, SampleNeeds *ret);
 void sample_needs_clear(SampleNeeds *n);
+
+/* The part of policy_needs() that the detectors alone need: what an idle sample reads. The rest
+ * (candidates for the rankers and the kill list) is read when a ruleset fires, and now and then
+ * so growth and reclaim rates stay current. */
+int policy_needs_detectors(const Policy *p, bool degraded, SampleNeeds *ret);

@@ -1,0 +1,121 @@
+# Sourced by every scenario inside the guest (bash). The guest sees the build tree at /vmlab-build,
+# this folder at /vmlab-src and its run folder (shared with the host) at /vmlab.
+set -uo pipefail
+
+PRESSURED=/vmlab-build/daemon/pressured
+HOG=/vmlab-build/tests/vm/pressured-hog
+KILL_MESSAGE_ID=f3a1c4be5d2b4c6f9e0a7d18b2c3e4f5
+T0=$(cut -d' ' -f1 /proc/uptime)
+
+# Seconds since the guest booted, as the guest's own clock sees it.
+now() { cut -d' ' -f1 /proc/uptime; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+log() { echo "[$(now)] $*"; }
+fail() {
+        echo "FAIL: $*"
+        echo "--- pressured's journal ---"
+        journalctl -u pressured -o short-monotonic --no-pager | tail -n 60
+        exit 1
+}
+pass() { echo "PASS: $*"; exit 0; }
+
+# The kernel's own OOM kills since boot (/proc/vmstat oom_kill).
+kernel_oom_kills() { awk '$1 == "oom_kill" { print $2 }' /proc/vmstat; }
+
+# start_pressured POLICY_JSON [ARGS...]: writes the policy and starts the daemon as pressured.service
+# (Type=notify: returns once it is ready). POLICY_JSON "" means the embedded default.
+start_pressured() {
+        local policy=$1; shift
+        mkdir -p /etc/pressured
+        if [ -n "$policy" ]; then
+                printf '%s\n' "$policy" > /etc/pressured/policy.json
+        else
+                rm -f /etc/pressured/policy.json
+        fi
+        systemctl reset-failed pressured.service 2>/dev/null
+        systemd-run --quiet --unit=pressured --service-type=notify -p OOMScoreAdjust=-1000 -p KillMode=mixed \
+                "$PRESSURED" --log-level=debug "$@" \
+                || fail "pressured did not start: $(journalctl -u pressured -o cat --no-pager | tail -n 5)"
+        log "pressured started: $(journalctl -u pressured -o cat --no-pager | grep -m1 'started in')"
+}
+
+# hog UNIT MIB [MIB_PER_SEC] [systemd-run properties...]: a hog in its own unit in test.slice.
+hog() {
+        local unit=$1 mib=$2 rate=${3:-0}; shift 3 2>/dev/null || shift $#
+        systemd-run --quiet --unit="$unit" --slice=test.slice "$@" "$HOG" "$mib" "$rate" \
+                || fail "could not start hog $unit"
+}
+
+# Waits until the unit's main process holds at least MIB MiB resident (or TIMEOUT seconds pass).
+wait_memory() {
+        local unit=$1 mib=$2 timeout=${3:-60} t=$(now) pid kib
+        while :; do
+                pid=$(systemctl show -P MainPID "$unit" 2>/dev/null)
+                kib=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+                [ "${kib:-0}" -ge $((mib * 1024)) ] && return 0
+                [ "$(awk -v a="$(since "$t")" -v b="$timeout" 'BEGIN { print (a > b) }')" = 1 ] && \
+                        fail "$unit reached only $((${kib:-0} / 1024)) MiB of $mib MiB in ${timeout}s"
+                sleep 0.2
+        done
+}
+
+unit_active() { [ "$(systemctl show -P ActiveState "$1" 2>/dev/null)" = active ]; }
+
+# Waits until UNIT is no longer active; returns 1 on timeout.
+wait_dead() {
+        local unit=$1 timeout=${2:-60} t=$(now)
+        while unit_active "$unit"; do
+                [ "$(awk -v a="$(since "$t")" -v b="$timeout" 'BEGIN { print (a > b) }')" = 1 ] && return 1
+                sleep 0.1
+        done
+        return 0
+}
+
+# The kill entries pressured wrote to the journal, one line each.
+journal_kills() { journalctl MESSAGE_ID=$KILL_MESSAGE_ID -o cat --no-pager; }
+history_lines() { cat /var/lib/pressured/history.jsonl 2>/dev/null; }
+
+# Guest-clock time of the first journal line of pressured matching a pattern (monotonic seconds).
+journal_time() {
+        journalctl -u pressured -o short-monotonic --no-pager | grep -m1 -e "$1" | sed 's/^\[ *\([0-9.]*\)\].*/\1/'
+}
+
+systemctl start test.slice 2>/dev/null || true
+
+# watch_pressure CGROUP THRESHOLD FILE: in the background, writes to FILE the guest time at which
+# CGROUP's memory "full avg10" first exceeds THRESHOLD percent (polled every 0.1 s).
+watch_pressure() {
+        local f=/sys/fs/cgroup/$1/memory.pressure threshold=$2 out=$3
+        (
+                while :; do
+                        v=$(awk '/^full/ { sub("avg10=", "", $2); print $2 }' "$f" 2>/dev/null)
+                        if [ -n "$v" ] && [ "$(awk -v v="$v" -v t="$threshold" 'BEGIN { print (v > t) }')" = 1 ]; then
+                                now > "$out"
+                                exit 0
+                        fi
+                        sleep 0.1
+                done
+        ) &
+}
+
+# The guest time of the newest kill entry in the journal (monotonic seconds), or "".
+last_kill_time() {
+        journalctl MESSAGE_ID=$KILL_MESSAGE_ID -o short-monotonic --no-pager | tail -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'
+}
+diff_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# reload_pressured POLICY_JSON: rewrites the policy and sends SIGHUP; waits for the daemon's verdict.
+reload_pressured() {
+        local before
+        before=$(journalctl -u pressured -o cat --no-pager | grep -c -e "Reloaded policy" -e "Policy reload failed")
+        printf '%s\n' "$1" > /etc/pressured/policy.json
+        systemctl kill -s HUP pressured.service
+        for _ in $(seq 100); do
+                [ "$(journalctl -u pressured -o cat --no-pager | grep -c -e "Reloaded policy" -e "Policy reload failed")" -gt "$before" ] && return 0
+                sleep 0.1
+        done
+        fail "pressured did not answer SIGHUP"
+}
+
+# The order in which pressured killed units: their names, one per line.
+killed_units() { journal_kills | sed -n 's/^Killed cgroup \/test.slice\/\([^ ]*\).*/\1/p'; }

@@ -489,3 +489,69 @@ Test(needs, empty_policy) {
         cr_assert_eq(n.cgroups.n, 0);
         sample_needs_clear(&n);
 }
+
+/* A detectors-only sample fires the ruleset but finds no candidate: the engine says it fired, so the
+ * daemon reads the candidates and asks again. */
+Test(engine, fired_without_candidates) {
+        OneRuleset o;
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, 0), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        cr_assert_eq(engine_new(p, &e), 0);
+        ts_init(&t, SEC(1));
+        t.s.system.mem_psi.full = psi(50, 0, 0);
+        cr_assert_eq(evaluate(e, &t, &d), 0, "no candidate was sampled");
+        cr_assert(engine_fired(e));
+
+        sample(&t, SEC(2), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert(engine_fired(e));
+        decision_clear(&d);
+
+        sample(&t, SEC(3), 10);
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        cr_assert_not(engine_fired(e));
+
+        /* within the post-action delay the ruleset does not count as fired */
+        sample(&t, SEC(4), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        engine_action_done(e, &d, true, SEC(4));
+        decision_clear(&d);
+        sample(&t, SEC(5), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        cr_assert_not(engine_fired(e));
+        engine_free(e);
+}
+
+Test(needs, detectors_alone) {
+        Detector det[] = { pressure_above(SYSTEM, 40, 0), detector(DETECTOR_MEMORY_ABOVE, PATTERNS(pat("/work.slice"))) };
+        DetectorGroup grp[] = { { det, 2 } };
+        Action act[] = { action(RANKER_SWAP, ALL_CGROUPS) };
+        Ruleset rs = { .name = (char *) "r", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 };
+        KillListEntry kl[] = { kill_entry("java") };
+        Policy p = { .rulesets = &rs, .n_rulesets = 1, .kill_list = kl, .n_kill_list = 1 };
+        SampleNeeds n;
+
+        det[1].amount = bytes(MiB(100));
+        cr_assert_eq(policy_needs_detectors(&p, false, &n), 0);
+        cr_assert_eq(n.cgroup_fields, CG_MEMORY_CURRENT, "only what memory_above reads, got %#x", n.cgroup_fields);
+        cr_assert_eq(n.cgroups.n, 1);
+        cr_assert_str_eq(n.cgroups.items[0].glob, "/work.slice");
+        cr_assert_not(n.descendants);
+        cr_assert_not(n.procs, "the kill list's name pattern is a candidate need, not a detector need");
+        cr_assert(n.system_mem_psi && n.meminfo);
+        sample_needs_clear(&n);
+
+        /* degraded: a cgroup's memory is its processes' RSS, so the detector needs them */
+        cr_assert_eq(policy_needs_detectors(&p, true, &n), 0);
+        cr_assert(n.procs);
+        sample_needs_clear(&n);
+
+        cr_assert_eq(policy_needs(&p, false, &n), 0);
+        cr_assert(n.procs);
+        cr_assert(n.descendants);
+        cr_assert(n.cgroup_fields & CG_SWAP_CURRENT);
+        sample_needs_clear(&n);
+}

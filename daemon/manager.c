@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,19 +14,20 @@
 #include <cjson/cJSON.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
-#include <systemd/sd-journal.h>
 
 #include "config.h"
 #include "../policy/engine.h"
 #include "../policy/macro.h"
 #include "cgroup_tree.h"
 #include "history.h"
+#include "kill_report.h"
 #include "killer.h"
 #include "log.h"
 #include "manager.h"
 #include "policy_load.h"
 #include "procfs.h"
 #include "psi_trigger.h"
+#include "state_files.h"
 
 /* After a PSI trigger fires, keep sampling at the normal interval this long even if memory looks fine. */
 #define TRIGGER_HOLD_USEC (10 * USEC_PER_SEC)
@@ -47,9 +47,6 @@
 
 /* A trigger holds an fd and a kernel timer; past this many watched cgroups, polling covers the rest. */
 #define MANAGER_MAX_CGROUP_TRIGGERS 256
-
-/* journalctl MESSAGE_ID=... finds every kill, as with systemd's catalog messages. */
-#define MESSAGE_ID_KILL "f3a1c4be5d2b4c6f9e0a7d18b2c3e4f5"
 
 struct Manager {
         ManagerConfig config;
@@ -95,58 +92,6 @@ static usec_t now_usec(clockid_t clock) {
         struct timespec ts;
         clock_gettime(clock, &ts);
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
-}
-
-static void format_bytes(char *buf, size_t len, uint64_t b) {
-        const char *units = "BKMGT";
-        double v = (double) b;
-        int u = 0;
-        while (v >= 1024 && u < 4) {
-                v /= 1024;
-                u++;
-        }
-        if (u == 0)
-                snprintf(buf, len, "%" PRIu64 "B", b);
-        else
-                snprintf(buf, len, "%.1f%c", v, units[u]);
-}
-
-static int mkdir_p(const char *path, mode_t mode) {
-        char tmp[4096];
-        if (snprintf(tmp, sizeof tmp, "%s", path) >= (int) sizeof tmp)
-                return -ENAMETOOLONG;
-        for (char *p = tmp + 1; *p; p++)
-                if (*p == '/') {
-                        *p = 0;
-                        if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-                                return -errno;
-                        *p = '/';
-                }
-        if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
-/* Writes text to DIR/NAME through a temp file, fsync and rename, so readers never see half a file. */
-static int write_file_atomic(const char *dir, const char *name, const char *text) {
-        char path[4096], tmp[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return -errno;
-        size_t len = strlen(text);
-        if (write(fd, text, len) != (ssize_t) len || fsync(fd) < 0) {
-                int r = errno ? -errno : -EIO;
-                unlink(tmp);
-                return r;
-        }
-        if (rename(tmp, path) < 0) {
-                int r = -errno;
-                unlink(tmp);
-                return r;
-        }
-        return 0;
 }
 
 static const char *mode_name(const Manager *m) {
@@ -361,87 +306,14 @@ static int manager_load_policy(Manager *m, bool initial) {
         return 0;
 }
 
-/* One structured journal entry per kill (or a key=value line on stderr), and one history line. */
+/* Step 5 of the ladder: the journal entry and the history line, and the status file's summary. */
 static void manager_record_kill(Manager *m, const Decision *d, const KillResult *res, int kill_error) {
-        char mem[32], pids[KILL_MAX_PIDS_RECORDED * 12 + 1] = "", victim[256], msg[1024];
-        size_t pl = 0;
-        bool killed = kill_error >= 0 && res->n_killed > 0;
+        cJSON *summary = NULL;
 
-        format_bytes(mem, sizeof mem, d->memory);
-        for (unsigned i = 0; i < res->n_killed && i < KILL_MAX_PIDS_RECORDED && pl < sizeof pids - 12; i++)
-                pl += snprintf(pids + pl, sizeof pids - pl, "%s%d", i ? " " : "", (int) res->pids[i]);
-
-        if (d->kind == TARGET_PROCESS || (d->granularity_process && res->method == KILL_METHOD_PROCESS))
-                snprintf(victim, sizeof victim, "process %d (%s) in %s", (int) (res->n_killed ? res->pids[0] : d->pid),
-                         d->comm[0] ? d->comm : "?", d->cgroup);
-        else
-                snprintf(victim, sizeof victim, "cgroup %s", d->cgroup);
-
-        if (d->dry_run)
-                snprintf(msg, sizeof msg, "Dry run: would kill %s holding %s, ruleset %s: %s",
-                         victim, mem, d->ruleset, d->reason);
-        else if (killed)
-                snprintf(msg, sizeof msg, "Killed %s holding %s (%u process%s, %s), ruleset %s: %s",
-                         victim, mem, res->n_killed, res->n_killed == 1 ? "" : "es",
-                         kill_method_to_string(res->method), d->ruleset, d->reason);
-        else
-                snprintf(msg, sizeof msg, "Failed to kill %s (ruleset %s): %s. It will be re-evaluated on the next sample.",
-                         victim, d->ruleset, kill_error < 0 ? strerror(-kill_error) : "no process could be signalled");
-
-        const char *method = d->dry_run ? "dry-run" : kill_method_to_string(res->method);
-        uint64_t freed = killed ? d->memory : 0;
-        if (log_to_journal())
-                sd_journal_send("MESSAGE=%s", msg,
-                                "MESSAGE_ID=" MESSAGE_ID_KILL,
-                                "PRIORITY=%d", killed || d->dry_run ? LOG_NOTICE : LOG_WARNING,
-                                "PRESSURED_CGROUP=%s", d->cgroup,
-                                "PRESSURED_RULESET=%s", d->ruleset,
-                                "PRESSURED_REASON=%s", d->reason,
-                                "PRESSURED_PRESSURE=%.2f", d->pressure,
-                                "PRESSURED_MEMORY=%" PRIu64, d->memory,
-                                "PRESSURED_METHOD=%s", method,
-                                "PRESSURED_PIDS=%s", pids,
-                                "PRESSURED_KILLED=%u", res->n_killed,
-                                "PRESSURED_FREED=%" PRIu64, freed,
-                                "PRESSURED_DRY_RUN=%d", d->dry_run,
-                                NULL);
-        else
-                log_full_errno(killed || d->dry_run ? LOG_NOTICE : LOG_WARNING, 0,
-                               "%s | MESSAGE_ID=%s CGROUP=%s RULESET=%s PRESSURE=%.2f MEMORY=%" PRIu64
-                               " METHOD=%s PIDS=\"%s\" KILLED=%u FREED=%" PRIu64 " DRY_RUN=%d",
-                               msg, MESSAGE_ID_KILL, d->cgroup, d->ruleset, d->pressure, d->memory,
-                               method, pids, res->n_killed, freed, d->dry_run);
-
-        if (!killed && !d->dry_run)
+        if (kill_report(d, res, kill_error, m->history, &summary) <= 0)
                 return;
-
-        KillRecord rec = {
-                .realtime_usec = now_usec(CLOCK_REALTIME),
-                .cgroup = d->cgroup,
-                .ruleset = d->ruleset,
-                .reason = d->reason,
-                .method = method,
-                .comm = d->kind == TARGET_PROCESS || d->granularity_process ? d->comm : NULL,
-                .n_killed = res->n_killed,
-                .memory_bytes = d->memory,
-                .freed_bytes = freed,
-                .pressure = d->pressure,
-                .dry_run = d->dry_run,
-        };
-        rec.n_pids = res->n_killed < ELEMENTSOF(rec.pids) ? res->n_killed : ELEMENTSOF(rec.pids);
-        memcpy(rec.pids, res->pids, rec.n_pids * sizeof(pid_t));
-        (void) history_append(m->history, &rec); /* logs its own failure; the journal entry above still stands */
-
         cJSON_Delete(m->last_kill);
-        m->last_kill = cJSON_CreateObject();
-        if (m->last_kill) {
-                cJSON_AddNumberToObject(m->last_kill, "time", (double) rec.realtime_usec);
-                cJSON_AddStringToObject(m->last_kill, "victim", victim);
-                cJSON_AddStringToObject(m->last_kill, "ruleset", d->ruleset);
-                cJSON_AddStringToObject(m->last_kill, "reason", d->reason);
-                cJSON_AddStringToObject(m->last_kill, "method", method);
-                cJSON_AddBoolToObject(m->last_kill, "dry_run", d->dry_run);
-        }
+        m->last_kill = summary;
         if (!d->dry_run)
                 m->kill_count++;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "format.h"
 #include "policy.h"
 #include "sample.h"
 
@@ -42,7 +43,3 @@ DetectorVerdict detector_evaluate(const Detector *d, DetectorState *st, const Sn
  * Returns the length it wanted, as snprintf. */
 int detector_describe(const Detector *d, const DetectorState *st, char *buf, size_t size);
 
-/* "1.5G", "512M", "4096B": short human sizes for reason texts. */
-void format_bytes(char *buf, size_t size, double bytes);
-/* "10s", "1500ms", "2m": short human durations for reason texts. */
-void format_duration(char *buf, size_t size, usec_t usec);

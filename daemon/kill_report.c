@@ -97,6 +97,16 @@ int kill_report(const Decision *d, const KillResult *res, int kill_error, Histor
                 cJSON_AddStringToObject(summary, "reason", d->reason);
                 cJSON_AddStringToObject(summary, "method", method);
                 cJSON_AddBoolToObject(summary, "dry_run", d->dry_run);
+                /* The rest makes the summary a whole Killed event for the control socket and D-Bus. */
+                cJSON_AddStringToObject(summary, "cgroup", d->cgroup);
+                cJSON_AddNullToObject(summary, "unit");
+                cJSON *a = cJSON_AddArrayToObject(summary, "pids");
+                for (unsigned i = 0; a && i < rec.n_pids; i++)
+                        cJSON_AddItemToArray(a, cJSON_CreateNumber(rec.pids[i]));
+                cJSON_AddNumberToObject(summary, "killed", res->n_killed);
+                cJSON_AddNumberToObject(summary, "memory_bytes", (double) d->memory);
+                cJSON_AddNumberToObject(summary, "freed_bytes", (double) freed);
+                cJSON_AddNumberToObject(summary, "pressure", d->pressure);
         }
         *ret_summary = summary;
         return 1;

@@ -13,6 +13,7 @@
 #include "history.h"
 #include "killer.h"
 
-/* Logs the outcome of decision d (kill_error: what the killer returned). Returns 1 with a short
- * JSON summary in *ret_summary (caller frees) when it was a kill or a dry run, 0 when nothing died. */
+/* Logs the outcome of decision d (kill_error: what the killer returned). Returns 1 with a JSON
+ * summary in *ret_summary (caller frees) when it was a kill or a dry run, 0 when nothing died. The
+ * summary holds "time", "victim" (text) and every field of a Killed event but "event". */
 int kill_report(const Decision *d, const KillResult *res, int kill_error, History *history, cJSON **ret_summary);

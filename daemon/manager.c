@@ -23,7 +23,9 @@
 #include "kill_report.h"
 #include "killer.h"
 #include "log.h"
-#include "manager.h"
+#include "control_socket.h"
+#include "manager-internal.h"
+#include "operations.h"
 #include "policy_load.h"
 #include "procfs.h"
 #include "psi_trigger.h"
@@ -45,101 +47,24 @@
 /* Wake on "some 100ms per 1s" when no rule names system pressure, so MemAvailable floors react early. */
 #define TRIGGER_DEFAULT_STALL_USEC (100 * USEC_PER_MSEC)
 
-/* A trigger holds an fd and a kernel timer; past this many watched cgroups, polling covers the rest. */
-#define MANAGER_MAX_CGROUP_TRIGGERS 256
-
-struct Manager {
-        ManagerConfig config;
-        sd_event *event;
-        sd_event_source *sample_timer;
-
-        Policy *policy;
-        char *policy_description;
-        Engine *engine;
-        SampleNeeds needs;          /* everything: detectors, candidates, kill list */
-        SampleNeeds detect_needs;   /* the detectors alone: what most samples read */
-
-        char *cgroup_root;          /* NULL when the host has no cgroup2 mount */
-        CGroupTree *tree;           /* sampled with `needs`, every interval and when a ruleset fires */
-        CGroupTree *detect_tree;    /* sampled with `detect_needs`; its own cache keeps both trees' rates right */
-        usec_t last_full_usec;
-        bool degraded;
-        char *mode_reason;
-        char *self_cgroup;
-
-        PsiTriggerSet *triggers;
-        usec_t last_trigger_usec;
-        const Detector *watched[MANAGER_MAX_CGROUP_TRIGGERS]; /* memory-pressure detectors, borrowed from policy */
-        size_t n_watched;
-        bool sys_trigger_full;
-        usec_t sys_trigger_stall_usec;
-
-        History *history;
-        int lock_fd;
-
-        bool have_prev;
-        SystemSample prev_system;
-        usec_t prev_time;
-        SystemSample last_system;   /* for the status file */
-        usec_t last_status_usec;
-        char *system_error;         /* the last system-read failure logged, NULL when reads work */
-
-        uint64_t kill_count;
-        cJSON *last_kill;           /* the newest history record, for the status file */
-};
-
 static usec_t now_usec(clockid_t clock) {
         struct timespec ts;
         clock_gettime(clock, &ts);
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
-static const char *mode_name(const Manager *m) {
+const char *manager_mode_name(const Manager *m) {
         return m->degraded ? "degraded" : "cgroup";
-}
-
-static void psi_line_json(cJSON *o, const char *name, const PsiLine *l) {
-        cJSON *x = cJSON_AddObjectToObject(o, name);
-        if (!l->valid)
-                return;
-        cJSON_AddNumberToObject(x, "avg10", l->avg10);
-        cJSON_AddNumberToObject(x, "avg60", l->avg60);
-        cJSON_AddNumberToObject(x, "avg300", l->avg300);
-        cJSON_AddNumberToObject(x, "total_usec", (double) l->total_usec);
 }
 
 /* The status data (RUNTIME_DIR/status.json): mode and why, policy, system figures, kills. */
 static void manager_write_status(Manager *m, usec_t now) {
-        cJSON *o = cJSON_CreateObject();
+        /* The same data "oomctl status" gets, so the file and the socket never disagree. */
+        const Caller self = { .uid = 0, .gid = 0, .pid = getpid() };
+        OpsError err;
+        cJSON *o = ops_status(m, &self, &err);
         if (!o)
                 return;
-        cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);
-        cJSON_AddNumberToObject(o, "pid", getpid());
-        cJSON_AddStringToObject(o, "mode", mode_name(m));
-        cJSON_AddStringToObject(o, "mode_reason", m->mode_reason);
-        cJSON_AddStringToObject(o, "cgroup_root", m->cgroup_root ? m->cgroup_root : "");
-        cJSON_AddStringToObject(o, "policy", m->policy_description ? m->policy_description : "");
-        cJSON_AddBoolToObject(o, "dry_run", m->policy->dry_run);
-        cJSON_AddStringToObject(o, "wakeups", psi_trigger_available(m->triggers) ? "psi-triggers" : "polling");
-        cJSON_AddNumberToObject(o, "psi_triggers", (double) psi_trigger_count(m->triggers));
-        cJSON_AddNumberToObject(o, "interval_usec", (double) m->policy->interval_usec);
-        cJSON *s = cJSON_AddObjectToObject(o, "system");
-        const MemInfo *mi = &m->last_system.meminfo;
-        if (mi->valid) {
-                cJSON_AddNumberToObject(s, "mem_total", (double) mi->mem_total);
-                cJSON_AddNumberToObject(s, "mem_available", (double) mi->mem_available);
-                cJSON_AddNumberToObject(s, "swap_total", (double) mi->swap_total);
-                cJSON_AddNumberToObject(s, "swap_free", (double) mi->swap_free);
-        }
-        cJSON *p = cJSON_AddObjectToObject(s, "memory_pressure");
-        psi_line_json(p, "some", &m->last_system.mem_psi.some);
-        psi_line_json(p, "full", &m->last_system.mem_psi.full);
-        cJSON_AddNumberToObject(o, "kill_count", (double) m->kill_count);
-        if (m->last_kill)
-                cJSON_AddItemToObject(o, "last_kill", cJSON_Duplicate(m->last_kill, true));
-        else
-                cJSON_AddNullToObject(o, "last_kill");
-
         _cleanup_free_ char *text = cJSON_Print(o);
         cJSON_Delete(o);
         if (!text)
@@ -271,21 +196,75 @@ static int manager_set_policy(Manager *m, Policy *p, char *description) {
         return manager_plan_triggers(m);
 }
 
-static int manager_load_policy(Manager *m, bool initial) {
+/* Where the main policy document comes from: a runtime change (RUNTIME_DIR/policy.json) beats a
+ * persisted one (STATE_DIR/policy.json), which beats --config; with none of them, the embedded default. */
+static const char *manager_main_policy_path(Manager *m, char *buf, size_t size) {
+        snprintf(buf, size, "%s/policy.json", m->config.runtime_dir);
+        if (access(buf, F_OK) == 0)
+                return buf;
+        snprintf(buf, size, "%s/policy.json", m->config.state_dir);
+        if (access(buf, F_OK) == 0)
+                return buf;
+        return m->config.config_path;
+}
+
+/* Tells subscribers (socket now, D-Bus later) that the running policy changed. */
+static void manager_announce_policy(Manager *m) {
+        if (!m->control)
+                return;
+        cJSON *e = cJSON_CreateObject();
+        if (!e)
+                return;
+        cJSON_AddStringToObject(e, "event", "PolicyChanged");
+        cJSON_AddStringToObject(e, "source", m->policy_description ? m->policy_description : "");
+        cJSON_AddNumberToObject(e, "rulesets", (double) m->policy->n_rulesets);
+        cJSON_AddNumberToObject(e, "kill_list_entries", (double) m->policy->n_kill_list);
+        cJSON_AddBoolToObject(e, "dry_run", m->policy->dry_run);
+        control_socket_broadcast(m->control, e);
+        cJSON_Delete(e);
+}
+
+/* Loads the policy from its sources (main_text, if given, stands in for the main file) and installs it. */
+static int manager_load_policy_from(Manager *m, bool initial, const char *main_path, const char *main_text,
+                                    PolicyError *perr, char *err, size_t errlen) {
         PolicySources src = {
-                .main_path = m->config.config_path,
+                .main_path = main_path,
+                .main_text = main_text,
                 .dropin_dirs = { m->config.dropin_dir, NULL },
         };
         char runtime_dropins[4096];
         Policy *p = NULL;
         char *desc = NULL;
-        char err[1024] = "";
         int r;
 
         snprintf(runtime_dropins, sizeof runtime_dropins, "%s/policy.d", m->config.runtime_dir);
         src.dropin_dirs[1] = runtime_dropins;
 
-        r = policy_load(&src, &p, &desc, err, sizeof err);
+        r = policy_load_detailed(&src, &p, &desc, perr, err, errlen);
+        if (r < 0)
+                return r;
+        r = manager_set_policy(m, p, desc);
+        if (r < 0) {
+                policy_free(p);
+                free(desc);
+                snprintf(err, errlen, "failed to install the new policy: %s; the old policy keeps running", strerror(-r));
+                return log_error_errno(r, "Failed to install the new policy: %m");
+        }
+        return 0;
+}
+
+static void manager_log_policy(Manager *m, bool initial) {
+        log_info("%s policy from %s: %zu ruleset(s), %zu kill-list entr%s%s",
+                 initial ? "Loaded" : "Reloaded", m->policy_description, m->policy->n_rulesets,
+                 m->policy->n_kill_list, m->policy->n_kill_list == 1 ? "y" : "ies",
+                 m->policy->dry_run ? ", dry run: nothing will be killed" : "");
+}
+
+static int manager_load_policy_detailed(Manager *m, bool initial, PolicyError *perr, char *err, size_t errlen) {
+        char buf[4096];
+        int r;
+
+        r = manager_load_policy_from(m, initial, manager_main_policy_path(m, buf, sizeof buf), NULL, perr, err, errlen);
         if (r < 0) {
                 if (initial)
                         return log_error_errno(r, "Invalid policy, not starting: %s. Fix it and check with 'pressured --check-config FILE'.", err);
@@ -293,49 +272,142 @@ static int manager_load_policy(Manager *m, bool initial) {
                                 m->policy_description, err);
                 return r;
         }
-        r = manager_set_policy(m, p, desc);
-        if (r < 0) {
-                policy_free(p);
-                free(desc);
-                return log_error_errno(r, "Failed to install the new policy: %m");
-        }
-        log_info("%s policy from %s: %zu ruleset(s), %zu kill-list entr%s%s",
-                 initial ? "Loaded" : "Reloaded", m->policy_description, m->policy->n_rulesets,
-                 m->policy->n_kill_list, m->policy->n_kill_list == 1 ? "y" : "ies",
-                 m->policy->dry_run ? ", dry run: nothing will be killed" : "");
+        manager_log_policy(m, initial);
+        if (!initial)
+                manager_announce_policy(m);
         return 0;
 }
 
-/* Step 5 of the ladder: the journal entry and the history line, and the status file's summary. */
+static int manager_load_policy(Manager *m, bool initial) {
+        char err[1024] = "";
+        return manager_load_policy_detailed(m, initial, NULL, err, sizeof err);
+}
+
+int manager_reload_policy(Manager *m, PolicyError *perr, char *errbuf, size_t errlen) {
+        int r = manager_load_policy_detailed(m, false, perr, errbuf, errlen);
+        if (r >= 0)
+                manager_write_status(m, now_usec(CLOCK_MONOTONIC));
+        return r;
+}
+
+int manager_replace_policy(Manager *m, const char *text, bool persist, PolicyError *perr, char *errbuf, size_t errlen) {
+        const char *dir = persist ? m->config.state_dir : m->config.runtime_dir;
+        char path[4096], runtime_path[4096];
+        Policy *p = NULL;
+        int r;
+
+        snprintf(path, sizeof path, "%s/policy.json", dir);
+        snprintf(runtime_path, sizeof runtime_path, "%s/policy.json", m->config.runtime_dir);
+
+        /* Validate first, with the drop-ins merged as they will be: a bad policy never reaches the disk. */
+        PolicySources src = { .main_path = "the requested policy", .main_text = text,
+                              .dropin_dirs = { m->config.dropin_dir, NULL } };
+        char runtime_dropins[4096];
+        snprintf(runtime_dropins, sizeof runtime_dropins, "%s/policy.d", m->config.runtime_dir);
+        src.dropin_dirs[1] = runtime_dropins;
+        r = policy_load_detailed(&src, &p, NULL, perr, errbuf, errlen);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *json = policy_to_json(p);
+        policy_free(p);
+        if (!json) {
+                snprintf(errbuf, errlen, "out of memory while serializing the new policy; the old policy keeps running");
+                return -ENOMEM;
+        }
+
+        r = mkdir_p(dir, 0755);
+        if (r >= 0)
+                r = write_file_atomic(dir, "policy.json", json);
+        if (r < 0) {
+                snprintf(errbuf, errlen, "cannot write %s: %s; the old policy keeps running", path, strerror(-r));
+                return log_error_errno(r, "Failed to write the new policy to %s: %m; the old policy keeps running", path);
+        }
+        if (persist && unlink(runtime_path) < 0 && errno != ENOENT)
+                log_warning_errno(errno, "Failed to remove %s: %m; it overrides the persisted policy %s until removed",
+                                  runtime_path, path);
+
+        r = manager_load_policy_from(m, false, path, json, perr, errbuf, errlen);
+        if (r < 0)
+                return r;
+        log_notice("Policy replaced at runtime and written to %s: %zu ruleset(s), %zu kill-list entr%s%s",
+                   path, m->policy->n_rulesets, m->policy->n_kill_list, m->policy->n_kill_list == 1 ? "y" : "ies",
+                   persist ? " (persistent)" : " (until reboot; use persist to keep it)");
+        manager_announce_policy(m);
+        manager_write_status(m, now_usec(CLOCK_MONOTONIC));
+        return 0;
+}
+
+void manager_set_dry_run(Manager *m, bool dry_run) {
+        bool changed = m->policy->dry_run != dry_run;
+        m->config.dry_run = dry_run;
+        m->policy->dry_run = dry_run;
+        if (changed)
+                        log_notice("Dry run turned %s at runtime%s", dry_run ? "on" : "off",
+                           dry_run ? ": nothing will be killed" : ": rulesets without their own dry_run will kill again");
+        manager_announce_policy(m);
+        manager_write_status(m, now_usec(CLOCK_MONOTONIC));
+}
+
+/* The fields KillPending and Killed share. */
+static cJSON *kill_event_new(const char *name, const Decision *d) {
+        cJSON *e = cJSON_CreateObject();
+        if (!e)
+                return NULL;
+        cJSON_AddStringToObject(e, "event", name);
+        cJSON_AddStringToObject(e, "cgroup", d->cgroup);
+        cJSON_AddNullToObject(e, "unit");
+        cJSON_AddStringToObject(e, "ruleset", d->ruleset);
+        cJSON_AddStringToObject(e, "reason", d->reason);
+        cJSON_AddNumberToObject(e, "memory_bytes", (double) d->memory);
+        cJSON_AddNumberToObject(e, "pressure", d->pressure);
+        cJSON_AddBoolToObject(e, "dry_run", d->dry_run);
+        cJSON_AddNumberToObject(e, "time", (double) now_usec(CLOCK_REALTIME));
+        return e;
+}
+
+/* Step 5 of the ladder: the journal entry and the history line, the status file's summary, Killed. */
 static void manager_record_kill(Manager *m, const Decision *d, const KillResult *res, int kill_error) {
         cJSON *summary = NULL;
 
         if (kill_report(d, res, kill_error, m->history, &summary) <= 0)
                 return;
+        if (summary && m->control) {
+                cJSON *e = cJSON_Duplicate(summary, true);
+                if (e) {
+                        cJSON_DeleteItemFromObject(e, "victim");
+                        cJSON_AddStringToObject(e, "event", "Killed");
+                        control_socket_broadcast(m->control, e);
+                        cJSON_Delete(e);
+                }
+        }
         cJSON_Delete(m->last_kill);
         m->last_kill = summary;
         if (!d->dry_run)
                 m->kill_count++;
 }
 
-/* Carries out one decision: the kill ladder's steps 3 to 5. Returns true when the ruleset's
- * post-action delay should start: something died, or the kill failed for a reason that the next
- * sample would only meet again (a victim that vanished on its own is the exception: resample). */
-static bool manager_execute(Manager *m, const Snapshot *snap, Decision *d) {
-        KillResult res = {};
+int manager_kill(Manager *m, const Snapshot *snap, Decision *d, KillResult *res) {
         int r = 0;
 
+        *res = (KillResult) {};
+        if (m->control) {
+                cJSON *e = kill_event_new("KillPending", d);
+                if (e)
+                        control_socket_broadcast(m->control, e);
+                cJSON_Delete(e);
+        }
+
         if (d->dry_run) {
-                manager_record_kill(m, d, &res, 0);
-                return true; /* a dry run also waits out the post-action delay, or it would log every sample */
+                manager_record_kill(m, d, res, 0);
+                return 0;
         }
 
         int root_fd = m->tree ? cgroup_tree_root_fd(m->tree) : -1;
         if (d->kind == TARGET_PROCESS)
                 /* Degraded mode: the memory controller is elsewhere, so don't touch cgroup xattrs. */
                 r = killer_kill_process(m->config.proc_root, d->pid, d->start_time,
-                                        m->degraded ? -1 : root_fd, m->degraded ? NULL : d->cgroup, &res);
-        else if (d->granularity_process) {
+                                        m->degraded ? -1 : root_fd, m->degraded ? NULL : d->cgroup, res);
+        else if (d->granularity_process && snap) {
                 ProcSample *procs = NULL;
                 size_t n = 0;
                 _cleanup_close_ int fd = cgroup_tree_open(m->tree, d->cgroup);
@@ -355,14 +427,26 @@ static bool manager_execute(Manager *m, const Snapshot *snap, Decision *d) {
                                 d->memory = procs[i].rss;
                                 memcpy(d->comm, procs[i].comm, sizeof d->comm);
                                 r = killer_kill_process(m->config.proc_root, procs[i].pid, procs[i].start_time,
-                                                        root_fd, d->cgroup, &res);
+                                                        root_fd, d->cgroup, res);
                         }
                 }
                 proc_samples_free(procs, n);
-        } else
-                r = killer_kill_cgroup(root_fd, d->cgroup, false, &res);
+        } else if (root_fd < 0)
+                r = -ENODEV;
+        else
+                r = killer_kill_cgroup(root_fd, d->cgroup, false, res);
 
-        manager_record_kill(m, d, &res, r);
+        manager_record_kill(m, d, res, r);
+        return r;
+}
+
+/* Carries out one decision: the kill ladder's steps 3 to 5. Returns true when the ruleset's
+ * post-action delay should start: something died, or the kill failed for a reason that the next
+ * sample would only meet again (a victim that vanished on its own is the exception: resample).
+ * A dry run also waits out the post-action delay, or it would log every sample. */
+static bool manager_execute(Manager *m, const Snapshot *snap, Decision *d) {
+        KillResult res;
+        int r = manager_kill(m, snap, d, &res);
         return r != -ENOENT && r != -ESRCH;
 }
 
@@ -481,6 +565,14 @@ static void manager_read_cgroups(Manager *m, bool full, Snapshot *snap) {
         }
 }
 
+static void manager_free_last_cgroups(Manager *m) {
+        for (size_t i = 0; i < m->n_last_cgroups; i++)
+                free(m->last_cgroups[i].path);
+        free(m->last_cgroups);
+        m->last_cgroups = NULL;
+        m->n_last_cgroups = 0;
+}
+
 /* One sample: read what the policy needs, decide, act. Never blocks. */
 static void manager_sample(Manager *m) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
@@ -521,6 +613,14 @@ static void manager_sample(Manager *m) {
         decision_clear(&d);
 
         manager_update_triggers(m, &snap);
+
+        if (full) { /* kept for "status": the cgroups with everything the policy reads */
+                manager_free_last_cgroups(m);
+                m->last_cgroups = snap.cgroups;
+                m->n_last_cgroups = snap.n_cgroups;
+                snap.cgroups = NULL;
+                snap.n_cgroups = 0;
+        }
 
         m->prev_system = snap.system;
         m->last_system = snap.system;
@@ -677,10 +777,16 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         if (r < 0)
                 return log_oom();
 
+        char sock[4096];
+        snprintf(sock, sizeof sock, "%s/control.sock", c->runtime_dir);
+        r = control_socket_new(m, m->event, sock, &m->control);
+        if (r < 0)
+                return r; /* control_socket_new said what and why */
+
         (void) sd_event_set_watchdog(m->event, true);
         manager_protect_self(m);
 
-        log_notice("pressured %s started in %s mode: %s", PACKAGE_VERSION, mode_name(m), m->mode_reason);
+        log_notice("pressured %s started in %s mode: %s", PACKAGE_VERSION, manager_mode_name(m), m->mode_reason);
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -689,7 +795,7 @@ int manager_run(Manager *m) {
         manager_sample(m);
         manager_write_status(m, now_usec(CLOCK_MONOTONIC));
         manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
-        sd_notifyf(false, "READY=1\nSTATUS=%s mode, %s", mode_name(m),
+        sd_notifyf(false, "READY=1\nSTATUS=%s mode, %s", manager_mode_name(m),
                    psi_trigger_available(m->triggers) ? "waiting on PSI triggers" : "polling");
         int r = sd_event_loop(m->event);
         /* A status file outliving its daemon would tell readers a stopped pressured still guards the host. */
@@ -702,6 +808,8 @@ int manager_run(Manager *m) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        control_socket_free(m->control);
+        manager_free_last_cgroups(m);
         sd_event_source_disable_unref(m->sample_timer);
         psi_trigger_set_free(m->triggers);
         sd_event_unref(m->event);

@@ -97,6 +97,11 @@ static int dropin_cmp(const void *a, const void *b) {
 }
 
 int policy_load(const PolicySources *src, Policy **ret, char **ret_description, char *errbuf, size_t errlen) {
+        return policy_load_detailed(src, ret, ret_description, NULL, errbuf, errlen);
+}
+
+int policy_load_detailed(const PolicySources *src, Policy **ret, char **ret_description,
+                         PolicyError *ret_error, char *errbuf, size_t errlen) {
         Dropin dropins[POLICY_DROPINS_MAX];
         size_t n_dropins = 0;
         char *texts[POLICY_DROPINS_MAX + 1] = {};
@@ -106,8 +111,17 @@ int policy_load(const PolicySources *src, Policy **ret, char **ret_description, 
         char desc[4096];
         size_t dl = 0;
 
-        /* The main document: the file if it exists, else the embedded default. */
-        if (src->main_path && access(src->main_path, F_OK) == 0) {
+        /* The main document: given text, the file if it exists, else the embedded default. */
+        if (src->main_text) {
+                texts[0] = strdup(src->main_text);
+                if (!texts[0]) {
+                        r = -ENOMEM;
+                        snprintf(errbuf, errlen, "out of memory while loading the policy");
+                        goto finish;
+                }
+                sources[0] = src->main_path ? src->main_path : "<request>";
+                dl += snprintf(desc + dl, sizeof desc - dl, "%s", sources[0]);
+        } else if (src->main_path && access(src->main_path, F_OK) == 0) {
                 r = read_text(src->main_path, &texts[0], errbuf, errlen);
                 if (r < 0)
                         goto finish;
@@ -162,6 +176,8 @@ int policy_load(const PolicySources *src, Policy **ret, char **ret_description, 
         r = policy_parse_merged((const char *const *) texts, sources, n, ret, &e);
         if (r < 0) {
                 format_error(n > 1 ? "policy (after merging drop-ins)" : sources[0], &e, errbuf, errlen);
+                if (ret_error)
+                        *ret_error = e;
                 goto finish;
         }
         if (ret_description)

@@ -10,6 +10,7 @@
 
 typedef struct PolicySources {
         const char *main_path;      /* NULL: the embedded default only */
+        const char *main_text;      /* when set, the main document itself (main_path then only names it) */
         const char *dropin_dirs[3]; /* NULL-terminated; missing directories are fine */
 } PolicySources;
 
@@ -17,6 +18,11 @@ typedef struct PolicySources {
  * ("/etc/pressured/policy.json: rulesets[0].name: ...") into errbuf. *ret_description
  * (malloc'd) lists what was loaded, for the log. */
 int policy_load(const PolicySources *src, Policy **ret, char **ret_description, char *errbuf, size_t errlen);
+
+/* Like policy_load(), and on a validation error also fills *ret_error (may be NULL) with the bare
+ * JSON path and message, for callers that hand the path on (the control socket, D-Bus). */
+int policy_load_detailed(const PolicySources *src, Policy **ret, char **ret_description,
+                         PolicyError *ret_error, char *errbuf, size_t errlen);
 
 /* Loads exactly one file (or "-" for stdin) as a main document, for --check-config. */
 int policy_load_file(const char *path, Policy **ret, char *errbuf, size_t errlen);

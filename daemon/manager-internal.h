@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The Manager's state, shared by manager.c and the operations layer (operations.c) that serves
+ * the control socket and D-Bus. Nothing else includes this header.
+ */
+
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+#include <systemd/sd-event.h>
+
+#include "../policy/engine.h"
+#include "cgroup_tree.h"
+#include "history.h"
+#include "killer.h"
+#include "manager.h"
+#include "psi_trigger.h"
+
+/* A trigger holds an fd and a kernel timer; past this many watched cgroups, polling covers the rest. */
+#define MANAGER_MAX_CGROUP_TRIGGERS 256
+
+typedef struct ControlSocket ControlSocket;
+
+struct Manager {
+        ManagerConfig config;
+        sd_event *event;
+        sd_event_source *sample_timer;
+
+        Policy *policy;
+        char *policy_description;
+        Engine *engine;
+        SampleNeeds needs;          /* everything: detectors, candidates, kill list */
+        SampleNeeds detect_needs;   /* the detectors alone: what most samples read */
+
+        char *cgroup_root;          /* NULL when the host has no cgroup2 mount */
+        CGroupTree *tree;           /* sampled with `needs`, every interval and when a ruleset fires */
+        CGroupTree *detect_tree;    /* sampled with `detect_needs`; its own cache keeps both trees' rates right */
+        usec_t last_full_usec;
+        bool degraded;
+        char *mode_reason;
+        char *self_cgroup;
+
+        PsiTriggerSet *triggers;
+        usec_t last_trigger_usec;
+        const Detector *watched[MANAGER_MAX_CGROUP_TRIGGERS]; /* memory-pressure detectors, borrowed from policy */
+        size_t n_watched;
+        bool sys_trigger_full;
+        usec_t sys_trigger_stall_usec;
+
+        History *history;
+        int lock_fd;
+
+        bool have_prev;
+        SystemSample prev_system;
+        usec_t prev_time;
+        SystemSample last_system;   /* for the status file */
+        usec_t last_status_usec;
+        char *system_error;         /* the last system-read failure logged, NULL when reads work */
+
+        uint64_t kill_count;
+        cJSON *last_kill;           /* the newest history record, for the status file */
+
+        CGroupSample *last_cgroups; /* the cgroups of the last full sample, for "status" */
+        size_t n_last_cgroups;
+
+        ControlSocket *control;     /* RUNTIME_DIR/control.sock */
+};
+
+/* "cgroup" or "degraded". */
+const char *manager_mode_name(const Manager *m);
+
+/* Validates `text` as the new main policy document (drop-ins merge over it), writes the result to
+ * RUNTIME_DIR/policy.json (or STATE_DIR/policy.json with persist, removing the runtime one), installs
+ * it and announces PolicyChanged. On a bad policy returns -EINVAL with *perr filled and the old policy
+ * kept; on other errors negative errno with errbuf saying what failed. */
+int manager_replace_policy(Manager *m, const char *text, bool persist, PolicyError *perr, char *errbuf, size_t errlen);
+
+/* Re-reads the policy files (as SIGHUP does) and announces PolicyChanged. On error the old policy is
+ * kept and -EINVAL (with *perr) or another negative errno is returned, errbuf saying why. */
+int manager_reload_policy(Manager *m, PolicyError *perr, char *errbuf, size_t errlen);
+
+/* Turns dry run on or off for the running policy (until the next load, where --dry-run wins). */
+void manager_set_dry_run(Manager *m, bool dry_run);
+
+/* Carries out one decision: KillPending, the kill (or the dry run), the record, Killed. `snap` may be
+ * NULL unless d->granularity_process. Returns what the killer returned (0 or negative errno). */
+int manager_kill(Manager *m, const Snapshot *snap, Decision *d, KillResult *res);

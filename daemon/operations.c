@@ -1,0 +1,682 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "../policy/format.h"
+#include "../policy/macro.h"
+#include "fileio.h"
+#include "log.h"
+#include "manager-internal.h"
+#include "operations.h"
+#include "procfs.h"
+
+/* Levels of a cgroup's memory pressure (full avg10, some avg10 when full is absent), in percent. */
+#define LEVEL_LOW_PERCENT 10.0
+#define LEVEL_MEDIUM_PERCENT 20.0
+#define LEVEL_CRITICAL_PERCENT 40.0
+/* A unit name is looked for this deep in the cgroup tree; real hierarchies are far shallower. */
+#define UNIT_SEARCH_DEPTH_MAX 32
+
+DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
+
+static const char *const error_codes[_OPS_ERROR_MAX] = {
+        [OPS_ERROR_INVALID_REQUEST] = "invalid-request",
+        [OPS_ERROR_UNKNOWN_OP] = "unknown-op",
+        [OPS_ERROR_PERMISSION_DENIED] = "permission-denied",
+        [OPS_ERROR_NOT_FOUND] = "not-found",
+        [OPS_ERROR_INVALID_POLICY] = "invalid-policy",
+        [OPS_ERROR_TOO_LARGE] = "too-large",
+        [OPS_ERROR_FAILED] = "failed",
+};
+
+const char *ops_error_code_to_string(OpsErrorCode c) {
+        return c >= 0 && c < _OPS_ERROR_MAX ? error_codes[c] : "failed";
+}
+
+static const char *const op_names[_OP_MAX] = {
+        [OP_STATUS] = "status",
+        [OP_KILL_LIST] = "kill-list",
+        [OP_POLICY_GET] = "policy-get",
+        [OP_HISTORY] = "history",
+        [OP_DUMP] = "dump",
+        [OP_SUBSCRIBE] = "subscribe",
+        [OP_KILL] = "kill",
+        [OP_KILL_LIST_ADD] = "kill-list-add",
+        [OP_KILL_LIST_REMOVE] = "kill-list-remove",
+        [OP_KILL_LIST_MOVE] = "kill-list-move",
+        [OP_POLICY_SET] = "policy-set",
+        [OP_POLICY_RELOAD] = "policy-reload",
+        [OP_SET_DRY_RUN] = "set-dry-run",
+};
+
+const char *op_to_string(Op op) {
+        return op >= 0 && op < _OP_MAX ? op_names[op] : NULL;
+}
+
+int op_from_string(const char *s) {
+        for (int i = 0; i < _OP_MAX; i++)
+                if (streq(op_names[i], s))
+                        return i;
+        return -1;
+}
+
+/* Fills *err and returns NULL, so an operation can `return ops_fail(err, ...)`. */
+__attribute__((format(printf, 3, 4)))
+static cJSON *ops_fail(OpsError *err, OpsErrorCode code, const char *fmt, ...) {
+        va_list ap;
+        err->code = code;
+        err->path[0] = 0;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+        return NULL;
+}
+
+static cJSON *ops_oom(OpsError *err) {
+        return ops_fail(err, OPS_ERROR_FAILED, "pressured ran out of memory answering this request; try again");
+}
+
+static bool op_is_read_only(Op op) {
+        return op == OP_STATUS || op == OP_KILL_LIST || op == OP_POLICY_GET || op == OP_HISTORY ||
+               op == OP_DUMP || op == OP_SUBSCRIBE;
+}
+
+bool ops_authorize(const Caller *c, Op op, OpsError *err) {
+        if (op_is_read_only(op) || c->uid == 0)
+                return true;
+        ops_fail(err, OPS_ERROR_PERMISSION_DENIED,
+                 "%s needs root, and the caller is uid %u: run oomctl as root (sudo oomctl ...)",
+                 op_to_string(op) ? op_to_string(op) : "this operation", (unsigned) c->uid);
+        return false;
+}
+
+#define AUTHORIZE(c, op, err)                            \
+        do {                                             \
+                if (!ops_authorize((c), (op), (err)))    \
+                        return NULL;                     \
+        } while (0)
+
+/* ok < 10 <= low < 20 <= medium < 40 <= critical, from full avg10 (some avg10 without full). */
+static const char *pressure_level(const PsiStats *p) {
+        double v = p->full.valid ? p->full.avg10 : p->some.valid ? p->some.avg10 : 0;
+        return v >= LEVEL_CRITICAL_PERCENT ? "critical" :
+               v >= LEVEL_MEDIUM_PERCENT ? "medium" :
+               v >= LEVEL_LOW_PERCENT ? "low" : "ok";
+}
+
+static const char *preference_to_string(Preference p) {
+        switch (p) {
+        case PREFERENCE_OMIT: return "omit";
+        case PREFERENCE_AVOID: return "avoid";
+        case PREFERENCE_PREFER: return "prefer";
+        default: return "none";
+        }
+}
+
+/* The policy's globs win over the xattrs, as the engine decides. */
+static Preference cgroup_preference(const Policy *p, const CGroupSample *cg) {
+        if (pattern_list_match(&p->omit, cg->path, NULL))
+                return PREFERENCE_OMIT;
+        if (pattern_list_match(&p->avoid, cg->path, NULL))
+                return PREFERENCE_AVOID;
+        if (pattern_list_match(&p->prefer, cg->path, NULL))
+                return PREFERENCE_PREFER;
+        return cg->preference;
+}
+
+static void add_psi_line(cJSON *o, const char *name, const PsiLine *l) {
+        if (!l->valid) {
+                cJSON_AddNullToObject(o, name);
+                return;
+        }
+        cJSON *x = cJSON_AddObjectToObject(o, name);
+        cJSON_AddNumberToObject(x, "avg10", l->avg10);
+        cJSON_AddNumberToObject(x, "avg60", l->avg60);
+        cJSON_AddNumberToObject(x, "avg300", l->avg300);
+        cJSON_AddNumberToObject(x, "total_usec", (double) l->total_usec);
+}
+
+static void add_psi(cJSON *o, const char *name, const PsiStats *s) {
+        cJSON *x = cJSON_AddObjectToObject(o, name);
+        add_psi_line(x, "some", &s->some);
+        add_psi_line(x, "full", &s->full);
+}
+
+/* A figure the sample read, or null: the daemon reads only what the policy needs. */
+static void add_field(cJSON *o, const char *name, const CGroupSample *cg, unsigned field, uint64_t v) {
+        if (cg->fields & field)
+                cJSON_AddNumberToObject(o, name, (double) v);
+        else
+                cJSON_AddNullToObject(o, name);
+}
+
+cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
+        AUTHORIZE(c, OP_STATUS, err);
+        _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
+        if (!o)
+                return ops_oom(err);
+
+        cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);
+        cJSON_AddNumberToObject(o, "pid", getpid());
+        cJSON_AddStringToObject(o, "mode", manager_mode_name(m));
+        cJSON_AddStringToObject(o, "mode_reason", m->mode_reason);
+        cJSON_AddStringToObject(o, "cgroup_root", m->cgroup_root ? m->cgroup_root : "");
+        cJSON_AddStringToObject(o, "policy", m->policy_description ? m->policy_description : "");
+        cJSON_AddBoolToObject(o, "dry_run", m->policy->dry_run);
+        cJSON_AddStringToObject(o, "wakeups", psi_trigger_available(m->triggers) ? "psi-triggers" : "polling");
+        cJSON_AddNumberToObject(o, "psi_triggers", (double) psi_trigger_count(m->triggers));
+        cJSON_AddNumberToObject(o, "interval_usec", (double) m->policy->interval_usec);
+
+        cJSON *s = cJSON_AddObjectToObject(o, "system");
+        const MemInfo *mi = &m->last_system.meminfo;
+        if (s && mi->valid) {
+                cJSON_AddNumberToObject(s, "mem_total", (double) mi->mem_total);
+                cJSON_AddNumberToObject(s, "mem_available", (double) mi->mem_available);
+                cJSON_AddNumberToObject(s, "swap_total", (double) mi->swap_total);
+                cJSON_AddNumberToObject(s, "swap_free", (double) mi->swap_free);
+        } else if (s) {
+                cJSON_AddNullToObject(s, "mem_total");
+                cJSON_AddNullToObject(s, "mem_available");
+                cJSON_AddNullToObject(s, "swap_total");
+                cJSON_AddNullToObject(s, "swap_free");
+        }
+        if (s)
+                add_psi(s, "memory_pressure", &m->last_system.mem_psi);
+
+        cJSON_AddNumberToObject(o, "kill_count", (double) m->kill_count);
+        if (m->last_kill)
+                cJSON_AddItemToObject(o, "last_kill", cJSON_Duplicate(m->last_kill, true));
+        else
+                cJSON_AddNullToObject(o, "last_kill");
+
+        cJSON *a = cJSON_AddArrayToObject(o, "cgroups");
+        for (size_t i = 0; a && i < m->n_last_cgroups; i++) {
+                const CGroupSample *cg = &m->last_cgroups[i];
+                cJSON *x = cJSON_CreateObject();
+                if (!x)
+                        return ops_oom(err);
+                cJSON_AddItemToArray(a, x);
+                cJSON_AddStringToObject(x, "path", cg->path);
+                add_field(x, "memory_current", cg, CG_MEMORY_CURRENT, cg->memory_current);
+                add_field(x, "memory_low", cg, CG_MEMORY_PROTECT, cg->memory_low);
+                add_field(x, "memory_min", cg, CG_MEMORY_PROTECT, cg->memory_min);
+                add_field(x, "swap_current", cg, CG_SWAP_CURRENT, cg->swap_current);
+                if (cg->fields & CG_MEMORY_PSI) {
+                        add_psi(x, "memory_pressure", &cg->mem_psi);
+                        cJSON_AddStringToObject(x, "level", pressure_level(&cg->mem_psi));
+                } else {
+                        cJSON_AddNullToObject(x, "memory_pressure");
+                        cJSON_AddNullToObject(x, "level");
+                }
+                cJSON_AddStringToObject(x, "preference", preference_to_string(cgroup_preference(m->policy, cg)));
+                if (cg->fields & CG_EVENTS)
+                        cJSON_AddBoolToObject(x, "populated", cg->populated);
+                else
+                        cJSON_AddNullToObject(x, "populated");
+        }
+        if (!a || !s)
+                return ops_oom(err);
+        return TAKE_PTR(o);
+}
+
+/* The running policy as policy_to_json writes it: every default spelled out. */
+static cJSON *policy_document(Manager *m) {
+        _cleanup_free_ char *text = policy_to_json(m->policy);
+        return text ? cJSON_Parse(text) : NULL;
+}
+
+cJSON *ops_kill_list(Manager *m, const Caller *c, OpsError *err) {
+        AUTHORIZE(c, OP_KILL_LIST, err);
+        _cleanup_(cJSON_Deletep) cJSON *doc = policy_document(m);
+        _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
+        cJSON *entries = o ? cJSON_AddArrayToObject(o, "entries") : NULL;
+        if (!doc || !entries)
+                return ops_oom(err);
+
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "kill_list");
+        int i = 0;
+        for (const cJSON *e = list ? list->child : NULL; e; e = e->next, i++) {
+                cJSON *x = cJSON_CreateObject();
+                if (!x)
+                        return ops_oom(err);
+                cJSON_AddItemToArray(entries, x);
+                cJSON_AddNumberToObject(x, "index", i);
+                const cJSON *pat = cJSON_GetObjectItemCaseSensitive(e, "pattern");
+                const cJSON *mem = cJSON_GetObjectItemCaseSensitive(e, "min_memory");
+                const cJSON *pr = cJSON_GetObjectItemCaseSensitive(e, "min_pressure");
+                cJSON_AddItemToObject(x, "pattern", pat ? cJSON_Duplicate(pat, true) : cJSON_CreateNull());
+                cJSON_AddItemToObject(x, "min_memory", mem ? cJSON_Duplicate(mem, true) : cJSON_CreateNull());
+                cJSON_AddItemToObject(x, "min_pressure", pr ? cJSON_Duplicate(pr, true) : cJSON_CreateNull());
+        }
+        return TAKE_PTR(o);
+}
+
+cJSON *ops_policy_get(Manager *m, const Caller *c, OpsError *err) {
+        AUTHORIZE(c, OP_POLICY_GET, err);
+        cJSON *doc = policy_document(m);
+        cJSON *o = cJSON_CreateObject();
+        if (!doc || !o) {
+                cJSON_Delete(doc);
+                cJSON_Delete(o);
+                return ops_oom(err);
+        }
+        cJSON_AddItemToObject(o, "policy", doc);
+        cJSON_AddStringToObject(o, "source", m->policy_description ? m->policy_description : "");
+        return o;
+}
+
+cJSON *ops_history(Manager *m, const Caller *c, uint64_t since_usec, OpsError *err) {
+        AUTHORIZE(c, OP_HISTORY, err);
+        _cleanup_free_ char *text = NULL;
+        int r = history_read_json(m->history, since_usec, &text);
+        if (r < 0)
+                return ops_fail(err, OPS_ERROR_FAILED, "cannot read the kill history in %s: %s; check that the file is readable",
+                                m->config.state_dir, strerror(-r));
+        cJSON *kills = cJSON_Parse(text);
+        cJSON *o = cJSON_CreateObject();
+        if (!kills || !o) {
+                cJSON_Delete(kills);
+                cJSON_Delete(o);
+                return ops_oom(err);
+        }
+        cJSON_AddItemToObject(o, "kills", kills);
+        return o;
+}
+
+/* Appends to a growing text; false when out of memory. */
+__attribute__((format(printf, 2, 3)))
+static bool text_append(char **buf, const char *fmt, ...) {
+        va_list ap;
+        char *line = NULL, *n = NULL;
+        va_start(ap, fmt);
+        int k = vasprintf(&line, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return false;
+        k = asprintf(&n, "%s%s", *buf ? *buf : "", line);
+        free(line);
+        if (k < 0)
+                return false;
+        free(*buf);
+        *buf = n;
+        return true;
+}
+
+static void psi_text(char *buf, size_t size, const PsiLine *l) {
+        if (l->valid)
+                snprintf(buf, size, "%.2f %.2f %.2f", l->avg10, l->avg60, l->avg300);
+        else
+                snprintf(buf, size, "n/a");
+}
+
+cJSON *ops_dump(Manager *m, const Caller *c, OpsError *err) {
+        AUTHORIZE(c, OP_DUMP, err);
+        _cleanup_free_ char *t = NULL;
+        char a[32], b[32], x[64], y[64];
+        bool ok = true;
+        const MemInfo *mi = &m->last_system.meminfo;
+
+        ok &= text_append(&t, "pressured %s (pid %d)\n", PACKAGE_VERSION, (int) getpid());
+        ok &= text_append(&t, "Mode: %s (%s)\n", manager_mode_name(m), m->mode_reason);
+        ok &= text_append(&t, "Policy: %s%s\n", m->policy_description ? m->policy_description : "?",
+                          m->policy->dry_run ? " [dry run: nothing will be killed]" : "");
+        ok &= text_append(&t, "Rulesets: %zu, kill-list entries: %zu\n", m->policy->n_rulesets, m->policy->n_kill_list);
+        format_duration(a, sizeof a, m->policy->interval_usec);
+        ok &= text_append(&t, "Wakeups: %s, interval %s\n",
+                          psi_trigger_available(m->triggers) ? "PSI triggers" : "polling", a);
+        if (mi->valid) {
+                format_bytes(a, sizeof a, (double) mi->mem_available);
+                format_bytes(b, sizeof b, (double) mi->mem_total);
+                ok &= text_append(&t, "Memory: %s available of %s\n", a, b);
+                format_bytes(a, sizeof a, (double) mi->swap_free);
+                format_bytes(b, sizeof b, (double) mi->swap_total);
+                ok &= text_append(&t, "Swap: %s free of %s\n", a, b);
+        } else
+                ok &= text_append(&t, "Memory: not read yet\n");
+        psi_text(x, sizeof x, &m->last_system.mem_psi.some);
+        psi_text(y, sizeof y, &m->last_system.mem_psi.full);
+        ok &= text_append(&t, "Memory pressure (avg10 avg60 avg300): some %s, full %s\n", x, y);
+        ok &= text_append(&t, "Kills: %" PRIu64 "\n", m->kill_count);
+        if (m->last_kill) {
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(m->last_kill, "victim");
+                const cJSON *r = cJSON_GetObjectItemCaseSensitive(m->last_kill, "reason");
+                const cJSON *d = cJSON_GetObjectItemCaseSensitive(m->last_kill, "dry_run");
+                ok &= text_append(&t, "Last kill: %s%s: %s\n", cJSON_IsString(v) ? v->valuestring : "?",
+                                  cJSON_IsTrue(d) ? " (dry run)" : "", cJSON_IsString(r) ? r->valuestring : "?");
+        }
+        ok &= text_append(&t, "Cgroups (last full sample): %zu\n", m->n_last_cgroups);
+        if (m->n_last_cgroups > 0)
+                ok &= text_append(&t, "  %-9s %8s %-17s %s\n", "LEVEL", "MEMORY", "PRESSURE full/10s", "PATH");
+        for (size_t i = 0; i < m->n_last_cgroups; i++) {
+                const CGroupSample *cg = &m->last_cgroups[i];
+                if (cg->fields & CG_MEMORY_CURRENT)
+                        format_bytes(a, sizeof a, (double) cg->memory_current);
+                else
+                        snprintf(a, sizeof a, "-");
+                if (cg->fields & CG_MEMORY_PSI)
+                        psi_text(x, sizeof x, cg->mem_psi.full.valid ? &cg->mem_psi.full : &cg->mem_psi.some);
+                else
+                        snprintf(x, sizeof x, "-");
+                ok &= text_append(&t, "  %-9s %8s %-17.17s %s\n",
+                                  cg->fields & CG_MEMORY_PSI ? pressure_level(&cg->mem_psi) : "-", a, x, cg->path);
+        }
+        if (!ok)
+                return ops_oom(err);
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddStringToObject(o, "text", t)) {
+                cJSON_Delete(o);
+                return ops_oom(err);
+        }
+        return o;
+}
+
+/* Maps a policy change's failure onto the error the caller gets. */
+static cJSON *policy_change_failed(int r, const PolicyError *pe, const char *errbuf, OpsError *err) {
+        if (r == -EINVAL) {
+                /* The path travels in its own field; the message says what is wrong there. */
+                ops_fail(err, OPS_ERROR_INVALID_POLICY, "%s; the running policy is unchanged",
+                         pe->message[0] ? pe->message : errbuf);
+                snprintf(err->path, sizeof err->path, "%s", pe->path);
+                return NULL;
+        }
+        return ops_fail(err, OPS_ERROR_FAILED, "%s", errbuf[0] ? errbuf : strerror(-r));
+}
+
+static cJSON *policy_source_result(Manager *m, OpsError *err) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddStringToObject(o, "policy_source", m->policy_description ? m->policy_description : "")) {
+                cJSON_Delete(o);
+                return ops_oom(err);
+        }
+        return o;
+}
+
+/* Installs `doc` as the new main policy document. */
+static cJSON *replace_policy(Manager *m, const cJSON *doc, bool persist, OpsError *err) {
+        _cleanup_free_ char *text = cJSON_PrintUnformatted(doc);
+        PolicyError pe = {};
+        char errbuf[1024] = "";
+        if (!text)
+                return ops_oom(err);
+        int r = manager_replace_policy(m, text, persist, &pe, errbuf, sizeof errbuf);
+        if (r < 0)
+                return policy_change_failed(r, &pe, errbuf, err);
+        return policy_source_result(m, err);
+}
+
+/* The running policy's document and its kill list (created when absent). */
+static cJSON *kill_list_document(Manager *m, cJSON **ret_list, OpsError *err) {
+        cJSON *doc = policy_document(m);
+        if (!doc)
+                return ops_oom(err);
+        cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "kill_list");
+        if (!cJSON_IsArray(list)) {
+                cJSON_DeleteItemFromObjectCaseSensitive(doc, "kill_list");
+                list = cJSON_AddArrayToObject(doc, "kill_list");
+        }
+        if (!list) {
+                cJSON_Delete(doc);
+                return ops_oom(err);
+        }
+        *ret_list = list;
+        return doc;
+}
+
+cJSON *ops_kill_list_add(Manager *m, const Caller *c, const char *pattern, const char *min_memory,
+                         double min_pressure, int64_t position, bool persist, OpsError *err) {
+        AUTHORIZE(c, OP_KILL_LIST_ADD, err);
+        cJSON *list;
+        _cleanup_(cJSON_Deletep) cJSON *doc = kill_list_document(m, &list, err);
+        if (!doc)
+                return NULL;
+        int n = cJSON_GetArraySize(list);
+        if (position > n)
+                return ops_fail(err, OPS_ERROR_NOT_FOUND, "position %" PRId64 " is past the end of the kill list, which has %d "
+                                "entr%s; give 0..%d, or leave position out to append", position, n, n == 1 ? "y" : "ies", n);
+        cJSON *e = cJSON_CreateObject();
+        if (!e)
+                return ops_oom(err);
+        cJSON_AddStringToObject(e, "pattern", pattern);
+        if (min_memory)
+                cJSON_AddStringToObject(e, "min_memory", min_memory);
+        if (min_pressure >= 0)
+                cJSON_AddNumberToObject(e, "min_pressure", min_pressure);
+        if (position < 0 || position == n)
+                cJSON_AddItemToArray(list, e);
+        else
+                cJSON_InsertItemInArray(list, (int) position, e);
+        return replace_policy(m, doc, persist, err);
+}
+
+static cJSON *bad_index(OpsError *err, const char *what, int64_t index, int n) {
+        return ops_fail(err, OPS_ERROR_NOT_FOUND, "the kill list has no entry %" PRId64 " (%s): it has %d entr%s%s; "
+                        "see 'oomctl kill-list' for the indexes", index, what, n, n == 1 ? "y" : "ies",
+                        n > 0 ? ", numbered from 0" : "");
+}
+
+cJSON *ops_kill_list_remove(Manager *m, const Caller *c, int64_t index, bool persist, OpsError *err) {
+        AUTHORIZE(c, OP_KILL_LIST_REMOVE, err);
+        cJSON *list;
+        _cleanup_(cJSON_Deletep) cJSON *doc = kill_list_document(m, &list, err);
+        if (!doc)
+                return NULL;
+        int n = cJSON_GetArraySize(list);
+        if (index < 0 || index >= n)
+                return bad_index(err, "index", index, n);
+        cJSON_DeleteItemFromArray(list, (int) index);
+        return replace_policy(m, doc, persist, err);
+}
+
+cJSON *ops_kill_list_move(Manager *m, const Caller *c, int64_t from, int64_t to, bool persist, OpsError *err) {
+        AUTHORIZE(c, OP_KILL_LIST_MOVE, err);
+        cJSON *list;
+        _cleanup_(cJSON_Deletep) cJSON *doc = kill_list_document(m, &list, err);
+        if (!doc)
+                return NULL;
+        int n = cJSON_GetArraySize(list);
+        if (from < 0 || from >= n)
+                return bad_index(err, "from", from, n);
+        if (to < 0 || to >= n)
+                return bad_index(err, "to", to, n);
+        cJSON *e = cJSON_DetachItemFromArray(list, (int) from);
+        if (to >= cJSON_GetArraySize(list))
+                cJSON_AddItemToArray(list, e);
+        else
+                cJSON_InsertItemInArray(list, (int) to, e);
+        return replace_policy(m, doc, persist, err);
+}
+
+cJSON *ops_policy_set(Manager *m, const Caller *c, const cJSON *policy, bool persist, OpsError *err) {
+        AUTHORIZE(c, OP_POLICY_SET, err);
+        if (!cJSON_IsObject(policy))
+                return ops_fail(err, OPS_ERROR_INVALID_REQUEST, "\"policy\" must be a JSON object (the whole policy document)");
+        return replace_policy(m, policy, persist, err);
+}
+
+cJSON *ops_policy_reload(Manager *m, const Caller *c, OpsError *err) {
+        AUTHORIZE(c, OP_POLICY_RELOAD, err);
+        PolicyError pe = {};
+        char errbuf[1024] = "";
+        int r = manager_reload_policy(m, &pe, errbuf, sizeof errbuf);
+        if (r < 0)
+                return policy_change_failed(r, &pe, errbuf, err);
+        return policy_source_result(m, err);
+}
+
+cJSON *ops_set_dry_run(Manager *m, const Caller *c, bool dry_run, OpsError *err) {
+        AUTHORIZE(c, OP_SET_DRY_RUN, err);
+        manager_set_dry_run(m, dry_run);
+        cJSON *o = policy_source_result(m, err);
+        if (o)
+                cJSON_AddBoolToObject(o, "dry_run", m->policy->dry_run);
+        return o;
+}
+
+static bool is_unit_name(const char *s) {
+        const char *dot = strrchr(s, '.');
+        return dot && dot != s && !strchr(s, '/') &&
+               (streq(dot, ".service") || streq(dot, ".scope") || streq(dot, ".slice"));
+}
+
+/* Looks for directories called `name` below dir_fd (path `prefix`); counts them in *n, the first in *found. */
+static int find_unit(int dir_fd, const char *prefix, const char *name, unsigned depth, char **found, unsigned *n) {
+        if (depth > UNIT_SEARCH_DEPTH_MAX || *n > 1)
+                return 0;
+        int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return -errno;
+        }
+        struct dirent *de;
+        int r = 0;
+        while (r >= 0 && *n <= 1 && (de = readdir(d))) {
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *path = NULL;
+                if (asprintf(&path, "%s/%s", prefix, de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (streq(de->d_name, name)) {
+                        if ((*n)++ == 0)
+                                *found = TAKE_PTR(path);
+                        continue;
+                }
+                _cleanup_close_ int child = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (child >= 0)
+                        r = find_unit(child, path, name, depth + 1, found, n);
+        }
+        closedir(d);
+        return r;
+}
+
+/* Turns a target into a clean cgroup path ("/a/b", no "." or ".." or empty parts). */
+static int normalize_path(const char *target, char **ret) {
+        _cleanup_free_ char *copy = strdup(target), *out = malloc(strlen(target) + 2);
+        if (!copy || !out)
+                return -ENOMEM;
+        size_t l = 0;
+        char *save = NULL;
+        for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+                if (streq(part, ".") || streq(part, ".."))
+                        return -EINVAL;
+                out[l++] = '/';
+                strcpy(out + l, part);
+                l += strlen(part);
+        }
+        if (l == 0)
+                out[l++] = '/';
+        out[l] = 0;
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+/* True when `path` is `self` or one of its ancestors. */
+static bool contains_cgroup(const char *path, const char *self) {
+        if (streq(path, "/"))
+                return true;
+        size_t l = strlen(path);
+        return self && strncmp(self, path, l) == 0 && (self[l] == 0 || self[l] == '/');
+}
+
+cJSON *ops_kill(Manager *m, const Caller *c, const char *target, const char *reason, bool dry_run, OpsError *err) {
+        AUTHORIZE(c, OP_KILL, err);
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (!m->tree)
+                return ops_fail(err, OPS_ERROR_FAILED, "cannot kill %s: pressured has no cgroup2 hierarchy to act on "
+                                "(%s)", target, m->mode_reason);
+        if (target[0] == '/') {
+                r = normalize_path(target, &path);
+                if (r == -ENOMEM)
+                        return ops_oom(err);
+                if (r < 0)
+                        return ops_fail(err, OPS_ERROR_INVALID_REQUEST, "target %s contains \".\" or \"..\"; give the cgroup path "
+                                        "as 'oomctl status' shows it, e.g. /system.slice/foo.service", target);
+        } else if (is_unit_name(target)) {
+                unsigned n = 0;
+                r = find_unit(cgroup_tree_root_fd(m->tree), "", target, 0, &path, &n);
+                if (r < 0)
+                        return ops_fail(err, OPS_ERROR_FAILED, "cannot search the cgroup tree at %s for %s: %s",
+                                        m->cgroup_root, target, strerror(-r));
+                if (n == 0)
+                        return ops_fail(err, OPS_ERROR_NOT_FOUND, "no cgroup called %s under %s: is the unit running? "
+                                        "'systemctl status %s' tells", target, m->cgroup_root, target);
+                if (n > 1)
+                        return ops_fail(err, OPS_ERROR_INVALID_REQUEST, "more than one cgroup is called %s (one is %s); "
+                                        "give the full cgroup path instead", target, path);
+        } else
+                return ops_fail(err, OPS_ERROR_INVALID_REQUEST, "target \"%s\" is neither a cgroup path (starting with '/') "
+                                "nor a unit name ending in .service, .scope or .slice", target);
+
+        if (streq(path, "/"))
+                return ops_fail(err, OPS_ERROR_PERMISSION_DENIED, "refusing to kill the root cgroup \"/\": it holds every "
+                                "process on the host; name the cgroup of the workload instead");
+        if (contains_cgroup(path, m->self_cgroup))
+                return ops_fail(err, OPS_ERROR_PERMISSION_DENIED, "refusing to kill %s: it contains pressured itself (%s), "
+                                "and the host would lose its OOM protection; name a cgroup below it instead",
+                                path, m->self_cgroup);
+
+        _cleanup_close_ int fd = cgroup_tree_open(m->tree, path);
+        if (fd < 0) {
+                if (fd == -ENOENT || fd == -ENOTDIR)
+                        return ops_fail(err, OPS_ERROR_NOT_FOUND, "no cgroup %s under %s; 'oomctl status' lists the cgroups",
+                                        path, m->cgroup_root);
+                return ops_fail(err, OPS_ERROR_FAILED, "cannot open cgroup %s: %s", path, strerror(-fd));
+        }
+
+        Decision d = {
+                .ruleset = "manual",
+                .kind = TARGET_CGROUP,
+                .cgroup = strdup(path),
+                .dry_run = dry_run || m->policy->dry_run,
+                .kill_list_index = -1,
+        };
+        if (!d.cgroup)
+                return ops_oom(err);
+        char buf[64];
+        if (read_file_at(fd, "memory.current", buf, sizeof buf) > 0) {
+                const char *p = buf;
+                (void) scan_u64(&p, &d.memory);
+        }
+        if (reason && reason[0])
+                snprintf(d.reason, sizeof d.reason, "manual: %s", reason);
+        else
+                snprintf(d.reason, sizeof d.reason, "manual: requested by uid %u (pid %d)", (unsigned) c->uid, (int) c->pid);
+        log_notice("Manual kill of %s requested by uid %u (pid %d)%s: %s", path, (unsigned) c->uid, (int) c->pid,
+                   d.dry_run ? ", dry run" : "", d.reason);
+
+        KillResult res;
+        r = manager_kill(m, NULL, &d, &res);
+        cJSON *o = NULL;
+        if (r == -ENOENT)
+                ops_fail(err, OPS_ERROR_NOT_FOUND, "cgroup %s vanished before it could be killed; nothing to do", path);
+        else if (r < 0)
+                ops_fail(err, OPS_ERROR_FAILED, "failed to kill cgroup %s: %s; see the journal (journalctl -u pressured)",
+                         path, strerror(-r));
+        else if ((o = cJSON_CreateObject())) {
+                cJSON_AddStringToObject(o, "cgroup", path);
+                cJSON_AddNumberToObject(o, "killed", res.n_killed);
+                cJSON *a = cJSON_AddArrayToObject(o, "pids");
+                for (unsigned i = 0; a && i < res.n_killed && i < KILL_MAX_PIDS_RECORDED; i++)
+                        cJSON_AddItemToArray(a, cJSON_CreateNumber(res.pids[i]));
+                cJSON_AddStringToObject(o, "method", d.dry_run ? "dry-run" : kill_method_to_string(res.method));
+                cJSON_AddBoolToObject(o, "dry_run", d.dry_run);
+        } else
+                ops_oom(err);
+        decision_clear(&d);
+        return o;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The operations layer (DESIGN.md sections 1 and 6): what a client may ask of the daemon, the
+ * same for every transport (the control socket now, D-Bus later). Each operation takes the
+ * Manager and the caller's credentials and returns a cJSON result (caller frees) or NULL with an
+ * OpsError filled. Authorization is decided here, once, by ops_authorize().
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <cjson/cJSON.h>
+
+#include "manager.h"
+
+typedef struct Caller {
+        uid_t uid;
+        gid_t gid;
+        pid_t pid;
+} Caller;
+
+typedef enum OpsErrorCode {
+        OPS_ERROR_INVALID_REQUEST,
+        OPS_ERROR_UNKNOWN_OP,
+        OPS_ERROR_PERMISSION_DENIED,
+        OPS_ERROR_NOT_FOUND,
+        OPS_ERROR_INVALID_POLICY,
+        OPS_ERROR_TOO_LARGE,
+        OPS_ERROR_FAILED,
+        _OPS_ERROR_MAX,
+} OpsErrorCode;
+
+typedef struct OpsError {
+        OpsErrorCode code;
+        char message[1024];  /* what happened and what to do */
+        char path[256];      /* the JSON path, for OPS_ERROR_INVALID_POLICY; "" otherwise */
+} OpsError;
+
+/* "invalid-request", "unknown-op", ... as on the wire. */
+const char *ops_error_code_to_string(OpsErrorCode c);
+
+typedef enum Op {
+        OP_STATUS,
+        OP_KILL_LIST,
+        OP_POLICY_GET,
+        OP_HISTORY,
+        OP_DUMP,
+        OP_SUBSCRIBE,
+        OP_KILL,
+        OP_KILL_LIST_ADD,
+        OP_KILL_LIST_REMOVE,
+        OP_KILL_LIST_MOVE,
+        OP_POLICY_SET,
+        OP_POLICY_RELOAD,
+        OP_SET_DRY_RUN,
+        _OP_MAX,
+} Op;
+
+/* The wire name ("kill-list-add"), and back (-1 when unknown). */
+const char *op_to_string(Op op);
+int op_from_string(const char *s);
+
+/* The one authorization check: read-only operations are open to anyone, the rest need uid 0.
+ * Returns true, or false with *err filled (permission-denied, saying what to do). */
+bool ops_authorize(const Caller *c, Op op, OpsError *err);
+
+/* Read-only. */
+cJSON *ops_status(Manager *m, const Caller *c, OpsError *err);
+cJSON *ops_kill_list(Manager *m, const Caller *c, OpsError *err);
+cJSON *ops_policy_get(Manager *m, const Caller *c, OpsError *err);
+cJSON *ops_history(Manager *m, const Caller *c, uint64_t since_usec, OpsError *err);
+cJSON *ops_dump(Manager *m, const Caller *c, OpsError *err);
+
+/* Privileged. target: a cgroup path ("/x.slice/y.service") or a unit name ("y.service"); reason may be NULL. */
+cJSON *ops_kill(Manager *m, const Caller *c, const char *target, const char *reason, bool dry_run, OpsError *err);
+/* min_memory: policy text ("512M", "10%") or NULL; min_pressure < 0: none; position < 0: the end. */
+cJSON *ops_kill_list_add(Manager *m, const Caller *c, const char *pattern, const char *min_memory,
+                         double min_pressure, int64_t position, bool persist, OpsError *err);
+cJSON *ops_kill_list_remove(Manager *m, const Caller *c, int64_t index, bool persist, OpsError *err);
+cJSON *ops_kill_list_move(Manager *m, const Caller *c, int64_t from, int64_t to, bool persist, OpsError *err);
+/* policy: the new main document (borrowed). */
+cJSON *ops_policy_set(Manager *m, const Caller *c, const cJSON *policy, bool persist, OpsError *err);
+cJSON *ops_policy_reload(Manager *m, const Caller *c, OpsError *err);
+cJSON *ops_set_dry_run(Manager *m, const Caller *c, bool dry_run, OpsError *err);

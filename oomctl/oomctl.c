@@ -1,0 +1,1189 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * oomctl: reads pressured's state, edits its policy and kill list, asks for manual kills, and
+ * follows its events, over the control socket (one JSON object per line; DESIGN.md section 6).
+ * Each command builds one request, prints the reply for a person (or as JSON with --json), and
+ * maps failures to the documented exit codes.
+ */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "client.h"
+#include "config.h"
+#include "format.h"
+#include "macro.h"
+#include "policy.h"
+#include "table.h"
+
+#define DEFAULT_SOCKET_PATH RUNSTATEDIR "/pressured/control.sock"
+#define POLICY_FILE_MAX_BYTES (16u * 1024 * 1024)
+
+/* The exit codes, as documented in --help and oomctl(1). */
+enum {
+        EXIT_OK = 0,
+        EXIT_REFUSED = 1,        /* the daemon refused or failed the request */
+        EXIT_USAGE = 2,          /* bad command line */
+        EXIT_INVALID_POLICY = 3, /* a policy that does not validate */
+        EXIT_UNREACHABLE = 4,    /* pressured is not running or not reachable */
+};
+
+/* Options, as bits: each command accepts a subset. */
+enum {
+        OPT_JSON = 1 << 0,
+        OPT_PERSIST = 1 << 1,
+        OPT_DRY_RUN = 1 << 2,
+        OPT_REASON = 1 << 3,
+        OPT_SINCE = 1 << 4,
+        OPT_MIN_MEMORY = 1 << 5,
+        OPT_MIN_PRESSURE = 1 << 6,
+        OPT_POSITION = 1 << 7,
+};
+
+typedef struct Args {
+        const char *socket_path;
+        unsigned given;            /* OPT_* bits seen on the command line */
+        const char *reason, *since, *min_memory, *min_pressure, *position;
+        char **pos;                /* the positional arguments after the command (and subcommand) */
+        int n_pos;
+        bool color;
+} Args;
+
+typedef struct Command Command;
+struct Command {
+        const char *name, *sub;    /* "kill-list", "add"; sub NULL for the bare command */
+        int min_pos, max_pos;
+        unsigned allowed;
+        int (*run)(const Args *a);
+        const char *help_topic;    /* which help text describes it */
+};
+
+/* ---- small readers of reply objects ---- */
+
+static const cJSON *get(const cJSON *o, const char *key) {
+        return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+static const char *get_str(const cJSON *o, const char *key) {
+        return cJSON_GetStringValue(get(o, key));
+}
+
+static double get_num(const cJSON *o, const char *key, double fallback) {
+        const cJSON *v = get(o, key);
+        return cJSON_IsNumber(v) ? v->valuedouble : fallback;
+}
+
+static bool get_bool(const cJSON *o, const char *key) {
+        return cJSON_IsTrue(get(o, key));
+}
+
+static void human_bytes(char *buf, size_t size, double bytes) {
+        if (isnan(bytes) || bytes < 0)
+                snprintf(buf, size, "-");
+        else
+                format_bytes(buf, size, bytes);
+}
+
+/* Local time, ISO-like: "2026-03-01 14:02:33". */
+static void format_local_time(char *buf, size_t size, double usec) {
+        struct tm tm;
+        time_t t = (time_t) (usec / 1e6);
+
+        if (isnan(usec) || usec <= 0 || !localtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+                snprintf(buf, size, "-");
+}
+
+static const char *sgr(const Args *a, const char *code) {
+        return a->color ? code : NULL;
+}
+
+static void print_colored(const Args *a, const char *code, const char *text) {
+        if (a->color && code)
+                printf("\033[%sm%s\033[0m", code, text);
+        else
+                fputs(text, stdout);
+}
+
+/* Pretty JSON with two-space indents. cJSON indents with tabs; a raw tab never occurs inside a
+ * JSON string (it is escaped), so every tab is layout. */
+static void print_json(const cJSON *o) {
+        _cleanup_free_ char *s = cJSON_Print(o);
+        if (!s)
+                return;
+        for (const char *c = s; *c; c++)
+                if (*c == '\t')
+                        fputs(c > s && c[-1] == ':' ? " " : "  ", stdout);
+                else
+                        putchar(*c);
+        putchar('\n');
+}
+
+/* ---- talking to the daemon ---- */
+
+static int connect_or_explain(const Args *a, Client **ret) {
+        int r = client_connect(a->socket_path, ret);
+        if (r >= 0)
+                return EXIT_OK;
+        if (r == -ENOENT || r == -ECONNREFUSED || r == -ENOTDIR)
+                fprintf(stderr,
+                        "pressured is not running (%s %s): start it with \"systemctl start pressured\", "
+                        "or point oomctl at its socket with --socket PATH.\n",
+                        r == -ECONNREFUSED ? "nothing listens on" : "no socket at", a->socket_path);
+        else if (r == -EACCES || r == -EPERM)
+                fprintf(stderr,
+                        "cannot connect to pressured at %s: permission denied: the socket or its directory is not "
+                        "open to this user; pressured creates it with mode 0666, so check the directory's mode.\n",
+                        a->socket_path);
+        else
+                fprintf(stderr, "cannot connect to pressured at %s: %s.\n", a->socket_path, strerror(-r));
+        return EXIT_UNREACHABLE;
+}
+
+/* Explains a failed call on stderr and returns the exit code for it. */
+static int explain_failure(const Args *a, const char *op, int r, const ClientError *e) {
+        if (r == 1) {
+                if (streq(e->code, "permission-denied")) {
+                        fprintf(stderr, "permission denied: %s\n", e->message);
+                        return EXIT_REFUSED;
+                }
+                if (streq(e->code, "invalid-policy")) {
+                        fprintf(stderr, "%s: %s\n", e->path[0] ? e->path : "(policy document)", e->message);
+                        return EXIT_INVALID_POLICY;
+                }
+                if (streq(e->code, "unknown-op")) {
+                        fprintf(stderr, "pressured does not know the request \"%s\" (%s): it is probably older than this oomctl "
+                                        "(%s); update pressured or use a matching oomctl.\n", op, e->message, PACKAGE_VERSION);
+                        return EXIT_REFUSED;
+                }
+                if (streq(e->code, "not-found"))
+                        fprintf(stderr, "not found: %s\n", e->message);
+                else
+                        fprintf(stderr, "pressured refused \"%s\" (%s): %s\n", op, e->code[0] ? e->code : "no code", e->message);
+                return EXIT_REFUSED;
+        }
+        if (r == -ECONNRESET) {
+                fprintf(stderr, "pressured closed the connection at %s before answering \"%s\": it may have stopped or "
+                                "restarted; check \"journalctl -u pressured\".\n", a->socket_path, op);
+                return EXIT_UNREACHABLE;
+        }
+        if (r == -ETIMEDOUT) {
+                fprintf(stderr, "pressured did not answer \"%s\" within %d s at %s: it may be stuck; check "
+                                "\"journalctl -u pressured\".\n", op, CLIENT_REPLY_TIMEOUT_SEC, a->socket_path);
+                return EXIT_UNREACHABLE;
+        }
+        if (r == -EBADMSG) {
+                fprintf(stderr, "pressured answered \"%s\" with something that is not a protocol reply: is %s the "
+                                "socket of pressured, and is it the same version as oomctl (%s)?\n",
+                        op, a->socket_path, PACKAGE_VERSION);
+                return EXIT_REFUSED;
+        }
+        fprintf(stderr, "talking to pressured at %s failed during \"%s\": %s.\n", a->socket_path, op, strerror(-r));
+        return EXIT_UNREACHABLE;
+}
+
+/* Sends one request (consumed) and returns an exit code; on EXIT_OK *ret holds the result. */
+static int call(const Args *a, cJSON *request, cJSON **ret) {
+        _cleanup_(client_freep) Client *c = NULL;
+        ClientError e = { 0 };
+        char op[64];
+
+        if (!request) {
+                fprintf(stderr, "out of memory building the request\n");
+                return EXIT_REFUSED;
+        }
+        snprintf(op, sizeof op, "%s", get_str(request, "op") ?: "?");
+        int x = connect_or_explain(a, &c);
+        if (x != EXIT_OK) {
+                cJSON_Delete(request);
+                return x;
+        }
+        int r = client_call(c, request, ret, &e);
+        cJSON_Delete(request);
+        return r == 0 ? EXIT_OK : explain_failure(a, op, r, &e);
+}
+
+static cJSON *request_new(const char *op) {
+        cJSON *o = cJSON_CreateObject();
+        if (o && !cJSON_AddStringToObject(o, "op", op)) {
+                cJSON_Delete(o);
+                return NULL;
+        }
+        return o;
+}
+
+/* Runs a request whose whole result is printed with --json, or handed to `human` otherwise. */
+static int call_and_print(const Args *a, cJSON *request, void (*human)(const Args *a, const cJSON *result)) {
+        cJSON *result = NULL;
+        int x = call(a, request, &result);
+        if (x != EXIT_OK)
+                return x;
+        if (a->given & OPT_JSON)
+                print_json(result);
+        else
+                human(a, result);
+        cJSON_Delete(result);
+        return EXIT_OK;
+}
+
+/* ---- status ---- */
+
+static const char *level_color(const char *level) {
+        if (!level || streq(level, "ok"))
+                return NULL;
+        if (streq(level, "low"))
+                return "33";
+        if (streq(level, "medium"))
+                return "1;33";
+        return "1;31";
+}
+
+static void print_psi_line(const cJSON *psi, const char *kind) {
+        const cJSON *l = get(psi, kind);
+        if (!cJSON_IsObject(l)) {
+                printf("%s -", kind);
+                return;
+        }
+        printf("%s %.2f %.2f %.2f", kind, get_num(l, "avg10", NAN), get_num(l, "avg60", NAN), get_num(l, "avg300", NAN));
+}
+
+static int compare_memory_desc(const void *x, const void *y) {
+        double a = get_num(*(const cJSON *const *) x, "memory_current", 0);
+        double b = get_num(*(const cJSON *const *) y, "memory_current", 0);
+        return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static void print_cgroups(const Args *a, const cJSON *cgroups) {
+        static const char *const headers[] = { "PATH", "MEMORY", "LOW/MIN", "SWAP", "FULL", "LEVEL", "PREF" };
+        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
+        int n = cJSON_GetArraySize(cgroups);
+        _cleanup_free_ const cJSON **items = NULL;
+
+        if (!t || n <= 0) {
+                printf("\nNo monitored cgroups in the last full sample.\n");
+                return;
+        }
+        items = calloc((size_t) n, sizeof *items);
+        if (!items)
+                return;
+        for (int i = 0; i < n; i++)
+                items[i] = cJSON_GetArrayItem(cgroups, i);
+        qsort(items, (size_t) n, sizeof *items, compare_memory_desc);
+
+        for (size_t col = 1; col <= 4; col++)
+                table_align_right(t, col);
+        table_set_elastic(t, 0);
+        for (int i = 0; i < n; i++) {
+                const cJSON *cg = items[i];
+                char mem[32], low[32], min[32], lowmin[80], swap[32], full[32];
+                human_bytes(mem, sizeof mem, get_num(cg, "memory_current", NAN));
+                double l = get_num(cg, "memory_low", 0), m = get_num(cg, "memory_min", 0);
+                human_bytes(low, sizeof low, l);
+                human_bytes(min, sizeof min, m);
+                if (l == 0 && m == 0)
+                        snprintf(lowmin, sizeof lowmin, "-");
+                else
+                        snprintf(lowmin, sizeof lowmin, "%s/%s", low, min);
+                human_bytes(swap, sizeof swap, get_num(cg, "swap_current", NAN));
+                const cJSON *psi = get(cg, "memory_pressure");
+                const cJSON *fl = get(psi, "full");
+                if (!cJSON_IsObject(fl))
+                        fl = get(psi, "some");
+                double f = get_num(fl, "avg10", NAN);
+                if (isnan(f))
+                        snprintf(full, sizeof full, "-");
+                else
+                        snprintf(full, sizeof full, "%.2f", f);
+                const char *level = get_str(cg, "level");
+                const char *cells[] = { get_str(cg, "path"), mem, lowmin, swap, full, level, get_str(cg, "preference") };
+                if (table_add_row(t, cells) < 0)
+                        return;
+                (void) table_color_last(t, 5, level_color(level));
+        }
+        putchar('\n');
+        table_print(t, stdout, stdout_columns(), a->color);
+}
+
+static void print_last_kill(const Args *a, const cJSON *k) {
+        char when[64], mem[32];
+        format_local_time(when, sizeof when, get_num(k, "time", NAN));
+        human_bytes(mem, sizeof mem, get_num(k, "memory_bytes", NAN));
+        const char *method = get_str(k, "method") ?: "?";
+        printf("last %s %s (%s, ruleset %s, %s", when, get_str(k, "cgroup") ?: get_str(k, "comm") ?: "?", mem,
+               get_str(k, "ruleset") ?: "?", method);
+        if (get_bool(k, "dry_run") && !streq(method, "dry-run"))
+                printf(", dry run");
+        putchar(')');
+        (void) a;
+}
+
+static void status_human(const Args *a, const cJSON *s) {
+        const cJSON *sys = get(s, "system");
+        char total[32], avail[32], swap_total[32], swap_free[32], interval[32];
+        const char *mode = get_str(s, "mode") ?: "?";
+        double interval_usec = get_num(s, "interval_usec", NAN);
+
+        printf("pressured %s, pid %.0f\n", get_str(s, "version") ?: "?", get_num(s, "pid", 0));
+        printf("Mode:      ");
+        print_colored(a, streq(mode, "cgroup") ? NULL : "1;33", mode);
+        if (get_str(s, "mode_reason"))
+                printf(" (%s)", get_str(s, "mode_reason"));
+        putchar('\n');
+        if (get_str(s, "cgroup_root"))
+                printf("Root:      %s\n", get_str(s, "cgroup_root"));
+        printf("Policy:    %s\n", get_str(s, "policy") ?: "?");
+        printf("Dry run:   ");
+        print_colored(a, get_bool(s, "dry_run") ? "1;33" : NULL, get_bool(s, "dry_run") ? "yes (decisions are logged, nothing is killed)" : "no");
+        putchar('\n');
+        if (isnan(interval_usec))
+                snprintf(interval, sizeof interval, "?");
+        else
+                format_duration(interval, sizeof interval, (usec_t) interval_usec);
+        printf("Wake-ups:  %s, sampling every %s\n", get_str(s, "wakeups") ?: "?", interval);
+
+        human_bytes(total, sizeof total, get_num(sys, "mem_total", NAN));
+        human_bytes(avail, sizeof avail, get_num(sys, "mem_available", NAN));
+        human_bytes(swap_total, sizeof swap_total, get_num(sys, "swap_total", NAN));
+        human_bytes(swap_free, sizeof swap_free, get_num(sys, "swap_free", NAN));
+        printf("Memory:    %s available of %s; swap %s free of %s\n", avail, total, swap_free, swap_total);
+        printf("Pressure:  ");
+        print_psi_line(get(sys, "memory_pressure"), "some");
+        printf(", ");
+        print_psi_line(get(sys, "memory_pressure"), "full");
+        printf(" (%% of time stalled, avg10 avg60 avg300)\n");
+
+        printf("Kills:     %.0f", get_num(s, "kill_count", 0));
+        const cJSON *last = get(s, "last_kill");
+        if (cJSON_IsObject(last)) {
+                printf("; ");
+                print_last_kill(a, last);
+        }
+        putchar('\n');
+        print_cgroups(a, get(s, "cgroups"));
+}
+
+static int cmd_status(const Args *a) {
+        return call_and_print(a, request_new("status"), status_human);
+}
+
+/* ---- kill list ---- */
+
+static void kill_list_human(const Args *a, const cJSON *r) {
+        static const char *const headers[] = { "#", "PATTERN", "MIN MEMORY", "MIN PRESSURE" };
+        const cJSON *entries = get(r, "entries");
+        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
+
+        if (cJSON_GetArraySize(entries) == 0) {
+                printf("The kill list is empty. Add an entry with \"oomctl kill-list add PATTERN\".\n");
+                return;
+        }
+        if (!t)
+                return;
+        table_align_right(t, 0);
+        table_set_elastic(t, 1);
+        const cJSON *e;
+        cJSON_ArrayForEach(e, entries) {
+                char idx[32], pressure[32] = "-";
+                snprintf(idx, sizeof idx, "%.0f", get_num(e, "index", -1));
+                if (cJSON_IsNumber(get(e, "min_pressure")))
+                        snprintf(pressure, sizeof pressure, "%g", get_num(e, "min_pressure", 0));
+                const char *cells[] = { idx, get_str(e, "pattern"), get_str(e, "min_memory"), pressure };
+                if (table_add_row(t, cells) < 0)
+                        return;
+        }
+        table_print(t, stdout, stdout_columns(), a->color);
+}
+
+static void print_policy_change(const Args *a, const cJSON *r, const char *what) {
+        printf("%s. The policy now comes from %s", what, get_str(r, "policy_source") ?: "?");
+        if (a->given & OPT_PERSIST)
+                printf(" (persistent).\n");
+        else
+                printf(" (until reboot; --persist keeps it).\n");
+}
+
+static int parse_index(const char *s, const char *what, int *ret) {
+        char *end;
+        errno = 0;
+        long v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < 0 || v > 1000000) {
+                fprintf(stderr, "%s \"%s\" is not a kill-list index: give the number shown by \"oomctl kill-list\".\n", what, s);
+                return -EINVAL;
+        }
+        *ret = (int) v;
+        return 0;
+}
+
+static bool add_persist(const Args *a, cJSON *req) {
+        return !(a->given & OPT_PERSIST) || cJSON_AddBoolToObject(req, "persist", true);
+}
+
+/* Runs a policy-changing request and prints its confirmation. */
+static int call_change(const Args *a, cJSON *req, const char *done) {
+        cJSON *result = NULL;
+        int x = call(a, req, &result);
+        if (x != EXIT_OK)
+                return x;
+        if (a->given & OPT_JSON)
+                print_json(result);
+        else
+                print_policy_change(a, result, done);
+        cJSON_Delete(result);
+        return EXIT_OK;
+}
+
+static int cmd_kill_list_show(const Args *a) {
+        return call_and_print(a, request_new("kill-list"), kill_list_human);
+}
+
+static int cmd_kill_list_add(const Args *a) {
+        cJSON *req = request_new("kill-list-add");
+        char done[512];
+
+        if (!req || !cJSON_AddStringToObject(req, "pattern", a->pos[0]))
+                goto oom;
+        if (a->given & OPT_MIN_MEMORY) {
+                Amount amount;
+                if (parse_size(a->min_memory, true, &amount) < 0) {
+                        fprintf(stderr, "--min-memory \"%s\" is not a size: give bytes with a unit (512M, 1.5G) or a "
+                                        "percent of RAM (10%%).\n", a->min_memory);
+                        cJSON_Delete(req);
+                        return EXIT_USAGE;
+                }
+                if (!cJSON_AddStringToObject(req, "min_memory", a->min_memory))
+                        goto oom;
+        }
+        if (a->given & OPT_MIN_PRESSURE) {
+                char *end;
+                errno = 0;
+                double p = strtod(a->min_pressure, &end);
+                if (errno || end == a->min_pressure || *end || !(p >= 0 && p <= 100)) {
+                        fprintf(stderr, "--min-pressure \"%s\" is not a pressure: give a percent from 0 to 100 "
+                                        "(memory full avg10).\n", a->min_pressure);
+                        cJSON_Delete(req);
+                        return EXIT_USAGE;
+                }
+                if (!cJSON_AddNumberToObject(req, "min_pressure", p))
+                        goto oom;
+        }
+        if (a->given & OPT_POSITION) {
+                int pos;
+                if (parse_index(a->position, "--position", &pos) < 0) {
+                        cJSON_Delete(req);
+                        return EXIT_USAGE;
+                }
+                if (!cJSON_AddNumberToObject(req, "position", pos))
+                        goto oom;
+        }
+        if (!add_persist(a, req))
+                goto oom;
+        if (a->given & OPT_POSITION)
+                snprintf(done, sizeof done, "Added \"%s\" to the kill list at position %s", a->pos[0], a->position);
+        else
+                snprintf(done, sizeof done, "Added \"%s\" at the end of the kill list", a->pos[0]);
+        return call_change(a, req, done);
+oom:
+        cJSON_Delete(req);
+        fprintf(stderr, "out of memory building the request\n");
+        return EXIT_REFUSED;
+}
+
+static int cmd_kill_list_remove(const Args *a) {
+        int index;
+        char done[128];
+        if (parse_index(a->pos[0], "INDEX", &index) < 0)
+                return EXIT_USAGE;
+        cJSON *req = request_new("kill-list-remove");
+        if (req && (!cJSON_AddNumberToObject(req, "index", index) || !add_persist(a, req))) {
+                cJSON_Delete(req);
+                req = NULL;
+        }
+        snprintf(done, sizeof done, "Removed kill-list entry %d", index);
+        return call_change(a, req, done);
+}
+
+static int cmd_kill_list_move(const Args *a) {
+        int from, to;
+        char done[128];
+        if (parse_index(a->pos[0], "FROM", &from) < 0 || parse_index(a->pos[1], "TO", &to) < 0)
+                return EXIT_USAGE;
+        cJSON *req = request_new("kill-list-move");
+        if (req && (!cJSON_AddNumberToObject(req, "from", from) || !cJSON_AddNumberToObject(req, "to", to) ||
+                    !add_persist(a, req))) {
+                cJSON_Delete(req);
+                req = NULL;
+        }
+        snprintf(done, sizeof done, "Moved kill-list entry %d to position %d", from, to);
+        return call_change(a, req, done);
+}
+
+/* ---- kill ---- */
+
+static void kill_human(const Args *a, const cJSON *r) {
+        double killed = get_num(r, "killed", 0);
+        const char *cgroup = get_str(r, "cgroup") ?: "?";
+        const char *method = get_str(r, "method") ?: "?";
+        const cJSON *pids = get(r, "pids"), *p;
+
+        if (get_bool(r, "dry_run"))
+                printf("Dry run: would kill %s (%.0f process%s, by %s); nothing was signalled.\n", cgroup, killed,
+                       killed == 1 ? "" : "es", method);
+        else
+                printf("Killed %s: %.0f process%s, by %s.\n", cgroup, killed, killed == 1 ? "" : "es", method);
+        if (cJSON_GetArraySize(pids) > 0) {
+                printf("PIDs:");
+                cJSON_ArrayForEach(p, pids)
+                        printf(" %.0f", cJSON_IsNumber(p) ? p->valuedouble : -1);
+                putchar('\n');
+        }
+        (void) a;
+}
+
+static int cmd_kill(const Args *a) {
+        cJSON *req = request_new("kill");
+        if (!a->pos[0][0]) {
+                cJSON_Delete(req);
+                fprintf(stderr, "kill needs a TARGET: a cgroup path (/user.slice/...) or a unit name (foo.service).\n");
+                return EXIT_USAGE;
+        }
+        if (req && (!cJSON_AddStringToObject(req, "target", a->pos[0]) ||
+                    ((a->given & OPT_REASON) && !cJSON_AddStringToObject(req, "reason", a->reason)) ||
+                    ((a->given & OPT_DRY_RUN) && !cJSON_AddBoolToObject(req, "dry_run", true)))) {
+                cJSON_Delete(req);
+                req = NULL;
+        }
+        return call_and_print(a, req, kill_human);
+}
+
+/* ---- policy ---- */
+
+static int read_policy_file(const char *path, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        FILE *f = fopen(path, "re");
+        size_t len = 0;
+
+        if (!f)
+                return -errno;
+        buf = malloc(POLICY_FILE_MAX_BYTES + 1);
+        if (!buf) {
+                fclose(f);
+                return -ENOMEM;
+        }
+        len = fread(buf, 1, POLICY_FILE_MAX_BYTES + 1, f);
+        int r = ferror(f) ? -EIO : 0;
+        fclose(f);
+        if (r < 0)
+                return r;
+        if (len > POLICY_FILE_MAX_BYTES)
+                return -EFBIG;
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+static int read_policy_or_explain(const char *path, char **ret) {
+        int r = read_policy_file(path, ret);
+        if (r < 0)
+                fprintf(stderr, "%s: cannot read the policy file: %s.\n", path, r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
+        return r;
+}
+
+static void policy_show_human(const Args *a, const cJSON *r) {
+        const cJSON *p = get(r, "policy");
+        print_json(p ? p : r);
+        (void) a;
+}
+
+static int cmd_policy_show(const Args *a) {
+        return call_and_print(a, request_new("policy-get"), policy_show_human);
+}
+
+static int cmd_policy_check(const Args *a) {
+        const char *file = a->pos[0];
+        _cleanup_free_ char *text = NULL;
+        PolicyError err = { 0 };
+        Policy *p = NULL;
+
+        if (read_policy_or_explain(file, &text) < 0)
+                return EXIT_INVALID_POLICY;
+        int r = policy_parse(text, file, &p, &err);
+        if (a->given & OPT_JSON) {
+                cJSON *o = cJSON_CreateObject();
+                if (o) {
+                        cJSON_AddStringToObject(o, "file", file);
+                        cJSON_AddBoolToObject(o, "valid", r >= 0);
+                        if (r < 0) {
+                                cJSON_AddStringToObject(o, "path", err.path);
+                                cJSON_AddStringToObject(o, "message", err.message);
+                        } else {
+                                cJSON_AddNumberToObject(o, "rulesets", (double) p->n_rulesets);
+                                cJSON_AddNumberToObject(o, "kill_list_entries", (double) p->n_kill_list);
+                        }
+                        print_json(o);
+                        cJSON_Delete(o);
+                }
+        } else if (r < 0)
+                fprintf(stderr, "%s: %s: %s\n", file, err.path[0] ? err.path : "(document)", err.message);
+        else
+                printf("%s: valid policy (%zu ruleset%s, %zu kill-list entr%s%s).\n", file, p->n_rulesets,
+                       p->n_rulesets == 1 ? "" : "s", p->n_kill_list, p->n_kill_list == 1 ? "y" : "ies",
+                       p->dry_run ? ", dry run" : "");
+        policy_free(p);
+        return r < 0 ? EXIT_INVALID_POLICY : EXIT_OK;
+}
+
+static int cmd_policy_set(const Args *a) {
+        const char *file = a->pos[0];
+        _cleanup_free_ char *text = NULL;
+
+        if (read_policy_or_explain(file, &text) < 0)
+                return EXIT_INVALID_POLICY;
+        cJSON *doc = cJSON_Parse(text);
+        if (!cJSON_IsObject(doc)) {
+                const char *at = doc ? NULL : cJSON_GetErrorPtr();
+                if (at)
+                        fprintf(stderr, "%s: not valid JSON at byte %td: fix the file, then check it with "
+                                        "\"oomctl policy check %s\".\n", file, at - text, file);
+                else
+                        fprintf(stderr, "%s: the policy must be a JSON object ({...}).\n", file);
+                cJSON_Delete(doc);
+                return EXIT_INVALID_POLICY;
+        }
+        cJSON *req = request_new("policy-set");
+        if (!req || !cJSON_AddItemToObject(req, "policy", doc)) {
+                cJSON_Delete(doc);
+                cJSON_Delete(req);
+                fprintf(stderr, "out of memory building the request\n");
+                return EXIT_REFUSED;
+        }
+        if (!cJSON_AddBoolToObject(req, "persist", (a->given & OPT_PERSIST) != 0)) {
+                cJSON_Delete(req);
+                req = NULL;
+        }
+        char done[4200];
+        snprintf(done, sizeof done, "Policy from %s is running", file);
+        return call_change(a, req, done);
+}
+
+static int cmd_policy_reload(const Args *a) {
+        cJSON *result = NULL;
+        int x = call(a, request_new("policy-reload"), &result);
+        if (x != EXIT_OK)
+                return x;
+        if (a->given & OPT_JSON)
+                print_json(result);
+        else
+                printf("Reloaded the policy from %s.\n", get_str(result, "policy_source") ?: "?");
+        cJSON_Delete(result);
+        return EXIT_OK;
+}
+
+/* ---- history ---- */
+
+/* "1700000000" (unix seconds) or "-10m" (that long ago) to realtime microseconds. */
+static int parse_since(const char *s, usec_t *ret) {
+        if (s[0] == '-') {
+                usec_t ago;
+                struct timespec now;
+                if (parse_duration(s + 1, &ago) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0)
+                        return -EINVAL;
+                usec_t n = (usec_t) now.tv_sec * USEC_PER_SEC + (usec_t) now.tv_nsec / 1000;
+                *ret = ago > n ? 0 : n - ago;
+                return 0;
+        }
+        for (const char *c = s; *c; c++)
+                if (!isdigit((unsigned char) *c))
+                        return -EINVAL;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno || end == s || v > UINT64_MAX / USEC_PER_SEC)
+                return -EINVAL;
+        *ret = (usec_t) v * USEC_PER_SEC;
+        return 0;
+}
+
+static void history_human(const Args *a, const cJSON *r) {
+        static const char *const headers[] = { "TIME", "CGROUP", "RULESET", "METHOD", "MEMORY", "PIDS", "DRY" };
+        const cJSON *kills = get(r, "kills"), *k;
+        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
+
+        if (cJSON_GetArraySize(kills) == 0) {
+                printf("No kills recorded%s.\n", (a->given & OPT_SINCE) ? " in that time" : "");
+                return;
+        }
+        if (!t)
+                return;
+        table_align_right(t, 4);
+        table_set_elastic(t, 1);
+        cJSON_ArrayForEach(k, kills) {
+                char when[64], mem[32], pids[96] = "";
+                const cJSON *p;
+                int n = 0, total = cJSON_GetArraySize(get(k, "pids"));
+                format_local_time(when, sizeof when, get_num(k, "time", NAN));
+                human_bytes(mem, sizeof mem, get_num(k, "memory_bytes", NAN));
+                cJSON_ArrayForEach(p, get(k, "pids")) {
+                        size_t l = strlen(pids);
+                        if (n == 3) {
+                                snprintf(pids + l, sizeof pids - l, ",+%d", total - 3);
+                                break;
+                        }
+                        snprintf(pids + l, sizeof pids - l, "%s%.0f", n ? "," : "", cJSON_IsNumber(p) ? p->valuedouble : -1);
+                        n++;
+                }
+                const char *cgroup = get_str(k, "cgroup");
+                const char *cells[] = { when, cgroup ?: get_str(k, "comm"), get_str(k, "ruleset"), get_str(k, "method"),
+                                        mem, pids[0] ? pids : NULL, get_bool(k, "dry_run") ? "yes" : "no" };
+                if (table_add_row(t, cells) < 0)
+                        return;
+                if (get_bool(k, "dry_run"))
+                        (void) table_color_last(t, 6, sgr(a, "33"));
+        }
+        table_print(t, stdout, stdout_columns(), a->color);
+}
+
+static int cmd_history(const Args *a) {
+        cJSON *req = request_new("history");
+        if (a->given & OPT_SINCE) {
+                usec_t since;
+                if (parse_since(a->since, &since) < 0) {
+                        cJSON_Delete(req);
+                        fprintf(stderr, "--since \"%s\" is not a time: give unix seconds (1700000000) or how long ago "
+                                        "(-10m, -2h, -1d is -24h).\n", a->since);
+                        return EXIT_USAGE;
+                }
+                if (req && !cJSON_AddNumberToObject(req, "since", (double) since)) {
+                        cJSON_Delete(req);
+                        req = NULL;
+                }
+        }
+        return call_and_print(a, req, history_human);
+}
+
+/* ---- monitor ---- */
+
+static void event_human(const Args *a, const cJSON *ev) {
+        const char *name = get_str(ev, "event") ?: "?";
+        char when[64], mem[32], freed[32];
+        double t = get_num(ev, "time", NAN);
+        struct timespec now;
+
+        if (isnan(t) && clock_gettime(CLOCK_REALTIME, &now) == 0)
+                t = (double) now.tv_sec * 1e6;
+        format_local_time(when, sizeof when, t);
+        printf("%s ", when);
+        if (streq(name, "Killed") || streq(name, "KillPending")) {
+                bool dry = get_bool(ev, "dry_run");
+                human_bytes(mem, sizeof mem, get_num(ev, "memory_bytes", NAN));
+                print_colored(a, streq(name, "Killed") && !dry ? "1;31" : "33", name);
+                printf(" %s (%s, pressure %.2f) by ruleset %s", get_str(ev, "cgroup") ?: "?", mem,
+                       get_num(ev, "pressure", 0), get_str(ev, "ruleset") ?: "?");
+                if (streq(name, "Killed")) {
+                        human_bytes(freed, sizeof freed, get_num(ev, "freed_bytes", NAN));
+                        printf(": %.0f process%s by %s, freed %s", get_num(ev, "killed", 0),
+                               get_num(ev, "killed", 0) == 1 ? "" : "es", get_str(ev, "method") ?: "?", freed);
+                }
+                if (dry)
+                        printf(" [dry run]");
+                if (get_str(ev, "reason"))
+                        printf("; %s", get_str(ev, "reason"));
+        } else if (streq(name, "PolicyChanged")) {
+                print_colored(a, "1", name);
+                printf(" now from %s: %.0f ruleset%s, %.0f kill-list entr%s", get_str(ev, "source") ?: "?",
+                       get_num(ev, "rulesets", 0), get_num(ev, "rulesets", 0) == 1 ? "" : "s",
+                       get_num(ev, "kill_list_entries", 0), get_num(ev, "kill_list_entries", 0) == 1 ? "y" : "ies");
+        } else {
+                _cleanup_free_ char *raw = cJSON_PrintUnformatted(ev);
+                printf("%s %s", name, raw ? raw : "");
+        }
+        putchar('\n');
+}
+
+static int cmd_monitor(const Args *a) {
+        _cleanup_(client_freep) Client *c = NULL;
+        ClientError e = { 0 };
+        cJSON *result = NULL;
+        int x = connect_or_explain(a, &c);
+        if (x != EXIT_OK)
+                return x;
+
+        cJSON *req = request_new("subscribe");
+        if (!req)
+                return EXIT_REFUSED;
+        int r = client_call(c, req, &result, &e);
+        cJSON_Delete(req);
+        if (r != 0)
+                return explain_failure(a, "subscribe", r, &e);
+        cJSON_Delete(result);
+        r = client_wait_forever(c);
+        if (r < 0)
+                return explain_failure(a, "subscribe", r, &e);
+
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        if (!(a->given & OPT_JSON))
+                fprintf(stderr, "Following pressured's events at %s; press Ctrl-C to stop.\n", a->socket_path);
+        for (;;) {
+                _cleanup_free_ char *line = NULL;
+                r = client_read_line(c, &line);
+                if (r < 0) {
+                        fprintf(stderr, "pressured closed the event stream at %s: it stopped or restarted; run "
+                                        "\"oomctl monitor\" again once it is back.\n", a->socket_path);
+                        return EXIT_UNREACHABLE;
+                }
+                if (a->given & OPT_JSON) {
+                        puts(line);
+                        continue;
+                }
+                cJSON *ev = cJSON_Parse(line);
+                if (cJSON_IsObject(ev))
+                        event_human(a, ev);
+                else
+                        printf("(unreadable event) %s\n", line);
+                cJSON_Delete(ev);
+        }
+}
+
+/* ---- dump ---- */
+
+static void dump_human(const Args *a, const cJSON *r) {
+        const char *text = get_str(r, "text") ?: "";
+        size_t l = strlen(text);
+        fputs(text, stdout);
+        if (l == 0 || text[l - 1] != '\n')
+                putchar('\n');
+        (void) a;
+}
+
+static int cmd_dump(const Args *a) {
+        return call_and_print(a, request_new("dump"), dump_human);
+}
+
+/* ---- help ---- */
+
+static const char HELP_MAIN[] =
+        "Usage: oomctl [--socket PATH] [--json] COMMAND [ARGUMENTS...]\n"
+        "\n"
+        "Query and control pressured, the userspace out-of-memory killer.\n"
+        "\n"
+        "Commands:\n"
+        "  status                       Mode, system memory and pressure, kills, monitored cgroups\n"
+        "  kill-list                    Show the kill list, numbered\n"
+        "  kill-list add PATTERN        Add an entry (root)\n"
+        "  kill-list remove INDEX       Remove an entry (root)\n"
+        "  kill-list move FROM TO       Move an entry (root)\n"
+        "  kill TARGET                  Kill a cgroup or unit now (root)\n"
+        "  policy show                  Print the running policy as JSON\n"
+        "  policy check FILE            Validate a policy file here, without the daemon\n"
+        "  policy set FILE              Replace the running policy (root)\n"
+        "  policy reload                Re-read the policy files (root)\n"
+        "  history                      Past kills (and dry-run decisions)\n"
+        "  monitor                      Follow kills and policy changes as they happen\n"
+        "  dump                         The daemon's full status text\n"
+        "  help [COMMAND]               This text, or one command's\n"
+        "\n"
+        "Options:\n"
+        "  --socket PATH   pressured's control socket (default " DEFAULT_SOCKET_PATH ")\n"
+        "  --json          print the daemon's result as JSON instead of text (every command)\n"
+        "  -h, --help      show help (after a command: that command's help)\n"
+        "      --version   show the version\n"
+        "\n"
+        "oomctl talks to pressured over its control socket; D-Bus is not used yet.\n"
+        "Colour is used only when stdout is a terminal and NO_COLOR is unset.\n"
+        "\n"
+        "Exit status:\n"
+        "  0  success\n"
+        "  1  pressured refused or failed the request (permission denied, not found...)\n"
+        "  2  bad command line\n"
+        "  3  invalid policy (policy check, policy set, policy reload)\n"
+        "  4  pressured is not running or not reachable\n"
+        "\n"
+        "See oomctl(1), and \"oomctl help COMMAND\" for each command.\n";
+
+static const char HELP_STATUS[] =
+        "Usage: oomctl status [--json]\n"
+        "\n"
+        "Shows pressured's mode (cgroup or degraded) and why, whether it is a dry run, how it wakes up\n"
+        "(PSI triggers or polling), system memory and memory pressure (percent of time stalled, avg10,\n"
+        "avg60, avg300), the number of kills and the last one, then the cgroups of the last full sample,\n"
+        "largest first:\n"
+        "\n"
+        "  PATH     the cgroup\n"
+        "  MEMORY   memory.current\n"
+        "  LOW/MIN  memory.low/memory.min protection (- when none)\n"
+        "  SWAP     memory.swap.current\n"
+        "  FULL     memory pressure, full avg10 (some avg10 when the kernel reports no full line)\n"
+        "  LEVEL    ok (<10), low (<20), medium (<40), critical\n"
+        "  PREF     the policy's preference: omit, avoid, none, prefer\n"
+        "\n"
+        "Options:\n"
+        "  --json   print the daemon's status object\n"
+        "\n"
+        "Anyone may run it.\n";
+
+static const char HELP_KILL_LIST[] =
+        "Usage: oomctl kill-list [--json]\n"
+        "       oomctl kill-list add PATTERN [--min-memory SIZE] [--min-pressure N] [--position N] [--persist]\n"
+        "       oomctl kill-list remove INDEX [--persist]\n"
+        "       oomctl kill-list move FROM TO [--persist]\n"
+        "\n"
+        "The kill list names what pressured kills first, in order, when a ruleset acts. A PATTERN that\n"
+        "starts with / matches cgroup paths (a glob: /batch.slice/*); any other pattern matches process\n"
+        "names (comm). An entry applies only when its cgroup (or process) uses at least --min-memory and\n"
+        "its memory full avg10 pressure is at least --min-pressure.\n"
+        "\n"
+        "Without a subcommand, shows the list with its indexes (anyone may). Changes need root; they\n"
+        "replace the running policy and are kept in the runtime directory until reboot, or with --persist\n"
+        "in the state directory across reboots.\n"
+        "\n"
+        "Options:\n"
+        "  --min-memory SIZE   512M, 1.5G, or a percent of RAM: 10%\n"
+        "  --min-pressure N    percent, 0 to 100\n"
+        "  --position N        insert before index N (default: at the end)\n"
+        "  --persist           keep the change across reboots\n"
+        "  --json              print the daemon's result object\n"
+        "\n"
+        "Examples:\n"
+        "  oomctl kill-list add '/user.slice/*/app-firefox*' --min-memory 1G --position 0\n"
+        "  oomctl kill-list move 2 0 --persist\n"
+        "  oomctl kill-list remove 1\n";
+
+static const char HELP_KILL[] =
+        "Usage: oomctl kill TARGET [--dry-run] [--reason TEXT] [--json]\n"
+        "\n"
+        "Kills TARGET now through pressured's kill ladder, and records it in the history (ruleset\n"
+        "\"manual\"). TARGET is a cgroup path (/user.slice/user-1000.slice/app.scope) or a unit name\n"
+        "(foo.service, foo.scope, foo.slice), looked up in the cgroup tree. pressured refuses \"/\" and its\n"
+        "own cgroup. Needs root.\n"
+        "\n"
+        "Options:\n"
+        "  --dry-run       decide and record, but signal nothing\n"
+        "  --reason TEXT   why, for the journal and the history\n"
+        "  --json          print the daemon's result object\n"
+        "\n"
+        "Examples:\n"
+        "  oomctl kill /system.slice/batch.service --reason 'runaway import'\n"
+        "  oomctl kill batch.service --dry-run\n";
+
+static const char HELP_POLICY[] =
+        "Usage: oomctl policy show [--json]\n"
+        "       oomctl policy check FILE [--json]\n"
+        "       oomctl policy set FILE [--persist] [--json]\n"
+        "       oomctl policy reload [--json]\n"
+        "\n"
+        "show    prints the running policy (merged, every default written out) as JSON. Anyone may.\n"
+        "check   validates FILE here, with the daemon's own parser and no daemon: it prints\n"
+        "        \"FILE: JSONPATH: MESSAGE\" and exits 3 when the file is invalid. It checks one document\n"
+        "        as written; drop-ins from policy.d are not merged.\n"
+        "set     replaces the running policy with FILE (drop-ins still merge over it). Until reboot, or\n"
+        "        with --persist across reboots. An invalid policy is refused (exit 3) and the old one\n"
+        "        keeps running. Needs root.\n"
+        "reload  re-reads the policy files, as SIGHUP does. Needs root.\n"
+        "\n"
+        "Options:\n"
+        "  --persist   (set) write the policy to the state directory, not the runtime one\n"
+        "  --json      print the daemon's result object (check: {\"valid\", \"path\", \"message\"})\n"
+        "\n"
+        "Examples:\n"
+        "  oomctl policy check /etc/pressured/policy.json && oomctl policy reload\n"
+        "  oomctl policy show > /tmp/p.json; $EDITOR /tmp/p.json; oomctl policy set /tmp/p.json\n";
+
+static const char HELP_HISTORY[] =
+        "Usage: oomctl history [--since TIME] [--json]\n"
+        "\n"
+        "Lists the kills pressured recorded (dry-run decisions included), oldest first: local time,\n"
+        "cgroup (or process name), ruleset, method, memory at the kill, pids, and whether it was a dry run.\n"
+        "\n"
+        "Options:\n"
+        "  --since TIME   only kills at or after TIME: unix seconds (1700000000) or how long ago (-10m, -2h)\n"
+        "  --json         print the daemon's result object\n";
+
+static const char HELP_MONITOR[] =
+        "Usage: oomctl monitor [--json]\n"
+        "\n"
+        "Prints one line per event until interrupted (Ctrl-C): KillPending (right before a kill attempt),\n"
+        "Killed, PolicyChanged. With --json, prints the daemon's event lines as they arrive.\n"
+        "Exits 4 when pressured closes the stream (it stopped or restarted).\n";
+
+static const char HELP_DUMP[] =
+        "Usage: oomctl dump [--json]\n"
+        "\n"
+        "Prints the daemon's full status text, for bug reports and incident notes.\n";
+
+static const char *help_for(const char *topic) {
+        static const struct { const char *topic, *text; } table[] = {
+                { "status", HELP_STATUS }, { "kill-list", HELP_KILL_LIST }, { "kill", HELP_KILL },
+                { "policy", HELP_POLICY }, { "history", HELP_HISTORY }, { "monitor", HELP_MONITOR },
+                { "dump", HELP_DUMP },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (streq(table[i].topic, topic))
+                        return table[i].text;
+        return NULL;
+}
+
+/* ---- dispatch ---- */
+
+static const Command commands[] = {
+        { "status", NULL, 0, 0, OPT_JSON, cmd_status, "status" },
+        { "kill-list", NULL, 0, 0, OPT_JSON, cmd_kill_list_show, "kill-list" },
+        { "kill-list", "add", 1, 1, OPT_JSON | OPT_MIN_MEMORY | OPT_MIN_PRESSURE | OPT_POSITION | OPT_PERSIST,
+          cmd_kill_list_add, "kill-list" },
+        { "kill-list", "remove", 1, 1, OPT_JSON | OPT_PERSIST, cmd_kill_list_remove, "kill-list" },
+        { "kill-list", "move", 2, 2, OPT_JSON | OPT_PERSIST, cmd_kill_list_move, "kill-list" },
+        { "kill", NULL, 1, 1, OPT_JSON | OPT_DRY_RUN | OPT_REASON, cmd_kill, "kill" },
+        { "policy", "show", 0, 0, OPT_JSON, cmd_policy_show, "policy" },
+        { "policy", "check", 1, 1, OPT_JSON, cmd_policy_check, "policy" },
+        { "policy", "set", 1, 1, OPT_JSON | OPT_PERSIST, cmd_policy_set, "policy" },
+        { "policy", "reload", 0, 0, OPT_JSON, cmd_policy_reload, "policy" },
+        { "history", NULL, 0, 0, OPT_JSON | OPT_SINCE, cmd_history, "history" },
+        { "monitor", NULL, 0, 0, OPT_JSON, cmd_monitor, "monitor" },
+        { "dump", NULL, 0, 0, OPT_JSON, cmd_dump, "dump" },
+};
+
+static const char *option_name(unsigned bit) {
+        switch (bit) {
+        case OPT_JSON: return "--json";
+        case OPT_PERSIST: return "--persist";
+        case OPT_DRY_RUN: return "--dry-run";
+        case OPT_REASON: return "--reason";
+        case OPT_SINCE: return "--since";
+        case OPT_MIN_MEMORY: return "--min-memory";
+        case OPT_MIN_PRESSURE: return "--min-pressure";
+        case OPT_POSITION: return "--position";
+        }
+        return "?";
+}
+
+static int usage_error(const char *topic) {
+        fprintf(stderr, "Run \"oomctl help%s%s\" for usage.\n", topic ? " " : "", topic ?: "");
+        return EXIT_USAGE;
+}
+
+static bool has_subcommands(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (streq(commands[i].name, name) && commands[i].sub)
+                        return true;
+        return false;
+}
+
+static int run_command(Args *a, char **words, int n_words) {
+        const char *name = words[0];
+        const char *sub = n_words > 1 && has_subcommands(name) ? words[1] : NULL;
+        const Command *cmd = NULL;
+
+        if (!help_for(name)) {
+                fprintf(stderr, "Unknown command \"%s\".\n", name);
+                return usage_error(NULL);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(commands) && !cmd; i++)
+                if (streq(commands[i].name, name) && (sub ? commands[i].sub && streq(commands[i].sub, sub) : !commands[i].sub))
+                        cmd = &commands[i];
+        if (!cmd && sub) {
+                /* "kill-list 3" is not a subcommand; say which ones exist. */
+                fprintf(stderr, "Unknown subcommand \"%s %s\".\n", name, sub);
+                return usage_error(name);
+        }
+        if (!cmd) {
+                fprintf(stderr, "\"%s\" needs a subcommand.\n", name);
+                return usage_error(name);
+        }
+
+        int skip = cmd->sub ? 2 : 1;
+        a->pos = words + skip;
+        a->n_pos = n_words - skip;
+        if (a->n_pos < cmd->min_pos || a->n_pos > cmd->max_pos) {
+                fprintf(stderr, "\"%s%s%s\" takes %s%d argument%s, not %d.\n", name, cmd->sub ? " " : "", cmd->sub ?: "",
+                        cmd->min_pos == cmd->max_pos ? "" : "up to ", cmd->max_pos, cmd->max_pos == 1 ? "" : "s", a->n_pos);
+                return usage_error(cmd->help_topic);
+        }
+        unsigned extra = a->given & ~cmd->allowed;
+        if (extra) {
+                fprintf(stderr, "\"%s%s%s\" does not take %s.\n", name, cmd->sub ? " " : "", cmd->sub ?: "",
+                        option_name(extra & -extra));
+                return usage_error(cmd->help_topic);
+        }
+        return cmd->run(a);
+}
+
+int main(int argc, char *argv[]) {
+        enum { ARG_SOCKET = 0x100, ARG_VERSION, ARG_JSON, ARG_PERSIST, ARG_DRY_RUN, ARG_REASON, ARG_SINCE,
+               ARG_MIN_MEMORY, ARG_MIN_PRESSURE, ARG_POSITION };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "socket", required_argument, NULL, ARG_SOCKET },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "persist", no_argument, NULL, ARG_PERSIST },
+                { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+                { "reason", required_argument, NULL, ARG_REASON },
+                { "since", required_argument, NULL, ARG_SINCE },
+                { "min-memory", required_argument, NULL, ARG_MIN_MEMORY },
+                { "min-pressure", required_argument, NULL, ARG_MIN_PRESSURE },
+                { "position", required_argument, NULL, ARG_POSITION },
+                {}
+        };
+        Args a = { .socket_path = DEFAULT_SOCKET_PATH };
+        bool help = false;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h': help = true; break;
+                case ARG_VERSION:
+                        printf("oomctl %s\n", PACKAGE_VERSION);
+                        return EXIT_OK;
+                case ARG_SOCKET:
+                        if (!optarg[0]) {
+                                fprintf(stderr, "--socket needs a path.\n");
+                                return usage_error(NULL);
+                        }
+                        a.socket_path = optarg;
+                        break;
+                case ARG_JSON: a.given |= OPT_JSON; break;
+                case ARG_PERSIST: a.given |= OPT_PERSIST; break;
+                case ARG_DRY_RUN: a.given |= OPT_DRY_RUN; break;
+                case ARG_REASON: a.given |= OPT_REASON; a.reason = optarg; break;
+                case ARG_SINCE: a.given |= OPT_SINCE; a.since = optarg; break;
+                case ARG_MIN_MEMORY: a.given |= OPT_MIN_MEMORY; a.min_memory = optarg; break;
+                case ARG_MIN_PRESSURE: a.given |= OPT_MIN_PRESSURE; a.min_pressure = optarg; break;
+                case ARG_POSITION: a.given |= OPT_POSITION; a.position = optarg; break;
+                default:
+                        return usage_error(NULL);
+                }
+
+        char **words = argv + optind;
+        int n_words = argc - optind;
+
+        if (n_words > 0 && streq(words[0], "help")) {
+                help = true;
+                words++;
+                n_words--;
+                if (n_words > 1) {
+                        fprintf(stderr, "\"help\" takes at most one command.\n");
+                        return usage_error(NULL);
+                }
+        }
+        if (help) {
+                const char *text = n_words > 0 ? help_for(words[0]) : HELP_MAIN;
+                if (!text) {
+                        fprintf(stderr, "No help for \"%s\": it is not an oomctl command.\n", words[0]);
+                        return usage_error(NULL);
+                }
+                fputs(text, stdout);
+                return EXIT_OK;
+        }
+        if (n_words == 0) {
+                fprintf(stderr, "No command given.\n");
+                return usage_error(NULL);
+        }
+        a.color = stdout_wants_color();
+        return run_command(&a, words, n_words);
+}

@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * oomctl as an admin meets it: the real oomctl binary against the real daemon over its control
+ * socket, in cgroup mode on a fixture hierarchy (a temp directory with the files the daemon reads).
+ * Nothing is killed: the policy never fires and the one manual kill is a dry run.
+ */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host-util.h"
+
+static char *tmp, *sock, *run_dir, *state_dir;
+static pid_t daemon_pid;
+
+static char *path_in(const char *name) {
+        char *p = NULL;
+        cr_assert(asprintf(&p, "%s/%s", tmp, name) > 0);
+        return p;
+}
+
+static void write_text(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+        cr_assert_not_null(f, "cannot write %s", path);
+        fputs(text, f);
+        fclose(f);
+}
+
+static void write_in(const char *dir, const char *name, const char *text) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, name);
+        write_text(p, text);
+}
+
+/* Never fires: the cgroup it waits for does not exist. One kill-list entry to start from. */
+static const char POLICY[] =
+        "{\"dry_run\": true, \"interval\": \"200ms\","
+        " \"kill_list\": [{\"pattern\": \"/big.slice\", \"min_memory\": \"100M\"}],"
+        " \"rulesets\": [{\"name\": \"never\","
+        " \"detectors\": [[{\"type\": \"exists\", \"cgroup\": \"/pressured-test-does-not-exist\"}]],"
+        " \"actions\": [{\"type\": \"kill\"}]}]}";
+static const char POLICY2[] =
+        "{\"dry_run\": true, \"rulesets\": [{\"name\": \"second\","
+        " \"detectors\": [[{\"type\": \"exists\", \"cgroup\": \"/pressured-test-does-not-exist\"}]],"
+        " \"actions\": [{\"type\": \"kill\"}]}]}";
+static const char BAD[] =
+        "{\"rulesets\": [{\"name\": \"x\", \"detectors\": [[{\"type\": \"pressure_above\", \"threshold\": 150}]],"
+        " \"actions\": [{\"type\": \"kill\"}]}]}";
+
+static bool wait_for_file(const char *path, unsigned timeout_ms) {
+        for (unsigned t = 0; t < timeout_ms; t += 50) {
+                if (access(path, F_OK) == 0)
+                        return true;
+                host_sleep_ms(50);
+        }
+        return false;
+}
+
+static void setup(void) {
+        tmp = host_mkdtemp();
+        cr_assert_not_null(tmp);
+        cr_assert(chmod(tmp, 0755) == 0);
+        char *root = path_in("cgroup"), *a = path_in("cgroup/big.slice"), *b = path_in("cgroup/small.slice");
+        char *policy = path_in("policy.json"), *log = path_in("daemon.log");
+        run_dir = path_in("run");
+        state_dir = path_in("state");
+        sock = path_in("run/control.sock");
+
+        cr_assert(mkdir(root, 0755) == 0 && mkdir(a, 0755) == 0 && mkdir(b, 0755) == 0);
+        write_in(root, "cgroup.controllers", "cpuset cpu io memory pids\n");
+        write_in(root, "cgroup.procs", "");
+        write_in(a, "cgroup.procs", "");
+        write_in(a, "cgroup.events", "populated 1\nfrozen 0\n");
+        write_in(a, "memory.current", "314572800\n");
+        write_in(b, "cgroup.procs", "");
+        write_in(b, "cgroup.events", "populated 1\nfrozen 0\n");
+        write_in(b, "memory.current", "10485760\n");
+        write_text(policy, POLICY);
+
+        char *argv[] = { "pressured", "-c", policy, "--policy-dir", "/nonexistent", "--state-dir", state_dir,
+                         "--runtime-dir", run_dir, "--cgroup-root", root, "--log-target", "stderr", "--no-mlock", NULL };
+        daemon_pid = host_spawn_daemon(argv, log);
+        cr_assert(host_file_contains(log, "started in cgroup mode", 10000), "pressured did not start in cgroup mode, see %s", log);
+        cr_assert(wait_for_file(sock, 5000), "pressured made no control socket at %s", sock);
+        free(root); free(a); free(b); free(policy); free(log);
+}
+
+static void teardown(void) {
+        if (daemon_pid > 0) {
+                kill(daemon_pid, SIGTERM);
+                if (host_wait_child(daemon_pid, 5000) == -1) {
+                        kill(daemon_pid, SIGKILL);
+                        host_wait_child(daemon_pid, 5000);
+                }
+        }
+        host_rm_rf(tmp);
+        free(tmp); free(sock); free(run_dir); free(state_dir);
+}
+
+TestSuite(oomctl, .init = setup, .fini = teardown, .timeout = 90);
+
+typedef struct Run {
+        int rc;     /* exit code; -1 when killed by a signal */
+        char *out, *err;
+} Run;
+
+static void run_free(Run *r) {
+        free(r->out);
+        free(r->err);
+}
+
+/* Starts oomctl with stdout/stderr to files in tmp; as `uid` when not 0. */
+static pid_t start_oomctl(const char *tag, uid_t uid, char *const argv[]) {
+        char out[4096], err[4096];
+        snprintf(out, sizeof out, "%s/%s.out", tmp, tag);
+        snprintf(err, sizeof err, "%s/%s.err", tmp, tag);
+        pid_t pid = fork();
+        cr_assert(pid >= 0);
+        if (pid == 0) {
+                int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (o < 0 || e < 0)
+                        _exit(95);
+                dup2(o, STDOUT_FILENO);
+                dup2(e, STDERR_FILENO);
+                if (uid != 0 && (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0))
+                        _exit(97);
+                execv(OOMCTL_BIN, argv);
+                _exit(96);
+        }
+        return pid;
+}
+
+static Run finish(const char *tag, pid_t pid) {
+        char out[4096], err[4096];
+        Run r = { 0 };
+        int st = host_wait_child(pid, 20000);
+        cr_assert_neq(st, -1, "oomctl %s did not exit within 20 s", tag);
+        snprintf(out, sizeof out, "%s/%s.out", tmp, tag);
+        snprintf(err, sizeof err, "%s/%s.err", tmp, tag);
+        r.out = host_read_file(out);
+        r.err = host_read_file(err);
+        cr_assert(r.out && r.err);
+        r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        cr_assert_neq(r.rc, 96, "cannot execute %s", OOMCTL_BIN);
+        return r;
+}
+
+/* Runs oomctl ARGS... --socket SOCK (NULL-terminated) and collects its exit code and output. */
+static Run oomctl_as(uid_t uid, const char *socket_path, ...) {
+        char *argv[32] = { "oomctl" };
+        int n = 1;
+        va_list ap;
+        va_start(ap, socket_path);
+        for (const char *s; (s = va_arg(ap, const char *)) && n < 28;)
+                argv[n++] = (char *) s;
+        va_end(ap);
+        if (socket_path) {
+                argv[n++] = "--socket";
+                argv[n++] = (char *) socket_path;
+        }
+        argv[n] = NULL;
+        static unsigned counter;
+        char tag[32];
+        snprintf(tag, sizeof tag, "run%u", counter++);
+        return finish(tag, start_oomctl(tag, uid, argv));
+}
+
+#define oomctl(...) oomctl_as(0, sock, __VA_ARGS__, NULL)
+
+static cJSON *parse_out(const Run *r) {
+        cJSON *j = cJSON_Parse(r->out);
+        cr_assert_not_null(j, "stdout is not JSON:\n%s", r->out);
+        return j;
+}
+
+static const char *jstr(const cJSON *o, const char *key) {
+        return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+static double jnum(const cJSON *o, const char *key) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+        cr_assert(cJSON_IsNumber(v), "no number \"%s\"", key);
+        return v->valuedouble;
+}
+
+Test(oomctl, status_human_and_json) {
+        Run r = oomctl("status");
+        cr_assert_eq(r.rc, 0, "status failed: %s", r.err);
+        cr_assert(strstr(r.out, "Mode:") && strstr(r.out, "cgroup"), "%s", r.out);
+        cr_assert(strstr(r.out, "Memory:") && strstr(r.out, "Pressure:") && strstr(r.out, "Kills:"), "%s", r.out);
+        cr_assert_null(strstr(r.out, "\033["), "colour on a pipe:\n%s", r.out);
+        /* The table: a header, and the 300M cgroup above the 10M one. */
+        const char *hdr = strstr(r.out, "PATH");
+        cr_assert(hdr && strstr(hdr, "MEMORY") && strstr(hdr, "LOW/MIN") && strstr(hdr, "LEVEL") && strstr(hdr, "PREF"), "%s", r.out);
+        const char *big = strstr(r.out, "/big.slice"), *small = strstr(r.out, "/small.slice");
+        cr_assert(big && small && big < small, "not sorted by memory:\n%s", r.out);
+        const char *eol = strchr(big, '\n');
+        cr_assert(eol && memmem(big, (size_t) (eol - big), "300M", 4), "no human size on the row:\n%s", r.out);
+        run_free(&r);
+
+        r = oomctl("status", "--json");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cJSON *j = parse_out(&r);
+        cr_assert_str_eq(jstr(j, "mode"), "cgroup");
+        const cJSON *cg, *found = NULL;
+        cJSON_ArrayForEach(cg, cJSON_GetObjectItemCaseSensitive(j, "cgroups"))
+                if (jstr(cg, "path") && strcmp(jstr(cg, "path"), "/big.slice") == 0)
+                        found = cg;
+        cr_assert_not_null(found, "/big.slice not in the status:\n%s", r.out);
+        cr_assert_eq(jnum(found, "memory_current"), 314572800.0);
+        cJSON_Delete(j);
+        run_free(&r);
+}
+
+/* The kill-list's patterns, in order, joined by spaces. */
+static void kill_list_patterns(char *buf, size_t size) {
+        Run r = oomctl("kill-list", "--json");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cJSON *j = parse_out(&r);
+        const cJSON *e;
+        buf[0] = '\0';
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "entries")) {
+                size_t l = strlen(buf);
+                snprintf(buf + l, size - l, "%s%s", l ? " " : "", jstr(e, "pattern"));
+        }
+        cJSON_Delete(j);
+        run_free(&r);
+}
+
+Test(oomctl, kill_list_show_add_move_remove) {
+        char pats[512];
+        Run r = oomctl("kill-list");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "PATTERN") && strstr(r.out, "/big.slice") && strstr(r.out, "100M"), "%s", r.out);
+        run_free(&r);
+
+        r = oomctl("kill-list", "add", "/small.slice", "--position", "0", "--min-pressure", "20");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "Added \"/small.slice\""), "%s", r.out);
+        run_free(&r);
+        r = oomctl("kill-list", "add", "firefox", "--min-memory", "10%");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        run_free(&r);
+        kill_list_patterns(pats, sizeof pats);
+        cr_assert_str_eq(pats, "/small.slice /big.slice firefox");
+
+        /* The runtime policy file holds the edit. */
+        char *runtime_policy = path_in("run/policy.json");
+        char *text = host_read_file(runtime_policy);
+        cr_assert(text && strstr(text, "firefox"), "no runtime policy with the edit at %s", runtime_policy);
+        free(text);
+
+        r = oomctl("kill-list", "move", "0", "2");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        run_free(&r);
+        kill_list_patterns(pats, sizeof pats);
+        cr_assert_str_eq(pats, "/big.slice firefox /small.slice");
+
+        r = oomctl("kill-list", "remove", "1", "--persist");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        run_free(&r);
+        kill_list_patterns(pats, sizeof pats);
+        cr_assert_str_eq(pats, "/big.slice /small.slice");
+        char *state_policy = path_in("state/policy.json");
+        text = host_read_file(state_policy);
+        cr_assert(text && strstr(text, "/small.slice") && !strstr(text, "firefox"), "--persist did not write %s", state_policy);
+        free(text);
+        cr_assert(access(runtime_policy, F_OK) < 0, "the runtime policy outlived --persist");
+        free(runtime_policy);
+        free(state_policy);
+
+        /* A bad index is the daemon's not-found; bad values are caught before sending. */
+        r = oomctl("kill-list", "remove", "7");
+        cr_assert_eq(r.rc, 1, "rc %d: %s", r.rc, r.out);
+        cr_assert(strlen(r.err) > 0);
+        run_free(&r);
+        r = oomctl("kill-list", "remove", "one");
+        cr_assert_eq(r.rc, 2);
+        cr_assert(strstr(r.err, "not a kill-list index"), "%s", r.err);
+        run_free(&r);
+        r = oomctl("kill-list", "add", "/x", "--min-memory", "lots");
+        cr_assert_eq(r.rc, 2);
+        cr_assert(strstr(r.err, "--min-memory"), "%s", r.err);
+        run_free(&r);
+        r = oomctl("kill-list", "add", "/x", "--min-pressure", "101");
+        cr_assert_eq(r.rc, 2);
+        run_free(&r);
+        kill_list_patterns(pats, sizeof pats);
+        cr_assert_str_eq(pats, "/big.slice /small.slice", "a refused edit changed the list");
+}
+
+Test(oomctl, kill_dry_run_then_history) {
+        Run r = oomctl("kill", "/big.slice", "--dry-run", "--reason", "oomctl test");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "Dry run: would kill /big.slice"), "%s", r.out);
+        run_free(&r);
+
+        r = oomctl("kill", "/big.slice", "--dry-run", "--json");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cJSON *j = parse_out(&r);
+        cr_assert_str_eq(jstr(j, "cgroup"), "/big.slice");
+        cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "dry_run")));
+        cJSON_Delete(j);
+        run_free(&r);
+
+        r = oomctl("history");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "TIME") && strstr(r.out, "RULESET") && strstr(r.out, "DRY"), "%s", r.out);
+        const char *row = strstr(r.out, "/big.slice");
+        cr_assert(row && strstr(row, "manual") && strstr(row, "yes"), "%s", r.out);
+        run_free(&r);
+
+        r = oomctl("history", "--json", "--since", "-10m");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        j = parse_out(&r);
+        const cJSON *kills = cJSON_GetObjectItemCaseSensitive(j, "kills");
+        cr_assert_eq(cJSON_GetArraySize(kills), 2, "%s", r.out);
+        const cJSON *k = cJSON_GetArrayItem(kills, 0);
+        cr_assert_str_eq(jstr(k, "cgroup"), "/big.slice");
+        cr_assert_str_eq(jstr(k, "ruleset"), "manual");
+        cr_assert(strstr(jstr(k, "reason"), "oomctl test"), "%s", r.out);
+        cJSON_Delete(j);
+        run_free(&r);
+
+        /* Nothing in the future. */
+        char future[32];
+        snprintf(future, sizeof future, "%lld", (long long) time(NULL) + 3600);
+        r = oomctl("history", "--since", future);
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "No kills recorded"), "%s", r.out);
+        run_free(&r);
+        r = oomctl("history", "--since", "yesterday");
+        cr_assert_eq(r.rc, 2);
+        run_free(&r);
+
+        /* Refusals: a target that does not exist, and the root cgroup. */
+        r = oomctl("kill", "/no-such.slice", "--dry-run");
+        cr_assert_eq(r.rc, 1, "%s", r.out);
+        cr_assert(strlen(r.err) > 0);
+        run_free(&r);
+        r = oomctl("kill", "/", "--dry-run");
+        cr_assert_eq(r.rc, 1, "%s", r.out);
+        cr_assert(strstr(r.err, "permission denied: "), "%s", r.err);
+        run_free(&r);
+}
+
+Test(oomctl, kill_needs_root) {
+        Run r = oomctl_as(65534, sock, "kill", "/big.slice", "--dry-run", NULL);
+        if (r.rc == 97)
+                cr_skip_test("cannot switch to uid 65534 to test the refusal");
+        if (r.rc == 4 && strstr(r.err, "permission denied"))
+                cr_skip_test("the runtime directory is not open to uid 65534: %s", r.err);
+        cr_assert_eq(r.rc, 1, "rc %d: %s", r.rc, r.err);
+        cr_assert(strstr(r.err, "permission denied: ") && strstr(r.err, "root"), "%s", r.err);
+        run_free(&r);
+        /* Reading is for anyone. */
+        r = oomctl_as(65534, sock, "kill-list", NULL);
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        run_free(&r);
+}
+
+Test(oomctl, policy_show_check_set_reload) {
+        char *good = path_in("good.json"), *good2 = path_in("good2.json"), *bad = path_in("bad.json"), *junk = path_in("junk.json");
+        write_text(good, POLICY);
+        write_text(good2, POLICY2);
+        write_text(bad, BAD);
+        write_text(junk, "{\"rulesets\": [");
+
+        Run r = oomctl("policy", "show");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cJSON *j = parse_out(&r);
+        const cJSON *rs = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "rulesets"), 0);
+        cr_assert_str_eq(jstr(rs, "name"), "never");
+        cJSON_Delete(j);
+        run_free(&r);
+
+        r = oomctl("policy", "show", "--json");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        j = parse_out(&r);
+        cr_assert(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "policy")) && jstr(j, "source"), "%s", r.out);
+        cJSON_Delete(j);
+        run_free(&r);
+
+        r = oomctl("policy", "check", good);
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "valid policy (1 ruleset, 1 kill-list entry"), "%s", r.out);
+        run_free(&r);
+        r = oomctl("policy", "check", bad);
+        cr_assert_eq(r.rc, 3);
+        cr_assert(strstr(r.err, "rulesets[0].detectors[0][0].threshold: "), "%s", r.err);
+        run_free(&r);
+        r = oomctl("policy", "check", bad, "--json");
+        cr_assert_eq(r.rc, 3);
+        j = parse_out(&r);
+        cr_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "valid")));
+        cr_assert_str_eq(jstr(j, "path"), "rulesets[0].detectors[0][0].threshold");
+        cJSON_Delete(j);
+        run_free(&r);
+        r = oomctl("policy", "check", junk);
+        cr_assert_eq(r.rc, 3);
+        run_free(&r);
+        r = oomctl("policy", "check", "/nonexistent/policy.json");
+        cr_assert_eq(r.rc, 3);
+        cr_assert(strstr(r.err, "/nonexistent/policy.json") && strstr(r.err, "No such file"), "%s", r.err);
+        run_free(&r);
+
+        /* set: a bad policy is refused with its path, and the old one keeps running. */
+        r = oomctl("policy", "set", bad);
+        cr_assert_eq(r.rc, 3, "rc %d: %s", r.rc, r.err);
+        cr_assert(strstr(r.err, "rulesets[0].detectors[0][0].threshold: "), "%s", r.err);
+        run_free(&r);
+        r = oomctl("policy", "set", junk);
+        cr_assert_eq(r.rc, 3);
+        cr_assert(strstr(r.err, "not valid JSON"), "%s", r.err);
+        run_free(&r);
+        r = oomctl("policy", "show");
+        cr_assert(strstr(r.out, "\"never\""), "a refused set changed the policy:\n%s", r.out);
+        run_free(&r);
+
+        r = oomctl("policy", "set", good2);
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        run_free(&r);
+        r = oomctl("policy", "show");
+        cr_assert(strstr(r.out, "\"second\"") && !strstr(r.out, "\"never\""), "%s", r.out);
+        run_free(&r);
+
+        /* reload re-reads the files; the runtime policy written by set takes precedence over -c. */
+        r = oomctl("policy", "reload");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "Reloaded the policy from"), "%s", r.out);
+        run_free(&r);
+        r = oomctl("policy", "show");
+        cr_assert(strstr(r.out, "\"second\""), "%s", r.out);
+        run_free(&r);
+        free(good); free(good2); free(bad); free(junk);
+}
+
+Test(oomctl, dump) {
+        Run r = oomctl("dump");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strlen(r.out) > 20 && strchr(r.out, '\n'), "%s", r.out);
+        run_free(&r);
+        r = oomctl("dump", "--json");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cJSON *j = parse_out(&r);
+        cr_assert(jstr(j, "text"));
+        cJSON_Delete(j);
+        run_free(&r);
+}
+
+Test(oomctl, monitor_sees_events) {
+        char *argv[] = { "oomctl", "monitor", "--socket", sock, NULL };
+        char *out = path_in("mon.out"), *err = path_in("mon.err");
+        pid_t mon = start_oomctl("mon", 0, argv);
+        cr_assert(host_file_contains(err, "Following pressured's events", 5000), "monitor did not subscribe");
+
+        Run r = oomctl("kill-list", "add", "/monitored.slice");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        run_free(&r);
+        cr_assert(host_file_contains(out, "PolicyChanged", 5000), "no PolicyChanged line");
+        r = oomctl("kill", "/big.slice", "--dry-run");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        run_free(&r);
+        cr_assert(host_file_contains(out, "KillPending /big.slice", 5000), "no KillPending line");
+        cr_assert(host_file_contains(out, "Killed /big.slice", 5000), "no Killed line");
+        cr_assert(host_file_contains(out, "[dry run]", 100));
+        cr_assert(host_child_alive(mon), "monitor exited");
+        kill(mon, SIGTERM);
+        cr_assert_neq(host_wait_child(mon, 5000), -1);
+
+        /* --json: the raw event lines. Its subscription cannot be observed, so edit until one arrives. */
+        char *argv2[] = { "oomctl", "monitor", "--json", "--socket", sock, NULL };
+        char *out2 = path_in("monj.out");
+        mon = start_oomctl("monj", 0, argv2);
+        bool seen = false;
+        for (int i = 0; i < 20 && !seen; i++) {
+                r = oomctl("kill-list", "add", "/json.slice");
+                cr_assert_eq(r.rc, 0, "%s", r.err);
+                run_free(&r);
+                seen = host_file_contains(out2, "PolicyChanged", 250);
+        }
+        cr_assert(seen, "no event line from monitor --json");
+        kill(mon, SIGTERM);
+        cr_assert_neq(host_wait_child(mon, 5000), -1);
+        char *text = host_read_file(out2);
+        char *nl = strchr(text, '\n');
+        cr_assert_not_null(nl);
+        *nl = '\0';
+        cJSON *ev = cJSON_Parse(text);
+        cr_assert(ev, "not a JSON line: %s", text);
+        cr_assert_str_eq(jstr(ev, "event"), "PolicyChanged");
+        cJSON_Delete(ev);
+        free(text); free(out); free(err); free(out2);
+
+        /* The stream ends when the daemon stops: exit 4. */
+        char *argv3[] = { "oomctl", "monitor", "--socket", sock, NULL };
+        char *err3 = path_in("mon3.err");
+        mon = start_oomctl("mon3", 0, argv3);
+        cr_assert(host_file_contains(err3, "Following", 5000));
+        kill(daemon_pid, SIGTERM);
+        cr_assert_neq(host_wait_child(daemon_pid, 5000), -1);
+        daemon_pid = 0;
+        r = finish("mon3", mon);
+        cr_assert_eq(r.rc, 4, "rc %d: %s", r.rc, r.err);
+        cr_assert(strstr(r.err, "closed the event stream"), "%s", r.err);
+        run_free(&r);
+        free(err3);
+}
+
+Test(oomctl, not_running_exits_4) {
+        char *none = path_in("none.sock");
+        Run r = oomctl_as(0, none, "status", NULL);
+        cr_assert_eq(r.rc, 4);
+        char want[4200];
+        snprintf(want, sizeof want, "pressured is not running (no socket at %s)", none);
+        cr_assert(strstr(r.err, want), "%s", r.err);
+        cr_assert_str_eq(r.out, "");
+        run_free(&r);
+
+        /* A socket file nobody listens on. */
+        char *stale = path_in("stale.sock");
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%s", stale);
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        cr_assert(fd >= 0 && bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+        close(fd);
+        r = oomctl_as(0, stale, "kill-list", NULL);
+        cr_assert_eq(r.rc, 4);
+        cr_assert(strstr(r.err, "pressured is not running"), "%s", r.err);
+        run_free(&r);
+        r = oomctl_as(0, stale, "monitor", NULL);
+        cr_assert_eq(r.rc, 4);
+        run_free(&r);
+        free(none);
+        free(stale);
+}
+
+Test(oomctl, usage_and_help) {
+        static const char *const bad[][4] = {
+                { NULL }, { "frobnicate" }, { "kill" }, { "kill", "a", "b" }, { "kill-list", "move", "1" },
+                { "kill-list", "shuffle" }, { "policy" }, { "policy", "check" }, { "status", "--persist" },
+                { "history", "--dry-run" }, { "--no-such-option" }, { "help", "frobnicate" },
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                Run r = oomctl_as(0, sock, bad[i][0], bad[i][1], bad[i][2], bad[i][3], NULL);
+                cr_assert_eq(r.rc, 2, "case %zu (%s): rc %d", i, bad[i][0] ?: "(none)", r.rc);
+                cr_assert(strstr(r.err, "oomctl help"), "case %zu: %s", i, r.err);
+                run_free(&r);
+        }
+
+        Run r = oomctl_as(0, NULL, "--help", NULL);
+        cr_assert_eq(r.rc, 0);
+        cr_assert(strstr(r.out, "Exit status") && strstr(r.out, "D-Bus is not used yet") && strstr(r.out, "--socket"), "%s", r.out);
+        run_free(&r);
+        static const char *const topics[] = { "status", "kill-list", "kill", "policy", "history", "monitor", "dump" };
+        for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++) {
+                char want[64];
+                snprintf(want, sizeof want, "Usage: oomctl %s", topics[i]);
+                r = oomctl_as(0, NULL, "help", topics[i], NULL);
+                cr_assert_eq(r.rc, 0);
+                cr_assert(strstr(r.out, want), "%s", r.out);
+                run_free(&r);
+                r = oomctl_as(0, NULL, topics[i], "--help", NULL);
+                cr_assert_eq(r.rc, 0);
+                cr_assert(strstr(r.out, want), "%s", r.out);
+                run_free(&r);
+        }
+        r = oomctl_as(0, NULL, "--version", NULL);
+        cr_assert_eq(r.rc, 0);
+        cr_assert(strncmp(r.out, "oomctl ", 7) == 0, "%s", r.out);
+        run_free(&r);
+}

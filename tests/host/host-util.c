@@ -174,6 +174,26 @@ bool host_child_alive(pid_t pid) {
         return waitpid(pid, &st, WNOHANG) == 0;
 }
 
+char *host_path_in(const char *dir, const char *name) {
+        char *p = NULL;
+        return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
+}
+
+int host_write_text(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+        if (!f)
+                return -errno;
+        fputs(text, f);
+        return fclose(f) == 0 ? 0 : -errno;
+}
+
+int host_write_in(const char *dir, const char *name, const char *text) {
+        char *p = host_path_in(dir, name);
+        int r = p ? host_write_text(p, text) : -ENOMEM;
+        free(p);
+        return r;
+}
+
 char *host_read_file(const char *path) {
         FILE *f = fopen(path, "re");
         if (!f)

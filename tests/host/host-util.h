@@ -40,6 +40,12 @@ bool host_child_alive(pid_t pid);
 
 /* Polls until `path` contains `needle` or timeout_ms passes. */
 bool host_file_contains(const char *path, const char *needle, unsigned timeout_ms);
+/* DIR/NAME, malloc'd, or NULL. */
+char *host_path_in(const char *dir, const char *name);
+/* Creates (or truncates) PATH, or DIR/NAME, with the text. 0 or negative errno. */
+int host_write_text(const char *path, const char *text);
+int host_write_in(const char *dir, const char *name, const char *text);
+
 /* Reads a whole file, malloc'd, or NULL. */
 char *host_read_file(const char *path);
 /* Writes text to an existing file (no O_CREAT: cgroup files). 0 or negative errno. */

@@ -30,18 +30,19 @@ static void teardown(void) {
 
 TestSuite(daemon_cli, .init = setup, .fini = teardown, .timeout = 60);
 
+/* Thin asserting wrappers over host-util: a failure here is a broken test setup. */
 static char *path_in(const char *name) {
-        char *p = NULL;
-        cr_assert(asprintf(&p, "%s/%s", tmp, name) > 0);
+        char *p = host_path_in(tmp, name);
+        cr_assert_not_null(p);
         return p;
 }
-
 static void write_text(const char *path, const char *text) {
-        FILE *f = fopen(path, "we");
-        cr_assert_not_null(f, "cannot write %s", path);
-        fputs(text, f);
-        fclose(f);
+        cr_assert_eq(host_write_text(path, text), 0, "cannot write %s", path);
 }
+static void write_in(const char *dir, const char *name, const char *text) {
+        cr_assert_eq(host_write_in(dir, name, text), 0, "cannot write %s/%s", dir, name);
+}
+
 
 /* Runs the daemon to completion; returns its exit code, output in *out. */
 static int run(char *out_name, char *const argv[], char **out) {
@@ -166,11 +167,6 @@ Test(daemon_cli, reload_lock_status_and_clean_exit) {
         free(status);
 }
 
-static void write_in(const char *dir, const char *name, const char *text) {
-        char p[4096];
-        snprintf(p, sizeof p, "%s/%s", dir, name);
-        write_text(p, text);
-}
 
 /* The cgroup-mode pipeline (mode detection, per-cgroup sampling, ranking, the decision) against a
  * fixture hierarchy that has the memory controller, which this host's real one lacks. Dry run:

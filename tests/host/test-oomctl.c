@@ -25,24 +25,20 @@
 static char *tmp, *sock, *run_dir, *state_dir;
 static pid_t daemon_pid;
 
+/* Thin asserting wrappers over host-util: a failure here is a broken test setup. */
 static char *path_in(const char *name) {
-        char *p = NULL;
-        cr_assert(asprintf(&p, "%s/%s", tmp, name) > 0);
+        char *p = host_path_in(tmp, name);
+        cr_assert_not_null(p);
         return p;
 }
-
 static void write_text(const char *path, const char *text) {
-        FILE *f = fopen(path, "we");
-        cr_assert_not_null(f, "cannot write %s", path);
-        fputs(text, f);
-        fclose(f);
+        cr_assert_eq(host_write_text(path, text), 0, "cannot write %s", path);
+}
+static void write_in(const char *dir, const char *name, const char *text) {
+        cr_assert_eq(host_write_in(dir, name, text), 0, "cannot write %s/%s", dir, name);
 }
 
-static void write_in(const char *dir, const char *name, const char *text) {
-        char p[4096];
-        snprintf(p, sizeof p, "%s/%s", dir, name);
-        write_text(p, text);
-}
+
 
 /* Never fires: the cgroup it waits for does not exist. One kill-list entry to start from. */
 static const char POLICY[] =

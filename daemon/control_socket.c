@@ -242,7 +242,7 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
                 return ops_history(m, &c->caller, (uint64_t) since, err);
         }
         case OP_SUBSCRIBE: {
-                if (!ops_authorize(&c->caller, op, err))
+                if (!ops_authorize(m, &c->caller, op, err))
                         return NULL;
                 cJSON *o = cJSON_CreateObject();
                 if (o)
@@ -254,7 +254,7 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
         case OP_KILL: {
                 const char *target, *reason;
                 bool dry_run = false;
-                if (!ops_authorize(&c->caller, op, err) ||
+                if (!ops_authorize(m, &c->caller, op, err) ||
                     !arg_string(req, name, "target", true, &target, err) ||
                     !arg_string(req, name, "reason", false, &reason, err) ||
                     !arg_bool(req, name, "dry_run", false, &dry_run, err))
@@ -268,7 +268,7 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
                 int64_t position = -1;
                 bool persist = false;
                 double min_pressure = -1;
-                if (!ops_authorize(&c->caller, op, err) ||
+                if (!ops_authorize(m, &c->caller, op, err) ||
                     !arg_string(req, name, "pattern", true, &pattern, err) ||
                     !arg_int(req, name, "position", false, 0, INT32_MAX, &position, err) ||
                     !arg_bool(req, name, "persist", false, &persist, err))
@@ -293,7 +293,7 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
         case OP_KILL_LIST_REMOVE: {
                 int64_t index = 0;
                 bool persist = false;
-                if (!ops_authorize(&c->caller, op, err) ||
+                if (!ops_authorize(m, &c->caller, op, err) ||
                     !arg_int(req, name, "index", true, 0, INT32_MAX, &index, err) ||
                     !arg_bool(req, name, "persist", false, &persist, err))
                         return NULL;
@@ -302,7 +302,7 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
         case OP_KILL_LIST_MOVE: {
                 int64_t from = 0, to = 0;
                 bool persist = false;
-                if (!ops_authorize(&c->caller, op, err) ||
+                if (!ops_authorize(m, &c->caller, op, err) ||
                     !arg_int(req, name, "from", true, 0, INT32_MAX, &from, err) ||
                     !arg_int(req, name, "to", true, 0, INT32_MAX, &to, err) ||
                     !arg_bool(req, name, "persist", false, &persist, err))
@@ -311,7 +311,7 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
         }
         case OP_POLICY_SET: {
                 bool persist = false;
-                if (!ops_authorize(&c->caller, op, err) ||
+                if (!ops_authorize(m, &c->caller, op, err) ||
                     !arg_bool(req, name, "persist", false, &persist, err))
                         return NULL;
                 const cJSON *p = cJSON_GetObjectItemCaseSensitive(req, "policy");
@@ -324,7 +324,7 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
                 return ops_policy_reload(m, &c->caller, err);
         case OP_SET_DRY_RUN: {
                 bool dry_run = false;
-                if (!ops_authorize(&c->caller, op, err) ||
+                if (!ops_authorize(m, &c->caller, op, err) ||
                     !arg_bool(req, name, "dry_run", true, &dry_run, err))
                         return NULL;
                 return ops_set_dry_run(m, &c->caller, dry_run, err);
@@ -505,12 +505,19 @@ static int on_listen_io(sd_event_source *src, int fd, uint32_t revents, void *us
                         log_oom();
                         continue;
                 }
+                gid_t groups[CALLER_GROUPS_MAX];
+                socklen_t gl = sizeof groups;
+                /* Supplementary groups, for the policy's admin_group; a caller with more than fit is
+                 * judged on its primary group alone (ERANGE). */
+                if (getsockopt(cfd, SOL_SOCKET, SO_PEERGROUPS, groups, &gl) < 0)
+                        gl = 0;
                 *c = (Connection) {
                         .owner = s,
                         .fd = cfd,
-                        .caller = { .uid = cred.uid, .gid = cred.gid, .pid = cred.pid },
+                        .caller = { .uid = cred.uid, .gid = cred.gid, .pid = cred.pid, .n_groups = gl / sizeof(gid_t) },
                         .next = s->connections,
                 };
+                memcpy(c->caller.groups, groups, c->caller.n_groups * sizeof(gid_t));
                 if (s->connections)
                         s->connections->prev = c;
                 s->connections = c;

@@ -9,6 +9,7 @@
 #include "../policy/macro.h"
 #include "kill_report.h"
 #include "log.h"
+#include "unit_name.h"
 
 /* journalctl MESSAGE_ID=... finds every kill, as with systemd's catalog messages. */
 #define MESSAGE_ID_KILL "f3a1c4be5d2b4c6f9e0a7d18b2c3e4f5"
@@ -75,6 +76,7 @@ int kill_report(const Decision *d, const KillResult *res, int kill_error, Histor
         KillRecord rec = {
                 .realtime_usec = realtime_usec(),
                 .cgroup = d->cgroup,
+                .unit = unit_name_of_cgroup(d->cgroup)[0] ? unit_name_of_cgroup(d->cgroup) : NULL,
                 .ruleset = d->ruleset,
                 .reason = d->reason,
                 .method = method,
@@ -99,7 +101,7 @@ int kill_report(const Decision *d, const KillResult *res, int kill_error, Histor
                 cJSON_AddBoolToObject(summary, "dry_run", d->dry_run);
                 /* The rest makes the summary a whole Killed event for the control socket and D-Bus. */
                 cJSON_AddStringToObject(summary, "cgroup", d->cgroup);
-                cJSON_AddNullToObject(summary, "unit");
+                cJSON_AddStringToObject(summary, "unit", unit_name_of_cgroup(d->cgroup));
                 cJSON *a = cJSON_AddArrayToObject(summary, "pids");
                 for (unsigned i = 0; a && i < rec.n_pids; i++)
                         cJSON_AddItemToArray(a, cJSON_CreateNumber(rec.pids[i]));

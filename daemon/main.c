@@ -42,6 +42,9 @@ static void help(void) {
                "      --log-target=TARGET  auto, stderr or journal (default: auto: the journal when started\n"
                "                           by systemd, else standard error).\n"
                "      --no-mlock           Do not lock pressured's memory in RAM.\n"
+               "      --no-bus             Do not offer the D-Bus API (org.pressured.oom1 on the system\n"
+               "                           bus); the control socket serves alone. Without this option a\n"
+               "                           missing system bus is tried again every 5 s.\n"
                "  -h, --help               Show this help and exit.\n"
                "      --version            Show the version and exit.\n"
                "\n"
@@ -56,7 +59,10 @@ static void help(void) {
                "SIGTERM and SIGINT exit cleanly.\n"
                "\n"
                "Files: RUNTIME_DIR/status.json (mode, system figures, last kill), STATE_DIR/history.jsonl\n"
-               "(one JSON object per kill, survives restarts).\n"
+               "(one JSON object per kill, survives restarts), RUNTIME_DIR/control.sock (the control socket).\n"
+               "\n"
+               "D-Bus: org.pressured.oom1 on the system bus (DBUS_SYSTEM_BUS_ADDRESS overrides where that is),\n"
+               "and org.freedesktop.LowMemoryMonitor when no other process owns it.\n"
                "\n"
                "Exit status: 0 success, 1 failure at start or while running, 2 bad command line,\n"
                "3 invalid policy.\n",
@@ -74,6 +80,7 @@ enum {
         ARG_LOG_LEVEL,
         ARG_LOG_TARGET,
         ARG_NO_MLOCK,
+        ARG_NO_BUS,
         ARG_VERSION,
 };
 
@@ -105,6 +112,7 @@ int main(int argc, char *argv[]) {
                 { "log-level",            required_argument, NULL, ARG_LOG_LEVEL },
                 { "log-target",           required_argument, NULL, ARG_LOG_TARGET },
                 { "no-mlock",             no_argument,       NULL, ARG_NO_MLOCK },
+                { "no-bus",               no_argument,       NULL, ARG_NO_BUS },
                 { "help",                 no_argument,       NULL, 'h' },
                 { "version",              no_argument,       NULL, ARG_VERSION },
                 {}
@@ -151,6 +159,7 @@ int main(int argc, char *argv[]) {
                         }
                         break;
                 case ARG_NO_MLOCK: c.no_mlock = true; break;
+                case ARG_NO_BUS: c.no_bus = true; break;
                 case 'h': help(); return EXIT_OK;
                 case ARG_VERSION: printf("pressured %s\n", PACKAGE_VERSION); return EXIT_OK;
                 default:

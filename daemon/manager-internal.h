@@ -2,11 +2,13 @@
 #pragma once
 
 /*
- * The Manager's state, shared by manager.c and the operations layer (operations.c) that serves
- * the control socket and D-Bus. Nothing else includes this header.
+ * The Manager's state, shared by manager.c, the operations layer (operations.c) that serves the
+ * control socket and D-Bus, and the D-Bus objects (bus_manager.c, bus_cgroup.c), which read the
+ * figures behind their properties here. Nothing else includes this header.
  */
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <cjson/cJSON.h>
 #include <systemd/sd-event.h>
 
@@ -15,12 +17,20 @@
 #include "history.h"
 #include "killer.h"
 #include "manager.h"
+#include "pressure_level.h"
 #include "psi_trigger.h"
 
 /* A trigger holds an fd and a kernel timer; past this many watched cgroups, polling covers the rest. */
 #define MANAGER_MAX_CGROUP_TRIGGERS 256
 
 typedef struct ControlSocket ControlSocket;
+typedef struct BusManager BusManager;
+
+/* A LevelTracker announcement kept until the tracker's update is done (path owned). */
+typedef struct QueuedLevelEvent {
+        LevelEvent event;
+        char *path;
+} QueuedLevelEvent;
 
 struct Manager {
         ManagerConfig config;
@@ -51,6 +61,9 @@ struct Manager {
         History *history;
         int lock_fd;
 
+        gid_t admin_gid;            /* the policy's admin_group, resolved at load */
+        bool have_admin_gid;
+
         bool have_prev;
         SystemSample prev_system;
         usec_t prev_time;
@@ -64,8 +77,20 @@ struct Manager {
         CGroupSample *last_cgroups; /* the cgroups of the last full sample, for "status" */
         size_t n_last_cgroups;
 
+        LevelTracker *levels;       /* the published cgroups and levels, fed by every full sample */
+        QueuedLevelEvent *level_events; /* announcements of the update in progress */
+        size_t n_level_events;
+        bool have_level_psi;
+        PsiStats level_psi;         /* /proc/pressure/memory at the start of the system level's window */
+        usec_t level_psi_usec;
+
         ControlSocket *control;     /* RUNTIME_DIR/control.sock */
+        BusManager *bus;            /* org.pressured.oom1; NULL with --no-bus */
 };
+
+/* Sends an event (the JSON model in README "Events"; borrowed) to control socket subscribers and as
+ * its D-Bus signal. */
+void manager_publish(Manager *m, const cJSON *event);
 
 /* "cgroup" or "degraded". */
 const char *manager_mode_name(const Manager *m);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "config.h"
 #include "../policy/engine.h"
 #include "../policy/macro.h"
+#include "bus_manager.h"
 #include "cgroup_tree.h"
 #include "history.h"
 #include "kill_report.h"
@@ -27,9 +29,11 @@
 #include "manager-internal.h"
 #include "operations.h"
 #include "policy_load.h"
+#include "pressure_level.h"
 #include "procfs.h"
 #include "psi_trigger.h"
 #include "state_files.h"
+#include "unit_name.h"
 
 /* After a PSI trigger fires, keep sampling at the normal interval this long even if memory looks fine. */
 #define TRIGGER_HOLD_USEC (10 * USEC_PER_SEC)
@@ -167,6 +171,30 @@ static int manager_plan_triggers(Manager *m) {
         return 0;
 }
 
+/* Looks up the policy's admin_group once per policy load, so authorization never waits on NSS. */
+static void manager_resolve_admin_group(Manager *m, const char *name) {
+        bool was = m->have_admin_gid;
+        gid_t old = m->admin_gid;
+
+        m->have_admin_gid = false;
+        if (!name)
+                return;
+        long size = sysconf(_SC_GETGR_R_SIZE_MAX);
+        _cleanup_free_ char *buf = malloc(size > 0 ? (size_t) size : 16384);
+        struct group g, *res = NULL;
+        int r = buf ? getgrnam_r(name, &g, buf, size > 0 ? (size_t) size : 16384, &res) : ENOMEM;
+        if (r != 0 || !res) {
+                log_warning("The policy's admin_group \"%s\" %s: only root may kill or change the policy until "
+                            "the group exists and the policy is reloaded", name, r ? strerror(r) : "does not exist");
+                return;
+        }
+        m->admin_gid = res->gr_gid;
+        m->have_admin_gid = true;
+        if (!was || old != m->admin_gid)
+                log_info("Members of group %s (gid %u) may kill and change the policy, besides root", name,
+                         (unsigned) m->admin_gid);
+}
+
 /* Installs a freshly loaded policy (at start or on reload). */
 static int manager_set_policy(Manager *m, Policy *p, char *description) {
         SampleNeeds needs = {}, detect_needs = {};
@@ -177,6 +205,11 @@ static int manager_set_policy(Manager *m, Policy *p, char *description) {
         r = policy_needs(p, m->degraded, &needs);
         if (r >= 0)
                 r = policy_needs_detectors(p, m->degraded, &detect_needs);
+        /* What the published levels need, whatever the policy reads: each full sample knows every
+         * monitored cgroup's size and pressure, and every sample the system's pressure. */
+        if (!m->degraded)
+                needs.cgroup_fields |= CG_MEMORY_CURRENT | CG_MEMORY_PSI;
+        needs.system_mem_psi = detect_needs.system_mem_psi = true;
         if (r >= 0)
                 r = m->engine ? engine_set_policy(m->engine, p) : engine_new(p, &m->engine);
         if (r < 0) {
@@ -189,6 +222,7 @@ static int manager_set_policy(Manager *m, Policy *p, char *description) {
         m->needs = needs;
         m->detect_needs = detect_needs;
         m->last_full_usec = 0;
+        manager_resolve_admin_group(m, p->admin_group);
         policy_free(m->policy);
         m->policy = p;
         free(m->policy_description);
@@ -208,19 +242,36 @@ static const char *manager_main_policy_path(Manager *m, char *buf, size_t size) 
         return m->config.config_path;
 }
 
-/* Tells subscribers (socket now, D-Bus later) that the running policy changed. */
-static void manager_announce_policy(Manager *m) {
-        if (!m->control)
-                return;
+static usec_t realtime_now(void) {
+        return now_usec(CLOCK_REALTIME);
+}
+
+void manager_publish(Manager *m, const cJSON *event) {
+        if (m->control)
+                control_socket_broadcast(m->control, event);
+        bus_manager_emit_event(m->bus, event);
+}
+
+/* A new event object with its name and time, or NULL when out of memory. */
+static cJSON *event_new(const char *name) {
         cJSON *e = cJSON_CreateObject();
         if (!e)
+                return NULL;
+        cJSON_AddStringToObject(e, "event", name);
+        cJSON_AddNumberToObject(e, "time", (double) realtime_now());
+        return e;
+}
+
+/* Tells subscribers (socket and D-Bus) that the running policy changed. */
+static void manager_announce_policy(Manager *m) {
+        cJSON *e = event_new("PolicyChanged");
+        if (!e)
                 return;
-        cJSON_AddStringToObject(e, "event", "PolicyChanged");
         cJSON_AddStringToObject(e, "source", m->policy_description ? m->policy_description : "");
         cJSON_AddNumberToObject(e, "rulesets", (double) m->policy->n_rulesets);
         cJSON_AddNumberToObject(e, "kill_list_entries", (double) m->policy->n_kill_list);
         cJSON_AddBoolToObject(e, "dry_run", m->policy->dry_run);
-        control_socket_broadcast(m->control, e);
+        manager_publish(m, e);
         cJSON_Delete(e);
 }
 
@@ -355,7 +406,7 @@ static cJSON *kill_event_new(const char *name, const Decision *d) {
                 return NULL;
         cJSON_AddStringToObject(e, "event", name);
         cJSON_AddStringToObject(e, "cgroup", d->cgroup);
-        cJSON_AddNullToObject(e, "unit");
+        cJSON_AddStringToObject(e, "unit", unit_name_of_cgroup(d->cgroup));
         cJSON_AddStringToObject(e, "ruleset", d->ruleset);
         cJSON_AddStringToObject(e, "reason", d->reason);
         cJSON_AddNumberToObject(e, "memory_bytes", (double) d->memory);
@@ -371,31 +422,32 @@ static void manager_record_kill(Manager *m, const Decision *d, const KillResult 
 
         if (kill_report(d, res, kill_error, m->history, &summary) <= 0)
                 return;
-        if (summary && m->control) {
+        /* Counted before Killed goes out, so the KillCount properties it refreshes are current. */
+        if (!d->dry_run) {
+                m->kill_count++;
+                (void) level_tracker_count_kill(m->levels, d->cgroup);
+        }
+        if (summary) {
                 cJSON *e = cJSON_Duplicate(summary, true);
                 if (e) {
                         cJSON_DeleteItemFromObject(e, "victim");
                         cJSON_AddStringToObject(e, "event", "Killed");
-                        control_socket_broadcast(m->control, e);
+                        manager_publish(m, e);
                         cJSON_Delete(e);
                 }
         }
         cJSON_Delete(m->last_kill);
         m->last_kill = summary;
-        if (!d->dry_run)
-                m->kill_count++;
 }
 
 int manager_kill(Manager *m, const Snapshot *snap, Decision *d, KillResult *res) {
         int r = 0;
 
         *res = (KillResult) {};
-        if (m->control) {
-                cJSON *e = kill_event_new("KillPending", d);
-                if (e)
-                        control_socket_broadcast(m->control, e);
-                cJSON_Delete(e);
-        }
+        cJSON *e = kill_event_new("KillPending", d);
+        if (e)
+                manager_publish(m, e);
+        cJSON_Delete(e);
 
         if (d->dry_run) {
                 manager_record_kill(m, d, res, 0);
@@ -473,11 +525,13 @@ static int manager_arm_cgroup_triggers(Manager *m, const Snapshot *snap, char **
         return 0;
 }
 
-/* Keeps one PSI trigger on every pressure file the rules watch, and one on the system's. */
+/* Keeps one PSI trigger on every pressure file the rules watch, one on the system's for the rules,
+ * and one at the system's "low" level (some 70 ms per 1 s, as low-memory-monitor arms), so that
+ * LowMemoryWarning and PressureChanged "/" go out when pressure starts, not at the next poll. */
 static void manager_update_triggers(Manager *m, const Snapshot *snap) {
-        const char *keep[MANAGER_MAX_CGROUP_TRIGGERS + 1];
+        const char *keep[MANAGER_MAX_CGROUP_TRIGGERS + 2];
         char *owned[MANAGER_MAX_CGROUP_TRIGGERS];
-        char sys_path[4096];
+        char sys_path[4096], level_key[4200];
         size_t n = 0;
         int r;
 
@@ -490,13 +544,21 @@ static void manager_update_triggers(Manager *m, const Snapshot *snap) {
                 return;
         if (r < 0)
                 log_debug_errno(r, "Failed to arm a PSI trigger on %s: %m", sys_path);
+        snprintf(level_key, sizeof level_key, "%s#level", sys_path);
+        r = psi_trigger_add(m->triggers, level_key, AT_FDCWD, sys_path, false,
+                            (usec_t) (LEVEL_SYSTEM_LOW_SOME_PERCENT / 100.0 * PSI_TRIGGER_WINDOW_USEC));
+        if (r == -EOPNOTSUPP)
+                return;
+        if (r < 0)
+                log_debug_errno(r, "Failed to arm the low-memory PSI trigger on %s: %m", sys_path);
 
         if (m->cgroup_root && m->n_watched > 0)
                 r = manager_arm_cgroup_triggers(m, snap, owned, ELEMENTSOF(owned), &n);
         if (r != -EOPNOTSUPP) {
                 memcpy(keep, owned, n * sizeof(char *));
                 keep[n] = sys_path;
-                psi_trigger_prune(m->triggers, keep, n + 1);
+                keep[n + 1] = level_key;
+                psi_trigger_prune(m->triggers, keep, n + 2);
         }
         for (size_t i = 0; i < n; i++)
                 free(owned[i]);
@@ -573,6 +635,112 @@ static void manager_free_last_cgroups(Manager *m) {
         m->n_last_cgroups = 0;
 }
 
+/* Keeps a tracker announcement until the update is done: the tracker's table is in flux during it,
+ * and the bus reads that table to answer for the objects it announces. */
+static void on_level_event(const LevelEvent *e, void *userdata) {
+        Manager *m = userdata;
+        QueuedLevelEvent *q = realloc(m->level_events, (m->n_level_events + 1) * sizeof *q);
+        if (!q) {
+                log_debug("Out of memory, dropping a level announcement of %s", e->path);
+                return;
+        }
+        m->level_events = q;
+        q[m->n_level_events].event = *e;
+        q[m->n_level_events].path = strdup(e->path);
+        if (!q[m->n_level_events].path)
+                return;
+        q[m->n_level_events].event.path = q[m->n_level_events].path;
+        m->n_level_events++;
+}
+
+/* The event a level announcement becomes for subscribers, or NULL (added/removed are the bus's alone). */
+static cJSON *level_event_to_json(const LevelEvent *e) {
+        cJSON *o = NULL;
+        switch (e->kind) {
+        case LEVEL_EVENT_CHANGED:
+                if ((o = event_new("PressureChanged"))) {
+                        cJSON_AddStringToObject(o, "cgroup", e->path);
+                        cJSON_AddStringToObject(o, "level", pressure_level_to_string(e->level));
+                        cJSON_AddStringToObject(o, "previous_level", pressure_level_to_string(e->previous));
+                        cJSON_AddNumberToObject(o, "pressure", e->pressure);
+                }
+                break;
+        case LEVEL_EVENT_RECOVERED:
+                if ((o = event_new("PressureRecovered"))) {
+                        cJSON_AddStringToObject(o, "cgroup", e->path);
+                        cJSON_AddStringToObject(o, "worst_level", pressure_level_to_string(e->worst));
+                        cJSON_AddNumberToObject(o, "duration_usec", (double) e->duration_usec);
+                }
+                break;
+        case LEVEL_EVENT_LOW_MEMORY:
+                if ((o = event_new("LowMemoryWarning")))
+                        cJSON_AddNumberToObject(o, "level", pressure_level_to_lmm(e->level));
+                break;
+        default:
+                break;
+        }
+        return o;
+}
+
+/* Announces what the tracker reported, now that its table is settled. Removals go first: a
+ * cgroup recreated under the same path is removed and added, and must end up present. */
+static void manager_flush_level_events(Manager *m) {
+        for (size_t i = 0; i < m->n_level_events; i++)
+                if (m->level_events[i].event.kind == LEVEL_EVENT_REMOVED)
+                        bus_manager_cgroup_removed(m->bus, m->level_events[i].path);
+        for (size_t i = 0; i < m->n_level_events; i++) {
+                const LevelEvent *e = &m->level_events[i].event;
+                if (e->kind == LEVEL_EVENT_ADDED)
+                        bus_manager_cgroup_added(m->bus, e->path);
+                else if (e->kind != LEVEL_EVENT_REMOVED) {
+                        cJSON *o = level_event_to_json(e);
+                        if (o)
+                                manager_publish(m, o);
+                        cJSON_Delete(o);
+                }
+        }
+        for (size_t i = 0; i < m->n_level_events; i++)
+                free(m->level_events[i].path);
+        free(m->level_events);
+        m->level_events = NULL;
+        m->n_level_events = 0;
+}
+
+/* The system's stall over a window, percent: full when that is what made it critical, else some. */
+static double system_stall_percent(const PsiStats *prev, const PsiStats *cur, usec_t window, PressureLevel l) {
+        const PsiLine *a = l == PRESSURE_LEVEL_CRITICAL ? &prev->full : &prev->some;
+        const PsiLine *b = l == PRESSURE_LEVEL_CRITICAL ? &cur->full : &cur->some;
+        if (!a->valid || !b->valid || b->total_usec < a->total_usec || window == 0)
+                return -1;
+        return 100.0 * (double) (b->total_usec - a->total_usec) / (double) window;
+}
+
+/* Feeds the tracker: the cgroups of a full sample (m->last_cgroups, just replaced), and the system's
+ * level over the window since the last measurement (windows too short to tell are stretched). */
+static void manager_update_levels(Manager *m, bool full, usec_t now) {
+        const PsiStats *cur = &m->last_system.mem_psi;
+        int r;
+
+        if (full) {
+                r = level_tracker_update(m->levels, m->last_cgroups, m->n_last_cgroups, now, on_level_event, m);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to update the published cgroup levels: %m; trying again next sample");
+        }
+        if (cur->some.valid && !m->have_level_psi) {
+                m->level_psi = *cur;
+                m->level_psi_usec = now;
+                m->have_level_psi = true;
+        } else if (cur->some.valid && now - m->level_psi_usec >= LEVEL_SYSTEM_MIN_WINDOW_USEC) {
+                usec_t window = now - m->level_psi_usec;
+                PressureLevel l = pressure_level_of_system(&m->level_psi, cur, window);
+                level_tracker_update_system(m->levels, l, system_stall_percent(&m->level_psi, cur, window, l), now,
+                                            on_level_event, m);
+                m->level_psi = *cur;
+                m->level_psi_usec = now;
+        }
+        manager_flush_level_events(m);
+}
+
 /* One sample: read what the policy needs, decide, act. Never blocks. */
 static void manager_sample(Manager *m) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
@@ -627,6 +795,8 @@ static void manager_sample(Manager *m) {
         m->prev_time = now;
         m->have_prev = true;
         snapshot_clear(&snap);
+
+        manager_update_levels(m, full, now);
 
         if (now - m->last_status_usec >= STATUS_REFRESH_USEC)
                 manager_write_status(m, now);
@@ -777,11 +947,22 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         if (r < 0)
                 return log_oom();
 
+        m->levels = level_tracker_new();
+        if (!m->levels)
+                return log_oom();
+
         char sock[4096];
         snprintf(sock, sizeof sock, "%s/control.sock", c->runtime_dir);
         r = control_socket_new(m, m->event, sock, &m->control);
         if (r < 0)
                 return r; /* control_socket_new said what and why */
+
+        if (!c->no_bus) {
+                r = bus_manager_new(m, m->event, &m->bus);
+                if (r < 0)
+                        return r; /* out of memory only: a missing bus is logged and retried */
+        } else
+                log_info("D-Bus service off (--no-bus): the control socket at %s serves alone", sock);
 
         (void) sd_event_set_watchdog(m->event, true);
         manager_protect_self(m);
@@ -808,7 +989,12 @@ int manager_run(Manager *m) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        bus_manager_free(m->bus);
         control_socket_free(m->control);
+        level_tracker_free(m->levels);
+        for (size_t i = 0; i < m->n_level_events; i++)
+                free(m->level_events[i].path);
+        free(m->level_events);
         manager_free_last_cgroups(m);
         sd_event_source_disable_unref(m->sample_timer);
         psi_trigger_set_free(m->triggers);

@@ -18,6 +18,7 @@ typedef struct ManagerConfig {
         const char *runtime_dir;   /* /run/pressured: status, lock, runtime policy */
         bool dry_run;              /* forces dry run over the policy's setting */
         bool no_mlock;
+        bool no_bus;               /* no D-Bus service: the control socket alone */
 } ManagerConfig;
 
 typedef struct Manager Manager;

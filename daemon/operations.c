@@ -11,18 +11,17 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "../policy/candidate.h"
 #include "../policy/format.h"
 #include "../policy/macro.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager-internal.h"
 #include "operations.h"
+#include "pressure_level.h"
 #include "procfs.h"
+#include "unit_name.h"
 
-/* Levels of a cgroup's memory pressure (full avg10, some avg10 when full is absent), in percent. */
-#define LEVEL_LOW_PERCENT 10.0
-#define LEVEL_MEDIUM_PERCENT 20.0
-#define LEVEL_CRITICAL_PERCENT 40.0
 /* A unit name is looked for this deep in the cgroup tree; real hierarchies are far shallower. */
 #define UNIT_SEARCH_DEPTH_MAX 32
 
@@ -85,52 +84,49 @@ static cJSON *ops_oom(OpsError *err) {
         return ops_fail(err, OPS_ERROR_FAILED, "pressured ran out of memory answering this request; try again");
 }
 
-static bool op_is_read_only(Op op) {
+bool op_is_read_only(Op op) {
         return op == OP_STATUS || op == OP_KILL_LIST || op == OP_POLICY_GET || op == OP_HISTORY ||
                op == OP_DUMP || op == OP_SUBSCRIBE;
 }
 
-bool ops_authorize(const Caller *c, Op op, OpsError *err) {
-        if (op_is_read_only(op) || c->uid == 0)
+static bool caller_in_group(const Caller *c, gid_t gid) {
+        if (c->gid == gid)
                 return true;
-        ops_fail(err, OPS_ERROR_PERMISSION_DENIED,
-                 "%s needs root, and the caller is uid %u: run oomctl as root (sudo oomctl ...)",
-                 op_to_string(op) ? op_to_string(op) : "this operation", (unsigned) c->uid);
+        for (size_t i = 0; i < c->n_groups && i < CALLER_GROUPS_MAX; i++)
+                if (c->groups[i] == gid)
+                        return true;
+        return false;
+}
+
+bool ops_authorize(Manager *m, const Caller *c, Op op, OpsError *err) {
+        if (op_is_read_only(op) || c->uid == 0 || (m->have_admin_gid && caller_in_group(c, m->admin_gid)))
+                return true;
+        if (m->policy->admin_group)
+                ops_fail(err, OPS_ERROR_PERMISSION_DENIED,
+                         "%s needs root or membership of group %s, and the caller is uid %u: run oomctl as root "
+                         "(sudo oomctl ...) or as a member of %s",
+                         op_to_string(op) ? op_to_string(op) : "this operation", m->policy->admin_group,
+                         (unsigned) c->uid, m->policy->admin_group);
+        else
+                ops_fail(err, OPS_ERROR_PERMISSION_DENIED,
+                         "%s needs root, and the caller is uid %u: run oomctl as root (sudo oomctl ...), or name "
+                         "a group in the policy's \"admin_group\"",
+                         op_to_string(op) ? op_to_string(op) : "this operation", (unsigned) c->uid);
         return false;
 }
 
 #define AUTHORIZE(c, op, err)                            \
         do {                                             \
-                if (!ops_authorize((c), (op), (err)))    \
+                if (!ops_authorize(m, (c), (op), (err))) \
                         return NULL;                     \
         } while (0)
 
-/* ok < 10 <= low < 20 <= medium < 40 <= critical, from full avg10 (some avg10 without full). */
-static const char *pressure_level(const PsiStats *p) {
-        double v = p->full.valid ? p->full.avg10 : p->some.valid ? p->some.avg10 : 0;
-        return v >= LEVEL_CRITICAL_PERCENT ? "critical" :
-               v >= LEVEL_MEDIUM_PERCENT ? "medium" :
-               v >= LEVEL_LOW_PERCENT ? "low" : "ok";
-}
-
-static const char *preference_to_string(Preference p) {
-        switch (p) {
-        case PREFERENCE_OMIT: return "omit";
-        case PREFERENCE_AVOID: return "avoid";
-        case PREFERENCE_PREFER: return "prefer";
-        default: return "none";
-        }
-}
-
-/* The policy's globs win over the xattrs, as the engine decides. */
-static Preference cgroup_preference(const Policy *p, const CGroupSample *cg) {
-        if (pattern_list_match(&p->omit, cg->path, NULL))
-                return PREFERENCE_OMIT;
-        if (pattern_list_match(&p->avoid, cg->path, NULL))
-                return PREFERENCE_AVOID;
-        if (pattern_list_match(&p->prefer, cg->path, NULL))
-                return PREFERENCE_PREFER;
-        return cg->preference;
+/* The level as dbus/org.pressured.oom1.Manager.xml defines it. The root cgroup stands for the whole
+ * system there, measured as low-memory-monitor measures it, so it shows the system's level. */
+static const char *cgroup_level(Manager *m, const CGroupSample *cg) {
+        if (streq(cg->path, "/"))
+                return pressure_level_to_string(level_tracker_system_level(m->levels));
+        return pressure_level_to_string(pressure_level_of_cgroup(&cg->mem_psi));
 }
 
 static void add_psi_line(cJSON *o, const char *name, const PsiLine *l) {
@@ -189,8 +185,10 @@ cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
                 cJSON_AddNullToObject(s, "swap_total");
                 cJSON_AddNullToObject(s, "swap_free");
         }
-        if (s)
+        if (s) {
                 add_psi(s, "memory_pressure", &m->last_system.mem_psi);
+                cJSON_AddStringToObject(s, "level", pressure_level_to_string(level_tracker_system_level(m->levels)));
+        }
 
         cJSON_AddNumberToObject(o, "kill_count", (double) m->kill_count);
         if (m->last_kill)
@@ -212,12 +210,12 @@ cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
                 add_field(x, "swap_current", cg, CG_SWAP_CURRENT, cg->swap_current);
                 if (cg->fields & CG_MEMORY_PSI) {
                         add_psi(x, "memory_pressure", &cg->mem_psi);
-                        cJSON_AddStringToObject(x, "level", pressure_level(&cg->mem_psi));
+                        cJSON_AddStringToObject(x, "level", cgroup_level(m, cg));
                 } else {
                         cJSON_AddNullToObject(x, "memory_pressure");
                         cJSON_AddNullToObject(x, "level");
                 }
-                cJSON_AddStringToObject(x, "preference", preference_to_string(cgroup_preference(m->policy, cg)));
+                cJSON_AddStringToObject(x, "preference", preference_to_string(cgroup_tier(m->policy, cg)));
                 if (cg->fields & CG_EVENTS)
                         cJSON_AddBoolToObject(x, "populated", cg->populated);
                 else
@@ -344,7 +342,8 @@ cJSON *ops_dump(Manager *m, const Caller *c, OpsError *err) {
                 ok &= text_append(&t, "Memory: not read yet\n");
         psi_text(x, sizeof x, &m->last_system.mem_psi.some);
         psi_text(y, sizeof y, &m->last_system.mem_psi.full);
-        ok &= text_append(&t, "Memory pressure (avg10 avg60 avg300): some %s, full %s\n", x, y);
+        ok &= text_append(&t, "Memory pressure (avg10 avg60 avg300): some %s, full %s; level %s\n", x, y,
+                          pressure_level_to_string(level_tracker_system_level(m->levels)));
         ok &= text_append(&t, "Kills: %" PRIu64 "\n", m->kill_count);
         if (m->last_kill) {
                 const cJSON *v = cJSON_GetObjectItemCaseSensitive(m->last_kill, "victim");
@@ -367,7 +366,7 @@ cJSON *ops_dump(Manager *m, const Caller *c, OpsError *err) {
                 else
                         snprintf(x, sizeof x, "-");
                 ok &= text_append(&t, "  %-9s %8s %-17.17s %s\n",
-                                  cg->fields & CG_MEMORY_PSI ? pressure_level(&cg->mem_psi) : "-", a, x, cg->path);
+                                  cg->fields & CG_MEMORY_PSI ? cgroup_level(m, cg) : "-", a, x, cg->path);
         }
         if (!ok)
                 return ops_oom(err);
@@ -521,12 +520,6 @@ cJSON *ops_set_dry_run(Manager *m, const Caller *c, bool dry_run, OpsError *err)
         return o;
 }
 
-static bool is_unit_name(const char *s) {
-        const char *dot = strrchr(s, '.');
-        return dot && dot != s && !strchr(s, '/') &&
-               (streq(dot, ".service") || streq(dot, ".scope") || streq(dot, ".slice"));
-}
-
 /* Looks for directories called `name` below dir_fd (path `prefix`); counts them in *n, the first in *found. */
 static int find_unit(int dir_fd, const char *prefix, const char *name, unsigned depth, char **found, unsigned *n) {
         if (depth > UNIT_SEARCH_DEPTH_MAX || *n > 1)
@@ -606,7 +599,7 @@ cJSON *ops_kill(Manager *m, const Caller *c, const char *target, const char *rea
                 if (r < 0)
                         return ops_fail(err, OPS_ERROR_INVALID_REQUEST, "target %s contains \".\" or \"..\"; give the cgroup path "
                                         "as 'oomctl status' shows it, e.g. /system.slice/foo.service", target);
-        } else if (is_unit_name(target)) {
+        } else if (unit_name_is_valid(target)) {
                 unsigned n = 0;
                 r = find_unit(cgroup_tree_root_fd(m->tree), "", target, 0, &path, &n);
                 if (r < 0)

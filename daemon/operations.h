@@ -15,10 +15,16 @@
 
 #include "manager.h"
 
+/* Supplementary groups beyond this are not looked at (NGROUPS_MAX is 65536, real callers have few). */
+#define CALLER_GROUPS_MAX 64
+
+/* Who is asking: from SO_PEERCRED/SO_PEERGROUPS on the socket, from the sender's credentials on D-Bus. */
 typedef struct Caller {
         uid_t uid;
         gid_t gid;
         pid_t pid;
+        gid_t groups[CALLER_GROUPS_MAX]; /* supplementary groups, when the transport tells them */
+        size_t n_groups;
 } Caller;
 
 typedef enum OpsErrorCode {
@@ -62,9 +68,13 @@ typedef enum Op {
 const char *op_to_string(Op op);
 int op_from_string(const char *s);
 
-/* The one authorization check: read-only operations are open to anyone, the rest need uid 0.
- * Returns true, or false with *err filled (permission-denied, saying what to do). */
-bool ops_authorize(const Caller *c, Op op, OpsError *err);
+/* True for what anyone may do: status, kill-list, policy-get, history, dump, subscribe. */
+bool op_is_read_only(Op op);
+
+/* The one authorization check: read-only operations are open to anyone, the rest need uid 0 or
+ * membership (primary or supplementary) of the policy's admin_group. Returns true, or false with
+ * *err filled (permission-denied, saying what to do). */
+bool ops_authorize(Manager *m, const Caller *c, Op op, OpsError *err);
 
 /* Read-only. */
 cJSON *ops_status(Manager *m, const Caller *c, OpsError *err);

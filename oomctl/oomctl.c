@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * oomctl: reads pressured's state, edits its policy and kill list, asks for manual kills, and
- * follows its events, over the control socket (one JSON object per line; DESIGN.md section 6).
- * Each command builds one request, prints the reply for a person (or as JSON with --json), and
- * maps failures to the documented exit codes.
+ * follows its events, over the system bus or the control socket (transport.h picks; DESIGN.md
+ * sections 5 to 7). Each command builds one control-socket request, prints the result for a person
+ * (or as JSON with --json) the same whichever transport carried it, and maps failures to the
+ * documented exit codes.
  */
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -24,6 +25,7 @@
 #include "macro.h"
 #include "policy.h"
 #include "table.h"
+#include "transport.h"
 
 #define DEFAULT_SOCKET_PATH RUNSTATEDIR "/pressured/control.sock"
 #define POLICY_FILE_MAX_BYTES (16u * 1024 * 1024)
@@ -51,6 +53,8 @@ enum {
 
 typedef struct Args {
         const char *socket_path;
+        TransportMode mode;        /* --socket, --bus, or neither: the bus with the socket as fallback */
+        Transport *transport;
         unsigned given;            /* OPT_* bits seen on the command line */
         const char *reason, *since, *min_memory, *min_pressure, *position;
         char **pos;                /* the positional arguments after the command (and subcommand) */
@@ -129,27 +133,10 @@ static void print_json(const cJSON *o) {
 
 /* ---- talking to the daemon ---- */
 
-static int connect_or_explain(const Args *a, Client **ret) {
-        int r = client_connect(a->socket_path, ret);
-        if (r >= 0)
-                return EXIT_OK;
-        if (r == -ENOENT || r == -ECONNREFUSED || r == -ENOTDIR)
-                fprintf(stderr,
-                        "pressured is not running (%s %s): start it with \"systemctl start pressured\", "
-                        "or point oomctl at its socket with --socket PATH.\n",
-                        r == -ECONNREFUSED ? "nothing listens on" : "no socket at", a->socket_path);
-        else if (r == -EACCES || r == -EPERM)
-                fprintf(stderr,
-                        "cannot connect to pressured at %s: permission denied: the socket or its directory is not "
-                        "open to this user; pressured creates it with mode 0666, so check the directory's mode.\n",
-                        a->socket_path);
-        else
-                fprintf(stderr, "cannot connect to pressured at %s: %s.\n", a->socket_path, strerror(-r));
-        return EXIT_UNREACHABLE;
-}
-
 /* Explains a failed call on stderr and returns the exit code for it. */
 static int explain_failure(const Args *a, const char *op, int r, const ClientError *e) {
+        const char *where = transport_where(a->transport);
+
         if (r == 1) {
                 if (streq(e->code, "permission-denied")) {
                         fprintf(stderr, "permission denied: %s\n", e->message);
@@ -170,29 +157,37 @@ static int explain_failure(const Args *a, const char *op, int r, const ClientErr
                         fprintf(stderr, "pressured refused \"%s\" (%s): %s\n", op, e->code[0] ? e->code : "no code", e->message);
                 return EXIT_REFUSED;
         }
+        if (r == -EHOSTUNREACH) {
+                fprintf(stderr, "%s\n", transport_why(a->transport));
+                return EXIT_UNREACHABLE;
+        }
         if (r == -ECONNRESET) {
-                fprintf(stderr, "pressured closed the connection at %s before answering \"%s\": it may have stopped or "
-                                "restarted; check \"journalctl -u pressured\".\n", a->socket_path, op);
+                fprintf(stderr, "pressured closed the connection %s before answering \"%s\": it may have stopped or "
+                                "restarted; check \"journalctl -u pressured\".\n", where, op);
                 return EXIT_UNREACHABLE;
         }
         if (r == -ETIMEDOUT) {
-                fprintf(stderr, "pressured did not answer \"%s\" within %d s at %s: it may be stuck; check "
-                                "\"journalctl -u pressured\".\n", op, CLIENT_REPLY_TIMEOUT_SEC, a->socket_path);
+                fprintf(stderr, "pressured did not answer \"%s\" within %d s %s: it may be stuck; check "
+                                "\"journalctl -u pressured\".\n", op, CLIENT_REPLY_TIMEOUT_SEC, where);
                 return EXIT_UNREACHABLE;
         }
         if (r == -EBADMSG) {
-                fprintf(stderr, "pressured answered \"%s\" with something that is not a protocol reply: is %s the "
-                                "socket of pressured, and is it the same version as oomctl (%s)?\n",
-                        op, a->socket_path, PACKAGE_VERSION);
+                fprintf(stderr, "pressured answered \"%s\" %s with something that is not a protocol reply: is that "
+                                "pressured, and is it the same version as oomctl (%s)?\n", op, where, PACKAGE_VERSION);
                 return EXIT_REFUSED;
         }
-        fprintf(stderr, "talking to pressured at %s failed during \"%s\": %s.\n", a->socket_path, op, strerror(-r));
+        if (r == -EOPNOTSUPP) {
+                fprintf(stderr, "oomctl cannot send \"%s\" %s; use --socket PATH to send it over the control socket.\n",
+                        op, where);
+                return EXIT_REFUSED;
+        }
+        fprintf(stderr, "talking to pressured %s failed during \"%s\": %s%s%s.\n", where, op, strerror(-r),
+                e->message[0] ? ": " : "", e->message);
         return EXIT_UNREACHABLE;
 }
 
 /* Sends one request (consumed) and returns an exit code; on EXIT_OK *ret holds the result. */
 static int call(const Args *a, cJSON *request, cJSON **ret) {
-        _cleanup_(client_freep) Client *c = NULL;
         ClientError e = { 0 };
         char op[64];
 
@@ -201,12 +196,7 @@ static int call(const Args *a, cJSON *request, cJSON **ret) {
                 return EXIT_REFUSED;
         }
         snprintf(op, sizeof op, "%s", get_str(request, "op") ?: "?");
-        int x = connect_or_explain(a, &c);
-        if (x != EXIT_OK) {
-                cJSON_Delete(request);
-                return x;
-        }
-        int r = client_call(c, request, ret, &e);
+        int r = transport_call(a->transport, request, ret, &e);
         cJSON_Delete(request);
         return r == 0 ? EXIT_OK : explain_failure(a, op, r, &e);
 }
@@ -358,7 +348,12 @@ static void status_human(const Args *a, const cJSON *s) {
         print_psi_line(get(sys, "memory_pressure"), "some");
         printf(", ");
         print_psi_line(get(sys, "memory_pressure"), "full");
-        printf(" (%% of time stalled, avg10 avg60 avg300)\n");
+        printf(" (%% of time stalled, avg10 avg60 avg300)");
+        if (get_str(sys, "level")) {
+                printf("; level ");
+                print_colored(a, level_color(get_str(sys, "level")), get_str(sys, "level"));
+        }
+        putchar('\n');
 
         printf("Kills:     %.0f", get_num(s, "kill_count", 0));
         const cJSON *last = get(s, "last_kill");
@@ -770,6 +765,47 @@ static int cmd_history(const Args *a) {
 
 /* ---- monitor ---- */
 
+/* "850ms", "42.5s", "3m 20s", "2h 5m": how long a level lasted. */
+static void format_span(char *buf, size_t size, double usec) {
+        if (isnan(usec) || usec < 0)
+                snprintf(buf, size, "?");
+        else if (usec < 1e6)
+                snprintf(buf, size, "%.0fms", usec / 1e3);
+        else if (usec < 60e6)
+                snprintf(buf, size, "%.1fs", usec / 1e6);
+        else if (usec < 3600e6)
+                snprintf(buf, size, "%.0fm %.0fs", floor(usec / 60e6), fmod(floor(usec / 1e6), 60));
+        else
+                snprintf(buf, size, "%.0fh %.0fm", floor(usec / 3600e6), fmod(floor(usec / 60e6), 60));
+}
+
+/* The cgroup "/" of a pressure event stands for the whole system. */
+static const char *event_subject(const cJSON *ev) {
+        const char *cgroup = get_str(ev, "cgroup");
+        return !cgroup ? "?" : streq(cgroup, "/") ? "the system" : cgroup;
+}
+
+/* org.freedesktop.LowMemoryMonitor's levels, as the level names and what they ask of applications. */
+static void low_memory_human(const Args *a, const cJSON *ev) {
+        double level = get_num(ev, "level", -1);
+        const char *name, *meaning;
+        if (level <= 0) {
+                name = "ok";
+                meaning = "memory is available again";
+        } else if (level <= 50) {
+                name = "low";
+                meaning = "memory is getting short; applications should drop caches";
+        } else if (level <= 100) {
+                name = "medium";
+                meaning = "memory is short; applications should free what they can";
+        } else {
+                name = "critical";
+                meaning = "the system is about to run out of memory; applications should free everything they can";
+        }
+        print_colored(a, level_color(name), "LowMemoryWarning");
+        printf(" %.0f (%s): %s", level, name, meaning);
+}
+
 static void event_human(const Args *a, const cJSON *ev) {
         const char *name = get_str(ev, "event") ?: "?";
         char when[64], mem[32], freed[32];
@@ -782,10 +818,11 @@ static void event_human(const Args *a, const cJSON *ev) {
         printf("%s ", when);
         if (streq(name, "Killed") || streq(name, "KillPending")) {
                 bool dry = get_bool(ev, "dry_run");
+                const char *unit = get_str(ev, "unit");
                 human_bytes(mem, sizeof mem, get_num(ev, "memory_bytes", NAN));
                 print_colored(a, streq(name, "Killed") && !dry ? "1;31" : "33", name);
-                printf(" %s (%s, pressure %.2f) by ruleset %s", get_str(ev, "cgroup") ?: "?", mem,
-                       get_num(ev, "pressure", 0), get_str(ev, "ruleset") ?: "?");
+                printf(" %s (%s%s%s, pressure %.2f) by ruleset %s", get_str(ev, "cgroup") ?: "?", unit && unit[0] ? unit : "",
+                       unit && unit[0] ? ", " : "", mem, get_num(ev, "pressure", 0), get_str(ev, "ruleset") ?: "?");
                 if (streq(name, "Killed")) {
                         human_bytes(freed, sizeof freed, get_num(ev, "freed_bytes", NAN));
                         printf(": %.0f process%s by %s, freed %s", get_num(ev, "killed", 0),
@@ -800,7 +837,28 @@ static void event_human(const Args *a, const cJSON *ev) {
                 printf(" now from %s: %.0f ruleset%s, %.0f kill-list entr%s", get_str(ev, "source") ?: "?",
                        get_num(ev, "rulesets", 0), get_num(ev, "rulesets", 0) == 1 ? "" : "s",
                        get_num(ev, "kill_list_entries", 0), get_num(ev, "kill_list_entries", 0) == 1 ? "y" : "ies");
-        } else {
+        } else if (streq(name, "PressureChanged")) {
+                const char *level = get_str(ev, "level") ?: "?", *previous = get_str(ev, "previous_level");
+                double pressure = get_num(ev, "pressure", -1);
+                print_colored(a, level_color(level), name);
+                printf(" %s: ", event_subject(ev));
+                if (previous && previous[0])
+                        printf("%s -> ", previous);
+                print_colored(a, level_color(level), level);
+                if (pressure >= 0)
+                        printf(" (memory pressure %.2f%%)", pressure);
+                else
+                        printf(" (memory pressure not read)");
+        } else if (streq(name, "PressureRecovered")) {
+                char span[64];
+                format_span(span, sizeof span, get_num(ev, "duration_usec", NAN));
+                print_colored(a, "32", name);
+                printf(" %s: back to ok after %s (worst level ", event_subject(ev), span);
+                print_colored(a, level_color(get_str(ev, "worst_level")), get_str(ev, "worst_level") ?: "?");
+                putchar(')');
+        } else if (streq(name, "LowMemoryWarning"))
+                low_memory_human(a, ev);
+        else {
                 _cleanup_free_ char *raw = cJSON_PrintUnformatted(ev);
                 printf("%s %s", name, raw ? raw : "");
         }
@@ -808,45 +866,41 @@ static void event_human(const Args *a, const cJSON *ev) {
 }
 
 static int cmd_monitor(const Args *a) {
-        _cleanup_(client_freep) Client *c = NULL;
         ClientError e = { 0 };
-        cJSON *result = NULL;
-        int x = connect_or_explain(a, &c);
-        if (x != EXIT_OK)
-                return x;
-
-        cJSON *req = request_new("subscribe");
-        if (!req)
-                return EXIT_REFUSED;
-        int r = client_call(c, req, &result, &e);
-        cJSON_Delete(req);
+        int r = transport_subscribe(a->transport, &e);
         if (r != 0)
-                return explain_failure(a, "subscribe", r, &e);
-        cJSON_Delete(result);
-        r = client_wait_forever(c);
-        if (r < 0)
                 return explain_failure(a, "subscribe", r, &e);
 
         setvbuf(stdout, NULL, _IOLBF, 0);
         if (!(a->given & OPT_JSON))
-                fprintf(stderr, "Following pressured's events at %s; press Ctrl-C to stop.\n", a->socket_path);
+                fprintf(stderr, "Following pressured's events %s; press Ctrl-C to stop.\n", transport_where(a->transport));
         for (;;) {
-                _cleanup_free_ char *line = NULL;
-                r = client_read_line(c, &line);
+                _cleanup_free_ char *raw = NULL;
+                cJSON *ev = NULL;
+                r = transport_next_event(a->transport, &ev, &raw);
+                if (r == -ESRCH && transport_is_bus(a->transport)) {
+                        fprintf(stderr, "pressured left the system bus: it stopped or restarted; run \"oomctl monitor\" "
+                                        "again once it is back.\n");
+                        return EXIT_UNREACHABLE;
+                }
+                if (r < 0 && transport_is_bus(a->transport)) {
+                        fprintf(stderr, "the connection to the system bus closed (%s): is dbus running? Run \"oomctl "
+                                        "monitor\" again once the bus is back.\n", strerror(-r));
+                        return EXIT_UNREACHABLE;
+                }
                 if (r < 0) {
-                        fprintf(stderr, "pressured closed the event stream at %s: it stopped or restarted; run "
-                                        "\"oomctl monitor\" again once it is back.\n", a->socket_path);
+                        fprintf(stderr, "pressured closed the event stream %s: it stopped or restarted; run "
+                                        "\"oomctl monitor\" again once it is back.\n", transport_where(a->transport));
                         return EXIT_UNREACHABLE;
                 }
                 if (a->given & OPT_JSON) {
-                        puts(line);
-                        continue;
-                }
-                cJSON *ev = cJSON_Parse(line);
-                if (cJSON_IsObject(ev))
+                        _cleanup_free_ char *text = raw ? NULL : cJSON_PrintUnformatted(ev);
+                        if (raw || text)
+                                puts(raw ? raw : text);
+                } else if (ev)
                         event_human(a, ev);
                 else
-                        printf("(unreadable event) %s\n", line);
+                        printf("(unreadable event) %s\n", raw ? raw : "");
                 cJSON_Delete(ev);
         }
 }
@@ -869,7 +923,7 @@ static int cmd_dump(const Args *a) {
 /* ---- help ---- */
 
 static const char HELP_MAIN[] =
-        "Usage: oomctl [--socket PATH] [--json] COMMAND [ARGUMENTS...]\n"
+        "Usage: oomctl [--bus | --socket PATH] [--json] COMMAND [ARGUMENTS...]\n"
         "\n"
         "Query and control pressured, the userspace out-of-memory killer.\n"
         "\n"
@@ -885,17 +939,20 @@ static const char HELP_MAIN[] =
         "  policy set FILE              Replace the running policy (root)\n"
         "  policy reload                Re-read the policy files (root)\n"
         "  history                      Past kills (and dry-run decisions)\n"
-        "  monitor                      Follow kills and policy changes as they happen\n"
+        "  monitor                      Follow kills, policy changes and pressure levels as they happen\n"
         "  dump                         The daemon's full status text\n"
         "  help [COMMAND]               This text, or one command's\n"
         "\n"
         "Options:\n"
-        "  --socket PATH   pressured's control socket (default " DEFAULT_SOCKET_PATH ")\n"
+        "  --socket PATH   talk to pressured over its control socket at PATH only\n"
+        "  --bus           talk to pressured over the system bus only (no fallback)\n"
         "  --json          print the daemon's result as JSON instead of text (every command)\n"
         "  -h, --help      show help (after a command: that command's help)\n"
         "      --version   show the version\n"
         "\n"
-        "oomctl talks to pressured over its control socket; D-Bus is not used yet.\n"
+        "oomctl talks to pressured over the system bus (org.pressured.oom1; DBUS_SYSTEM_BUS_ADDRESS\n"
+        "names another bus) and, when the bus cannot be opened or pressured is not on it, over its\n"
+        "control socket at " DEFAULT_SOCKET_PATH ". The output is the same either way.\n"
         "Colour is used only when stdout is a terminal and NO_COLOR is unset.\n"
         "\n"
         "Exit status:\n"
@@ -1008,9 +1065,13 @@ static const char HELP_HISTORY[] =
 static const char HELP_MONITOR[] =
         "Usage: oomctl monitor [--json]\n"
         "\n"
-        "Prints one line per event until interrupted (Ctrl-C): KillPending (right before a kill attempt),\n"
-        "Killed, PolicyChanged. With --json, prints the daemon's event lines as they arrive.\n"
-        "Exits 4 when pressured closes the stream (it stopped or restarted).\n";
+        "Prints one line per event until interrupted (Ctrl-C): KillPending (right before a kill attempt)\n"
+        "and Killed, with the cgroup's unit when it has one; PolicyChanged; PressureChanged (a cgroup's\n"
+        "level, or the system's, moved between ok, low, medium and critical); PressureRecovered (back at\n"
+        "ok, after how long, and the worst level); LowMemoryWarning (the system's level as\n"
+        "org.freedesktop.LowMemoryMonitor gives it: 0, 50, 100, 255). With --json, prints each event as\n"
+        "one JSON object per line. Exits 4 when pressured stops (it closes the socket stream or leaves\n"
+        "the bus) or the bus connection closes.\n";
 
 static const char HELP_DUMP[] =
         "Usage: oomctl dump [--json]\n"
@@ -1114,12 +1175,13 @@ static int run_command(Args *a, char **words, int n_words) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_SOCKET = 0x100, ARG_VERSION, ARG_JSON, ARG_PERSIST, ARG_DRY_RUN, ARG_REASON, ARG_SINCE,
+        enum { ARG_SOCKET = 0x100, ARG_BUS, ARG_VERSION, ARG_JSON, ARG_PERSIST, ARG_DRY_RUN, ARG_REASON, ARG_SINCE,
                ARG_MIN_MEMORY, ARG_MIN_PRESSURE, ARG_POSITION };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "socket", required_argument, NULL, ARG_SOCKET },
+                { "bus", no_argument, NULL, ARG_BUS },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "persist", no_argument, NULL, ARG_PERSIST },
                 { "dry-run", no_argument, NULL, ARG_DRY_RUN },
@@ -1130,8 +1192,8 @@ int main(int argc, char *argv[]) {
                 { "position", required_argument, NULL, ARG_POSITION },
                 {}
         };
-        Args a = { .socket_path = DEFAULT_SOCKET_PATH };
-        bool help = false;
+        Args a = { .socket_path = DEFAULT_SOCKET_PATH, .mode = TRANSPORT_AUTO };
+        bool help = false, bus = false;
         int c;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
@@ -1146,7 +1208,9 @@ int main(int argc, char *argv[]) {
                                 return usage_error(NULL);
                         }
                         a.socket_path = optarg;
+                        a.mode = TRANSPORT_SOCKET;
                         break;
+                case ARG_BUS: bus = true; break;
                 case ARG_JSON: a.given |= OPT_JSON; break;
                 case ARG_PERSIST: a.given |= OPT_PERSIST; break;
                 case ARG_DRY_RUN: a.given |= OPT_DRY_RUN; break;
@@ -1158,6 +1222,14 @@ int main(int argc, char *argv[]) {
                 default:
                         return usage_error(NULL);
                 }
+
+        if (bus && a.mode == TRANSPORT_SOCKET) {
+                fprintf(stderr, "--bus and --socket each pick one way to reach pressured; give one of them, or neither "
+                                "(the bus, then the socket).\n");
+                return usage_error(NULL);
+        }
+        if (bus)
+                a.mode = TRANSPORT_BUS;
 
         char **words = argv + optind;
         int n_words = argc - optind;
@@ -1185,5 +1257,10 @@ int main(int argc, char *argv[]) {
                 return usage_error(NULL);
         }
         a.color = stdout_wants_color();
+        _cleanup_(transport_freep) Transport *t = a.transport = transport_new(a.mode, a.socket_path);
+        if (!t) {
+                fprintf(stderr, "out of memory\n");
+                return EXIT_REFUSED;
+        }
         return run_command(&a, words, n_words);
 }

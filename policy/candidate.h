@@ -4,7 +4,8 @@
 /*
  * Candidates: who may be a victim, in which preference tier, and what a cgroup weighs. Small pure
  * predicates over one sample, shared by the detectors, the ranker, the kill list and
- * engine_pick_process(). Internal to policy/.
+ * engine_pick_process(). The daemon uses cgroup_tier() and preference_to_string() to show tiers
+ * as the engine sees them.
  */
 
 #include <stdbool.h>
@@ -38,6 +39,16 @@ static inline bool pattern_is_root(const Pattern *p) {
 /* True for our own cgroup and every cgroup above it: killing one of those would kill us. */
 static inline bool cgroup_contains_self(const Snapshot *s, const char *path) {
         return s->self_cgroup && cgroup_path_at_or_below(s->self_cgroup, path);
+}
+
+/* "omit", "avoid", "prefer", "none": as status and the bus show a cgroup's tier. */
+static inline const char *preference_to_string(Preference p) {
+        switch (p) {
+        case PREFERENCE_OMIT: return "omit";
+        case PREFERENCE_AVOID: return "avoid";
+        case PREFERENCE_PREFER: return "prefer";
+        default: return "none";
+        }
 }
 
 /* Merges the cgroup's xattr preference with the policy's globs. Omit beats everything; a

@@ -9,6 +9,7 @@
  */
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -75,7 +76,7 @@ static const char *const granularity_names[] = { [GRANULARITY_CGROUP] = "cgroup"
 static const char *const action_type_names[] = { "kill", NULL };
 
 static const char *const top_keys[] = {
-        "dry_run", "interval", "fast_interval", "omit", "avoid", "prefer", "kill_list", "rulesets", NULL
+        "dry_run", "admin_group", "interval", "fast_interval", "omit", "avoid", "prefer", "kill_list", "rulesets", NULL
 };
 static const char *const ruleset_keys[] = { "name", "dry_run", "detectors", "actions", NULL };
 static const char *const action_keys[] = {
@@ -412,6 +413,36 @@ static int opt_bool(Parser *p, const cJSON *obj, const char *key, bool *ret) {
         return v ? opt_leave(p, m, read_bool(p, v, ret)) : 0;
 }
 
+/* "admin_group": a group name as useradd accepts it, or null for root only. */
+static bool group_name_is_valid(const char *s) {
+        size_t l = strlen(s);
+        if (l == 0 || l > 32 || s[0] == '-' || streq(s, ".") || streq(s, ".."))
+                return false;
+        for (const char *c = s; *c; c++)
+                if (!isalnum((unsigned char) *c) && !strchr("_.-", *c) && !(*c == '$' && c[1] == 0))
+                        return false;
+        return true;
+}
+
+static int parse_admin_group(Parser *p, const cJSON *root, char **ret) {
+        size_t m;
+        const cJSON *v = opt_enter(p, root, "admin_group", &m);
+
+        if (!v || cJSON_IsNull(v)) {
+                if (v)
+                        path_pop(p, m);
+                return 0;
+        }
+        if (!cJSON_IsString(v) || !group_name_is_valid(v->valuestring))
+                return fail(p, v, "expected a group name (letters, digits, '_', '.', '-', at most 32, not starting with '-') "
+                            "or null, got %s", GOT(v));
+        *ret = strdup(v->valuestring);
+        if (!*ret)
+                return -ENOMEM;
+        path_pop(p, m);
+        return 0;
+}
+
 static int opt_duration(Parser *p, const cJSON *obj, const char *key, usec_t *ret) {
         size_t m;
         const cJSON *v = opt_enter(p, obj, key, &m);
@@ -481,6 +512,7 @@ static void ruleset_clear(Ruleset *rs) {
 Policy *policy_free(Policy *p) {
         if (!p)
                 return NULL;
+        free(p->admin_group);
         pattern_list_clear(&p->omit);
         pattern_list_clear(&p->avoid);
         pattern_list_clear(&p->prefer);
@@ -963,6 +995,10 @@ static int parse_policy_object(Parser *p, const cJSON *root, Policy *pol) {
                 return r;
 
         r = opt_bool(p, root, "dry_run", &pol->dry_run);
+        if (r < 0)
+                return r;
+
+        r = parse_admin_group(p, root, &pol->admin_group);
         if (r < 0)
                 return r;
 
@@ -1670,6 +1706,8 @@ char *policy_to_json(const Policy *p) {
         if (!root)
                 return NULL;
         if (!cJSON_AddBoolToObject(root, "dry_run", p->dry_run) ||
+            !(p->admin_group ? cJSON_AddStringToObject(root, "admin_group", p->admin_group) :
+                               cJSON_AddNullToObject(root, "admin_group")) ||
             !add_duration(root, "interval", p->interval_usec) ||
             !add_duration(root, "fast_interval", p->fast_interval_usec) ||
             !add_patterns(root, "omit", &p->omit) ||

@@ -114,6 +114,7 @@ typedef struct KillListEntry {
 
 typedef struct Policy {
         bool dry_run;
+        char *admin_group;          /* group whose members may kill and change policy, besides root; NULL: root only */
         usec_t interval_usec;       /* sampling interval when nothing is arming; default 1 s */
         usec_t fast_interval_usec;  /* sampling interval while a detector is arming; default 100 ms */
         PatternList omit, avoid, prefer;

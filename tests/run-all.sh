@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine (run as root): installs what the build and
 # the tests need, builds twice (warnings as errors; then with AddressSanitizer and UBSan), runs the
-# unit and host suites in both builds and the VM suite (a real kernel under QEMU, one guest per
-# scenario; tests/vm/) in the first, and ends with one line: "N passed, N failed" (criterion test
+# unit, host and bus suites in both builds (the bus suite starts its own dbus-daemon; its GLib client
+# needs python3-gi) and the VM suite (a real kernel under QEMU, one guest per scenario; tests/vm/)
+# in the first, and ends with one line: "N passed, N failed" (criterion test
 # cases, VM scenarios, plus any test executable that died before reporting).
 set -u
 cd "$(dirname "$0")/.."
 
 PACKAGES=(gcc pkg-config meson ninja-build libsystemd-dev libcjson-dev libcriterion-dev python3
-          qemu-system-x86 busybox-static cpio xz-utils binutils systemd dbus)
+          qemu-system-x86 busybox-static cpio xz-utils binutils systemd dbus dbus-daemon
+          python3-gi gir1.2-glib-2.0 dbus-bin util-linux)
 
 if [ "$(id -u)" = 0 ]; then
         export DEBIAN_FRONTEND=noninteractive

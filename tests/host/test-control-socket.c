@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -620,7 +621,7 @@ Test(control_socket, subscribe_gets_policy_changed) {
 
 static void expect_kill_fields(const cJSON *ev, bool with_result) {
         cr_assert_str_eq(get_str(ev, "cgroup"), "/big.slice");
-        cr_assert(cJSON_IsNull(get(ev, "unit")));
+        cr_assert_str_eq(get_str(ev, "unit"), "big.slice"); /* the unit the cgroup is */
         cr_assert_str_eq(get_str(ev, "ruleset"), "manual");
         cr_assert_str_eq(get_str(ev, "reason"), "manual: test reason");
         cr_assert_eq(get_num(ev, "memory_bytes"), BIG_BYTES);
@@ -896,8 +897,11 @@ Test(control_socket, a_subscriber_that_never_reads_is_dropped) {
         client_free(c);
 }
 
-/* Runs in a child as uid 65534: one request, exit 0 when the reply is the expected error. */
-static int unprivileged_request(const char *request, const char *want_code) {
+/* Runs in a child as uid 65534 (with supplementary group `group` if not 0): one request, exit 0
+ * when the reply is the expected error, or ok when want_code is NULL. */
+static int unprivileged_request(const char *request, const char *want_code, gid_t group) {
+        if (setgroups(group ? 1 : 0, &group) < 0)
+                return 9;
         if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
                 return 10;
         int fd = connect_socket();
@@ -930,14 +934,18 @@ static int unprivileged_request(const char *request, const char *want_code) {
         return 0;
 }
 
-static void run_unprivileged(const char *request, const char *want_code) {
+static void run_unprivileged_in(const char *request, const char *want_code, gid_t group) {
         pid_t pid = fork();
         cr_assert_geq(pid, 0);
         if (pid == 0)
-                _exit(unprivileged_request(request, want_code));
+                _exit(unprivileged_request(request, want_code, group));
         int st = host_wait_child(pid, 15000);
         cr_assert(st != -1 && WIFEXITED(st), "the unprivileged client hung or crashed");
         cr_assert_eq(WEXITSTATUS(st), 0, "request %s as uid 65534: check %d failed", request, WEXITSTATUS(st));
+}
+
+static void run_unprivileged(const char *request, const char *want_code) {
+        run_unprivileged_in(request, want_code, 0);
 }
 
 Test(control_socket, privileged_ops_need_root) {
@@ -955,4 +963,33 @@ Test(control_socket, privileged_ops_need_root) {
         r = call1("{\"op\": \"history\"}");
         cr_assert_eq(cJSON_GetArraySize(get(expect_ok(r, -1), "kills")), 0, "a refused kill reached the history");
         cJSON_Delete(r);
+}
+
+/* The policy's admin_group lets its members (here through a supplementary group, as SO_PEERGROUPS
+ * tells) do what root does; others are still refused, and told which group would do. */
+Test(control_socket, admin_group_members_may_kill) {
+        if (geteuid() != 0)
+                cr_skip_test("needs root to switch to uid 65534");
+        struct group *g = getgrnam("users");
+        if (!g)
+                cr_skip_test("no group \"users\" on this host to stand in for the admin group");
+        gid_t users = g->gr_gid;
+
+        run_unprivileged_in("{\"op\": \"kill\", \"target\": \"/big.slice\", \"dry_run\": true}", "permission-denied", users);
+        cJSON *r = call1("{\"op\": \"policy-set\", \"policy\": {\"admin_group\": \"users\", \"interval\": \"200ms\","
+                         " \"rulesets\": [{\"name\": \"first\", \"detectors\": [[{\"type\": \"exists\","
+                         " \"cgroup\": \"/pressured-test-does-not-exist\"}]], \"actions\": [{\"type\": \"kill\","
+                         " \"ranker\": \"pressure\", \"cgroup\": \"/*\"}]}]}}");
+        expect_ok(r, -1);
+        cJSON_Delete(r);
+
+        run_unprivileged_in("{\"op\": \"kill\", \"target\": \"/big.slice\", \"dry_run\": true}", NULL, users);
+        run_unprivileged("{\"op\": \"set-dry-run\", \"dry_run\": true}", "permission-denied");
+        r = call1("{\"op\": \"history\"}");
+        const cJSON *kills = get(expect_ok(r, -1), "kills");
+        cr_assert_eq(cJSON_GetArraySize(kills), 1, "the admin group's dry-run kill is not in the history");
+        cJSON_Delete(r);
+        char *log = host_read_file(log_path);
+        cr_assert(log && strstr(log, "Members of group users"), "the log does not say who may act:\n%s", log ? log : "");
+        free(log);
 }

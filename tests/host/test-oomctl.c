@@ -548,7 +548,7 @@ Test(oomctl, usage_and_help) {
         static const char *const bad[][4] = {
                 { NULL }, { "frobnicate" }, { "kill" }, { "kill", "a", "b" }, { "kill-list", "move", "1" },
                 { "kill-list", "shuffle" }, { "policy" }, { "policy", "check" }, { "status", "--persist" },
-                { "history", "--dry-run" }, { "--no-such-option" }, { "help", "frobnicate" },
+                { "history", "--dry-run" }, { "--no-such-option" }, { "help", "frobnicate" }, { "--bus", "status" },
         };
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
                 Run r = oomctl_as(0, sock, bad[i][0], bad[i][1], bad[i][2], bad[i][3], NULL);
@@ -559,7 +559,8 @@ Test(oomctl, usage_and_help) {
 
         Run r = oomctl_as(0, NULL, "--help", NULL);
         cr_assert_eq(r.rc, 0);
-        cr_assert(strstr(r.out, "Exit status") && strstr(r.out, "D-Bus is not used yet") && strstr(r.out, "--socket"), "%s", r.out);
+        cr_assert(strstr(r.out, "Exit status") && strstr(r.out, "system bus") && strstr(r.out, "--bus") && strstr(r.out, "--socket"),
+                  "%s", r.out);
         run_free(&r);
         static const char *const topics[] = { "status", "kill-list", "kill", "policy", "history", "monitor", "dump" };
         for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++) {

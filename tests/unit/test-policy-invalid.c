@@ -47,6 +47,13 @@ INVALID(enabled_in_main_document,
 INVALID(swap_detector_has_no_cgroup, POLICY("", "{\"type\": \"swap_free_below\", \"threshold\": \"10%\", \"cgroup\": \"/\"}", KILL),
         D0 ".cgroup", "unknown key \"cgroup\" for detector type \"swap_free_below\"")
 
+/* admin_group */
+INVALID(admin_group_not_a_string, POLICY("\"admin_group\": 100,", PA, KILL), "admin_group", "expected a group name")
+INVALID(admin_group_empty, POLICY("\"admin_group\": \"\",", PA, KILL), "admin_group", "expected a group name")
+INVALID(admin_group_with_slash, POLICY("\"admin_group\": \"wheel/x\",", PA, KILL), "admin_group", "or null, got \"wheel/x\"")
+INVALID(admin_group_leading_dash, POLICY("\"admin_group\": \"-wheel\",", PA, KILL), "admin_group", "not starting with '-'")
+INVALID(admin_group_too_long, POLICY("\"admin_group\": \"abcdefghijklmnopqrstuvwxyz0123456\",", PA, KILL), "admin_group", "at most 32")
+
 /* wrong JSON types */
 INVALID(wrong_type_bool, POLICY("\"dry_run\": \"yes\",", PA, KILL), "dry_run", "expected a boolean (true or false), got \"yes\"")
 INVALID(wrong_type_size, POLICY("", "{\"type\": \"mem_available_below\", \"threshold\": true}", KILL),

@@ -24,6 +24,7 @@ Test(policy_parse, minimal_policy_gets_every_default) {
         const Action *a;
 
         cr_assert_eq(p->dry_run, false);
+        cr_assert_null(p->admin_group);
         cr_assert_eq(p->interval_usec, 1 * USEC_PER_SEC);
         cr_assert_eq(p->fast_interval_usec, 100 * USEC_PER_MSEC);
         cr_assert_eq(p->omit.n, 0);
@@ -112,7 +113,7 @@ Test(policy_parse, detector_defaults_per_type) {
 
 #define FULL_POLICY \
         "{\n" \
-        "  \"dry_run\": true, \"interval\": \"2s\", \"fast_interval\": 0.25,\n" \
+        "  \"dry_run\": true, \"admin_group\": \"oom-admins\", \"interval\": \"2s\", \"fast_interval\": 0.25,\n" \
         "  \"omit\": [\"/init.scope\", \"sshd\"], \"avoid\": [\"Xorg\"], \"prefer\": [\"/user.slice/*/app-*.scope\", \"chrom[ei]*\"],\n" \
         "  \"kill_list\": [{\"pattern\": \"/user.slice/*/app-firefox*\", \"min_memory\": \"10%\", \"min_pressure\": 12.5},\n" \
         "                {\"pattern\": \"java\", \"min_memory\": \"1.5G\"}, {\"pattern\": \"/batch.slice\"}],\n" \
@@ -144,6 +145,7 @@ Test(policy_parse, every_key_reaches_its_field) {
         const Action *a;
 
         cr_assert_eq(p->dry_run, true);
+        cr_assert_str_eq(p->admin_group, "oom-admins");
         cr_assert_eq(p->interval_usec, 2 * USEC_PER_SEC);
         cr_assert_eq(p->fast_interval_usec, 250 * USEC_PER_MSEC);
         cr_assert_eq(p->omit.n, 2);

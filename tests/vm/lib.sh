@@ -119,3 +119,80 @@ reload_pressured() {
 
 # The order in which pressured killed units: their names, one per line.
 killed_units() { journal_kills | sed -n 's/^Killed cgroup \/test.slice\/\([^ ]*\).*/\1/p'; }
+
+# --- The D-Bus service on the guest's real system bus ---
+OOMCTL=/vmlab-build/oomctl/oomctl
+BUS_NAME=org.pressured.oom1
+BUS_PATH=/org/pressured/oom1
+BUS_IFACE=org.pressured.oom1.Manager
+LMM_NAME=org.freedesktop.LowMemoryMonitor
+
+# over START SECONDS: true once more than SECONDS (guest clock) have passed since START.
+over() { [ "$(awk -v a="$(since "$1")" -v b="$2" 'BEGIN { print (a > b) }')" = 1 ]; }
+
+# pressured_pid: the main pid of pressured.service as systemd knows it.
+pressured_pid() { systemctl show -P MainPID pressured.service; }
+
+# bus_owner_pid NAME: the pid of NAME's owner on the system bus, "" when it has none.
+bus_owner_pid() { busctl status "$1" 2>/dev/null | sed -n 's/^PID=//p'; }
+
+# wait_bus_name NAME [TIMEOUT]: waits until NAME has an owner on the system bus (pressured requests
+# its names after it is ready, so there is a short window without them).
+wait_bus_name() {
+        local name=$1 timeout=${2:-30} t; t=$(now)
+        until [ -n "$(bus_owner_pid "$name")" ]; do
+                over "$t" "$timeout" && fail "nobody owns $name on the system bus ${timeout}s after pressured started: $(journalctl -u pressured -o cat --no-pager | grep -i bus | tail -n 5)"
+                sleep 0.2
+        done
+}
+
+# bus_monitor FILE: records every message from and to org.pressured.oom1 (the same connection owns
+# org.freedesktop.LowMemoryMonitor) as one JSON object per line in FILE, in the background.
+bus_monitor() {
+        busctl monitor --json=short "$BUS_NAME" > "$1" 2> "$1.err" &
+        sleep 1 # becoming a monitor takes a round trip or two; signals before that would be lost
+        kill -0 $! 2>/dev/null || fail "busctl monitor did not start: $(cat "$1.err")"
+}
+
+# bus_signals FILE [MEMBER]: the signals bus_monitor recorded (of one kind), one per line, in order:
+# "MEMBER<TAB>arg0<TAB>arg1...".
+bus_signals() {
+        python3 - "$@" <<'PY'
+import json, sys
+want = sys.argv[2] if len(sys.argv) > 2 else None
+for line in open(sys.argv[1]):
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("type") != "signal" or m.get("interface") == "org.freedesktop.DBus":
+        continue
+    if want and m.get("member") != want:
+        continue
+    args = m.get("payload", {}).get("data", [])
+    print("\t".join([m.get("member", "?")] + [str(a).lower() if isinstance(a, bool) else str(a) for a in args]))
+PY
+}
+
+# bus_calls FILE MEMBER: how many calls of MEMBER to org.pressured.oom1 bus_monitor recorded (proof
+# that a client used the bus and not the control socket).
+bus_calls() { grep -c "\"type\":\"method_call\".*\"interface\":\"$BUS_IFACE\",\"member\":\"$2\"" "$1"; }
+
+# wait_signal FILE MEMBER CGROUP [TIMEOUT]: waits until bus_monitor recorded MEMBER with CGROUP as its first argument.
+wait_signal() {
+        local file=$1 member=$2 cgroup=$3 timeout=${4:-20} t; t=$(now)
+        until bus_signals "$file" "$member" | cut -f2 | grep -qx -- "$cgroup"; do
+                over "$t" "$timeout" && return 1
+                sleep 0.5
+        done
+}
+
+# status_level STATUS_FILE CGROUP: the LEVEL column of CGROUP's row in `oomctl status` output ("" when not listed).
+status_level() { awk -v p="$2" '$1 == p { print $6; exit }' "$1"; }
+# level_rank LEVEL: ok 0, low 1, medium 2, critical 3, anything else -1.
+level_rank() { case $1 in ok) echo 0 ;; low) echo 1 ;; medium) echo 2 ;; critical) echo 3 ;; *) echo -1 ;; esac; }
+
+# as_nobody CMD...: runs CMD as an unprivileged user (nobody, no groups).
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+# as_group_member GID CMD...: runs CMD as nobody with GID as its one supplementary group.
+as_group_member() { local gid=$1; shift; setpriv --reuid=65534 --regid=65534 --groups="$gid" "$@"; }

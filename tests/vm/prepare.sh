@@ -4,7 +4,9 @@
 #   - resolves the kernel package linux-image-amd64 depends on today, downloads and unpacks it,
 #   - extracts the uncompressed vmlinux (boots through PVH: no in-guest XZ decompression under TCG),
 #   - builds the initramfs: busybox, the stage-1 init, and the modules it needs in an order derived
-#     from each module's own .modinfo "depends=" (never hard-coded: the kernel version moves).
+#     from each module's own .modinfo "depends=" (never hard-coded: the kernel version moves),
+#     plus the guest's /etc overrides: guest/etc and the project's bus policy (dbus/*.conf goes to
+#     /etc/dbus-1/system.d, in place before dbus.service starts; the host's /etc is never touched).
 # Idempotent: a second run with the same kernel and the same harness files does nothing.
 # Usage: prepare.sh CACHE_DIR      Prints the kernel version on its last line.
 set -euo pipefail
@@ -13,7 +15,10 @@ CACHE=${1:?usage: prepare.sh CACHE_DIR}
 mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd)
 
-PACKAGES=(qemu-system-x86 busybox-static cpio xz-utils binutils systemd dbus python3)
+# The guest runs on the host's /usr: what the scenarios use in the guest must be installed here
+# (python3-gi and gir1.2-glib-2.0: a GMemoryMonitor client; dbus-bin: dbus-send; util-linux: setpriv).
+PACKAGES=(qemu-system-x86 busybox-static cpio xz-utils binutils systemd dbus python3
+          python3-gi gir1.2-glib-2.0 dbus-bin util-linux)
 # Modules stage 1 loads: PCI virtio transport, 9p over virtio (host /usr, /etc, the run folder),
 # overlayfs (writable /usr and /etc), virtio-blk (swap disk), autofs4 (systemd asks for it).
 WANT_MODULES=(virtio_pci 9pnet_virtio 9p overlay virtio_blk autofs4)
@@ -102,9 +107,16 @@ visit() {
 }
 for m in "${WANT_MODULES[@]}"; do visit "$m"; done
 
-# The initramfs is rebuilt when the kernel or any harness file changes.
+# The project's bus policy files (dbus/*.conf), which the daemon needs to own its names.
+BUS_POLICIES=()
+for f in "$HERE"/../../dbus/*.conf; do
+        [ -f "$f" ] && BUS_POLICIES+=("$f")
+done
+
+# The initramfs is rebuilt when the kernel, any harness file or a bus policy changes.
 STAMP=$( (echo "$KVER"; cd "$HERE" && cat prepare.sh init.sh && find guest -type f -exec cat {} + &&
-          find guest -type l -printf '%p -> %l\n' | sort) | sha256sum | cut -c1-16)
+          find guest -type l -printf '%p -> %l\n' | sort;
+          for f in "${BUS_POLICIES[@]}"; do basename "$f"; cat "$f"; done) | sha256sum | cut -c1-16)
 INITRD=$CACHE/initramfs-$KVER-$STAMP.cpio.gz
 if [ ! -s "$INITRD" ]; then
         rm -f "$CACHE"/initramfs-*.cpio.gz
@@ -125,6 +137,10 @@ if [ ! -s "$INITRD" ]; then
         cp "$HERE/init.sh" "$work/init"
         chmod 755 "$work/init"
         cp -a "$HERE"/guest/. "$work/guest/"
+        if [ ${#BUS_POLICIES[@]} -gt 0 ]; then
+                mkdir -p "$work/guest/etc/dbus-1/system.d"
+                cp "${BUS_POLICIES[@]}" "$work/guest/etc/dbus-1/system.d/"
+        fi
         (cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) > "$INITRD.tmp"
         mv "$INITRD.tmp" "$INITRD"
         rm -rf "$work"

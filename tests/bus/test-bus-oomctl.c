@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * oomctl over the bus: the same answers as over the socket, the bus first by default, the socket
+ * when pressured is not on the bus, exit 4 when neither answers, and the daemon's refusals over the
+ * bus mapped to exit 1 with their message.
+ */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bus-util.h"
+
+#define DEFAULT_RUNTIME_DIR "/run/pressured"
+#define DEFAULT_SOCKET DEFAULT_RUNTIME_DIR "/control.sock"
+
+static bool made_run_dir;
+
+static void teardown(void) {
+        int st;
+        bool clean = fixture_terminate_daemon(&fx, &st); /* before its runtime directory goes */
+        if (made_run_dir)
+                host_rm_rf(DEFAULT_RUNTIME_DIR);
+        made_run_dir = false;
+        fixture_down();
+        cr_assert(clean, "pressured did not exit cleanly within 5 s of SIGTERM (status %d)", st);
+}
+
+typedef struct Run {
+        int rc;
+        char *out, *err;
+} Run;
+
+static int exec_oomctl(void *argv) {
+        execv(OOMCTL_BIN, argv);
+        return 96;
+}
+
+/* Runs oomctl with argv (NULL-terminated, argv[0] "oomctl"), as root or as uid 65534. */
+static Run oomctl(bool as_nobody, char *const argv[]) {
+        static unsigned counter;
+        char tag[32];
+        snprintf(tag, sizeof tag, "oomctl%u", counter++);
+        char *out = fixture_path(&fx, tag), *err = NULL;
+        cr_assert_geq(asprintf(&err, "%s.err", out), 0);
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666), e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        cr_assert(o >= 0 && e >= 0);
+        int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
+        fflush(stdout);
+        fflush(stderr);
+        dup2(o, STDOUT_FILENO); /* inherited by the child; restored at once */
+        dup2(e, STDERR_FILENO);
+        int rc;
+        if (as_nobody)
+                rc = run_as_nobody(NULL, 0, exec_oomctl, (void *) argv);
+        else {
+                pid_t pid = fork();
+                if (pid == 0)
+                        _exit(exec_oomctl((void *) argv));
+                int st = host_wait_child(pid, 2 * BUS_WAIT_MS);
+                rc = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        }
+        dup2(saved_out, STDOUT_FILENO);
+        dup2(saved_err, STDERR_FILENO);
+        close(saved_out);
+        close(saved_err);
+        close(o);
+        close(e);
+        Run r = { rc, host_read_file(out), host_read_file(err) };
+        cr_assert(r.out && r.err);
+        cr_assert_neq(rc, 96, "cannot execute %s", OOMCTL_BIN);
+        free(out);
+        free(err);
+        return r;
+}
+
+static void run_free(Run *r) {
+        free(r->out);
+        free(r->err);
+}
+
+static void start(bool daemon_on_bus, const char *runtime_dir) {
+        fixture_init(&fx, NULL);
+        if (runtime_dir) {
+                free(fx.run_dir);
+                free(fx.sock_path);
+                fx.run_dir = strdup(runtime_dir);
+                fx.sock_path = strdup(DEFAULT_SOCKET);
+        }
+        fixture_start_bus(&fx, BUS_POLICY_OPEN);
+        fixture_start_daemon(&fx, daemon_on_bus ? NULL : (char *[]) { "--no-bus", NULL }, daemon_on_bus);
+}
+
+/* The sorted cgroup paths and the mode of a `status --json` document, as one comparable string. */
+static char *status_summary(const Run *r) {
+        cJSON *j = cJSON_Parse(r->out);
+        cr_assert_not_null(j, "status --json printed no JSON:\n%s\n%s", r->out, r->err);
+        const char *mode = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "mode"));
+        cr_assert_not_null(mode, "no mode in %s", r->out);
+        char *s = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&s, &len);
+        fprintf(m, "mode=%s", mode);
+        const cJSON *c;
+        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(j, "cgroups"))
+                fprintf(m, " %s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "path")));
+        fclose(m);
+        cJSON_Delete(j);
+        return s;
+}
+
+Test(oomctl_bus, bus_and_socket_agree, .fini = teardown, .timeout = 120) {
+        start(true, NULL);
+        fixture_wait_published(&fx, "/work.slice/app.service"); /* both answers from full samples */
+        Run b = oomctl(false, (char *[]) { "oomctl", "--bus", "status", "--json", NULL });
+        cr_assert_eq(b.rc, 0, "oomctl --bus status: rc %d: %s", b.rc, b.err);
+        Run s = oomctl(false, (char *[]) { "oomctl", "--socket", fx.sock_path, "status", "--json", NULL });
+        cr_assert_eq(s.rc, 0, "oomctl --socket status: rc %d: %s", s.rc, s.err);
+        char *bs = status_summary(&b), *ss = status_summary(&s);
+        cr_assert_str_eq(bs, ss, "over the bus: %s\nover the socket: %s", bs, ss);
+        cr_assert(strstr(bs, "mode=cgroup") && strstr(bs, "/big.slice"), "%s", bs);
+        free(bs);
+        free(ss);
+        run_free(&b);
+        run_free(&s);
+
+        /* The default is the bus: the daemon's socket is not at the default path here. */
+        cr_assert_neq(access(DEFAULT_SOCKET, F_OK), 0);
+        Run d = oomctl(false, (char *[]) { "oomctl", "status", "--json", NULL });
+        cr_assert_eq(d.rc, 0, "default oomctl with pressured on the bus: rc %d: %s", d.rc, d.err);
+        run_free(&d);
+}
+
+Test(oomctl_bus, refusals_over_the_bus_exit_1, .fini = teardown, .timeout = 120) {
+        start(true, NULL);
+        Run r = oomctl(false, (char *[]) { "oomctl", "--bus", "kill", "/nope.slice", "--dry-run", NULL });
+        cr_assert_eq(r.rc, 1, "rc %d: %s", r.rc, r.err);
+        cr_assert(strstr(r.err, "/nope.slice"), "the message does not name the target: %s", r.err);
+        run_free(&r);
+        if (geteuid() != 0)
+                cr_skip_test("needs root to switch to uid 65534");
+        r = oomctl(true, (char *[]) { "oomctl", "--bus", "kill", "/big.slice", "--dry-run", NULL });
+        cr_assert_eq(r.rc, 1, "rc %d: %s", r.rc, r.err);
+        cr_assert(strstr(r.err, "permission denied: ") && strstr(r.err, "root"), "%s", r.err);
+        run_free(&r);
+        r = oomctl(true, (char *[]) { "oomctl", "--bus", "kill-list", NULL });
+        cr_assert_eq(r.rc, 0, "reading is for anyone: %s", r.err);
+        run_free(&r);
+}
+
+Test(oomctl_bus, falls_back_to_the_socket, .fini = teardown, .timeout = 120) {
+        /* The fallback goes to the default socket path: the daemon must listen there. */
+        if (access(DEFAULT_RUNTIME_DIR, F_OK) == 0)
+                cr_skip_test("%s exists (a pressured on this host?): not touching it", DEFAULT_RUNTIME_DIR);
+        cr_assert_eq(mkdir(DEFAULT_RUNTIME_DIR, 0755), 0, "mkdir %s: %s", DEFAULT_RUNTIME_DIR, strerror(errno));
+        made_run_dir = true;
+        start(false, DEFAULT_RUNTIME_DIR);
+        cr_assert_not(bus_name_has_owner(fx.client, PRESSURED_BUS_NAME), "--no-bus, yet on the bus");
+        BusWatch *mon = bus_monitor(fx.bus.address);
+        Run r = oomctl(false, (char *[]) { "oomctl", "status", "--json", NULL });
+        cr_assert_eq(r.rc, 0, "pressured only on its socket: rc %d: %s", r.rc, r.err);
+        cr_assert(bus_monitor_saw_call_for(mon, PRESSURED_BUS_NAME, BUS_WAIT_MS),
+                  "oomctl went to the socket without asking the bus for " PRESSURED_BUS_NAME " first");
+        bus_watch_free(mon);
+        cr_assert_str_eq(r.err, "", "the fallback is silent");
+        char *s = status_summary(&r);
+        cr_assert(strstr(s, "mode=cgroup"), "%s", s);
+        free(s);
+        run_free(&r);
+        /* --bus means the bus only: pressured is not there. */
+        r = oomctl(false, (char *[]) { "oomctl", "--bus", "status", NULL });
+        cr_assert_eq(r.rc, 4, "rc %d: %s", r.rc, r.err);
+        cr_assert(strstr(r.err, "pressured is not running") || strstr(r.err, PRESSURED_BUS_NAME), "%s", r.err);
+        run_free(&r);
+}
+
+Test(oomctl_bus, neither_reachable_exits_4, .fini = teardown, .timeout = 120) {
+        if (access(DEFAULT_SOCKET, F_OK) == 0)
+                cr_skip_test("%s exists: a pressured runs on this host", DEFAULT_SOCKET);
+        fixture_init(&fx, NULL);
+        char *nobus = NULL;
+        cr_assert_geq(asprintf(&nobus, "unix:path=%s/no-bus-here", fx.tmp), 0);
+        cr_assert_eq(setenv("DBUS_SYSTEM_BUS_ADDRESS", nobus, 1), 0);
+        Run r = oomctl(false, (char *[]) { "oomctl", "status", NULL });
+        cr_assert_eq(r.rc, 4, "rc %d: %s", r.rc, r.err);
+        cr_assert(strstr(r.err, "pressured is not running"), "%s", r.err);
+        cr_assert_str_eq(r.out, "");
+        run_free(&r);
+        r = oomctl(false, (char *[]) { "oomctl", "--bus", "status", NULL });
+        cr_assert_eq(r.rc, 4, "rc %d: %s", r.rc, r.err);
+        run_free(&r);
+        free(nobus);
+}

@@ -166,28 +166,17 @@ static void send_result(Connection *c, const cJSON *id, cJSON *result) {
         (void) connection_send_json(c, r);
 }
 
-__attribute__((format(printf, 3, 4)))
-static bool bad_request(OpsError *err, OpsErrorCode code, const char *fmt, ...) {
-        va_list ap;
-        err->code = code;
-        err->path[0] = 0;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-        return false;
-}
-
 /* Argument readers: false with *err filled when the argument has the wrong type (or is missing and required). */
 static bool arg_string(const cJSON *req, const char *op, const char *key, bool required, const char **ret, OpsError *err) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, key);
         if (!v || cJSON_IsNull(v)) {
                 if (required)
-                        return bad_request(err, OPS_ERROR_INVALID_REQUEST, "%s needs the string argument \"%s\"", op, key);
+                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "%s needs the string argument \"%s\"", op, key);
                 *ret = NULL;
                 return true;
         }
         if (!cJSON_IsString(v))
-                return bad_request(err, OPS_ERROR_INVALID_REQUEST, "argument \"%s\" of %s must be a string", key, op);
+                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "argument \"%s\" of %s must be a string", key, op);
         *ret = v->valuestring;
         return true;
 }
@@ -196,11 +185,11 @@ static bool arg_bool(const cJSON *req, const char *op, const char *key, bool req
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, key);
         if (!v || cJSON_IsNull(v)) {
                 if (required)
-                        return bad_request(err, OPS_ERROR_INVALID_REQUEST, "%s needs the boolean argument \"%s\" (true or false)", op, key);
+                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "%s needs the boolean argument \"%s\" (true or false)", op, key);
                 return true; /* *ret keeps its default */
         }
         if (!cJSON_IsBool(v))
-                return bad_request(err, OPS_ERROR_INVALID_REQUEST, "argument \"%s\" of %s must be true or false", key, op);
+                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "argument \"%s\" of %s must be true or false", key, op);
         *ret = cJSON_IsTrue(v);
         return true;
 }
@@ -211,11 +200,11 @@ static bool arg_int(const cJSON *req, const char *op, const char *key, bool requ
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, key);
         if (!v || cJSON_IsNull(v)) {
                 if (required)
-                        return bad_request(err, OPS_ERROR_INVALID_REQUEST, "%s needs the number argument \"%s\"", op, key);
+                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "%s needs the number argument \"%s\"", op, key);
                 return true;
         }
         if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < min || v->valuedouble > max)
-                return bad_request(err, OPS_ERROR_INVALID_REQUEST, "argument \"%s\" of %s must be a whole number from %.0f to %.0f",
+                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "argument \"%s\" of %s must be a whole number from %.0f to %.0f",
                                    key, op, min, max);
         *ret = (int64_t) v->valuedouble;
         return true;
@@ -248,7 +237,7 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
                 if (o)
                         cJSON_AddBoolToObject(o, "subscribed", true);
                 else
-                        bad_request(err, OPS_ERROR_FAILED, "pressured ran out of memory answering this request; try again");
+                        ops_error_set(err, OPS_ERROR_FAILED, "pressured ran out of memory answering this request; try again");
                 return o;
         }
         case OP_KILL: {
@@ -280,13 +269,13 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
                         snprintf(mem, sizeof mem, "%.0f", v->valuedouble);
                         min_memory = mem;
                 } else if (v && !cJSON_IsNull(v))
-                        return bad_request(err, OPS_ERROR_INVALID_REQUEST, "argument \"min_memory\" of %s must be a size: bytes, "
+                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "argument \"min_memory\" of %s must be a size: bytes, "
                                            "or a string such as \"512M\" or \"10%%\"", name), NULL;
                 v = cJSON_GetObjectItemCaseSensitive(req, "min_pressure");
                 if (cJSON_IsNumber(v) && v->valuedouble >= 0)
                         min_pressure = v->valuedouble;
                 else if (v && !cJSON_IsNull(v))
-                        return bad_request(err, OPS_ERROR_INVALID_REQUEST, "argument \"min_pressure\" of %s must be a number "
+                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "argument \"min_pressure\" of %s must be a number "
                                            "from 0 to 100 (memory full avg10, percent)", name), NULL;
                 return ops_kill_list_add(m, &c->caller, pattern, min_memory, min_pressure, position, persist, err);
         }
@@ -316,7 +305,7 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
                         return NULL;
                 const cJSON *p = cJSON_GetObjectItemCaseSensitive(req, "policy");
                 if (!cJSON_IsObject(p))
-                        return bad_request(err, OPS_ERROR_INVALID_REQUEST, "policy-set needs the argument \"policy\": "
+                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "policy-set needs the argument \"policy\": "
                                            "the whole policy document as a JSON object"), NULL;
                 return ops_policy_set(m, &c->caller, p, persist, err);
         }
@@ -332,7 +321,7 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
         default:
                 break;
         }
-        bad_request(err, OPS_ERROR_UNKNOWN_OP, "unknown operation");
+        ops_error_set(err, OPS_ERROR_UNKNOWN_OP, "unknown operation");
         return NULL;
 }
 
@@ -346,13 +335,13 @@ static void handle_line(Connection *c, const char *line, size_t len) {
                 while (end < line + len && (*end == ' ' || *end == '\t' || *end == '\r'))
                         end++;
         if (!req || end != line + len) {
-                bad_request(&err, OPS_ERROR_INVALID_REQUEST, "the request is not valid JSON: send one JSON object per line, "
+                ops_error_set(&err, OPS_ERROR_INVALID_REQUEST, "the request is not valid JSON: send one JSON object per line, "
                             "such as {\"op\": \"status\"}");
                 send_error(c, NULL, &err);
                 return;
         }
         if (!cJSON_IsObject(req)) {
-                bad_request(&err, OPS_ERROR_INVALID_REQUEST, "the request must be a JSON object such as {\"op\": \"status\"}, "
+                ops_error_set(&err, OPS_ERROR_INVALID_REQUEST, "the request must be a JSON object such as {\"op\": \"status\"}, "
                             "not an array or a bare value");
                 send_error(c, NULL, &err);
                 return;
@@ -360,14 +349,14 @@ static void handle_line(Connection *c, const char *line, size_t len) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
         const cJSON *opv = cJSON_GetObjectItemCaseSensitive(req, "op");
         if (!cJSON_IsString(opv)) {
-                bad_request(&err, OPS_ERROR_INVALID_REQUEST, "the request has no \"op\" string; say what to do, "
+                ops_error_set(&err, OPS_ERROR_INVALID_REQUEST, "the request has no \"op\" string; say what to do, "
                             "e.g. {\"op\": \"status\"}");
                 send_error(c, id, &err);
                 return;
         }
         int op = op_from_string(opv->valuestring);
         if (op < 0) {
-                bad_request(&err, OPS_ERROR_UNKNOWN_OP, "unknown op \"%.64s\"; this pressured knows status, kill-list, "
+                ops_error_set(&err, OPS_ERROR_UNKNOWN_OP, "unknown op \"%.64s\"; this pressured knows status, kill-list, "
                             "policy-get, history, dump, subscribe, kill, kill-list-add, kill-list-remove, kill-list-move, "
                             "policy-set, policy-reload and set-dry-run", opv->valuestring);
                 send_error(c, id, &err);
@@ -400,7 +389,7 @@ static void connection_process(Connection *c) {
         c->rlen -= start;
         if (c->rlen > CONTROL_LINE_MAX) {
                 OpsError err = {};
-                bad_request(&err, OPS_ERROR_TOO_LARGE, "the request line is longer than %d bytes, which no request needs; "
+                ops_error_set(&err, OPS_ERROR_TOO_LARGE, "the request line is longer than %d bytes, which no request needs; "
                             "closing the connection", CONTROL_LINE_MAX);
                 log_notice("Control socket client (pid %d, uid %u) sent a request line over %d bytes; answered too-large "
                            "and closed the connection", (int) c->caller.pid, (unsigned) c->caller.uid, CONTROL_LINE_MAX);

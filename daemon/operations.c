@@ -68,14 +68,26 @@ int op_from_string(const char *s) {
         return -1;
 }
 
+void ops_error_setv(OpsError *err, OpsErrorCode code, const char *fmt, va_list ap) {
+        err->code = code;
+        err->path[0] = 0;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+}
+
+bool ops_error_set(OpsError *err, OpsErrorCode code, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        ops_error_setv(err, code, fmt, ap);
+        va_end(ap);
+        return false;
+}
+
 /* Fills *err and returns NULL, so an operation can `return ops_fail(err, ...)`. */
 __attribute__((format(printf, 3, 4)))
 static cJSON *ops_fail(OpsError *err, OpsErrorCode code, const char *fmt, ...) {
         va_list ap;
-        err->code = code;
-        err->path[0] = 0;
         va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        ops_error_setv(err, code, fmt, ap);
         va_end(ap);
         return NULL;
 }

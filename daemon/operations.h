@@ -8,6 +8,7 @@
  * OpsError filled. Authorization is decided here, once, by ops_authorize().
  */
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -43,6 +44,12 @@ typedef struct OpsError {
         char message[1024];  /* what happened and what to do */
         char path[256];      /* the JSON path, for OPS_ERROR_INVALID_POLICY; "" otherwise */
 } OpsError;
+
+/* Fills *err (its path cleared) and returns false, so a check can `return ops_error_set(...)`. */
+__attribute__((format(printf, 3, 4)))
+bool ops_error_set(OpsError *err, OpsErrorCode code, const char *fmt, ...);
+/* The same with a va_list. */
+void ops_error_setv(OpsError *err, OpsErrorCode code, const char *fmt, va_list ap);
 
 /* "invalid-request", "unknown-op", ... as on the wire. */
 const char *ops_error_code_to_string(OpsErrorCode c);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -239,4 +240,18 @@ static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *
 void host_rm_rf(const char *path) {
         if (path)
                 nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *host_assert_path_in(const char *dir, const char *name) {
+        char *p = host_path_in(dir, name);
+        cr_assert_not_null(p);
+        return p;
+}
+
+void host_assert_write_text(const char *path, const char *text) {
+        cr_assert_eq(host_write_text(path, text), 0, "cannot write %s", path);
+}
+
+void host_assert_write_in(const char *dir, const char *name, const char *text) {
+        cr_assert_eq(host_write_in(dir, name, text), 0, "cannot write %s/%s", dir, name);
 }

@@ -46,6 +46,11 @@ char *host_path_in(const char *dir, const char *name);
 int host_write_text(const char *path, const char *text);
 int host_write_in(const char *dir, const char *name, const char *text);
 
+/* The same, failing the calling test with the path: for test setup, where a failure is a broken setup. */
+char *host_assert_path_in(const char *dir, const char *name);
+void host_assert_write_text(const char *path, const char *text);
+void host_assert_write_in(const char *dir, const char *name, const char *text);
+
 /* Reads a whole file, malloc'd, or NULL. */
 char *host_read_file(const char *path);
 /* Writes text to an existing file (no O_CREAT: cgroup files). 0 or negative errno. */

@@ -38,17 +38,9 @@ static const char POLICY2[] =
         " \"detectors\": [[{\"type\": \"exists\", \"cgroup\": \"/pressured-test-does-not-exist\"}]],"
         " \"actions\": [{\"type\": \"kill\", \"ranker\": \"pressure\", \"cgroup\": \"/*\"}]}]}";
 
-/* Thin asserting wrappers over host-util: a failure here is a broken test setup. */
+/* A path in this test's temp directory; fails the test when out of memory. */
 static char *path_in(const char *name) {
-        char *p = host_path_in(tmp, name);
-        cr_assert_not_null(p);
-        return p;
-}
-static void write_text(const char *path, const char *text) {
-        cr_assert_eq(host_write_text(path, text), 0, "cannot write %s", path);
-}
-static void write_in(const char *dir, const char *name, const char *text) {
-        cr_assert_eq(host_write_in(dir, name, text), 0, "cannot write %s/%s", dir, name);
+        return host_assert_path_in(tmp, name);
 }
 
 
@@ -259,19 +251,19 @@ static void setup(void) {
         cg_root = path_in("cgroup");
         char *big = path_in("cgroup/big.slice"), *small = path_in("cgroup/small.slice");
         cr_assert(mkdir(cg_root, 0755) == 0 && mkdir(big, 0755) == 0 && mkdir(small, 0755) == 0);
-        write_in(cg_root, "cgroup.controllers", "cpuset cpu io memory pids\n");
-        write_in(cg_root, "cgroup.procs", "");
-        write_in(big, "cgroup.procs", "");
-        write_in(big, "cgroup.events", "populated 1\nfrozen 0\n");
-        write_in(big, "memory.current", "314572800\n");
-        write_in(big, "memory.pressure", "some avg10=30.00 avg60=5.00 avg300=1.00 total=900\n"
+        host_assert_write_in(cg_root, "cgroup.controllers", "cpuset cpu io memory pids\n");
+        host_assert_write_in(cg_root, "cgroup.procs", "");
+        host_assert_write_in(big, "cgroup.procs", "");
+        host_assert_write_in(big, "cgroup.events", "populated 1\nfrozen 0\n");
+        host_assert_write_in(big, "memory.current", "314572800\n");
+        host_assert_write_in(big, "memory.pressure", "some avg10=30.00 avg60=5.00 avg300=1.00 total=900\n"
                                          "full avg10=25.00 avg60=4.00 avg300=0.50 total=500\n");
-        write_in(small, "cgroup.procs", "");
-        write_in(small, "cgroup.events", "populated 0\nfrozen 0\n");
-        write_in(small, "memory.current", "10485760\n");
-        write_in(small, "memory.pressure", "some avg10=1.00 avg60=0.00 avg300=0.00 total=9\n"
+        host_assert_write_in(small, "cgroup.procs", "");
+        host_assert_write_in(small, "cgroup.events", "populated 0\nfrozen 0\n");
+        host_assert_write_in(small, "memory.current", "10485760\n");
+        host_assert_write_in(small, "memory.pressure", "some avg10=1.00 avg60=0.00 avg300=0.00 total=9\n"
                                            "full avg10=0.50 avg60=0.00 avg300=0.00 total=5\n");
-        write_text(config, POLICY);
+        host_assert_write_text(config, POLICY);
         free(big);
         free(small);
         start_daemon();
@@ -351,7 +343,7 @@ Test(control_socket, status_fields_and_cgroup_levels) {
 
         /* The level follows the file: critical at 40 and above. */
         char *p = path_in("cgroup/big.slice/memory.pressure");
-        write_text(p, "some avg10=50.00 avg60=5.00 avg300=1.00 total=900\nfull avg10=45.00 avg60=4.00 avg300=0.50 total=600\n");
+        host_assert_write_text(p, "some avg10=50.00 avg60=5.00 avg300=1.00 total=900\nfull avg10=45.00 avg60=4.00 avg300=0.50 total=600\n");
         bool critical = false;
         for (int i = 0; i < 50 && !critical; i++) {
                 host_sleep_ms(100);
@@ -541,7 +533,7 @@ Test(control_socket, policy_set_bad_then_good_and_reload) {
         cJSON_Delete(r);
 
         /* Reload re-reads the files: the runtime policy wins over --config. */
-        write_text(config, POLICY2);
+        host_assert_write_text(config, POLICY2);
         r = call(c, "{\"op\": \"policy-reload\"}");
         cr_assert(strstr(get_str(expect_ok(r, -1), "policy_source"), runtime_policy));
         cJSON_Delete(r);
@@ -554,7 +546,7 @@ Test(control_socket, policy_set_bad_then_good_and_reload) {
         cJSON_Delete(r);
 
         /* A bad file on reload: invalid-policy with the path, the old policy kept. */
-        write_text(config, "{\"interval\": \"soon\"}");
+        host_assert_write_text(config, "{\"interval\": \"soon\"}");
         r = call(c, "{\"op\": \"policy-reload\", \"id\": 9}");
         cr_assert_str_eq(get_str(expect_error(r, 9, "invalid-policy"), "path"), "interval");
         cJSON_Delete(r);

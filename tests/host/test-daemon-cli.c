@@ -30,17 +30,9 @@ static void teardown(void) {
 
 TestSuite(daemon_cli, .init = setup, .fini = teardown, .timeout = 60);
 
-/* Thin asserting wrappers over host-util: a failure here is a broken test setup. */
+/* A path in this test's temp directory; fails the test when out of memory. */
 static char *path_in(const char *name) {
-        char *p = host_path_in(tmp, name);
-        cr_assert_not_null(p);
-        return p;
-}
-static void write_text(const char *path, const char *text) {
-        cr_assert_eq(host_write_text(path, text), 0, "cannot write %s", path);
-}
-static void write_in(const char *dir, const char *name, const char *text) {
-        cr_assert_eq(host_write_in(dir, name, text), 0, "cannot write %s/%s", dir, name);
+        return host_assert_path_in(tmp, name);
 }
 
 
@@ -102,7 +94,7 @@ Test(daemon_cli, check_config_of_the_embedded_default) {
 
 Test(daemon_cli, check_config_names_the_json_path) {
         char *p = path_in("bad.json"), *out;
-        write_text(p, BAD);
+        host_assert_write_text(p, BAD);
         cr_assert_eq(run("check", (char *[]) { "pressured", "--check-config", p, NULL }, &out), 3);
         cr_assert(strstr(out, "rulesets[0].detectors[0][0].threshold"), "%s", out);
         free(out);
@@ -114,7 +106,7 @@ Test(daemon_cli, check_config_names_the_json_path) {
 
 Test(daemon_cli, invalid_policy_at_start_exits_3) {
         char *p = path_in("bad.json"), *state = path_in("state"), *run_dir = path_in("run"), *out;
-        write_text(p, BAD);
+        host_assert_write_text(p, BAD);
         cr_assert_eq(run("start", (char *[]) { "pressured", "-c", p, "--policy-dir", "/nonexistent", "--state-dir", state,
                                                "--runtime-dir", run_dir, "--log-target", "stderr", "--no-mlock", NULL }, &out), 3);
         cr_assert(strstr(out, "Invalid policy, not starting") && strstr(out, "threshold"), "%s", out);
@@ -127,7 +119,7 @@ Test(daemon_cli, invalid_policy_at_start_exits_3) {
 Test(daemon_cli, reload_lock_status_and_clean_exit) {
         char *p = path_in("policy.json"), *state = path_in("state"), *run_dir = path_in("run"), *log = path_in("daemon.log");
         char *status = path_in("run/status.json");
-        write_text(p, GOOD);
+        host_assert_write_text(p, GOOD);
         char *argv[] = { "pressured", "-c", p, "--policy-dir", "/nonexistent", "--state-dir", state,
                          "--runtime-dir", run_dir, "--log-target", "stderr", "--no-mlock", NULL };
         pid_t pid = host_spawn_daemon(argv, log);
@@ -144,13 +136,13 @@ Test(daemon_cli, reload_lock_status_and_clean_exit) {
         free(out);
 
         /* A bad reload keeps the old policy. */
-        write_text(p, BAD);
+        host_assert_write_text(p, BAD);
         kill(pid, SIGHUP);
         cr_assert(host_file_contains(log, "Policy reload failed, keeping the policy that was running", 5000), "bad reload not reported");
         cr_assert(host_child_alive(pid), "the daemon died on a bad reload");
 
         /* A good reload takes effect. */
-        write_text(p, GOOD2);
+        host_assert_write_text(p, GOOD2);
         kill(pid, SIGHUP);
         cr_assert(host_file_contains(log, "Reloaded policy", 5000), "good reload not reported");
 
@@ -176,15 +168,15 @@ Test(daemon_cli, cgroup_mode_on_a_fixture_hierarchy) {
         char *p = path_in("policy.json"), *state = path_in("state"), *run_dir = path_in("run"), *log = path_in("daemon.log");
         char *status = path_in("run/status.json"), *history = path_in("state/history.jsonl");
         cr_assert(mkdir(root, 0755) == 0 && mkdir(a, 0755) == 0 && mkdir(b, 0755) == 0);
-        write_in(root, "cgroup.controllers", "cpuset cpu io memory pids\n");
-        write_in(root, "cgroup.procs", "");
-        write_in(a, "cgroup.procs", "");
-        write_in(a, "cgroup.events", "populated 1\nfrozen 0\n");
-        write_in(a, "memory.current", "314572800\n");
-        write_in(b, "cgroup.procs", "");
-        write_in(b, "cgroup.events", "populated 1\nfrozen 0\n");
-        write_in(b, "memory.current", "10485760\n");
-        write_text(p, "{\"interval\": \"200ms\", \"rulesets\": [{\"name\": \"big\","
+        host_assert_write_in(root, "cgroup.controllers", "cpuset cpu io memory pids\n");
+        host_assert_write_in(root, "cgroup.procs", "");
+        host_assert_write_in(a, "cgroup.procs", "");
+        host_assert_write_in(a, "cgroup.events", "populated 1\nfrozen 0\n");
+        host_assert_write_in(a, "memory.current", "314572800\n");
+        host_assert_write_in(b, "cgroup.procs", "");
+        host_assert_write_in(b, "cgroup.events", "populated 1\nfrozen 0\n");
+        host_assert_write_in(b, "memory.current", "10485760\n");
+        host_assert_write_text(p, "{\"interval\": \"200ms\", \"rulesets\": [{\"name\": \"big\","
                       " \"detectors\": [[{\"type\": \"memory_above\", \"cgroup\": \"/*.slice\", \"threshold\": \"100M\"}]],"
                       " \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/*\", \"kill_list\": false}]}]}");
 

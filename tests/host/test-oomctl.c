@@ -25,17 +25,9 @@
 static char *tmp, *sock, *run_dir, *state_dir;
 static pid_t daemon_pid;
 
-/* Thin asserting wrappers over host-util: a failure here is a broken test setup. */
+/* A path in this test's temp directory; fails the test when out of memory. */
 static char *path_in(const char *name) {
-        char *p = host_path_in(tmp, name);
-        cr_assert_not_null(p);
-        return p;
-}
-static void write_text(const char *path, const char *text) {
-        cr_assert_eq(host_write_text(path, text), 0, "cannot write %s", path);
-}
-static void write_in(const char *dir, const char *name, const char *text) {
-        cr_assert_eq(host_write_in(dir, name, text), 0, "cannot write %s/%s", dir, name);
+        return host_assert_path_in(tmp, name);
 }
 
 
@@ -75,15 +67,15 @@ static void setup(void) {
         sock = path_in("run/control.sock");
 
         cr_assert(mkdir(root, 0755) == 0 && mkdir(a, 0755) == 0 && mkdir(b, 0755) == 0);
-        write_in(root, "cgroup.controllers", "cpuset cpu io memory pids\n");
-        write_in(root, "cgroup.procs", "");
-        write_in(a, "cgroup.procs", "");
-        write_in(a, "cgroup.events", "populated 1\nfrozen 0\n");
-        write_in(a, "memory.current", "314572800\n");
-        write_in(b, "cgroup.procs", "");
-        write_in(b, "cgroup.events", "populated 1\nfrozen 0\n");
-        write_in(b, "memory.current", "10485760\n");
-        write_text(policy, POLICY);
+        host_assert_write_in(root, "cgroup.controllers", "cpuset cpu io memory pids\n");
+        host_assert_write_in(root, "cgroup.procs", "");
+        host_assert_write_in(a, "cgroup.procs", "");
+        host_assert_write_in(a, "cgroup.events", "populated 1\nfrozen 0\n");
+        host_assert_write_in(a, "memory.current", "314572800\n");
+        host_assert_write_in(b, "cgroup.procs", "");
+        host_assert_write_in(b, "cgroup.events", "populated 1\nfrozen 0\n");
+        host_assert_write_in(b, "memory.current", "10485760\n");
+        host_assert_write_text(policy, POLICY);
 
         char *argv[] = { "pressured", "-c", policy, "--policy-dir", "/nonexistent", "--state-dir", state_dir,
                          "--runtime-dir", run_dir, "--cgroup-root", root, "--log-target", "stderr", "--no-mlock", NULL };
@@ -370,10 +362,10 @@ Test(oomctl, kill_needs_root) {
 
 Test(oomctl, policy_show_check_set_reload) {
         char *good = path_in("good.json"), *good2 = path_in("good2.json"), *bad = path_in("bad.json"), *junk = path_in("junk.json");
-        write_text(good, POLICY);
-        write_text(good2, POLICY2);
-        write_text(bad, BAD);
-        write_text(junk, "{\"rulesets\": [");
+        host_assert_write_text(good, POLICY);
+        host_assert_write_text(good2, POLICY2);
+        host_assert_write_text(bad, BAD);
+        host_assert_write_text(junk, "{\"rulesets\": [");
 
         Run r = oomctl("policy", "show");
         cr_assert_eq(r.rc, 0, "%s", r.err);

@@ -38,6 +38,11 @@ struct BusManager {
         bool queued_logged;             /* "someone else owns the name" said once */
         bool lmm_logged;                /* "LowMemoryMonitor is someone else's" said once */
         bool refused_logged;            /* "the bus policy refuses us the name" said once */
+        struct {
+                BusConnectHook fn;
+                void *userdata;
+        } hooks[BUS_MAX_CONNECT_HOOKS];
+        size_t n_hooks;
 };
 
 static const char *strna(const char *s) {
@@ -805,6 +810,24 @@ static int bus_connect(BusManager *b) {
                 return r;
         }
         b->bus = bus;
+        for (size_t i = 0; i < b->n_hooks; i++)
+                b->hooks[i].fn(bus, b->hooks[i].userdata);
+        return 0;
+}
+
+sd_bus *bus_manager_get_bus(BusManager *b) {
+        return b ? b->bus : NULL;
+}
+
+int bus_manager_add_connect_hook(BusManager *b, BusConnectHook fn, void *userdata) {
+        if (!b || !fn)
+                return -EINVAL;
+        if (b->n_hooks >= ELEMENTSOF(b->hooks))
+                return -ENOSPC;
+        b->hooks[b->n_hooks].fn = fn;
+        b->hooks[b->n_hooks++].userdata = userdata;
+        if (b->bus)
+                fn(b->bus, userdata);
         return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <cjson/cJSON.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "../policy/sample.h"
@@ -52,6 +53,17 @@ void bus_manager_emit_event(BusManager *b, const cJSON *event);
  * the LevelTracker knows the cgroup, _removed after it forgot it. */
 void bus_manager_cgroup_added(BusManager *b, const char *cgroup);
 void bus_manager_cgroup_removed(BusManager *b, const char *cgroup);
+
+/* The system bus connection, for calls to other services (PID 1), or NULL while there is none.
+ * Borrowed: it is replaced after a reconnect, so take a reference to keep it across callbacks. */
+sd_bus *bus_manager_get_bus(BusManager *b);
+
+/* Calls fn(bus, userdata) on every new connection (and at once if connected now), so that
+ * subscriptions to other services (PID 1's signals) are made again after a reconnect. At most
+ * BUS_MAX_CONNECT_HOOKS; -ENOSPC past that. */
+#define BUS_MAX_CONNECT_HOOKS 4
+typedef void (*BusConnectHook)(sd_bus *bus, void *userdata);
+int bus_manager_add_connect_hook(BusManager *b, BusConnectHook fn, void *userdata);
 
 static inline void bus_manager_freep(BusManager **b) {
         bus_manager_free(*b);

@@ -476,6 +476,20 @@ static int kill_via_cgroup_kill(int dirfd, const char *path, KillResult *ret) {
 }
 
 int killer_kill_cgroup(int cgroup_root_fd, const char *path, bool force_pidfd, KillResult *ret) {
+        return killer_kill_cgroup_full(cgroup_root_fd, path, force_pidfd, true, ret);
+}
+
+int killer_write_xattrs(int cgroup_root_fd, const char *path, unsigned n_killed) {
+        const char *rel = cgroup_relative_path(path);
+        if (cgroup_root_fd < 0 || !rel)
+                return -EINVAL;
+        _cleanup_close_ int dirfd = openat(cgroup_root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return -errno;
+        return cgroup_write_kill_xattrs(dirfd, path, n_killed) ? 0 : -EIO;
+}
+
+int killer_kill_cgroup_full(int cgroup_root_fd, const char *path, bool force_pidfd, bool write_xattrs, KillResult *ret) {
         _cleanup_close_ int dirfd = -1;
         KillResult result = { .method = KILL_METHOD_NONE };
         int r;
@@ -502,7 +516,7 @@ int killer_kill_cgroup(int cgroup_root_fd, const char *path, bool force_pidfd, K
                         return c.first_error;
         }
 
-        if (result.n_killed > 0)
+        if (result.n_killed > 0 && write_xattrs)
                 result.xattrs_written = cgroup_write_kill_xattrs(dirfd, path, result.n_killed);
 
         if (ret)
@@ -562,5 +576,55 @@ int killer_kill_process(const char *proc_root, pid_t pid, uint64_t start_time,
 
         if (ret)
                 *ret = result;
+        return 0;
+}
+
+int killer_pin_cgroup(int cgroup_root_fd, const char *path, int *pidfds, pid_t *pids, size_t max) {
+        _cleanup_close_ int dirfd = -1;
+        PidSet listed = {};
+        size_t n = 0;
+
+        int r = cgroup_open(cgroup_root_fd, path, &dirfd);
+        if (r < 0)
+                return r;
+        r = cgroup_collect_pids(dirfd, 0, &listed);
+        for (size_t i = 0; r >= 0 && i < listed.n && n < max; i++) {
+                if (pid_is_protected(listed.pids[i]))
+                        continue;
+                int fd = pidfd_open(listed.pids[i], 0);
+                if (fd < 0)
+                        continue; /* exited meanwhile */
+                pidfds[n] = fd;
+                pids[n++] = listed.pids[i];
+        }
+        pid_set_done(&listed);
+        return r < 0 ? r : (int) n;
+}
+
+int killer_kill_pinned(const int *pidfds, const pid_t *pids, size_t n, int cgroup_root_fd, const char *path,
+                       KillResult *ret) {
+        KillContext c = { .what = path, .result = ret };
+
+        ret->method = KILL_METHOD_PIDFD;
+        for (size_t i = 0; i < n; i++) {
+                if (pidfds[i] < 0)
+                        continue;
+                if (pidfd_send_signal(pidfds[i], SIGKILL, NULL, 0) < 0) {
+                        if (errno != ESRCH && !c.warned) {
+                                c.warned = true;
+                                log_warning_errno(errno, "Failed to SIGKILL pid %d of cgroup %s: %m; it keeps running.",
+                                                  (int) pids[i], path);
+                        }
+                        continue;
+                }
+                kill_result_record(ret, pids[i]);
+                reap(pidfds[i], pids[i], ret);
+        }
+        const char *rel = cgroup_relative_path(path);
+        if (ret->n_killed > 0 && cgroup_root_fd >= 0 && rel) {
+                _cleanup_close_ int dirfd = openat(cgroup_root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dirfd >= 0)
+                        ret->xattrs_written = cgroup_write_kill_xattrs(dirfd, path, ret->n_killed);
+        }
         return 0;
 }

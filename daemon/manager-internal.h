@@ -25,6 +25,8 @@
 
 typedef struct ControlSocket ControlSocket;
 typedef struct BusManager BusManager;
+typedef struct UnitStopper UnitStopper;
+typedef struct SystemdAnnotations SystemdAnnotations;
 
 /* A LevelTracker announcement kept until the tracker's update is done (path owned). */
 typedef struct QueuedLevelEvent {
@@ -86,6 +88,8 @@ struct Manager {
 
         ControlSocket *control;     /* RUNTIME_DIR/control.sock */
         BusManager *bus;            /* org.pressured.oom1; NULL with --no-bus */
+        UnitStopper *stopper;       /* step 2 of the ladder: units stopped through PID 1 */
+        SystemdAnnotations *annotations; /* ManagedOOM*= of PID 1's units, merged under the policy files */
 };
 
 /* Sends an event (the JSON model in README "Events"; borrowed) to control socket subscribers and as
@@ -108,6 +112,9 @@ int manager_reload_policy(Manager *m, PolicyError *perr, char *errbuf, size_t er
 /* Turns dry run on or off for the running policy (until the next load, where --dry-run wins). */
 void manager_set_dry_run(Manager *m, bool dry_run);
 
-/* Carries out one decision: KillPending, the kill (or the dry run), the record, Killed. `snap` may be
- * NULL unless d->granularity_process. Returns what the killer returned (0 or negative errno). */
+/* Carries out one decision: KillPending, then the ladder: the unit stopped or restarted through
+ * systemd (d->method, asynchronous: the record and Killed follow when it is over), or the kill (or
+ * the dry run) and at once the record and Killed. `snap` may be NULL unless d->granularity_process.
+ * Returns 1 when a stop is under way, what the killer returned (0 or negative errno) otherwise, and
+ * -EALREADY without doing anything when a stop covering d->cgroup is already in flight. */
 int manager_kill(Manager *m, const Snapshot *snap, Decision *d, KillResult *res);

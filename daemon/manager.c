@@ -32,8 +32,10 @@
 #include "pressure_level.h"
 #include "procfs.h"
 #include "psi_trigger.h"
+#include "systemd_annotations.h"
 #include "state_files.h"
 #include "unit_name.h"
+#include "unit_stopper.h"
 
 /* After a PSI trigger fires, keep sampling at the normal interval this long even if memory looks fine. */
 #define TRIGGER_HOLD_USEC (10 * USEC_PER_SEC)
@@ -275,6 +277,14 @@ static void manager_announce_policy(Manager *m) {
         cJSON_Delete(e);
 }
 
+/* systemd's ManagedOOM*= annotations, as the document every policy load merges the files over. */
+static void manager_policy_base(Manager *m, PolicySources *src, char *name, size_t size) {
+        unsigned n = 0;
+        src->base_text = systemd_annotations_policy_json(m->annotations, &n);
+        snprintf(name, size, "systemd's ManagedOOM*= settings of %u unit(s)", n);
+        src->base_name = name;
+}
+
 /* Loads the policy from its sources (main_text, if given, stands in for the main file) and installs it. */
 static int manager_load_policy_from(Manager *m, bool initial, const char *main_path, const char *main_text,
                                     PolicyError *perr, char *err, size_t errlen) {
@@ -288,8 +298,10 @@ static int manager_load_policy_from(Manager *m, bool initial, const char *main_p
         char *desc = NULL;
         int r;
 
+        char base_name[128];
         snprintf(runtime_dropins, sizeof runtime_dropins, "%s/policy.d", m->config.runtime_dir);
         src.dropin_dirs[1] = runtime_dropins;
+        manager_policy_base(m, &src, base_name, sizeof base_name);
 
         r = policy_load_detailed(&src, &p, &desc, perr, err, errlen);
         if (r < 0)
@@ -353,9 +365,10 @@ int manager_replace_policy(Manager *m, const char *text, bool persist, PolicyErr
         /* Validate first, with the drop-ins merged as they will be: a bad policy never reaches the disk. */
         PolicySources src = { .main_path = "the requested policy", .main_text = text,
                               .dropin_dirs = { m->config.dropin_dir, NULL } };
-        char runtime_dropins[4096];
+        char runtime_dropins[4096], base_name[128];
         snprintf(runtime_dropins, sizeof runtime_dropins, "%s/policy.d", m->config.runtime_dir);
         src.dropin_dirs[1] = runtime_dropins;
+        manager_policy_base(m, &src, base_name, sizeof base_name);
         r = policy_load_detailed(&src, &p, NULL, perr, errbuf, errlen);
         if (r < 0)
                 return r;
@@ -440,10 +453,23 @@ static void manager_record_kill(Manager *m, const Decision *d, const KillResult 
         m->last_kill = summary;
 }
 
+/* A stop or restart through systemd is over (unit_stopper.c): its record. */
+static void on_unit_stop_done(const Decision *d, const KillResult *res, int error, void *userdata) {
+        Manager *m = userdata;
+        manager_record_kill(m, d, res, error);
+        m->last_status_usec = 0; /* publish it now */
+}
+
 int manager_kill(Manager *m, const Snapshot *snap, Decision *d, KillResult *res) {
         int r = 0;
 
         *res = (KillResult) {};
+        /* One action per victim at a time: a stop in flight ends within stop_timeout + 1 s. */
+        if (!d->dry_run && unit_stopper_busy(m->stopper, d->cgroup)) {
+                log_debug("Ruleset %s chose %s again while its unit is being stopped; waiting for that stop",
+                          d->ruleset, d->cgroup);
+                return -EALREADY;
+        }
         cJSON *e = kill_event_new("KillPending", d);
         if (e)
                 manager_publish(m, e);
@@ -455,6 +481,11 @@ int manager_kill(Manager *m, const Snapshot *snap, Decision *d, KillResult *res)
         }
 
         int root_fd = m->tree ? cgroup_tree_root_fd(m->tree) : -1;
+        if (!m->degraded) {
+                r = unit_stopper_start(m->stopper, root_fd, d, m->policy->fast_interval_usec);
+                if (r != 0)
+                        return r; /* under way (1), or already (-EALREADY) */
+        }
         if (d->kind == TARGET_PROCESS)
                 /* Degraded mode: the memory controller is elsewhere, so don't touch cgroup xattrs. */
                 r = killer_kill_process(m->config.proc_root, d->pid, d->start_time,
@@ -492,9 +523,10 @@ int manager_kill(Manager *m, const Snapshot *snap, Decision *d, KillResult *res)
         return r;
 }
 
-/* Carries out one decision: the kill ladder's steps 3 to 5. Returns true when the ruleset's
- * post-action delay should start: something died, or the kill failed for a reason that the next
- * sample would only meet again (a victim that vanished on its own is the exception: resample).
+/* Carries out one decision: the kill ladder's steps 2 to 5. Returns true when the ruleset's
+ * post-action delay should start: something died or a stop was issued (the delay counts from the
+ * StopUnit call), or the kill failed for a reason that the next sample would only meet again (a
+ * victim that vanished on its own is the exception: resample).
  * A dry run also waits out the post-action delay, or it would log every sample. */
 static bool manager_execute(Manager *m, const Snapshot *snap, Decision *d) {
         KillResult res;
@@ -792,6 +824,8 @@ static void manager_sample(Manager *m) {
 
         m->prev_system = snap.system;
         m->last_system = snap.system;
+        if (snap.system.meminfo.valid)
+                systemd_annotations_set_have_swap(m->annotations, snap.system.meminfo.swap_total > 0);
         m->prev_time = now;
         m->have_prev = true;
         snapshot_clear(&snap);
@@ -872,6 +906,22 @@ static void manager_protect_self(Manager *m) {
         _cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
         if (fd < 0 || write(fd, "-1000", 5) < 0)
                 log_notice_errno(errno, "Failed to set pressured's oom_score_adj to -1000: %m; the kernel OOM killer might pick it");
+}
+
+/* PID 1's annotations changed (read for the first time, a unit came or went, a set-property): the
+ * policy is loaded again over them, as on SIGHUP. A failure keeps the running policy. */
+static void on_annotations_changed(void *userdata) {
+        Manager *m = userdata;
+        unsigned n = 0;
+        (void) systemd_annotations_policy_json(m->annotations, &n);
+        log_info("systemd's ManagedOOM*= settings changed (%u unit(s) annotated); loading the policy again", n);
+        char err[1024] = "";
+        (void) manager_reload_policy(m, NULL, err, sizeof err);
+}
+
+static void on_bus_connected(sd_bus *bus, void *userdata) {
+        Manager *m = userdata;
+        systemd_annotations_attach(m->annotations, bus);
 }
 
 int manager_new(const ManagerConfig *c, Manager **ret) {
@@ -963,6 +1013,18 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
                         return r; /* out of memory only: a missing bus is logged and retried */
         } else
                 log_info("D-Bus service off (--no-bus): the control socket at %s serves alone", sock);
+        r = unit_stopper_new(m->event, m->bus, on_unit_stop_done, m, &m->stopper);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up stopping units through systemd: %m");
+        r = systemd_annotations_new(m->event, on_annotations_changed, m, &m->annotations);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up reading systemd's ManagedOOM*= settings: %m");
+        if (m->bus) {
+                r = bus_manager_add_connect_hook(m->bus, on_bus_connected, m);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch the system bus for systemd's ManagedOOM*= settings: %m");
+        } else
+                log_info("systemd's ManagedOOM*= settings are not read without the system bus (--no-bus)");
 
         (void) sd_event_set_watchdog(m->event, true);
         manager_protect_self(m);
@@ -989,6 +1051,8 @@ int manager_run(Manager *m) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        unit_stopper_free(m->stopper); /* first: it holds a connect hook on the bus and the tree's root fd */
+        systemd_annotations_free(m->annotations);
         bus_manager_free(m->bus);
         control_socket_free(m->control);
         level_tracker_free(m->levels);

@@ -19,6 +19,7 @@
 #include "manager-internal.h"
 #include "operations.h"
 #include "pressure_level.h"
+#include "systemd_annotations.h"
 #include "procfs.h"
 #include "unit_name.h"
 
@@ -424,11 +425,31 @@ static cJSON *replace_policy(Manager *m, const cJSON *doc, bool persist, OpsErro
         return policy_source_result(m, err);
 }
 
+/* Drops from `doc` the rulesets that systemd's annotations generate: an edited document becomes the
+ * main policy, and a copy of them there would override the live annotations (a later set-property
+ * would no longer reach the policy). A policy file that overrides one of them by name loses the
+ * override in the runtime document; the annotation's own version applies again. */
+static void drop_generated_rulesets(Manager *m, cJSON *doc) {
+        const char *base = systemd_annotations_policy_json(m->annotations, NULL);
+        _cleanup_(cJSON_Deletep) cJSON *gen = base ? cJSON_Parse(base) : NULL;
+        cJSON *rulesets = cJSON_GetObjectItemCaseSensitive(doc, "rulesets");
+        const cJSON *g;
+        cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(gen, "rulesets")) {
+                const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "name"));
+                for (int i = cJSON_GetArraySize(rulesets) - 1; name && i >= 0; i--) {
+                        const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rulesets, i), "name"));
+                        if (n && streq(n, name))
+                                cJSON_DeleteItemFromArray(rulesets, i);
+                }
+        }
+}
+
 /* The running policy's document and its kill list (created when absent). */
 static cJSON *kill_list_document(Manager *m, cJSON **ret_list, OpsError *err) {
         cJSON *doc = policy_document(m);
         if (!doc)
                 return ops_oom(err);
+        drop_generated_rulesets(m, doc);
         cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "kill_list");
         if (!cJSON_IsArray(list)) {
                 cJSON_DeleteItemFromObjectCaseSensitive(doc, "kill_list");

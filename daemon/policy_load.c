@@ -104,37 +104,52 @@ int policy_load_detailed(const PolicySources *src, Policy **ret, char **ret_desc
                          PolicyError *ret_error, char *errbuf, size_t errlen) {
         Dropin dropins[POLICY_DROPINS_MAX];
         size_t n_dropins = 0;
-        char *texts[POLICY_DROPINS_MAX + 1] = {};
-        const char *sources[POLICY_DROPINS_MAX + 1] = {};
+        char *texts[POLICY_DROPINS_MAX + 2] = {};
+        const char *sources[POLICY_DROPINS_MAX + 2] = {};
         size_t n = 0;
         int r = 0;
         char desc[4096];
         size_t dl = 0;
 
-        /* The main document: given text, the file if it exists, else the embedded default. */
-        if (src->main_text) {
-                texts[0] = strdup(src->main_text);
+        /* The base (systemd's annotations) comes first, so everything after it may override it. */
+        size_t m = 0;
+        if (src->base_text) {
+                texts[0] = strdup(src->base_text);
+                sources[0] = src->base_name ? src->base_name : "generated rulesets";
+                m = 1;
                 if (!texts[0]) {
                         r = -ENOMEM;
                         snprintf(errbuf, errlen, "out of memory while loading the policy");
                         goto finish;
                 }
-                sources[0] = src->main_path ? src->main_path : "<request>";
-                dl += snprintf(desc + dl, sizeof desc - dl, "%s", sources[0]);
+        }
+        n = m;
+
+        /* The main document: given text, the file if it exists, else the embedded default. */
+        if (src->main_text) {
+                texts[m] = strdup(src->main_text);
+                sources[m] = src->main_path ? src->main_path : "<request>";
+                dl += snprintf(desc + dl, sizeof desc - dl, "%s", sources[m]);
         } else if (src->main_path && access(src->main_path, F_OK) == 0) {
-                r = read_text(src->main_path, &texts[0], errbuf, errlen);
+                r = read_text(src->main_path, &texts[m], errbuf, errlen);
                 if (r < 0)
                         goto finish;
-                sources[0] = src->main_path;
+                sources[m] = src->main_path;
                 dl += snprintf(desc + dl, sizeof desc - dl, "%s", src->main_path);
         } else {
-                texts[0] = NULL;
-                sources[0] = "embedded default policy";
+                /* Behind a base document the default has to be spelled out: only the first may be "none". */
+                texts[m] = m ? strdup(policy_default_json) : NULL;
+                sources[m] = "embedded default policy";
                 dl += snprintf(desc + dl, sizeof desc - dl, "embedded default policy%s%s%s",
                                src->main_path ? " (" : "", src->main_path ? src->main_path : "",
                                src->main_path ? " does not exist)" : "");
         }
-        n = 1;
+        n = m + 1;
+        if (!texts[m] && (src->main_text || (m && streq(sources[m], "embedded default policy")))) {
+                r = -ENOMEM;
+                snprintf(errbuf, errlen, "out of memory while loading the policy");
+                goto finish;
+        }
 
         /* Drop-ins: *.json from every directory, ordered by file name across directories. */
         for (size_t i = 0; i < ELEMENTSOF(src->dropin_dirs) && src->dropin_dirs[i]; i++) {
@@ -175,11 +190,13 @@ int policy_load_detailed(const PolicySources *src, Policy **ret, char **ret_desc
         PolicyError e = {};
         r = policy_parse_merged((const char *const *) texts, sources, n, ret, &e);
         if (r < 0) {
-                format_error(n > 1 ? "policy (after merging drop-ins)" : sources[0], &e, errbuf, errlen);
+                format_error(n > m + 1 ? "policy (after merging drop-ins)" : sources[m], &e, errbuf, errlen);
                 if (ret_error)
                         *ret_error = e;
                 goto finish;
         }
+        if (m && dl < sizeof desc)
+                dl += snprintf(desc + dl, sizeof desc - dl, " over %s", sources[0]);
         if (ret_description)
                 *ret_description = strdup(desc);
         r = 0;

@@ -12,6 +12,9 @@ typedef struct PolicySources {
         const char *main_path;      /* NULL: the embedded default only */
         const char *main_text;      /* when set, the main document itself (main_path then only names it) */
         const char *dropin_dirs[3]; /* NULL-terminated; missing directories are fine */
+        const char *base_text;      /* merged under everything (the main document and drop-ins override it):
+                                     * the rulesets from systemd's ManagedOOM*= annotations; NULL: none */
+        const char *base_name;      /* names it in messages and in the description */
 } PolicySources;
 
 /* Loads and validates. On error returns negative errno and writes a one-line message

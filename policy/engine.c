@@ -246,6 +246,8 @@ static int action_decide(const Policy *p, const Snapshot *s, size_t ri, size_t a
                 .dry_run = p->dry_run || rs->dry_run || a->dry_run,
                 .kill_list_index = -1,
                 .prekill_timeout_usec = a->prekill_timeout_usec,
+                .method = rs->method,
+                .stop_timeout_usec = rs->stop_timeout_usec,
         };
         char how[128];
         KillListPick kp;

@@ -30,6 +30,8 @@ typedef struct Decision {
         bool dry_run;             /* global, ruleset or action dry run */
         int kill_list_index;      /* -1 when the ranker chose */
         usec_t prekill_timeout_usec;
+        UnitMethod method;        /* the ruleset's; UNIT_METHOD_KILL (0) for a manual kill */
+        usec_t stop_timeout_usec; /* the ruleset's; 0 means STOP_TIMEOUT_DEFAULT_USEC */
         char reason[256];         /* which detector fired and why, for logs and history */
 } Decision;
 

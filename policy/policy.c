@@ -78,7 +78,16 @@ static const char *const action_type_names[] = { "kill", NULL };
 static const char *const top_keys[] = {
         "dry_run", "admin_group", "interval", "fast_interval", "omit", "avoid", "prefer", "kill_list", "rulesets", NULL
 };
-static const char *const ruleset_keys[] = { "name", "dry_run", "detectors", "actions", NULL };
+static const char *const ruleset_keys[] = { "name", "dry_run", "method", "stop_timeout", "detectors", "actions", NULL };
+static const char *const unit_method_names[_UNIT_METHOD_MAX + 1] = {
+        [UNIT_METHOD_KILL] = "kill", [UNIT_METHOD_STOP] = "stop", [UNIT_METHOD_RESTART] = "restart",
+};
+
+const char *unit_method_to_string(UnitMethod m) {
+        if (m < 0 || m >= _UNIT_METHOD_MAX)
+                return NULL;
+        return unit_method_names[m];
+}
 static const char *const action_keys[] = {
         "type", "ranker", "cgroup", "recursive", "granularity", "kill_list", "dry_run", "post_action_delay",
         "prekill_timeout", "size_threshold", "min_growth_ratio", "growing_size_percentile", "swap_threshold",
@@ -922,6 +931,22 @@ static int parse_ruleset(Parser *p, const cJSON *o, Ruleset *rs) {
         if (r < 0)
                 return r;
 
+        int e = UNIT_METHOD_STOP;
+        r = opt_enum(p, o, "method", unit_method_names, "method (how the victim ends)", &e);
+        if (r < 0)
+                return r;
+        rs->method = (UnitMethod) e;
+        rs->stop_timeout_usec = STOP_TIMEOUT_DEFAULT_USEC;
+        r = opt_duration(p, o, "stop_timeout", &rs->stop_timeout_usec);
+        if (r < 0)
+                return r;
+        if (rs->stop_timeout_usec < STOP_TIMEOUT_MIN_USEC || rs->stop_timeout_usec > STOP_TIMEOUT_MAX_USEC) {
+                path_push_key(p, "stop_timeout");
+                return fail(p, child(o, "stop_timeout"),
+                            "expected a duration from 100ms to 300s, got %s: systemd needs a moment to stop a unit, "
+                            "and memory keeps running out while the stop waits", GOT(child(o, "stop_timeout")));
+        }
+
         v = child(o, "detectors");
         if (!v)
                 return fail(p, o, "missing required key \"detectors\" in ruleset \"%s\": when to act, e.g. [[{\"type\": \"pressure_above\", \"threshold\": 40}]]",
@@ -1651,7 +1676,9 @@ static bool add_ruleset(cJSON *rulesets, const Ruleset *rs) {
         if (!o)
                 return false;
         cJSON_AddItemToArray(rulesets, o);
-        if (!cJSON_AddStringToObject(o, "name", rs->name) || !cJSON_AddBoolToObject(o, "dry_run", rs->dry_run))
+        if (!cJSON_AddStringToObject(o, "name", rs->name) || !cJSON_AddBoolToObject(o, "dry_run", rs->dry_run) ||
+            !cJSON_AddStringToObject(o, "method", unit_method_names[rs->method]) ||
+            !add_duration(o, "stop_timeout", rs->stop_timeout_usec ? rs->stop_timeout_usec : STOP_TIMEOUT_DEFAULT_USEC))
                 return false;
         groups = cJSON_AddArrayToObject(o, "detectors");
         if (!groups)

@@ -95,9 +95,28 @@ typedef struct Action {
         PsiResource pressure_resource;     /* default memory */
 } Action;
 
+/* How a ruleset ends its victim (README "The kill ladder"). KILL is 0 so that a Decision built by
+ * hand (a manual kill) is a plain kill; parsed rulesets default to STOP. */
+typedef enum UnitMethod {
+        UNIT_METHOD_KILL,      /* cgroup.kill (pidfds as the fallback), never asking systemd */
+        UNIT_METHOD_STOP,      /* StopUnit on the victim's systemd unit, then KillUnit + cgroup.kill after stop_timeout */
+        UNIT_METHOD_RESTART,   /* RestartUnit, for services that recover by restarting */
+        _UNIT_METHOD_MAX,
+} UnitMethod;
+
+const char *unit_method_to_string(UnitMethod m);
+
+/* Bounds of a ruleset's stop_timeout: below 100 ms systemd cannot even run ExecStop; past 300 s
+ * memory keeps running out while we wait. */
+#define STOP_TIMEOUT_DEFAULT_USEC (5 * USEC_PER_SEC)
+#define STOP_TIMEOUT_MIN_USEC     (100 * USEC_PER_MSEC)
+#define STOP_TIMEOUT_MAX_USEC     (300 * USEC_PER_SEC)
+
 typedef struct Ruleset {
         char *name;
         bool dry_run;
+        UnitMethod method;       /* default stop */
+        usec_t stop_timeout_usec; /* default STOP_TIMEOUT_DEFAULT_USEC; 0 (a ruleset built in code) means the default */
         DetectorGroup *groups;   /* any group firing (OR) runs the actions */
         size_t n_groups;
         Action *actions;         /* tried in order until one kills */

@@ -76,6 +76,8 @@ static inline void assert_policy_equal(const Policy *a, const Policy *b) {
                 const Ruleset *x = &a->rulesets[i], *y = &b->rulesets[i];
                 cr_assert_str_eq(x->name, y->name);
                 cr_assert_eq(x->dry_run, y->dry_run);
+                cr_assert_eq(x->method, y->method);
+                cr_assert_eq(x->stop_timeout_usec, y->stop_timeout_usec);
                 cr_assert_eq(x->n_groups, y->n_groups);
                 for (size_t g = 0; g < x->n_groups; g++) {
                         cr_assert_eq(x->groups[g].n, y->groups[g].n);

@@ -30,6 +30,8 @@ Test(engine, decision_fields_and_reason) {
 
         o.rs.name = (char *) "protect";
         o.act[0].prekill_timeout_usec = SEC(2);
+        o.rs.method = UNIT_METHOD_RESTART;
+        o.rs.stop_timeout_usec = SEC(3);
         cr_assert_eq(engine_new(p, &e), 0);
 
         sample(&t, SEC(100), 52.3);
@@ -52,6 +54,8 @@ Test(engine, decision_fields_and_reason) {
         cr_assert_not(d.dry_run);
         cr_assert_eq(d.kill_list_index, -1);
         cr_assert_eq(d.prekill_timeout_usec, SEC(2));
+        cr_assert_eq(d.method, UNIT_METHOD_RESTART); /* the ladder reads how to end the victim from here */
+        cr_assert_eq(d.stop_timeout_usec, SEC(3));
         cr_assert_str_eq(d.reason,
                          "memory full avg10 52.30% > 40% for 10s on / -> largest of 2 candidates by size_or_growth, phase 1");
         decision_clear(&d);

@@ -290,3 +290,13 @@ Test(policy_invalid, corrupting_any_byte_never_crashes) {
                 }
         free(buf);
 }
+
+/* method and stop_timeout (ruleset keys) */
+#define RS(keys) "{\"rulesets\": [{\"name\": \"r\", " keys " \"detectors\": [[" PA "]], \"actions\": [" KILL "]}]}"
+INVALID(method_unknown, RS("\"method\": \"terminate\","), "rulesets[0].method", "expected one of: kill, stop, restart")
+INVALID(method_not_string, RS("\"method\": 1,"), "rulesets[0].method", "kill, stop, restart")
+INVALID(stop_timeout_too_short, RS("\"stop_timeout\": \"50ms\","), "rulesets[0].stop_timeout", "from 100ms to 300s")
+INVALID(stop_timeout_zero, RS("\"stop_timeout\": 0,"), "rulesets[0].stop_timeout", "from 100ms to 300s")
+INVALID(stop_timeout_too_long, RS("\"stop_timeout\": \"301s\","), "rulesets[0].stop_timeout", "from 100ms to 300s")
+INVALID(stop_timeout_not_duration, RS("\"stop_timeout\": \"soon\","), "rulesets[0].stop_timeout", "units are us, ms, s, m (minutes) and h")
+INVALID(stop_timeout_wrong_type, RS("\"stop_timeout\": true,"), "rulesets[0].stop_timeout", "expected a duration")

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 
 #include "policy-equal.h"
 #include "policy.h"
@@ -34,6 +35,8 @@ Test(policy_parse, minimal_policy_gets_every_default) {
         cr_assert_eq(p->n_rulesets, 1);
         cr_assert_str_eq(p->rulesets[0].name, "r");
         cr_assert_eq(p->rulesets[0].dry_run, false);
+        cr_assert_eq(p->rulesets[0].method, UNIT_METHOD_STOP);
+        cr_assert_eq(p->rulesets[0].stop_timeout_usec, 5 * USEC_PER_SEC);
         cr_assert_eq(p->rulesets[0].n_groups, 1);
         cr_assert_eq(p->rulesets[0].groups[0].n, 1);
 
@@ -311,4 +314,33 @@ Test(policy_parse, failure_leaves_ret_alone_and_fills_err) {
         cr_assert_eq(policy_parse("[]", NULL, &p, NULL), -EINVAL);
         cr_assert_eq(policy_parse(NULL, NULL, &p, &err), -EINVAL);
         cr_assert_null(policy_free(NULL));
+}
+
+/* How a ruleset ends its victim: every method by name, stop_timeout at both ends of its range,
+ * and both surviving policy_to_json. */
+Test(policy_parse, method_and_stop_timeout) {
+        static const struct { const char *json; UnitMethod method; usec_t timeout; } cases[] = {
+                { "\"method\": \"stop\", \"stop_timeout\": \"2s\",", UNIT_METHOD_STOP, 2 * USEC_PER_SEC },
+                { "\"method\": \"kill\",", UNIT_METHOD_KILL, 5 * USEC_PER_SEC },
+                { "\"method\": \"restart\", \"stop_timeout\": \"100ms\",", UNIT_METHOD_RESTART, 100 * USEC_PER_MSEC },
+                { "\"stop_timeout\": 300,", UNIT_METHOD_STOP, 300 * USEC_PER_SEC },
+                { "\"stop_timeout\": \"5m\",", UNIT_METHOD_STOP, 300 * USEC_PER_SEC },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                char json[1024];
+                snprintf(json, sizeof json,
+                         "{\"rulesets\": [{\"name\": \"r\", %s \"detectors\": [[{\"type\": \"pressure_above\", "
+                         "\"threshold\": 40}]], \"actions\": [{\"type\": \"kill\"}]}]}", cases[i].json);
+                Policy *p = parse_ok(json);
+                cr_assert_eq(p->rulesets[0].method, cases[i].method, "%s", cases[i].json);
+                cr_assert_eq(p->rulesets[0].stop_timeout_usec, cases[i].timeout, "%s", cases[i].json);
+                char *text = policy_to_json(p);
+                cr_assert_not_null(text);
+                cr_assert(strstr(text, unit_method_to_string(cases[i].method)), "%s", text);
+                Policy *q = parse_ok(text);
+                assert_policy_equal(p, q);
+                free(text);
+                policy_free(q);
+                policy_free(p);
+        }
 }

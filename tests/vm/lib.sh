@@ -117,8 +117,11 @@ reload_pressured() {
         fail "pressured did not answer SIGHUP"
 }
 
-# The order in which pressured killed units: their names, one per line.
-killed_units() { journal_kills | sed -n 's/^Killed cgroup \/test.slice\/\([^ ]*\).*/\1/p'; }
+# The order in which pressured killed (or stopped, or restarted) units: their names, one per line.
+killed_units() {
+        journal_kills | sed -n -e 's/^Killed cgroup \/test.slice\/\([^ ]*\).*/\1/p' \
+                -e 's/^\(Stopped\|Restarted\) unit [^ ]* (cgroup \/test.slice\/\([^ )]*\)).*/\2/p'
+}
 
 # --- The D-Bus service on the guest's real system bus ---
 OOMCTL=/vmlab-build/oomctl/oomctl
@@ -196,3 +199,84 @@ level_rank() { case $1 in ok) echo 0 ;; low) echo 1 ;; medium) echo 2 ;; critica
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 # as_group_member GID CMD...: runs CMD as nobody with GID as its one supplementary group.
 as_group_member() { local gid=$1; shift; setpriv --reuid=65534 --regid=65534 --groups="$gid" "$@"; }
+
+# --- pressured as the installed pressured.service ---
+PRESSURED_UNIT_CAPS="CAP_DAC_OVERRIDE CAP_KILL CAP_SYS_RESOURCE" # what units/pressured.service.in grants
+
+# install_pressured: does in the guest what `meson install` does on a host, for every file the build
+# generates (the daemon, oomctl, pressured.service, the tmpfiles and the D-Bus activation file), at
+# the paths meson would use (meson-info/intro-installed.json); the guest's /usr is a writable overlay.
+# Files taken straight from the source tree are not reachable here; the bus policy is already in
+# /etc/dbus-1/system.d (prepare.sh). Then reloads systemd and the bus, and creates the tmpfiles.
+install_pressured() {
+        python3 - <<'PY' || fail "installing the build into the guest failed"
+import json, os, shutil
+info = json.load(open("/vmlab-build/meson-info/meson-info.json"))
+host_build = info["directories"]["build"].rstrip("/") + "/"
+for src, dst in json.load(open("/vmlab-build/meson-info/intro-installed.json")).items():
+    if not src.startswith(host_build):
+        continue
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.copy2("/vmlab-build/" + src[len(host_build):], dst)
+    print("installed " + dst)
+PY
+        [ -f /usr/lib/systemd/system/pressured.service ] || fail "the build installs no pressured.service"
+        systemctl daemon-reload
+        systemd-tmpfiles --create pressured.conf || fail "systemd-tmpfiles refused pressured.conf"
+        busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig \
+                || fail "dbus-daemon did not reload its configuration"
+}
+
+# start_pressured_service POLICY_JSON [ARGS...]: writes the policy (as start_pressured) and starts the
+# installed pressured.service (installing it first if needed), with ARGS and --log-level=debug added
+# to its ExecStart= by a runtime drop-in (the unit's hardening is untouched; other drop-ins in
+# /run/systemd/system/pressured.service.d/ written before apply too). Type=notify: returns once the
+# daemon is ready.
+start_pressured_service() {
+        local policy=$1; shift
+        mkdir -p /etc/pressured
+        if [ -n "$policy" ]; then
+                printf '%s\n' "$policy" > /etc/pressured/policy.json
+        else
+                rm -f /etc/pressured/policy.json
+        fi
+        mkdir -p /run/systemd/system/pressured.service.d
+        printf '[Service]\nExecStart=\nExecStart=/usr/sbin/pressured --log-level=debug %s\n' "$*" \
+                > /run/systemd/system/pressured.service.d/50-vm-args.conf
+        # Each daemon-reload costs seconds under TCG: installing reloads once for both.
+        if [ -f /usr/lib/systemd/system/pressured.service ]; then systemctl daemon-reload; else install_pressured; fi
+        systemctl reset-failed pressured.service 2>/dev/null
+        systemctl start pressured.service \
+                || fail "pressured.service did not start: $(journalctl -u pressured -o cat --no-pager | tail -n 5)"
+        log "pressured.service started: $(journalctl -u pressured -o cat --no-pager | grep -m1 'started in')"
+}
+
+# caps_of PID: the capability names in PID's effective set, sorted, space-separated (no capsh needed).
+caps_of() {
+        local hex bit names=() all
+        all=(CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL CAP_SETGID CAP_SETUID
+             CAP_SETPCAP CAP_LINUX_IMMUTABLE CAP_NET_BIND_SERVICE CAP_NET_BROADCAST CAP_NET_ADMIN CAP_NET_RAW
+             CAP_IPC_LOCK CAP_IPC_OWNER CAP_SYS_MODULE CAP_SYS_RAWIO CAP_SYS_CHROOT CAP_SYS_PTRACE CAP_SYS_PACCT
+             CAP_SYS_ADMIN CAP_SYS_BOOT CAP_SYS_NICE CAP_SYS_RESOURCE CAP_SYS_TIME CAP_SYS_TTY_CONFIG CAP_MKNOD
+             CAP_LEASE CAP_AUDIT_WRITE CAP_AUDIT_CONTROL CAP_SETFCAP CAP_MAC_OVERRIDE CAP_MAC_ADMIN CAP_SYSLOG
+             CAP_WAKE_ALARM CAP_BLOCK_SUSPEND CAP_AUDIT_READ CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE)
+        hex=$(awk '/^CapEff:/ { print $2 }' "/proc/$1/status") || return 1
+        for bit in "${!all[@]}"; do
+                (( (16#$hex >> bit) & 1 )) && names+=("${all[$bit]}")
+        done
+        printf '%s\n' "${names[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# --- Stopping units through systemd (scenarios 17, 18) ---
+
+# unit_file NAME TEXT: installs TEXT as /run/systemd/system/NAME and reloads systemd.
+unit_file() {
+        printf '%s\n' "$2" > "/run/systemd/system/$1"
+        systemctl daemon-reload
+}
+
+# kill_field UNIT FIELD: FIELD (e.g. PRESSURED_METHOD) of the newest kill entry for UNIT, or "".
+kill_field() {
+        journalctl MESSAGE_ID=$KILL_MESSAGE_ID PRESSURED_UNIT="$1" -o json --no-pager | tail -n 1 |
+                python3 -c 'import json, sys; l = sys.stdin.read().strip(); print(json.loads(l).get(sys.argv[1], "") if l else "")' "$2"
+}

@@ -65,7 +65,7 @@ bus_signals /vmlab/bus.json Killed | awk -F'\t' -v OFS='\t' '$2 == "/test.slice/
 IFS=$'\t' read -r _ cgroup unit ruleset reason method nproc mem freed pressure dry < /tmp/killed.txt
 [ "$unit" = hog.service ] || fail "Killed names unit '$unit', expected hog.service"
 [ "$ruleset" = test-slice-pressure ] || fail "Killed names ruleset '$ruleset'"
-[ "$method" = cgroup.kill ] && [ "$nproc" -ge 1 ] && [ "$dry" = false ] || fail "Killed says method $method, $nproc processes, dry run $dry"
+[ "$method" = stop ] && [ "$nproc" -ge 1 ] && [ "$dry" = false ] || fail "Killed says method $method, $nproc processes, dry run $dry"
 [ "$mem" -gt $((100 << 20)) ] && [ "$freed" -gt 0 ] || fail "Killed says the hog held $mem bytes and $freed were freed; it held more than 100 MiB"
 [ "$rose" -ge 1 ] || fail "no PressureChanged signal raised the hog's level above ok"
 log "Killed: $cgroup ($unit) by $ruleset, $method, $nproc processes, $mem bytes, reason: $reason"

@@ -57,6 +57,9 @@ struct SystemdAnnotations {
         bool answered;               /* PID 1 listed its units at least once */
         bool failed_logged;
         char *json;                  /* the last document handed out; NULL: none */
+        char **queue;                /* units whose properties are still to be read, oldest first */
+        size_t n_queue;
+        unsigned in_flight;          /* GetAll calls awaiting their reply */
         unsigned n_units;
 };
 
@@ -182,11 +185,22 @@ static int read_mode(sd_bus_message *m, bool *ret) {
 }
 
 /* Takes in one unit's properties from a GetAll reply. */
+static int unit_properties(SystemdAnnotations *a, Call *c, sd_bus_message *reply);
+static void pump(SystemdAnnotations *a);
+
 static int on_unit_properties(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         Call *c = userdata;
         SystemdAnnotations *a = call_owner(c);
         if (!a)
                 return 0;
+        if (a->in_flight > 0)
+                a->in_flight--;
+        int r = unit_properties(a, c, reply);
+        pump(a);
+        return r;
+}
+
+static int unit_properties(SystemdAnnotations *a, Call *c, sd_bus_message *reply) {
         if (sd_bus_message_is_method_error(reply, NULL)) {
                 const sd_bus_error *e = sd_bus_message_get_error(reply);
                 log_debug("Cannot read the properties of %s from systemd: %s", c->unit, e->message);
@@ -290,11 +304,53 @@ static int call_async(SystemdAnnotations *a, const char *unit, sd_bus_message_ha
         return 0;
 }
 
-static int read_unit(SystemdAnnotations *a, const char *unit, const char *path) {
-        const char *iface = unit_interface(unit);
-        if (!iface)
+/* Sends the next queued reads, at most ANNOTATIONS_MAX_IN_FLIGHT at a time: GetAll on a service is
+ * a few hundred properties for PID 1 to marshal, and a burst of them would stall every other client
+ * of PID 1 (systemctl included) for seconds on a slow machine. */
+static void pump(SystemdAnnotations *a) {
+        while (a->bus && a->in_flight < ANNOTATIONS_MAX_IN_FLIGHT && a->n_queue > 0) {
+                char *unit = a->queue[0];
+                memmove(a->queue, a->queue + 1, (a->n_queue - 1) * sizeof *a->queue);
+                a->n_queue--;
+                _cleanup_free_ char *path = NULL;
+                int r = sd_bus_path_encode(SYSTEMD_UNIT_PREFIX, unit, &path);
+                if (r >= 0)
+                        r = call_async(a, unit, on_unit_properties, SYSTEMD_SERVICE, path, "org.freedesktop.DBus.Properties",
+                                       "GetAll", "s", unit_interface(unit));
+                if (r >= 0)
+                        a->in_flight++;
+                else
+                        log_debug_errno(r, "Cannot ask systemd about %s: %m", unit);
+                free(unit);
+        }
+}
+
+/* Queues a read of one unit's settings (once, however often it is asked for meanwhile). */
+static int read_unit(SystemdAnnotations *a, const char *unit) {
+        if (!unit_interface(unit))
                 return 0;
-        return call_async(a, unit, on_unit_properties, SYSTEMD_SERVICE, path, "org.freedesktop.DBus.Properties", "GetAll", "s", iface);
+        for (size_t i = 0; i < a->n_queue; i++)
+                if (streq(a->queue[i], unit))
+                        return 0;
+        char **q = realloc(a->queue, (a->n_queue + 1) * sizeof *q);
+        if (!q)
+                return -ENOMEM;
+        a->queue = q;
+        a->queue[a->n_queue] = strdup(unit);
+        if (!a->queue[a->n_queue])
+                return -ENOMEM;
+        a->n_queue++;
+        pump(a);
+        return 0;
+}
+
+static void queue_clear(SystemdAnnotations *a) {
+        for (size_t i = 0; i < a->n_queue; i++)
+                free(a->queue[i]);
+        free(a->queue);
+        a->queue = NULL;
+        a->n_queue = 0;
+        a->in_flight = 0;
 }
 
 static int on_list_units(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
@@ -325,7 +381,7 @@ static int on_list_units(sd_bus_message *reply, void *userdata, sd_bus_error *re
                 Entry *e = entry_find(a, name);
                 if (e)
                         listed[e - a->entries] = true;
-                r = read_unit(a, name, path);
+                r = read_unit(a, name);
                 if (r < 0)
                         log_debug_errno(r, "Cannot ask systemd about %s: %m", name);
                 r = 0;
@@ -351,10 +407,12 @@ static void rescan(SystemdAnnotations *a) {
                 log_debug_errno(r, "Cannot ask systemd for its units: %m");
 }
 
+/* `systemctl set-property` sends no signal: the annotated units are read again now and then. Units
+ * that become annotated that way are found at the next daemon-reload or when they (re)start. */
 static int on_rescan_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         SystemdAnnotations *a = userdata;
-        if (a->bus)
-                rescan(a);
+        for (size_t i = 0; a->bus && i < a->n_entries; i++)
+                (void) read_unit(a, a->entries[i].unit);
         (void) sd_event_source_set_time(s, usec + ANNOTATIONS_RESCAN_USEC);
         return 0;
 }
@@ -363,7 +421,7 @@ static int on_unit_new(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
         SystemdAnnotations *a = userdata;
         const char *name, *path;
         if (sd_bus_message_read(m, "so", &name, &path) >= 0 && unit_interface(name))
-                (void) read_unit(a, name, path);
+                (void) read_unit(a, name);
         return 0;
 }
 
@@ -392,7 +450,7 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         const char *path = sd_bus_message_get_path(m);
         if (!path || sd_bus_path_decode(path, SYSTEMD_UNIT_PREFIX, &unit) <= 0 || !unit || !unit_interface(unit))
                 return 0;
-        (void) read_unit(a, unit, path);
+        (void) read_unit(a, unit);
         return 0;
 }
 
@@ -423,6 +481,7 @@ static void detach(SystemdAnnotations *a) {
                 a->matches[i] = sd_bus_slot_unref(a->matches[i]);
         a->bus = sd_bus_unref(a->bus);
         a->generation++;
+        queue_clear(a);
 }
 
 void systemd_annotations_attach(SystemdAnnotations *a, sd_bus *bus) {

@@ -4,8 +4,8 @@
 /*
  * Reads systemd's annotations for systemd-oomd (ManagedOOMMemoryPressure=, ManagedOOMMemoryPressureLimit=,
  * ManagedOOMSwap= on slices, services and scopes) from PID 1 over the system bus, and keeps them
- * current from PID 1's signals (a unit appearing or going, a daemon-reload) and by reading them
- * again every ANNOTATIONS_RESCAN_USEC (`systemctl set-property` sends no signal).
+ * current from PID 1's signals (a unit appearing or going, a daemon-reload) and by reading the
+ * annotated units again every ANNOTATIONS_RESCAN_USEC (`systemctl set-property` sends no signal).
  * The result is a policy document (policy/annotations.h) that the manager merges under the policy
  * files. Everything is asynchronous: a slow PID 1 delays the annotations, never the event loop.
  */
@@ -19,8 +19,11 @@
 #define ANNOTATIONS_SETTLE_USEC (500 * USEC_PER_MSEC)
 
 /* PID 1 sends no signal when `systemctl set-property` changes a ManagedOOM*= setting (it tells only
- * systemd-oomd, over a varlink socket reserved to it), so the units are read again this often too. */
+ * systemd-oomd, over a varlink socket reserved to it), so the annotated units are read again this often. */
 #define ANNOTATIONS_RESCAN_USEC (30 * USEC_PER_SEC)
+/* Reads of unit settings in flight at once: enough to keep PID 1 busy, few enough that systemctl
+ * requests are served between them. */
+#define ANNOTATIONS_MAX_IN_FLIGHT 2u
 /* How long a call to PID 1 may take: at boot, or on a slow machine, PID 1 answers hundreds of calls. */
 #define ANNOTATIONS_CALL_TIMEOUT_USEC (30 * USEC_PER_SEC)
 

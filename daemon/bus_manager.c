@@ -544,9 +544,13 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_list_kills, OPEN),
         SD_BUS_METHOD_WITH_NAMES("Dump", "", "", "h", SD_BUS_PARAM(fd), method_dump, OPEN),
 
-        SD_BUS_SIGNAL_WITH_NAMES("KillPending", "sssstdb",
+        SD_BUS_SIGNAL_WITH_NAMES("KillPending", "sssstdbt",
                                  SD_BUS_PARAM(cgroup) SD_BUS_PARAM(unit) SD_BUS_PARAM(ruleset) SD_BUS_PARAM(reason)
-                                 SD_BUS_PARAM(memory_bytes) SD_BUS_PARAM(pressure) SD_BUS_PARAM(dry_run), 0),
+                                 SD_BUS_PARAM(memory_bytes) SD_BUS_PARAM(pressure) SD_BUS_PARAM(dry_run)
+                                 SD_BUS_PARAM(prekill_timeout_usec), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("KillCancelled", "sssss",
+                                 SD_BUS_PARAM(cgroup) SD_BUS_PARAM(unit) SD_BUS_PARAM(ruleset) SD_BUS_PARAM(reason)
+                                 SD_BUS_PARAM(verdict), 0),
         SD_BUS_SIGNAL_WITH_NAMES("Killed", "sssssuttdb",
                                  SD_BUS_PARAM(cgroup) SD_BUS_PARAM(unit) SD_BUS_PARAM(ruleset) SD_BUS_PARAM(reason)
                                  SD_BUS_PARAM(method) SD_BUS_PARAM(processes_killed) SD_BUS_PARAM(memory_bytes)
@@ -599,9 +603,14 @@ void bus_manager_emit_event(BusManager *b, const cJSON *e) {
         int r = 0;
 
         if (streq(name, "KillPending"))
-                r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sssstdb",
+                r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sssstdbt",
                                        cgroup, json_string(e, "unit"), json_string(e, "ruleset"), json_string(e, "reason"),
-                                       json_u64(e, "memory_bytes"), json_number(e, "pressure", -1), json_bool(e, "dry_run"));
+                                       json_u64(e, "memory_bytes"), json_number(e, "pressure", -1), json_bool(e, "dry_run"),
+                                       json_u64(e, "prekill_timeout_usec"));
+        else if (streq(name, "KillCancelled"))
+                r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sssss",
+                                       cgroup, json_string(e, "unit"), json_string(e, "ruleset"), json_string(e, "reason"),
+                                       json_string(e, "verdict"));
         else if (streq(name, "Killed")) {
                 r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sssssuttdb",
                                        cgroup, json_string(e, "unit"), json_string(e, "ruleset"), json_string(e, "reason"),

@@ -8,18 +8,13 @@
 
 #include "../policy/format.h"
 #include "../policy/macro.h"
+#include "clock.h"
 #include "kill_report.h"
 #include "log.h"
 #include "unit_name.h"
 
 /* journalctl MESSAGE_ID=... finds every kill, as with systemd's catalog messages. */
 #define MESSAGE_ID_KILL "f3a1c4be5d2b4c6f9e0a7d18b2c3e4f5"
-
-static usec_t realtime_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
-}
 
 static void append(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void append(char *buf, size_t size, const char *fmt, ...) {
@@ -121,7 +116,7 @@ int kill_report(const Decision *d, const KillResult *res, int kill_error, Histor
                 return 0;
 
         KillRecord rec = {
-                .realtime_usec = realtime_usec(),
+                .realtime_usec = now_usec(CLOCK_REALTIME),
                 .cgroup = d->cgroup,
                 .unit = unit[0] ? unit : NULL,
                 .ruleset = d->ruleset,

@@ -27,6 +27,18 @@ typedef struct ControlSocket ControlSocket;
 typedef struct BusManager BusManager;
 typedef struct UnitStopper UnitStopper;
 typedef struct SystemdAnnotations SystemdAnnotations;
+typedef struct HookRunner HookRunner;
+
+/* Step 1 of the ladder: a decision waiting out its action's prekill_timeout (README "The kill
+ * ladder"). At most one per ruleset (the engine holds the ruleset meanwhile) and one per victim. */
+typedef struct PendingKill {
+        Decision decision;          /* owned; its ruleset name is borrowed from the running policy */
+        usec_t since;               /* CLOCK_MONOTONIC: when KillPending went out */
+        usec_t deadline;            /* the kill goes ahead then, unless the target was spared */
+        uint64_t hook_id;           /* the pre-kill hook's run (hook_runner), 0 when there is none */
+        bool hook_exited;           /* the hook is over: the next sample decides at once */
+        int hook_status;            /* its wait status, once exited */
+} PendingKill;
 
 /* A LevelTracker announcement kept until the tracker's update is done (path owned). */
 typedef struct QueuedLevelEvent {
@@ -90,6 +102,9 @@ struct Manager {
         BusManager *bus;            /* org.pressured.oom1; NULL with --no-bus */
         UnitStopper *stopper;       /* step 2 of the ladder: units stopped through PID 1 */
         SystemdAnnotations *annotations; /* ManagedOOM*= of PID 1's units, merged under the policy files */
+        HookRunner *hooks;          /* the pre-kill hooks running */
+        PendingKill *pending;       /* step 1: kills waiting out their prekill_timeout */
+        size_t n_pending;
 };
 
 /* Sends an event (the JSON model in README "Events"; borrowed) to control socket subscribers and as

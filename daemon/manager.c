@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
@@ -18,9 +20,11 @@
 
 #include "config.h"
 #include "../policy/engine.h"
+#include "../policy/format.h"
 #include "../policy/macro.h"
 #include "bus_manager.h"
 #include "cgroup_tree.h"
+#include "clock.h"
 #include "history.h"
 #include "kill_report.h"
 #include "killer.h"
@@ -29,6 +33,7 @@
 #include "manager-internal.h"
 #include "operations.h"
 #include "policy_load.h"
+#include "prekill_hook.h"
 #include "pressure_level.h"
 #include "procfs.h"
 #include "psi_trigger.h"
@@ -52,12 +57,11 @@
 #define TRIGGER_THRESHOLD_FRACTION 0.5
 /* Wake on "some 100ms per 1s" when no rule names system pressure, so MemAvailable floors react early. */
 #define TRIGGER_DEFAULT_STALL_USEC (100 * USEC_PER_MSEC)
-
-static usec_t now_usec(clockid_t clock) {
-        struct timespec ts;
-        clock_gettime(clock, &ts);
-        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
-}
+/* A pre-kill hook of an action without prekill_timeout is a notification the kill does not wait
+ * for; it still may not run for ever (the longest prekill_timeout a policy may set). */
+#define PREKILL_HOOK_UNWAITED_MAX_USEC (60 * USEC_PER_SEC)
+/* PRESSURED_* variables a pre-kill hook gets (README "Pre-kill hooks"). */
+#define PREKILL_HOOK_ENV_MAX 16
 
 const char *manager_mode_name(const Manager *m) {
         return m->degraded ? "degraded" : "cgroup";
@@ -197,6 +201,8 @@ static void manager_resolve_admin_group(Manager *m, const char *name) {
                          (unsigned) m->admin_gid);
 }
 
+static void manager_cancel_all_pending(Manager *m, const char *why);
+
 /* Installs a freshly loaded policy (at start or on reload). */
 static int manager_set_policy(Manager *m, Policy *p, char *description) {
         SampleNeeds needs = {}, detect_needs = {};
@@ -212,6 +218,8 @@ static int manager_set_policy(Manager *m, Policy *p, char *description) {
         if (!m->degraded)
                 needs.cgroup_fields |= CG_MEMORY_CURRENT | CG_MEMORY_PSI;
         needs.system_mem_psi = detect_needs.system_mem_psi = true;
+        if (r >= 0 && m->n_pending > 0)
+                manager_cancel_all_pending(m, "the policy was replaced and the new one decides afresh");
         if (r >= 0)
                 r = m->engine ? engine_set_policy(m->engine, p) : engine_new(p, &m->engine);
         if (r < 0) {
@@ -244,10 +252,6 @@ static const char *manager_main_policy_path(Manager *m, char *buf, size_t size) 
         return m->config.config_path;
 }
 
-static usec_t realtime_now(void) {
-        return now_usec(CLOCK_REALTIME);
-}
-
 void manager_publish(Manager *m, const cJSON *event) {
         if (m->control)
                 control_socket_broadcast(m->control, event);
@@ -260,7 +264,7 @@ static cJSON *event_new(const char *name) {
         if (!e)
                 return NULL;
         cJSON_AddStringToObject(e, "event", name);
-        cJSON_AddNumberToObject(e, "time", (double) realtime_now());
+        cJSON_AddNumberToObject(e, "time", (double) now_usec(CLOCK_REALTIME));
         return e;
 }
 
@@ -412,12 +416,11 @@ void manager_set_dry_run(Manager *m, bool dry_run) {
         manager_write_status(m, now_usec(CLOCK_MONOTONIC));
 }
 
-/* The fields KillPending and Killed share. */
-static cJSON *kill_event_new(const char *name, const Decision *d) {
-        cJSON *e = cJSON_CreateObject();
+/* Step 1 of the ladder, the announcement: KillPending, with how long the target has to shed memory. */
+static void manager_announce_kill(Manager *m, const Decision *d, usec_t wait_usec) {
+        cJSON *e = event_new("KillPending");
         if (!e)
-                return NULL;
-        cJSON_AddStringToObject(e, "event", name);
+                return;
         cJSON_AddStringToObject(e, "cgroup", d->cgroup);
         cJSON_AddStringToObject(e, "unit", unit_name_of_cgroup(d->cgroup));
         cJSON_AddStringToObject(e, "ruleset", d->ruleset);
@@ -425,8 +428,9 @@ static cJSON *kill_event_new(const char *name, const Decision *d) {
         cJSON_AddNumberToObject(e, "memory_bytes", (double) d->memory);
         cJSON_AddNumberToObject(e, "pressure", d->pressure);
         cJSON_AddBoolToObject(e, "dry_run", d->dry_run);
-        cJSON_AddNumberToObject(e, "time", (double) now_usec(CLOCK_REALTIME));
-        return e;
+        cJSON_AddNumberToObject(e, "prekill_timeout_usec", (double) wait_usec);
+        manager_publish(m, e);
+        cJSON_Delete(e);
 }
 
 /* Step 5 of the ladder: the journal entry and the history line, the status file's summary, Killed. */
@@ -460,21 +464,22 @@ static void on_unit_stop_done(const Decision *d, const KillResult *res, int erro
         m->last_status_usec = 0; /* publish it now */
 }
 
-int manager_kill(Manager *m, const Snapshot *snap, Decision *d, KillResult *res) {
+/* One action per victim at a time: a stop in flight ends within stop_timeout + 1 s. */
+static bool manager_victim_busy(Manager *m, const Decision *d) {
+        if (d->dry_run || !unit_stopper_busy(m->stopper, d->cgroup))
+                return false;
+        log_debug("Ruleset %s chose %s again while its unit is being stopped; waiting for that stop",
+                  d->ruleset, d->cgroup);
+        return true;
+}
+
+/* Steps 2 to 5 for a decision already announced. */
+static int manager_kill_announced(Manager *m, const Snapshot *snap, Decision *d, KillResult *res) {
         int r = 0;
 
         *res = (KillResult) {};
-        /* One action per victim at a time: a stop in flight ends within stop_timeout + 1 s. */
-        if (!d->dry_run && unit_stopper_busy(m->stopper, d->cgroup)) {
-                log_debug("Ruleset %s chose %s again while its unit is being stopped; waiting for that stop",
-                          d->ruleset, d->cgroup);
+        if (manager_victim_busy(m, d))
                 return -EALREADY;
-        }
-        cJSON *e = kill_event_new("KillPending", d);
-        if (e)
-                manager_publish(m, e);
-        cJSON_Delete(e);
-
         if (d->dry_run) {
                 manager_record_kill(m, d, res, 0);
                 return 0;
@@ -523,15 +528,223 @@ int manager_kill(Manager *m, const Snapshot *snap, Decision *d, KillResult *res)
         return r;
 }
 
-/* Carries out one decision: the kill ladder's steps 2 to 5. Returns true when the ruleset's
- * post-action delay should start: something died or a stop was issued (the delay counts from the
- * StopUnit call), or the kill failed for a reason that the next sample would only meet again (a
- * victim that vanished on its own is the exception: resample).
- * A dry run also waits out the post-action delay, or it would log every sample. */
-static bool manager_execute(Manager *m, const Snapshot *snap, Decision *d) {
-        KillResult res;
-        int r = manager_kill(m, snap, d, &res);
+int manager_kill(Manager *m, const Snapshot *snap, Decision *d, KillResult *res) {
+        *res = (KillResult) {};
+        if (manager_victim_busy(m, d))
+                return -EALREADY;
+        manager_announce_kill(m, d, 0);
+        return manager_kill_announced(m, snap, d, res);
+}
+
+/* Whether the ruleset's post-action delay should start after a kill attempt that returned r:
+ * something died or a stop was issued (the delay counts from the StopUnit call), or the kill failed
+ * for a reason that the next sample would only meet again (a victim that vanished on its own is the
+ * exception: resample). A dry run also waits out the delay, or it would log every sample. */
+static bool kill_attempt_counts(int r) {
         return r != -ENOENT && r != -ESRCH;
+}
+
+/* ---- step 1 of the ladder: the pre-kill hook and the wait ---- */
+
+/* The hook's environment (README "Pre-kill hooks"): NULL-terminated, each string malloc'd. */
+static char **prekill_hook_env(Manager *m, const Decision *d) {
+        char **env = calloc(PREKILL_HOOK_ENV_MAX + 1, sizeof(char *));
+        size_t n = 0;
+        if (!env)
+                return NULL;
+#define ENV_ADD(...) do { if (n < PREKILL_HOOK_ENV_MAX && asprintf(&env[n], __VA_ARGS__) >= 0) n++; } while (0)
+        ENV_ADD("PRESSURED_CGROUP=%s", d->cgroup);
+        if (m->cgroup_root && !m->degraded)
+                ENV_ADD("PRESSURED_CGROUP_PATH=%s%s", m->cgroup_root, streq(d->cgroup, "/") ? "" : d->cgroup);
+        ENV_ADD("PRESSURED_UNIT=%s", unit_name_of_cgroup(d->cgroup));
+        ENV_ADD("PRESSURED_RULESET=%s", d->ruleset);
+        ENV_ADD("PRESSURED_REASON=%s", d->reason);
+        ENV_ADD("PRESSURED_MEMORY_BYTES=%" PRIu64, d->memory);
+        ENV_ADD("PRESSURED_PRESSURE=%.2f", d->pressure);
+        ENV_ADD("PRESSURED_PREKILL_TIMEOUT_USEC=%" PRIu64, d->prekill_timeout_usec);
+        ENV_ADD("PRESSURED_METHOD=%s", unit_method_to_string(d->method));
+        if (d->kind == TARGET_PROCESS) {
+                ENV_ADD("PRESSURED_PID=%d", (int) d->pid);
+                ENV_ADD("PRESSURED_COMM=%s", d->comm);
+        }
+#undef ENV_ADD
+        return env;
+}
+
+static void strv_free_all(char **v) {
+        for (size_t i = 0; v && v[i]; i++)
+                free(v[i]);
+        free(v);
+}
+
+static void on_prekill_hook_exit(uint64_t id, int status, void *userdata);
+
+/* Runs the decision's pre-kill hook, if it has one, until `deadline`. Returns its run id, 0 for none. */
+static uint64_t manager_start_prekill_hook(Manager *m, const Decision *d, usec_t deadline) {
+        uint64_t id = 0;
+        if (!d->prekill_hook || !d->prekill_hook[0])
+                return 0;
+        char **env = prekill_hook_env(m, d);
+        int r = env ? hook_runner_start(m->hooks, d->prekill_hook, env, deadline, on_prekill_hook_exit, m, &id) : -ENOMEM;
+        strv_free_all(env);
+        if (r < 0) {
+                log_error_errno(r, "Failed to run the pre-kill hook %s of ruleset %s for %s: %m. %s; fix the hook's path "
+                                "or permissions in the policy (prekill_hook)", d->prekill_hook[0], d->ruleset, d->cgroup,
+                                d->prekill_timeout_usec > 0 ? "The kill still waits out prekill_timeout" : "The kill goes ahead");
+                return 0;
+        }
+        log_info("Started the pre-kill hook %s of ruleset %s for %s", d->prekill_hook[0], d->ruleset, d->cgroup);
+        return id;
+}
+
+static void manager_drop_pending(Manager *m, size_t i) {
+        PendingKill *p = &m->pending[i];
+        if (p->hook_id && !p->hook_exited)
+                hook_runner_forget(m->hooks, p->hook_id); /* it runs on until it exits or its deadline */
+        decision_clear(&p->decision);
+        memmove(p, p + 1, (m->n_pending - i - 1) * sizeof *p);
+        m->n_pending--;
+}
+
+/* Calls off pending kill i: logs, publishes KillCancelled, releases the ruleset. */
+static void manager_cancel_pending(Manager *m, size_t i, PrekillVerdict v, const char *why, usec_t now) {
+        PendingKill *p = &m->pending[i];
+        const Decision *d = &p->decision;
+        char waited[32];
+
+        format_duration(waited, sizeof waited, now - p->since);
+        log_notice("Spared %s: the kill that ruleset %s announced %s ago is called off, %s", d->cgroup, d->ruleset,
+                   waited, why);
+        cJSON *e = event_new("KillCancelled");
+        if (e) {
+                cJSON_AddStringToObject(e, "cgroup", d->cgroup);
+                cJSON_AddStringToObject(e, "unit", unit_name_of_cgroup(d->cgroup));
+                cJSON_AddStringToObject(e, "ruleset", d->ruleset);
+                cJSON_AddStringToObject(e, "reason", why);
+                cJSON_AddStringToObject(e, "verdict", prekill_verdict_to_string(v));
+                manager_publish(m, e);
+                cJSON_Delete(e);
+        }
+        engine_action_done(m->engine, d, false, now); /* releases the ruleset (a stale decision is ignored) */
+        manager_drop_pending(m, i);
+}
+
+/* Before a new policy replaces the one the pending decisions borrow their names from. */
+static void manager_cancel_all_pending(Manager *m, const char *why) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        while (m->n_pending > 0)
+                manager_cancel_pending(m, m->n_pending - 1, PREKILL_VERDICT_STALE, why, now);
+}
+
+/* Announces a fresh decision and either carries it out now or, with a prekill_timeout, makes it
+ * pending (taking *d over). Returns true when the decision was handled here (pending, or a victim
+ * already being dealt with); false when the caller must carry it out now (already announced). */
+static bool manager_announce_or_defer(Manager *m, Decision *d, usec_t now) {
+        if (manager_victim_busy(m, d))
+                return true;
+        for (size_t i = 0; i < m->n_pending; i++)
+                if (streq(m->pending[i].decision.cgroup, d->cgroup)) {
+                        log_debug("Ruleset %s chose %s, which already waits out the pre-kill time of ruleset %s",
+                                  d->ruleset, d->cgroup, m->pending[i].decision.ruleset);
+                        return true;
+                }
+
+        /* A dry run neither runs the hook nor waits: it shows what would be killed, now. */
+        usec_t wait = d->dry_run ? 0 : d->prekill_timeout_usec;
+        manager_announce_kill(m, d, wait);
+        if (d->dry_run)
+                return false;
+        if (wait == 0) {
+                /* A hook without a wait is a notification: the kill does not wait for it. */
+                uint64_t id = manager_start_prekill_hook(m, d, now + PREKILL_HOOK_UNWAITED_MAX_USEC);
+                if (id)
+                        hook_runner_forget(m->hooks, id);
+                return false;
+        }
+
+        PendingKill *q = realloc(m->pending, (m->n_pending + 1) * sizeof *q);
+        if (!q) {
+                log_oom();
+                return false; /* better the kill without its wait than no kill */
+        }
+        m->pending = q;
+        PendingKill *p = &m->pending[m->n_pending++];
+        *p = (PendingKill) { .decision = *d, .since = now, .deadline = now + wait };
+        *d = (Decision) { .kill_list_index = -1 };
+        p->hook_id = manager_start_prekill_hook(m, &p->decision, p->deadline);
+        engine_hold(m->engine, &p->decision);
+
+        char span[32];
+        format_duration(span, sizeof span, wait);
+        log_notice("Kill of %s by ruleset %s pending: it has %s to shed memory below the ruleset's criteria%s (%s)",
+                   p->decision.cgroup, p->decision.ruleset, span,
+                   p->hook_id ? ", or until its pre-kill hook exits" : "", p->decision.reason);
+        return true;
+}
+
+/* Each sample (a full one): spares the targets that no longer meet their ruleset's criteria, and
+ * carries out the kills whose wait is over (deadline reached, or the hook exited). */
+static void manager_check_pending(Manager *m, const Snapshot *snap, usec_t now) {
+        for (size_t i = 0; i < m->n_pending;) {
+                PendingKill *p = &m->pending[i];
+                char why[512];
+                PrekillVerdict v = engine_recheck(m->engine, snap, &p->decision, why, sizeof why);
+                if (v != PREKILL_VERDICT_STANDS) {
+                        manager_cancel_pending(m, i, v, why, now);
+                        continue;
+                }
+                if (now < p->deadline && !p->hook_exited) {
+                        i++;
+                        continue;
+                }
+
+                char waited[32];
+                format_duration(waited, sizeof waited, now - p->since);
+                if (p->hook_exited)
+                        log_notice("The pre-kill hook for %s is over after %s and the target still meets ruleset %s's "
+                                   "criteria (%s); killing it", p->decision.cgroup, waited, p->decision.ruleset, why);
+                else
+                        log_notice("%s still meets ruleset %s's criteria after its %s pre-kill time (%s); killing it",
+                                   p->decision.cgroup, p->decision.ruleset, waited, why);
+                Decision d = p->decision;
+                p->decision = (Decision) { .kill_list_index = -1 };
+                manager_drop_pending(m, i);
+
+                KillResult res;
+                int r = manager_kill_announced(m, snap, &d, &res);
+                engine_action_done(m->engine, &d, kill_attempt_counts(r), now);
+                decision_clear(&d);
+                m->last_status_usec = 0; /* publish the kill now */
+        }
+}
+
+static void manager_sample(Manager *m);
+static void manager_schedule(Manager *m, usec_t delay);
+static usec_t manager_next_interval(Manager *m, usec_t now);
+
+static void on_prekill_hook_exit(uint64_t id, int status, void *userdata) {
+        Manager *m = userdata;
+        for (size_t i = 0; i < m->n_pending; i++) {
+                PendingKill *p = &m->pending[i];
+                if (p->hook_id != id)
+                        continue;
+                p->hook_exited = true;
+                p->hook_status = status;
+                if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                        log_info("The pre-kill hook for %s (ruleset %s) exited successfully", p->decision.cgroup,
+                                 p->decision.ruleset);
+                else if (WIFEXITED(status))
+                        log_warning("The pre-kill hook %s for %s (ruleset %s) failed with exit status %d; see its output above",
+                                    p->decision.prekill_hook[0], p->decision.cgroup, p->decision.ruleset, WEXITSTATUS(status));
+                else if (WIFSIGNALED(status))
+                        log_warning("The pre-kill hook %s for %s (ruleset %s) was killed by signal %s",
+                                    p->decision.prekill_hook[0], p->decision.cgroup, p->decision.ruleset,
+                                    strsignal(WTERMSIG(status)));
+                /* Decide now, not at the next tick. */
+                manager_sample(m);
+                manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
+                return;
+        }
 }
 
 /* Arms a trigger on the memory.pressure of every sampled cgroup a pressure detector watches, adding
@@ -605,6 +818,14 @@ static usec_t manager_next_interval(Manager *m, usec_t now) {
         const MemInfo *mi = &m->last_system.meminfo;
         usec_t next = p->interval_usec;
 
+        if (m->n_pending > 0) { /* re-check the targets every fast interval, and be there at the deadline */
+                for (size_t i = 0; i < m->n_pending; i++)
+                        if (m->pending[i].deadline > now && m->pending[i].deadline - now < next)
+                                next = m->pending[i].deadline - now;
+                if (next > p->fast_interval_usec)
+                        next = p->fast_interval_usec;
+                return next > 0 ? next : 1;
+        }
         if (engine_arming(m->engine))
                 return p->fast_interval_usec;
         bool guarded = psi_trigger_available(m->triggers) && psi_trigger_count(m->triggers) > 0 &&
@@ -793,7 +1014,7 @@ static void manager_sample(Manager *m) {
 
         /* Candidates are read every interval (so growth and rates stay current) and whenever a
          * ruleset fires; in between only what the detectors watch. */
-        bool full = m->last_full_usec == 0 || now - m->last_full_usec >= m->policy->interval_usec;
+        bool full = m->last_full_usec == 0 || now - m->last_full_usec >= m->policy->interval_usec || m->n_pending > 0;
         manager_read_cgroups(m, full, &snap);
         r = engine_evaluate(m->engine, &snap, &d);
         if (r == 0 && !full && engine_fired(m->engine)) {
@@ -806,11 +1027,16 @@ static void manager_sample(Manager *m) {
         if (r < 0)
                 log_error_errno(r, "The policy engine failed on this sample: %m");
         else if (r > 0) {
-                bool acted = manager_execute(m, &snap, &d);
-                engine_action_done(m->engine, &d, acted, now);
+                if (!manager_announce_or_defer(m, &d, now)) {
+                        KillResult res;
+                        int k = manager_kill_announced(m, &snap, &d, &res);
+                        engine_action_done(m->engine, &d, kill_attempt_counts(k), now);
+                }
                 m->last_status_usec = 0; /* publish the kill now */
         }
         decision_clear(&d);
+        if (full)
+                manager_check_pending(m, &snap, now);
 
         manager_update_triggers(m, &snap);
 
@@ -1013,6 +1239,9 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
                         return r; /* out of memory only: a missing bus is logged and retried */
         } else
                 log_info("D-Bus service off (--no-bus): the control socket at %s serves alone", sock);
+        r = hook_runner_new(m->event, &m->hooks);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up running pre-kill hooks: %m");
         r = unit_stopper_new(m->event, m->bus, on_unit_stop_done, m, &m->stopper);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up stopping units through systemd: %m");
@@ -1052,6 +1281,10 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         unit_stopper_free(m->stopper); /* first: it holds a connect hook on the bus and the tree's root fd */
+        while (m->n_pending > 0)
+                manager_drop_pending(m, m->n_pending - 1);
+        free(m->pending);
+        hook_runner_free(m->hooks);
         systemd_annotations_free(m->annotations);
         bus_manager_free(m->bus);
         control_socket_free(m->control);

@@ -14,6 +14,7 @@
 #include "../policy/candidate.h"
 #include "../policy/format.h"
 #include "../policy/macro.h"
+#include "clock.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager-internal.h"
@@ -168,6 +169,16 @@ static void add_field(cJSON *o, const char *name, const CGroupSample *cg, unsign
                 cJSON_AddNullToObject(o, name);
 }
 
+/* A new object appended to the array a, or NULL when out of memory. */
+static cJSON *array_add_object(cJSON *a) {
+        cJSON *x = cJSON_CreateObject();
+        if (x && !cJSON_AddItemToArray(a, x)) {
+                cJSON_Delete(x);
+                return NULL;
+        }
+        return x;
+}
+
 cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
         AUTHORIZE(c, OP_STATUS, err);
         _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
@@ -203,6 +214,35 @@ cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
                 cJSON_AddStringToObject(s, "level", pressure_level_to_string(level_tracker_system_level(m->levels)));
         }
 
+        cJSON *rs = cJSON_AddArrayToObject(o, "rulesets");
+        for (size_t i = 0; rs && i < m->policy->n_rulesets; i++) {
+                const Ruleset *r = &m->policy->rulesets[i];
+                cJSON *x = array_add_object(rs);
+                if (!x)
+                        return ops_oom(err);
+                cJSON_AddStringToObject(x, "name", r->name);
+                cJSON_AddStringToObject(x, "source", r->source ? r->source : "");
+                cJSON_AddStringToObject(x, "method", unit_method_to_string(r->method));
+                cJSON_AddBoolToObject(x, "dry_run", m->policy->dry_run || r->dry_run);
+        }
+        cJSON *pend = cJSON_AddArrayToObject(o, "pending_kills");
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        for (size_t i = 0; pend && i < m->n_pending; i++) {
+                const PendingKill *k = &m->pending[i];
+                cJSON *x = array_add_object(pend);
+                if (!x)
+                        return ops_oom(err);
+                cJSON_AddStringToObject(x, "cgroup", k->decision.cgroup);
+                cJSON_AddStringToObject(x, "unit", unit_name_of_cgroup(k->decision.cgroup));
+                cJSON_AddStringToObject(x, "ruleset", k->decision.ruleset);
+                cJSON_AddStringToObject(x, "reason", k->decision.reason);
+                cJSON_AddNumberToObject(x, "waited_usec", (double) (now - k->since));
+                cJSON_AddNumberToObject(x, "remaining_usec", (double) (k->deadline > now ? k->deadline - now : 0));
+                cJSON_AddBoolToObject(x, "hook_running", k->hook_id && !k->hook_exited);
+        }
+        if (!rs || !pend)
+                return ops_oom(err);
+
         cJSON_AddNumberToObject(o, "kill_count", (double) m->kill_count);
         if (m->last_kill)
                 cJSON_AddItemToObject(o, "last_kill", cJSON_Duplicate(m->last_kill, true));
@@ -212,10 +252,9 @@ cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
         cJSON *a = cJSON_AddArrayToObject(o, "cgroups");
         for (size_t i = 0; a && i < m->n_last_cgroups; i++) {
                 const CGroupSample *cg = &m->last_cgroups[i];
-                cJSON *x = cJSON_CreateObject();
+                cJSON *x = array_add_object(a);
                 if (!x)
                         return ops_oom(err);
-                cJSON_AddItemToArray(a, x);
                 cJSON_AddStringToObject(x, "path", cg->path);
                 add_field(x, "memory_current", cg, CG_MEMORY_CURRENT, cg->memory_current);
                 add_field(x, "memory_low", cg, CG_MEMORY_PROTECT, cg->memory_low);
@@ -256,10 +295,9 @@ cJSON *ops_kill_list(Manager *m, const Caller *c, OpsError *err) {
         const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "kill_list");
         int i = 0;
         for (const cJSON *e = list ? list->child : NULL; e; e = e->next, i++) {
-                cJSON *x = cJSON_CreateObject();
+                cJSON *x = array_add_object(entries);
                 if (!x)
                         return ops_oom(err);
-                cJSON_AddItemToArray(entries, x);
                 cJSON_AddNumberToObject(x, "index", i);
                 const cJSON *pat = cJSON_GetObjectItemCaseSensitive(e, "pattern");
                 const cJSON *mem = cJSON_GetObjectItemCaseSensitive(e, "min_memory");
@@ -341,6 +379,19 @@ cJSON *ops_dump(Manager *m, const Caller *c, OpsError *err) {
         ok &= text_append(&t, "Policy: %s%s\n", m->policy_description ? m->policy_description : "?",
                           m->policy->dry_run ? " [dry run: nothing will be killed]" : "");
         ok &= text_append(&t, "Rulesets: %zu, kill-list entries: %zu\n", m->policy->n_rulesets, m->policy->n_kill_list);
+        for (size_t i = 0; i < m->policy->n_rulesets; i++) {
+                const Ruleset *r = &m->policy->rulesets[i];
+                ok &= text_append(&t, "  %s (method %s%s), from %s\n", r->name, unit_method_to_string(r->method),
+                                  r->dry_run ? ", dry run" : "", r->source ? r->source : "?");
+        }
+        for (size_t i = 0; i < m->n_pending; i++) {
+                const PendingKill *k = &m->pending[i];
+                usec_t now = now_usec(CLOCK_MONOTONIC);
+                format_duration(a, sizeof a, k->deadline > now ? k->deadline - now : 0);
+                ok &= text_append(&t, "Pending kill: %s by ruleset %s in %s unless spared%s: %s\n", k->decision.cgroup,
+                                  k->decision.ruleset, a, k->hook_id && !k->hook_exited ? " (its pre-kill hook runs)" : "",
+                                  k->decision.reason);
+        }
         format_duration(a, sizeof a, m->policy->interval_usec);
         ok &= text_append(&t, "Wakeups: %s, interval %s\n",
                           psi_trigger_available(m->triggers) ? "PSI triggers" : "polling", a);

@@ -49,7 +49,8 @@ struct SystemdAnnotations {
         bool oomd_active;            /* systemd-oomd owns org.freedesktop.oom1: the annotations are its job */
         bool oomd_logged;
         sd_event_source *settle;     /* regenerates once the burst of changes is over */
-        sd_event_source *rescan;     /* reads every unit again now and then */
+        sd_event_source *rescan;     /* reads the annotated units (and now and then every unit) again */
+        unsigned rescans;            /* ticks of that timer, to tell the full re-reads */
 
         Entry *entries;              /* annotated units, any order */
         size_t n_entries;
@@ -407,12 +408,16 @@ static void rescan(SystemdAnnotations *a) {
                 log_debug_errno(r, "Cannot ask systemd for its units: %m");
 }
 
-/* `systemctl set-property` sends no signal: the annotated units are read again now and then. Units
- * that become annotated that way are found at the next daemon-reload or when they (re)start. */
+/* `systemctl set-property` sends no signal: the annotated units are read again now and then, and
+ * every unit less often (a unit that becomes annotated that way is also found at the next
+ * daemon-reload or when it (re)starts). */
 static int on_rescan_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         SystemdAnnotations *a = userdata;
-        for (size_t i = 0; a->bus && i < a->n_entries; i++)
-                (void) read_unit(a, a->entries[i].unit);
+        if (a->bus && ++a->rescans % (ANNOTATIONS_FULL_RESCAN_USEC / ANNOTATIONS_RESCAN_USEC) == 0)
+                rescan(a);
+        else
+                for (size_t i = 0; a->bus && i < a->n_entries; i++)
+                        (void) read_unit(a, a->entries[i].unit);
         (void) sd_event_source_set_time(s, usec + ANNOTATIONS_RESCAN_USEC);
         return 0;
 }

@@ -5,7 +5,8 @@
  * Reads systemd's annotations for systemd-oomd (ManagedOOMMemoryPressure=, ManagedOOMMemoryPressureLimit=,
  * ManagedOOMSwap= on slices, services and scopes) from PID 1 over the system bus, and keeps them
  * current from PID 1's signals (a unit appearing or going, a daemon-reload) and by reading the
- * annotated units again every ANNOTATIONS_RESCAN_USEC (`systemctl set-property` sends no signal).
+ * annotated units again every ANNOTATIONS_RESCAN_USEC and every unit every ANNOTATIONS_FULL_RESCAN_USEC
+ * (`systemctl set-property` sends no signal).
  * The result is a policy document (policy/annotations.h) that the manager merges under the policy
  * files. Everything is asynchronous: a slow PID 1 delays the annotations, never the event loop.
  */
@@ -21,6 +22,9 @@
 /* PID 1 sends no signal when `systemctl set-property` changes a ManagedOOM*= setting (it tells only
  * systemd-oomd, over a varlink socket reserved to it), so the annotated units are read again this often. */
 #define ANNOTATIONS_RESCAN_USEC (30 * USEC_PER_SEC)
+/* A unit that becomes annotated through `systemctl set-property` alone is found by reading every
+ * unit again this often (through the same queue, so PID 1 is never flooded). */
+#define ANNOTATIONS_FULL_RESCAN_USEC (300 * USEC_PER_SEC)
 /* Reads of unit settings in flight at once: enough to keep PID 1 busy, few enough that systemctl
  * requests are served between them. */
 #define ANNOTATIONS_MAX_IN_FLIGHT 2u

@@ -19,6 +19,7 @@
 
 #include "../policy/format.h"
 #include "../policy/macro.h"
+#include "clock.h"
 #include "log.h"
 #include "procfs.h"
 #include "unit_name.h"
@@ -72,12 +73,6 @@ struct UnitStop {
         KillResult sigkill;         /* what the escalation SIGKILLed */
 };
 
-static usec_t now_monotonic(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
-}
-
 static UnitStop *unit_stop_free(UnitStop *st) {
         if (!st)
                 return NULL;
@@ -110,7 +105,7 @@ static void unit_stop_finish(UnitStop *st, int error) {
                                      : (st->escalated_usec ? "stop+kill" : "stop");
         snprintf(st->res.unit, sizeof st->res.unit, "%s", st->unit);
         if (!st->res.still_running)
-                st->res.stop_to_gone_usec = now_monotonic() - st->started_usec;
+                st->res.stop_to_gone_usec = now_usec(CLOCK_MONOTONIC) - st->started_usec;
         st->res.xattrs_written = st->sigkill.xattrs_written;
         unit_stop_unlink(st);
         st->owner->done(&st->d, &st->res, error, st->owner->userdata);
@@ -173,7 +168,7 @@ static int on_kill_unit_reply(sd_bus_message *reply, void *userdata, sd_bus_erro
  * systemd knows, and cgroup.kill at once so nothing waits on PID 1. A restart: only the old
  * processes, by pidfd, so the new instance is spared. */
 static void unit_stop_escalate(UnitStop *st) {
-        usec_t now = now_monotonic();
+        usec_t now = now_usec(CLOCK_MONOTONIC);
         int r;
 
         st->escalated_usec = now;
@@ -433,7 +428,7 @@ int unit_stopper_start(UnitStopper *s, int cgroup_root_fd, const Decision *d, us
         st->res.n_killed = (unsigned) st->n_pinned;
         memcpy(st->res.pids, st->pids, (st->n_pinned < KILL_MAX_PIDS_RECORDED ? st->n_pinned : KILL_MAX_PIDS_RECORDED) * sizeof(pid_t));
 
-        st->started_usec = now_monotonic();
+        st->started_usec = now_usec(CLOCK_MONOTONIC);
         r = sd_bus_call_method_async(bus, &st->call, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER,
                                      st->restart ? "RestartUnit" : "StopUnit", on_job_reply, st, "ss", unit, "replace");
         if (r >= 0)

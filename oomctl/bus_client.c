@@ -460,8 +460,9 @@ static const struct SignalShape {
         const char *interface, *member, *signature;
         const char *fields[10];
 } signal_shapes[] = {
-        { BUS_INTERFACE, "KillPending", "sssstdb",
-          { "cgroup", "unit", "ruleset", "reason", "memory_bytes", "pressure", "dry_run" } },
+        { BUS_INTERFACE, "KillPending", "sssstdbt",
+          { "cgroup", "unit", "ruleset", "reason", "memory_bytes", "pressure", "dry_run", "prekill_timeout_usec" } },
+        { BUS_INTERFACE, "KillCancelled", "sssss", { "cgroup", "unit", "ruleset", "reason", "verdict" } },
         { BUS_INTERFACE, "Killed", "sssssuttdb",
           { "cgroup", "unit", "ruleset", "reason", "method", "killed", "memory_bytes", "freed_bytes", "pressure", "dry_run" } },
         { BUS_INTERFACE, "PressureChanged", "sssd", { "cgroup", "level", "previous_level", "pressure" } },

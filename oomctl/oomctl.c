@@ -302,6 +302,41 @@ static void print_cgroups(const Args *a, const cJSON *cgroups) {
         table_print(t, stdout, stdout_columns(), a->color);
 }
 
+/* "850ms", "42.5s", "3m 20s", "2h 5m": how long something lasted or has left. */
+static void format_span(char *buf, size_t size, double usec) {
+        if (isnan(usec) || usec < 0)
+                snprintf(buf, size, "?");
+        else if (usec < 1e6)
+                snprintf(buf, size, "%.0fms", usec / 1e3);
+        else if (usec < 60e6)
+                snprintf(buf, size, "%.1fs", usec / 1e6);
+        else if (usec < 3600e6)
+                snprintf(buf, size, "%.0fm %.0fs", floor(usec / 60e6), fmod(floor(usec / 1e6), 60));
+        else
+                snprintf(buf, size, "%.0fh %.0fm", floor(usec / 3600e6), fmod(floor(usec / 60e6), 60));
+}
+
+/* Every ruleset of the running policy, with the document it came from (a policy file, a drop-in,
+ * the embedded default, or systemd's ManagedOOM*= settings). */
+static void print_rulesets(const Args *a, const cJSON *rulesets) {
+        static const char *const headers[] = { "RULESET", "METHOD", "FROM" };
+        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
+        const cJSON *r;
+
+        if (!t || cJSON_GetArraySize(rulesets) == 0)
+                return;
+        table_set_elastic(t, 2);
+        cJSON_ArrayForEach(r, rulesets) {
+                char method[48];
+                snprintf(method, sizeof method, "%s%s", get_str(r, "method") ?: "?", get_bool(r, "dry_run") ? " (dry run)" : "");
+                const char *cells[] = { get_str(r, "name"), method, get_str(r, "source") };
+                if (table_add_row(t, cells) < 0)
+                        return;
+        }
+        putchar('\n');
+        table_print(t, stdout, stdout_columns(), a->color);
+}
+
 static void print_last_kill(const Args *a, const cJSON *k) {
         char when[64], mem[32];
         format_local_time(when, sizeof when, get_num(k, "time", NAN));
@@ -362,6 +397,16 @@ static void status_human(const Args *a, const cJSON *s) {
                 print_last_kill(a, last);
         }
         putchar('\n');
+        const cJSON *k;
+        cJSON_ArrayForEach(k, get(s, "pending_kills")) {
+                char left[32];
+                format_span(left, sizeof left, get_num(k, "remaining_usec", NAN));
+                printf("Pending:   ");
+                print_colored(a, "33", get_str(k, "cgroup") ?: "?");
+                printf(" by ruleset %s, killed in %s unless it sheds memory%s; %s\n", get_str(k, "ruleset") ?: "?", left,
+                       get_bool(k, "hook_running") ? " (its pre-kill hook runs)" : "", get_str(k, "reason") ?: "");
+        }
+        print_rulesets(a, get(s, "rulesets"));
         print_cgroups(a, get(s, "cgroups"));
 }
 
@@ -765,20 +810,6 @@ static int cmd_history(const Args *a) {
 
 /* ---- monitor ---- */
 
-/* "850ms", "42.5s", "3m 20s", "2h 5m": how long a level lasted. */
-static void format_span(char *buf, size_t size, double usec) {
-        if (isnan(usec) || usec < 0)
-                snprintf(buf, size, "?");
-        else if (usec < 1e6)
-                snprintf(buf, size, "%.0fms", usec / 1e3);
-        else if (usec < 60e6)
-                snprintf(buf, size, "%.1fs", usec / 1e6);
-        else if (usec < 3600e6)
-                snprintf(buf, size, "%.0fm %.0fs", floor(usec / 60e6), fmod(floor(usec / 1e6), 60));
-        else
-                snprintf(buf, size, "%.0fh %.0fm", floor(usec / 3600e6), fmod(floor(usec / 60e6), 60));
-}
-
 /* The cgroup "/" of a pressure event stands for the whole system. */
 static const char *event_subject(const cJSON *ev) {
         const char *cgroup = get_str(ev, "cgroup");
@@ -832,6 +863,18 @@ static void event_human(const Args *a, const cJSON *ev) {
                         printf(" [dry run]");
                 if (get_str(ev, "reason"))
                         printf("; %s", get_str(ev, "reason"));
+                double wait = get_num(ev, "prekill_timeout_usec", 0);
+                if (streq(name, "KillPending") && wait > 0) {
+                        char span[64];
+                        format_span(span, sizeof span, wait);
+                        printf("; waits up to %s for it to shed memory", span);
+                }
+        } else if (streq(name, "KillCancelled")) {
+                const char *unit = get_str(ev, "unit");
+                print_colored(a, "32", name);
+                printf(" %s%s%s%s by ruleset %s (%s): %s", get_str(ev, "cgroup") ?: "?", unit && unit[0] ? " (" : "",
+                       unit && unit[0] ? unit : "", unit && unit[0] ? ")" : "", get_str(ev, "ruleset") ?: "?",
+                       get_str(ev, "verdict") ?: "?", get_str(ev, "reason") ?: "");
         } else if (streq(name, "PolicyChanged")) {
                 print_colored(a, "1", name);
                 printf(" now from %s: %.0f ruleset%s, %.0f kill-list entr%s", get_str(ev, "source") ?: "?",
@@ -1065,8 +1108,10 @@ static const char HELP_HISTORY[] =
 static const char HELP_MONITOR[] =
         "Usage: oomctl monitor [--json]\n"
         "\n"
-        "Prints one line per event until interrupted (Ctrl-C): KillPending (right before a kill attempt)\n"
-        "and Killed, with the cgroup's unit when it has one; PolicyChanged; PressureChanged (a cgroup's\n"
+        "Prints one line per event until interrupted (Ctrl-C): KillPending (right before a kill attempt;\n"
+        "with the ruleset's prekill_timeout, how long the target has to shed memory) and Killed, with the\n"
+        "cgroup's unit when it has one; KillCancelled (the target was spared during that wait, and why);\n"
+        "PolicyChanged; PressureChanged (a cgroup's\n"
         "level, or the system's, moved between ok, low, medium and critical); PressureRecovered (back at\n"
         "ok, after how long, and the worst level); LowMemoryWarning (the system's level as\n"
         "org.freedesktop.LowMemoryMonitor gives it: 0, 50, 100, 255). With --json, prints each event as\n"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,15 +8,21 @@
 #include "candidate.h"
 #include "detector.h"
 #include "engine.h"
+#include "format.h"
 #include "kill_list.h"
 #include "macro.h"
 #include "ranker.h"
+
+/* Room for a victim's name in a recheck sentence: a cgroup path, or "process PID (comm)". */
+#define VICTIM_NAME_MAX 4096
 
 struct Engine {
         const Policy *policy;     /* borrowed */
         DetectorState *states;    /* one per detector, in policy order: ruleset, group, detector */
         size_t n_states;
         usec_t *delay_until;      /* per ruleset: end of its post-action delay */
+        bool *held;               /* per ruleset: a decision of it waits out its prekill_timeout */
+        bool *group_fired;        /* per ruleset: some group fired at the last evaluation, holds and delays aside */
         bool arming;              /* at the last evaluation */
         bool fired;               /* at the last evaluation: a ruleset out of its delay fired */
 };
@@ -32,6 +39,7 @@ static size_t policy_count_detectors(const Policy *p) {
 int engine_set_policy(Engine *e, const Policy *p) {
         DetectorState *states;
         usec_t *delays;
+        bool *held, *group_fired;
         size_t n;
 
         if (!e || !p)
@@ -40,19 +48,27 @@ int engine_set_policy(Engine *e, const Policy *p) {
         n = policy_count_detectors(p);
         states = calloc(n ?: 1, sizeof(DetectorState));
         delays = calloc(p->n_rulesets ?: 1, sizeof(usec_t));
-        if (!states || !delays) {
+        held = calloc(p->n_rulesets ?: 1, sizeof(bool));
+        group_fired = calloc(p->n_rulesets ?: 1, sizeof(bool));
+        if (!states || !delays || !held || !group_fired) {
                 free(states);
                 free(delays);
+                free(held);
+                free(group_fired);
                 return -ENOMEM; /* the old policy and its state stay in place */
         }
 
         free(e->states);
         free(e->delay_until);
+        free(e->held);
+        free(e->group_fired);
         *e = (Engine) {
                 .policy = p,
                 .states = states,
                 .n_states = n,
                 .delay_until = delays,
+                .held = held,
+                .group_fired = group_fired,
         };
         return 0;
 }
@@ -80,6 +96,8 @@ Engine *engine_free(Engine *e) {
                 return NULL;
         free(e->states);
         free(e->delay_until);
+        free(e->held);
+        free(e->group_fired);
         free(e);
         return NULL;
 }
@@ -92,15 +110,42 @@ bool engine_fired(const Engine *e) {
         return e && e->fired;
 }
 
+/* The decision's ruleset, or NULL when the decision was made under a policy that has since been
+ * replaced (or by hand: a manual kill names no ruleset). Compares the name pointer only: the old
+ * policy may be freed already. */
+static const Ruleset *decision_ruleset(const Engine *e, const Decision *d) {
+        const Ruleset *rs;
+
+        if (d->ruleset_index >= e->policy->n_rulesets)
+                return NULL;
+        rs = &e->policy->rulesets[d->ruleset_index];
+        if (d->ruleset != rs->name || d->action_index >= rs->n_actions)
+                return NULL;
+        return rs;
+}
+
+void engine_hold(Engine *e, const Decision *d) {
+        if (!e || !d || !decision_ruleset(e, d))
+                return;
+        e->held[d->ruleset_index] = true;
+}
+
+bool engine_held(const Engine *e, size_t ruleset_index) {
+        return e && ruleset_index < e->policy->n_rulesets && e->held[ruleset_index];
+}
+
 void engine_action_done(Engine *e, const Decision *d, bool killed, usec_t now) {
         const Ruleset *rs;
         usec_t delay;
 
-        if (!e || !d || !killed || d->ruleset_index >= e->policy->n_rulesets)
+        if (!e || !d)
                 return;
-        rs = &e->policy->rulesets[d->ruleset_index];
-        if (d->ruleset != rs->name || d->action_index >= rs->n_actions)
-                return; /* a decision made under a policy that has since been replaced */
+        rs = decision_ruleset(e, d);
+        if (!rs)
+                return;
+        e->held[d->ruleset_index] = false;
+        if (!killed)
+                return;
 
         delay = rs->actions[d->action_index].post_action_delay_usec;
         e->delay_until[d->ruleset_index] = delay > USEC_INFINITY - now ? USEC_INFINITY : now + delay;
@@ -246,6 +291,7 @@ static int action_decide(const Policy *p, const Snapshot *s, size_t ri, size_t a
                 .dry_run = p->dry_run || rs->dry_run || a->dry_run,
                 .kill_list_index = -1,
                 .prekill_timeout_usec = a->prekill_timeout_usec,
+                .prekill_hook = a->prekill_hook,
                 .method = rs->method,
                 .stop_timeout_usec = rs->stop_timeout_usec,
         };
@@ -319,7 +365,8 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
                         }
                 }
 
-                if (!firing || s->now < e->delay_until[ri])
+                e->group_fired[ri] = firing != NULL;
+                if (!firing || s->now < e->delay_until[ri] || e->held[ri])
                         continue;
                 fired = true;
                 if (decided)
@@ -335,4 +382,125 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
         e->arming = arming;
         e->fired = fired;
         return r < 0 ? r : decided;
+}
+
+/* --- the pre-kill recheck --- */
+
+const char *prekill_verdict_to_string(PrekillVerdict v) {
+        static const char *const names[_PREKILL_VERDICT_MAX] = {
+                [PREKILL_VERDICT_STANDS] = "stands",
+                [PREKILL_VERDICT_QUIET] = "quiet",
+                [PREKILL_VERDICT_OTHER_VICTIM] = "other-victim",
+                [PREKILL_VERDICT_GONE] = "gone",
+                [PREKILL_VERDICT_STALE] = "stale",
+        };
+
+        if ((int) v < 0 || v >= _PREKILL_VERDICT_MAX)
+                return NULL;
+        return names[v];
+}
+
+static PrekillVerdict verdict(PrekillVerdict v, char *why, size_t size, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static PrekillVerdict verdict(PrekillVerdict v, char *why, size_t size, const char *fmt, ...) {
+        va_list ap;
+
+        if (why && size > 0) {
+                va_start(ap, fmt);
+                vsnprintf(why, size, fmt, ap);
+                va_end(ap);
+        }
+        return v;
+}
+
+/* "/test.slice/a.service" or "process 700 (worker)" */
+static void describe_victim(const Decision *d, char *buf, size_t size) {
+        if (d->kind == TARGET_PROCESS)
+                snprintf(buf, size, "process %d (%s)", (int) d->pid, d->comm);
+        else
+                snprintf(buf, size, "%s", d->cgroup ?: "?");
+}
+
+static bool same_victim(const Decision *a, const Decision *b) {
+        if (a->kind != b->kind)
+                return false;
+        if (a->kind == TARGET_PROCESS)
+                return a->pid == b->pid && a->start_time == b->start_time;
+        return a->inode == b->inode && a->cgroup && b->cgroup && streq(a->cgroup, b->cgroup);
+}
+
+PrekillVerdict engine_recheck(const Engine *e, const Snapshot *s, const Decision *d, char *why, size_t size) {
+        char victim[VICTIM_NAME_MAX], then[16], now[16], other[VICTIM_NAME_MAX];
+        const Ruleset *rs;
+        Decision nd = { .kill_list_index = -1 };
+        uint64_t memory_now = 0;
+        bool found = false;
+        const char *how;
+        int r;
+
+        if (why && size > 0)
+                why[0] = '\0';
+        if (!e || !s || !d)
+                return verdict(PREKILL_VERDICT_STALE, why, size, "nothing to recheck");
+        rs = decision_ruleset(e, d);
+        if (!rs)
+                return verdict(PREKILL_VERDICT_STALE, why, size,
+                               "the policy was reloaded after the decision: it was made under rules that no longer apply");
+
+        describe_victim(d, victim, sizeof(victim));
+        format_bytes(then, sizeof(then), (double) d->memory);
+
+        /* Gone first: a victim that left the sample cannot be rechecked, nor killed. */
+        if (d->kind == TARGET_PROCESS) {
+                for (size_t i = 0; i < s->n_procs && !found; i++)
+                        if (s->procs[i].pid == d->pid && s->procs[i].start_time == d->start_time) {
+                                found = true;
+                                memory_now = s->procs[i].rss;
+                        }
+                if (!found)
+                        return verdict(PREKILL_VERDICT_GONE, why, size,
+                                       "%s has exited (its RSS was %s at the decision)", victim, then);
+        } else {
+                for (size_t i = 0; i < s->n_cgroups && !found; i++)
+                        if (s->cgroups[i].inode == d->inode && d->cgroup && streq(s->cgroups[i].path, d->cgroup)) {
+                                found = true;
+                                memory_now = cgroup_memory(s, &s->cgroups[i], false);
+                        }
+                if (!found)
+                        return verdict(PREKILL_VERDICT_GONE, why, size,
+                                       "%s is gone: removed, or replaced by a new cgroup of the same name (its memory was %s at the decision)",
+                                       victim, then);
+        }
+        format_bytes(now, sizeof(now), (double) memory_now);
+
+        if (!e->group_fired[d->ruleset_index])
+                return verdict(PREKILL_VERDICT_QUIET, why, size,
+                               "its memory went from %s to %s and ruleset %s no longer fires", then, now, rs->name);
+
+        r = action_decide(e->policy, s, d->ruleset_index, d->action_index, "", &nd);
+        if (r < 0)
+                /* Cannot tell (out of memory): keep the decision, the pressure that made it is still there. */
+                return verdict(PREKILL_VERDICT_STANDS, why, size,
+                               "its memory went from %s to %s and ruleset %s still fires; could not rerun its action (out of memory), so the decision stands",
+                               then, now, rs->name);
+        if (r == 0)
+                return verdict(PREKILL_VERDICT_OTHER_VICTIM, why, size,
+                               "its memory went from %s to %s; ruleset %s still fires but its action now finds no victim: %s no longer meets its criteria",
+                               then, now, rs->name, victim);
+
+        how = strstr(nd.reason, " -> ");
+        how = how ? how + strlen(" -> ") : nd.reason;
+        if (same_victim(d, &nd)) {
+                verdict(PREKILL_VERDICT_STANDS, why, size,
+                        "its memory went from %s to %s and ruleset %s still fires and still picks it (%s)",
+                        then, now, rs->name, how);
+                decision_clear(&nd);
+                return PREKILL_VERDICT_STANDS;
+        }
+        describe_victim(&nd, other, sizeof(other));
+        verdict(PREKILL_VERDICT_OTHER_VICTIM, why, size,
+                "its memory went from %s to %s; ruleset %s still fires but now picks %s (%s)",
+                then, now, rs->name, other, how);
+        decision_clear(&nd);
+        return PREKILL_VERDICT_OTHER_VICTIM;
 }

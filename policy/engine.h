@@ -30,6 +30,7 @@ typedef struct Decision {
         bool dry_run;             /* global, ruleset or action dry run */
         int kill_list_index;      /* -1 when the ranker chose */
         usec_t prekill_timeout_usec;
+        char *const *prekill_hook; /* borrowed from the Policy's action: argv (NULL-terminated), NULL when none */
         UnitMethod method;        /* the ruleset's; UNIT_METHOD_KILL (0) for a manual kill */
         usec_t stop_timeout_usec; /* the ruleset's; 0 means STOP_TIMEOUT_DEFAULT_USEC */
         char reason[256];         /* which detector fired and why, for logs and history */
@@ -48,9 +49,42 @@ int engine_set_policy(Engine *e, const Policy *p);
  * 0 when nothing must, negative errno on error. Detector timers advance with s->now. */
 int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret);
 
-/* Tells the engine the decision was carried out (killed=true) or came to nothing; starts the
+/* Tells the engine the decision was carried out (killed=true) or came to nothing (spared by the
+ * pre-kill recheck, failed, cancelled); releases a hold on its ruleset either way, and starts the
  * ruleset's post-action delay when killed. */
 void engine_action_done(Engine *e, const Decision *d, bool killed, usec_t now);
+
+/* Holds the decision's ruleset while the decision waits out its prekill_timeout: its detectors keep
+ * advancing in engine_evaluate, but it decides nothing (and does not count for engine_fired) until
+ * engine_action_done() is called for the decision (killed or not), which releases it. A decision made
+ * under a policy since replaced is ignored. Holding a held ruleset again is harmless. */
+void engine_hold(Engine *e, const Decision *d);
+
+/* True while the ruleset of index ri is held (see engine_hold). */
+bool engine_held(const Engine *e, size_t ruleset_index);
+
+typedef enum PrekillVerdict {
+        PREKILL_VERDICT_STANDS,        /* a detector group of its ruleset still fires and its action still picks the same victim */
+        PREKILL_VERDICT_QUIET,         /* no detector group of the ruleset fires any more (the pressure or the size is gone) */
+        PREKILL_VERDICT_OTHER_VICTIM,  /* the ruleset still fires but its action now picks another victim, or none: the target fell below its criteria */
+        PREKILL_VERDICT_GONE,          /* the victim is not in the sample any more (cgroup path+inode, or pid+start_time) */
+        PREKILL_VERDICT_STALE,         /* the decision was made under a policy since replaced */
+        _PREKILL_VERDICT_MAX,
+} PrekillVerdict;
+
+/* Whether a held decision still stands on this sample, as of the engine_evaluate() just run on the
+ * same snapshot (which must be a full sample: candidates read; on a detectors-only sample the victim
+ * is missing and the verdict is GONE). Checked in this order: stale, gone, quiet, other-victim,
+ * stands. Fills why (if non-NULL, size > 0) with one sentence for the log, naming the victim's
+ * memory then and now, e.g. "its memory went from 512M to 96M and ruleset hog-size no longer fires"
+ * or "its memory went from 512M to 180M; ruleset hog-size still fires but now picks
+ * /test.slice/b.service (largest of 2 candidates by size_or_growth, phase 1)". Pure: does not change
+ * the engine. A NULL engine, snapshot or decision, or a manual decision (no ruleset), is
+ * PREKILL_VERDICT_STALE. When the action cannot be rerun (out of memory) the decision STANDS. */
+PrekillVerdict engine_recheck(const Engine *e, const Snapshot *s, const Decision *d, char *why, size_t size);
+
+/* "stands", "quiet", "other-victim", "gone", "stale"; NULL when out of range. */
+const char *prekill_verdict_to_string(PrekillVerdict v);
 
 /* True while some detector's condition holds but its duration has not run out yet. */
 bool engine_arming(const Engine *e);

@@ -90,7 +90,7 @@ const char *unit_method_to_string(UnitMethod m) {
 }
 static const char *const action_keys[] = {
         "type", "ranker", "cgroup", "recursive", "granularity", "kill_list", "dry_run", "post_action_delay",
-        "prekill_timeout", "size_threshold", "min_growth_ratio", "growing_size_percentile", "swap_threshold",
+        "prekill_timeout", "prekill_hook", "size_threshold", "min_growth_ratio", "growing_size_percentile", "swap_threshold",
         "resource", NULL
 };
 static const char *const kill_list_keys[] = { "pattern", "min_memory", "min_pressure", NULL };
@@ -501,12 +501,21 @@ static void detector_clear(Detector *d) {
         pattern_list_clear(&d->cgroups);
 }
 
+static void strv_free(char **l) {
+        for (char **i = l; i && *i; i++)
+                free(*i);
+        free(l);
+}
+
 static void action_clear(Action *a) {
         pattern_list_clear(&a->cgroups);
+        strv_free(a->prekill_hook);
+        a->prekill_hook = NULL;
 }
 
 static void ruleset_clear(Ruleset *rs) {
         free(rs->name);
+        free(rs->source);
         for (size_t g = 0; g < rs->n_groups; g++) {
                 for (size_t i = 0; i < rs->groups[g].n; i++)
                         detector_clear(&rs->groups[g].detectors[i]);
@@ -698,6 +707,56 @@ static int parse_detector(Parser *p, const cJSON *o, Detector *d) {
         return 0;
 }
 
+#define PREKILL_HOOK_EXAMPLE "[\"/usr/local/bin/save-state\", \"--quick\"]"
+
+/* "prekill_hook": the argv of a command, exec'd without a shell, so argv[0] must be an absolute path. */
+static int parse_prekill_hook(Parser *p, const cJSON *o, Action *a) {
+        const cJSON *v = child(o, "prekill_hook"), *c;
+        size_t m, n, i = 0;
+
+        if (!v)
+                return 0;
+        m = path_push_key(p, "prekill_hook");
+        if (!cJSON_IsArray(v))
+                return fail(p, v, "expected the command to run before the kill, as an array of strings such as %s, got %s",
+                            PREKILL_HOOK_EXAMPLE, GOT(v));
+        n = (size_t) cJSON_GetArraySize(v);
+        if (n == 0)
+                return fail(p, v, "expected at least the program to run, such as %s, got an empty array; remove \"prekill_hook\" to run no hook",
+                            PREKILL_HOOK_EXAMPLE);
+        if (n > PREKILL_HOOK_MAX_ARGS)
+                return fail(p, v, "expected at most %d strings (the program and its arguments), got %zu; put a longer command in a script",
+                            PREKILL_HOOK_MAX_ARGS, n);
+        /* owned by the action from here on, so that a later error frees it with the policy */
+        a->prekill_hook = calloc(n + 1, sizeof(char *));
+        if (!a->prekill_hook)
+                return -ENOMEM;
+        cJSON_ArrayForEach(c, v) {
+                size_t m2 = path_push_index(p, i), len;
+
+                if (!cJSON_IsString(c))
+                        return fail(p, c, "expected a string (%s of the command), got %s",
+                                    i == 0 ? "the program" : "an argument", GOT(c));
+                len = strlen(c->valuestring);
+                if (len == 0)
+                        return fail(p, c, "expected a non-empty string (%s of the command), got \"\"",
+                                    i == 0 ? "the program" : "an argument");
+                if (len > PREKILL_HOOK_ARG_MAX_BYTES)
+                        return fail(p, c, "expected at most %d bytes, got a string of %zu bytes",
+                                    PREKILL_HOOK_ARG_MAX_BYTES, len);
+                if (i == 0 && c->valuestring[0] != '/')
+                        return fail(p, c, "expected an absolute path to the program (starting with \"/\"), got %s: the hook runs without a shell or $PATH lookup",
+                                    GOT(c));
+                a->prekill_hook[i] = strdup(c->valuestring);
+                if (!a->prekill_hook[i])
+                        return -ENOMEM;
+                i++;
+                path_pop(p, m2);
+        }
+        path_pop(p, m);
+        return 0;
+}
+
 static int parse_action(Parser *p, const cJSON *o, Action *a) {
         const cJSON *v;
         int e, r;
@@ -766,6 +825,9 @@ static int parse_action(Parser *p, const cJSON *o, Action *a) {
                             "expected a duration from 0s to 60s, got %s: memory keeps running out while the kill waits",
                             GOT(child(o, "prekill_timeout")));
         }
+        r = parse_prekill_hook(p, o, a);
+        if (r < 0)
+                return r;
 
         if ((v = child(o, "size_threshold"))) {
                 static const char expected[] = "a percent such as \"50%\" or a number from 0 to 100";
@@ -926,6 +988,13 @@ static int parse_ruleset(Parser *p, const cJSON *o, Ruleset *rs) {
         if (!rs->name)
                 return -ENOMEM;
         path_pop(p, m);
+
+        /* The merge moves a drop-in's ruleset object whole, so the object's origin is the document
+         * that defined the ruleset. A single document has no origin table: it is document 0. */
+        ssize_t doc = origin_of(p, o);
+        rs->source = strdup(p->sources[doc >= 0 ? (size_t) doc : 0]);
+        if (!rs->source)
+                return -ENOMEM;
 
         r = opt_bool(p, o, "dry_run", &rs->dry_run);
         if (r < 0)
@@ -1663,6 +1732,18 @@ static bool add_action(cJSON *actions, const Action *a) {
              add_amount(o, "size_threshold", &size_threshold) &&
              add_double(o, "min_growth_ratio", a->min_growth_ratio) &&
              cJSON_AddNumberToObject(o, "growing_size_percentile", a->growing_size_percentile);
+        if (a->prekill_hook) {
+                cJSON *hook = cJSON_AddArrayToObject(o, "prekill_hook");
+
+                ok = ok && hook;
+                for (char **arg = a->prekill_hook; ok && *arg; arg++) {
+                        cJSON *str = cJSON_CreateString(*arg);
+
+                        ok = str != NULL;
+                        if (ok)
+                                cJSON_AddItemToArray(hook, str);
+                }
+        }
         if (a->ranker == RANKER_SWAP)
                 ok = ok && add_amount(o, "swap_threshold", &a->swap_threshold);
         if (a->ranker == RANKER_PRESSURE)

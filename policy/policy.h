@@ -76,6 +76,12 @@ typedef enum RankerType {
 
 typedef enum Granularity { GRANULARITY_CGROUP, GRANULARITY_PROCESS } Granularity;
 
+/* An action's "prekill_hook": argv of a command run before the kill. 32 arguments are plenty for a
+ * script and its options, and keep a typo (a pasted array) from becoming a huge exec; 4095 bytes is
+ * PATH_MAX - 1, the longest argv[0] exec accepts, and ample for any other argument. */
+#define PREKILL_HOOK_MAX_ARGS      32
+#define PREKILL_HOOK_ARG_MAX_BYTES 4095
+
 typedef struct Action {
         RankerType ranker;
         PatternList cgroups;           /* candidate cgroups (paths); default "/" "*" (every child of the root) */
@@ -85,6 +91,7 @@ typedef struct Action {
         bool dry_run;
         usec_t post_action_delay_usec; /* default 15 s */
         usec_t prekill_timeout_usec;   /* default 0 */
+        char **prekill_hook;           /* argv (NULL-terminated, argv[0] absolute) run before the kill; NULL: none */
         /* size_or_growth */
         uint32_t size_threshold_permyriad; /* default 50% */
         double min_growth_ratio;           /* default 1.25 */
@@ -114,6 +121,8 @@ const char *unit_method_to_string(UnitMethod m);
 
 typedef struct Ruleset {
         char *name;
+        char *source;            /* name of the policy document that defined it (after merging drop-ins), for
+                                  * logs; NULL for a ruleset built in code. Not serialized by policy_to_json. */
         bool dry_run;
         UnitMethod method;       /* default stop */
         usec_t stop_timeout_usec; /* default STOP_TIMEOUT_DEFAULT_USEC; 0 (a ruleset built in code) means the default */

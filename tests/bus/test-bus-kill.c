@@ -50,7 +50,7 @@ static KillReply kill_call(const char *target, const char *reason, bool dry_run)
 typedef struct KillSignal {
         char cgroup[256], unit[64], ruleset[64], reason[128], method[32];
         uint32_t killed;
-        uint64_t memory, freed;
+        uint64_t memory, freed, prekill_timeout;
         double pressure;
         bool dry_run;
 } KillSignal;
@@ -62,7 +62,8 @@ static KillSignal next_kill_signal(BusWatch *w, const char *member) {
         const char *cg, *unit, *ruleset, *reason, *method = "";
         int dry, r;
         if (strcmp(member, "KillPending") == 0)
-                r = sd_bus_message_read(m, "sssstdb", &cg, &unit, &ruleset, &reason, &s.memory, &s.pressure, &dry);
+                r = sd_bus_message_read(m, "sssstdbt", &cg, &unit, &ruleset, &reason, &s.memory, &s.pressure, &dry,
+                                        &s.prekill_timeout);
         else
                 r = sd_bus_message_read(m, "sssssuttdb", &cg, &unit, &ruleset, &reason, &method, &s.killed, &s.memory,
                                         &s.freed, &s.pressure, &dry);
@@ -104,6 +105,7 @@ Test(kill, dry_run_signals_and_record, .init = fixture_up, .fini = fixture_down,
         cr_assert_str_eq(p.reason, "manual: test reason");
         cr_assert_eq(p.memory, BIG_BYTES);
         cr_assert(p.dry_run);
+        cr_assert_eq(p.prekill_timeout, 0, "a manual kill does not wait");
         KillSignal d = next_kill_signal(w, "Killed");
         cr_assert_str_eq(d.cgroup, "/big.slice");
         cr_assert_str_eq(d.method, "dry-run");

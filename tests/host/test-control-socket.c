@@ -985,3 +985,131 @@ Test(control_socket, admin_group_members_may_kill) {
         cr_assert(log && strstr(log, "Members of group users"), "the log does not say who may act:\n%s", log ? log : "");
         free(log);
 }
+
+/* ---- step 1 of the kill ladder: the pre-kill hook and prekill_timeout ---- */
+
+/* A ruleset that fires on the fixture's /big.slice (300M > 200M) and waits PREKILL_S before its
+ * kill, running /bin/sh -c SCRIPT ENVFILE as its hook. */
+#define PREKILL_S 20
+static void load_prekill_policy(const char *script, const char *envfile) {
+        cJSON *argv = cJSON_CreateArray();
+        cJSON_AddItemToArray(argv, cJSON_CreateString("/bin/sh"));
+        cJSON_AddItemToArray(argv, cJSON_CreateString("-c"));
+        cJSON_AddItemToArray(argv, cJSON_CreateString(script));
+        cJSON_AddItemToArray(argv, cJSON_CreateString(envfile));
+        char *hook = cJSON_PrintUnformatted(argv);
+        char policy[4096];
+        snprintf(policy, sizeof policy,
+                 "{\"interval\": \"200ms\", \"fast_interval\": \"50ms\", \"rulesets\": [{\"name\": \"shed\", \"method\": \"kill\","
+                 " \"detectors\": [[{\"type\": \"memory_above\", \"cgroup\": \"/big.slice\", \"threshold\": \"200M\"}]],"
+                 " \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/*\", \"kill_list\": false, \"prekill_timeout\": \"%ds\","
+                 " \"prekill_hook\": %s}]}]}", PREKILL_S, hook);
+        free(hook);
+        cJSON_Delete(argv);
+        host_assert_write_text(config, policy);
+        cJSON *r = call1("{\"op\": \"policy-reload\"}");
+        expect_ok(r, -1);
+        cJSON_Delete(r);
+}
+
+static void set_big_memory(const char *bytes) {
+        char *big = path_in("cgroup/big.slice");
+        host_assert_write_in(big, "memory.current", bytes);
+        free(big);
+}
+
+/* Subscribes, loads the pre-kill policy with this hook script (its $0 is path_in("hook.env")) and
+ * waits for the KillPending of /big.slice; *pending gets that event when non-NULL. */
+static Client *announce_prekill(const char *script, cJSON **pending) {
+        Client *s = subscriber_new();
+        char *envfile = path_in("hook.env");
+        load_prekill_policy(script, envfile);
+        free(envfile);
+        cJSON *ev;
+        wait_for_event(s, "KillPending", &ev);
+        cr_assert_str_eq(get_str(ev, "cgroup"), "/big.slice");
+        cr_assert_str_eq(get_str(ev, "ruleset"), "shed");
+        cr_assert_eq(get_num(ev, "prekill_timeout_usec"), PREKILL_S * 1e6);
+        if (pending)
+                *pending = ev;
+        else
+                cJSON_Delete(ev);
+        return s;
+}
+
+Test(control_socket, prekill_hook_that_sheds_memory_spares_the_target) {
+        cJSON *ev;
+        Client *s = announce_prekill("env | grep ^PRESSURED_ | sort > \"$0\"; echo 1048576 > \"$PRESSURED_CGROUP_PATH/memory.current\"",
+                                     &ev);
+        double pending_at = get_num(ev, "time");
+        cJSON_Delete(ev);
+        wait_for_event(s, "KillCancelled", &ev);
+        cr_assert_str_eq(get_str(ev, "cgroup"), "/big.slice");
+        cr_assert_str_eq(get_str(ev, "verdict"), "quiet", "reason: %s", get_str(ev, "reason"));
+        cr_assert(strstr(get_str(ev, "reason"), "from 300M to 1.0M"),
+                  "the reason names the memory at the decision: %s", get_str(ev, "reason"));
+        double spared_after = (get_num(ev, "time") - pending_at) / 1e6;
+        cr_assert_lt(spared_after, PREKILL_S / 2, "spared only %.1f s after KillPending; the hook shed at once", spared_after);
+        cJSON_Delete(ev);
+
+        char *envfile = path_in("hook.env"), *big_path = path_in("cgroup/big.slice");
+        char want[4200];
+        snprintf(want, sizeof want, "PRESSURED_CGROUP_PATH=%s\n", big_path);
+        cr_assert(host_file_contains(envfile, "PRESSURED_CGROUP=/big.slice\n", 2000), "%s", host_read_file(envfile));
+        cr_assert(host_file_contains(envfile, want, 100), "%s", host_read_file(envfile));
+        cr_assert(host_file_contains(envfile, "PRESSURED_RULESET=shed\n", 100));
+        cr_assert(host_file_contains(envfile, "PRESSURED_PREKILL_TIMEOUT_USEC=20000000\n", 100));
+        cr_assert(host_file_contains(envfile, "PRESSURED_MEMORY_BYTES=314572800\n", 100));
+        cr_assert(host_file_contains(log_path, "Spared /big.slice", 2000), "the spare is not logged");
+
+        cJSON *r = call1("{\"op\": \"history\"}");
+        cr_assert_eq(cJSON_GetArraySize(get(expect_ok(r, -1), "kills")), 0, "a spared target is not a kill");
+        cJSON_Delete(r);
+        free(big_path);
+        free(envfile);
+        client_free(s);
+}
+
+Test(control_socket, pending_kill_is_listed_and_spared_when_memory_falls) {
+        Client *s = announce_prekill("exec sleep 60", NULL);
+        cJSON *r = call1("{\"op\": \"status\"}");
+        const cJSON *pend = get(expect_ok(r, -1), "pending_kills");
+        cr_assert_eq(cJSON_GetArraySize(pend), 1, "status lists no pending kill");
+        const cJSON *p = cJSON_GetArrayItem(pend, 0);
+        cr_assert_str_eq(get_str(p, "cgroup"), "/big.slice");
+        cr_assert_str_eq(get_str(p, "ruleset"), "shed");
+        cr_assert(get_bool(p, "hook_running"));
+        cr_assert_gt(get_num(p, "remaining_usec"), 0);
+        cr_assert_leq(get_num(p, "remaining_usec"), PREKILL_S * 1e6);
+        cJSON_Delete(r);
+
+        set_big_memory("1048576\n"); /* the target gives its memory back while the hook still runs */
+        cJSON *ev;
+        wait_for_event(s, "KillCancelled", &ev);
+        cr_assert_str_eq(get_str(ev, "verdict"), "quiet");
+        cJSON_Delete(ev);
+        r = call1("{\"op\": \"status\"}");
+        cr_assert_eq(cJSON_GetArraySize(get(expect_ok(r, -1), "pending_kills")), 0);
+        cJSON_Delete(r);
+        client_free(s);
+}
+
+Test(control_socket, kill_goes_ahead_when_the_hook_exits_and_the_target_still_qualifies) {
+        Client *s = announce_prekill("exit 0", NULL);
+        cr_assert(host_file_contains(log_path, "The pre-kill hook for /big.slice is over", 5000),
+                  "the kill did not follow the hook's exit within 5 s (prekill_timeout %d s):\n%s", PREKILL_S,
+                  host_read_file(log_path));
+        cr_assert_not(host_file_contains(log_path, "Spared /big.slice", 100), "the target was spared without shedding");
+        client_free(s);
+}
+
+Test(control_socket, status_names_where_each_ruleset_came_from) {
+        cJSON *r = call1("{\"op\": \"status\"}");
+        const cJSON *rulesets = get(expect_ok(r, -1), "rulesets");
+        cr_assert_eq(cJSON_GetArraySize(rulesets), 1);
+        const cJSON *rs = cJSON_GetArrayItem(rulesets, 0);
+        cr_assert_str_eq(get_str(rs, "name"), "first");
+        cr_assert_str_eq(get_str(rs, "source"), config);
+        cr_assert_str_eq(get_str(rs, "method"), "stop");
+        cJSON_Delete(r);
+}

@@ -46,6 +46,11 @@ static inline void assert_action_equal(const Action *a, const Action *b) {
         cr_assert_eq(a->dry_run, b->dry_run);
         cr_assert_eq(a->post_action_delay_usec, b->post_action_delay_usec);
         cr_assert_eq(a->prekill_timeout_usec, b->prekill_timeout_usec);
+        cr_assert_eq(!a->prekill_hook, !b->prekill_hook, "prekill_hook present in one only");
+        for (size_t i = 0; a->prekill_hook && (a->prekill_hook[i] || b->prekill_hook[i]); i++) {
+                cr_assert(a->prekill_hook[i] && b->prekill_hook[i], "prekill_hook: lengths differ at [%zu]", i);
+                cr_assert_str_eq(a->prekill_hook[i], b->prekill_hook[i], "prekill_hook[%zu] differs", i);
+        }
         cr_assert_eq(a->size_threshold_permyriad, b->size_threshold_permyriad);
         cr_assert_eq(a->min_growth_ratio, b->min_growth_ratio, "min_growth_ratio %.17g vs %.17g",
                      a->min_growth_ratio, b->min_growth_ratio);

@@ -559,3 +559,359 @@ Test(needs, detectors_alone) {
         cr_assert(n.cgroup_fields & CG_SWAP_CURRENT);
         sample_needs_clear(&n);
 }
+
+/* --- holding a decision through its prekill_timeout, and rechecking it --- */
+
+Test(engine, hold_stops_its_ruleset_only) {
+        Detector det[] = { pressure_above(SYSTEM, 40, 0) };
+        DetectorGroup grp[] = { { det, 1 } };
+        Action act[] = { action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS) };
+        Ruleset rs[] = {
+                { .name = (char *) "first", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 },
+                { .name = (char *) "second", .groups = grp, .n_groups = 1, .actions = act, .n_actions = 1 },
+        };
+        Policy p = { .rulesets = rs, .n_rulesets = 2 };
+        Engine *e = NULL;
+        TestSample t;
+        Decision d1, d2, d;
+
+        act[0].prekill_timeout_usec = SEC(5);
+        cr_assert_eq(engine_new(&p, &e), 0);
+        sample(&t, SEC(1), 50);
+        cr_assert_eq(evaluate(e, &t, &d1), 1);
+        cr_assert_str_eq(d1.ruleset, "first");
+        cr_assert_eq(d1.prekill_timeout_usec, SEC(5));
+
+        engine_hold(e, &d1);
+        cr_assert(engine_held(e, 0));
+        cr_assert_not(engine_held(e, 1));
+        cr_assert_eq(evaluate(e, &t, &d2), 1, "another ruleset still decides");
+        cr_assert_str_eq(d2.ruleset, "second");
+        cr_assert(engine_fired(e));
+
+        engine_hold(e, &d2);
+        cr_assert_eq(evaluate(e, &t, &d), 0, "both rulesets are held");
+        cr_assert_not(engine_fired(e), "a held ruleset does not count as fired");
+
+        /* spared (not killed): released, and no post-action delay */
+        engine_action_done(e, &d1, false, SEC(1));
+        cr_assert_not(engine_held(e, 0));
+        cr_assert(engine_held(e, 1));
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_str_eq(d.ruleset, "first");
+        decision_clear(&d);
+
+        /* killed: released, and the post-action delay starts */
+        engine_action_done(e, &d2, true, SEC(1));
+        cr_assert_not(engine_held(e, 1));
+        engine_action_done(e, &d1, true, SEC(1));
+        cr_assert_eq(evaluate(e, &t, &d), 0, "both rulesets are in their post-action delay");
+        decision_clear(&d1);
+        decision_clear(&d2);
+
+        engine_hold(NULL, &d1);
+        engine_hold(e, NULL);
+        cr_assert_not(engine_held(NULL, 0));
+        cr_assert_not(engine_held(e, 2));
+        engine_free(e);
+}
+
+Test(engine, detectors_keep_counting_while_held) {
+        OneRuleset o;
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, SEC(10)), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
+        Engine *e = NULL;
+        TestSample t;
+        Decision d, held;
+
+        cr_assert_eq(engine_new(p, &e), 0);
+        sample(&t, SEC(0), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        sample(&t, SEC(10), 50);
+        cr_assert_eq(evaluate(e, &t, &held), 1);
+        engine_hold(e, &held);
+
+        /* pressure stays: while held nothing is decided; on release the ruleset decides at once */
+        sample(&t, SEC(12), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        engine_action_done(e, &held, false, SEC(12));
+        cr_assert_eq(evaluate(e, &t, &d), 1, "no new duration wait after the release");
+        engine_hold(e, &d);
+        decision_clear(&held);
+        held = d;
+
+        /* pressure drops and comes back while held: the detector re-arms meanwhile, so after the
+         * release it waits out its duration from when the pressure came back */
+        sample(&t, SEC(13), 10);
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        sample(&t, SEC(14), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 0);
+        cr_assert(engine_arming(e));
+        sample(&t, SEC(20), 50);
+        engine_action_done(e, &held, false, SEC(20));
+        cr_assert_eq(evaluate(e, &t, &d), 0, "armed at 14s, fires at 24s");
+        sample(&t, SEC(24), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        decision_clear(&d);
+        decision_clear(&held);
+        engine_free(e);
+}
+
+Test(engine, hold_of_a_replaced_policy_is_ignored) {
+        OneRuleset o, o2;
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, 0), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
+        Policy *p2 = one_ruleset(&o2, pressure_above(SYSTEM, 40, 0), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
+        Engine *e = NULL;
+        TestSample t;
+        Decision d, old;
+
+        o2.rs.name = (char *) "r2";
+        cr_assert_eq(engine_new(p, &e), 0);
+        sample(&t, SEC(1), 50);
+        cr_assert_eq(evaluate(e, &t, &old), 1);
+        engine_hold(e, &old);
+        cr_assert_eq(engine_set_policy(e, p2), 0);
+        cr_assert_not(engine_held(e, 0), "a new policy starts with nothing held");
+        engine_hold(e, &old);
+        cr_assert_not(engine_held(e, 0), "the old decision names a ruleset of the old policy");
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_str_eq(d.ruleset, "r2");
+        decision_clear(&d);
+        decision_clear(&old);
+        engine_free(e);
+}
+
+/* /test.slice/a.service 512M (the victim) and b.service 200M; ruleset hog-size fires while a
+ * service is above `limit`. */
+static void hog_sample(TestSample *t, usec_t now, uint64_t a, uint64_t b) {
+        ts_init(t, now);
+        ts_cgroup(t, "/", 1, 0, 0);
+        ts_cgroup(t, "/test.slice", 2, 1, a + b);
+        ts_cgroup(t, "/test.slice/a.service", 30, 2, a);
+        ts_cgroup(t, "/test.slice/b.service", 31, 2, b);
+}
+
+static Policy *hog_policy(OneRuleset *o, uint64_t limit) {
+        /* static: the policy outlives this function */
+        static Pattern services[] = { { .glob = (char *) "/test.slice/*", .is_path = true } };
+        PatternList l = { .items = services, .n = 1 };
+        Detector det = detector(DETECTOR_MEMORY_ABOVE, l);
+        Policy *p;
+
+        det.amount = bytes(limit);
+        p = one_ruleset(o, det, action(RANKER_SIZE_OR_GROWTH, l));
+        o->rs.name = (char *) "hog-size";
+        return p;
+}
+
+static PrekillVerdict recheck(Engine *e, TestSample *t, const Decision *d, char *why, size_t size) {
+        Decision other;
+        int r = evaluate(e, t, &other);
+
+        cr_assert_geq(r, 0);
+        cr_assert_eq(r, 0, "the held ruleset decided again: %s", other.reason);
+        return engine_recheck(e, &t->s, d, why, size);
+}
+
+/* An engine on hog_policy that has decided against a.service and holds that decision, as the
+ * ladder does through a prekill_timeout. */
+typedef struct HeldHog {
+        OneRuleset o;
+        Policy *p;
+        Engine *e;
+        TestSample t;  /* a.service 512M, b.service 200M at 1s, until a test samples again */
+        Decision d;    /* the held decision */
+        char why[512];
+} HeldHog;
+
+/* The policy and the first sample; a test may change either before held_hog_decide(). */
+static void held_hog_init(HeldHog *h, uint64_t limit) {
+        h->p = hog_policy(&h->o, limit);
+        h->e = NULL;
+        hog_sample(&h->t, SEC(1), MiB(512), MiB(200));
+}
+
+/* Starts the engine, which must decide against a.service on the first sample, and holds that. */
+static void held_hog_decide(HeldHog *h) {
+        cr_assert_eq(engine_new(h->p, &h->e), 0);
+        cr_assert_eq(evaluate(h->e, &h->t, &h->d), 1);
+        cr_assert_str_eq(h->d.cgroup, "/test.slice/a.service");
+        engine_hold(h->e, &h->d);
+}
+
+static void held_hog_free(HeldHog *h) {
+        decision_clear(&h->d);
+        engine_free(h->e);
+}
+
+/* recheck() of the held decision against h->t; the reason lands in h->why. */
+static PrekillVerdict held_hog_recheck(HeldHog *h) {
+        return recheck(h->e, &h->t, &h->d, h->why, sizeof(h->why));
+}
+
+Test(engine, recheck_stands_and_quiet) {
+        HeldHog h;
+
+        held_hog_init(&h, MiB(400));
+        held_hog_decide(&h);
+
+        hog_sample(&h.t, SEC(2), MiB(450), MiB(200));
+        cr_assert_eq(held_hog_recheck(&h), PREKILL_VERDICT_STANDS, "%s", h.why);
+        cr_assert_str_eq(h.why, "its memory went from 512M to 450M and ruleset hog-size still fires and still picks it "
+                                "(largest of 2 candidates by size_or_growth, phase 1)");
+
+        hog_sample(&h.t, SEC(3), MiB(96), MiB(200));
+        cr_assert_eq(held_hog_recheck(&h), PREKILL_VERDICT_QUIET, "%s", h.why);
+        cr_assert_str_eq(h.why, "its memory went from 512M to 96M and ruleset hog-size no longer fires");
+
+        /* pure: rechecking twice gives the same answer, and a NULL why is fine */
+        cr_assert_eq(engine_recheck(h.e, &h.t.s, &h.d, NULL, 0), PREKILL_VERDICT_QUIET);
+        cr_assert(engine_held(h.e, 0));
+        held_hog_free(&h);
+}
+
+Test(engine, recheck_other_victim) {
+        HeldHog h;
+
+        held_hog_init(&h, MiB(150));
+        held_hog_decide(&h);
+
+        /* a.service shed memory below b.service; both are still above 150M, so the ruleset fires */
+        hog_sample(&h.t, SEC(2), MiB(180), MiB(200));
+        cr_assert_eq(held_hog_recheck(&h), PREKILL_VERDICT_OTHER_VICTIM, "%s", h.why);
+        cr_assert_str_eq(h.why, "its memory went from 512M to 180M; ruleset hog-size still fires but now picks "
+                                "/test.slice/b.service (largest of 2 candidates by size_or_growth, phase 1)");
+        held_hog_free(&h);
+}
+
+Test(engine, recheck_other_victim_none) {
+        HeldHog h;
+
+        held_hog_init(&h, MiB(150));
+        h.o.act[0].ranker = RANKER_SWAP;
+        h.o.act[0].swap_threshold = bytes(MiB(100));
+        h.t.cg[2].swap_current = MiB(300);
+        held_hog_decide(&h);
+
+        /* its swap fell below the action's swap_threshold: no candidate is left */
+        hog_sample(&h.t, SEC(2), MiB(500), MiB(200));
+        h.t.cg[2].swap_current = MiB(50);
+        cr_assert_eq(held_hog_recheck(&h), PREKILL_VERDICT_OTHER_VICTIM, "%s", h.why);
+        cr_assert_str_eq(h.why, "its memory went from 512M to 500M; ruleset hog-size still fires but its action now finds "
+                                "no victim: /test.slice/a.service no longer meets its criteria");
+        held_hog_free(&h);
+}
+
+Test(engine, recheck_gone) {
+        HeldHog h;
+
+        held_hog_init(&h, MiB(400));
+        held_hog_decide(&h);
+
+        /* removed: checked before whether the ruleset still fires (it does not, here) */
+        ts_init(&h.t, SEC(2));
+        ts_cgroup(&h.t, "/", 1, 0, 0);
+        ts_cgroup(&h.t, "/test.slice", 2, 1, MiB(200));
+        ts_cgroup(&h.t, "/test.slice/b.service", 31, 2, MiB(200));
+        cr_assert_eq(held_hog_recheck(&h), PREKILL_VERDICT_GONE, "%s", h.why);
+        cr_assert_str_eq(h.why, "/test.slice/a.service is gone: removed, or replaced by a new cgroup of the same name "
+                                "(its memory was 512M at the decision)");
+
+        /* the same path with another inode is another cgroup (the unit restarted) */
+        hog_sample(&h.t, SEC(3), MiB(512), MiB(200));
+        h.t.cg[2].inode = 99;
+        cr_assert_eq(engine_recheck(h.e, &h.t.s, &h.d, h.why, sizeof(h.why)), PREKILL_VERDICT_GONE, "%s", h.why);
+        held_hog_free(&h);
+}
+
+Test(engine, recheck_process_victim) {
+        OneRuleset o;
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, 0), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+        char why[512];
+
+        cr_assert_eq(engine_new(p, &e), 0);
+        ts_init(&t, SEC(1));
+        t.s.degraded = true;
+        t.s.system.mem_psi.full = psi(60, 0, 0);
+        ts_proc(&t, 900, "hog", "/", GiB(1));
+        ts_proc(&t, 901, "small", "/", MiB(300));
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_eq(d.kind, TARGET_PROCESS);
+        engine_hold(e, &d);
+
+        t.s.now = SEC(2);
+        t.proc[0].rss = MiB(800);
+        cr_assert_eq(recheck(e, &t, &d, why, sizeof(why)), PREKILL_VERDICT_STANDS, "%s", why);
+        cr_assert(strstr(why, "from 1.0G to 800M"), "%s", why);
+
+        t.proc[0].rss = MiB(100);
+        cr_assert_eq(recheck(e, &t, &d, why, sizeof(why)), PREKILL_VERDICT_OTHER_VICTIM, "%s", why);
+        cr_assert_str_eq(why, "its memory went from 1.0G to 100M; ruleset r still fires but now picks process 901 (small) "
+                              "(largest of 2 processes by RSS)");
+
+        /* pid reuse: same pid, another start time */
+        t.proc[0].start_time++;
+        cr_assert_eq(recheck(e, &t, &d, why, sizeof(why)), PREKILL_VERDICT_GONE, "%s", why);
+        cr_assert_str_eq(why, "process 900 (hog) has exited (its RSS was 1.0G at the decision)");
+        decision_clear(&d);
+        engine_free(e);
+}
+
+Test(engine, recheck_stale) {
+        HeldHog h;
+        OneRuleset o2;
+        Policy *p2 = hog_policy(&o2, MiB(400));
+        char name2[] = "hog-size"; /* a reload parses the same name into new memory */
+        Decision fresh;
+
+        o2.rs.name = name2;
+        held_hog_init(&h, MiB(400));
+        held_hog_decide(&h);
+
+        /* the same ruleset name in a reloaded policy is still another policy */
+        cr_assert_eq(engine_set_policy(h.e, p2), 0);
+        cr_assert_eq(evaluate(h.e, &h.t, &fresh), 1);
+        decision_clear(&fresh);
+        cr_assert_eq(engine_recheck(h.e, &h.t.s, &h.d, h.why, sizeof(h.why)), PREKILL_VERDICT_STALE, "%s", h.why);
+        cr_assert(strstr(h.why, "policy was reloaded"), "%s", h.why);
+
+        h.d.ruleset = o2.rs.name;
+        h.d.ruleset_index = 5;
+        cr_assert_eq(engine_recheck(h.e, &h.t.s, &h.d, h.why, sizeof(h.why)), PREKILL_VERDICT_STALE);
+        cr_assert_eq(engine_recheck(NULL, &h.t.s, &h.d, h.why, sizeof(h.why)), PREKILL_VERDICT_STALE);
+        cr_assert_eq(engine_recheck(h.e, NULL, &h.d, h.why, sizeof(h.why)), PREKILL_VERDICT_STALE);
+        /* a manual kill names no ruleset: nothing to recheck */
+        cr_assert_eq(engine_recheck(h.e, &h.t.s, &(Decision) { .kind = TARGET_CGROUP }, h.why, sizeof(h.why)),
+                     PREKILL_VERDICT_STALE);
+        held_hog_free(&h);
+}
+
+Test(engine, prekill_verdict_names_and_hook) {
+        OneRuleset o;
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, 0), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
+        char *hook[] = { (char *) "/usr/local/bin/save-state", (char *) "--quick", NULL };
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        cr_assert_str_eq(prekill_verdict_to_string(PREKILL_VERDICT_STANDS), "stands");
+        cr_assert_str_eq(prekill_verdict_to_string(PREKILL_VERDICT_QUIET), "quiet");
+        cr_assert_str_eq(prekill_verdict_to_string(PREKILL_VERDICT_OTHER_VICTIM), "other-victim");
+        cr_assert_str_eq(prekill_verdict_to_string(PREKILL_VERDICT_GONE), "gone");
+        cr_assert_str_eq(prekill_verdict_to_string(PREKILL_VERDICT_STALE), "stale");
+        cr_assert_null(prekill_verdict_to_string(_PREKILL_VERDICT_MAX));
+        cr_assert_null(prekill_verdict_to_string((PrekillVerdict) -1));
+
+        cr_assert_eq(engine_new(p, &e), 0);
+        sample(&t, SEC(1), 50);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_null(d.prekill_hook);
+        decision_clear(&d);
+        o.act[0].prekill_hook = hook;
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_eq(d.prekill_hook, hook, "borrowed from the policy's action");
+        decision_clear(&d);
+        engine_free(e);
+}

@@ -6,6 +6,8 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "policy.h"
 
@@ -108,6 +110,37 @@ INVALID(fast_interval_longer_than_interval, POLICY("\"interval\": \"1s\", \"fast
 INVALID(fast_interval_too_short, POLICY("\"fast_interval\": \"1ms\",", PA, KILL), "fast_interval", "at least 10ms")
 INVALID(prekill_timeout_too_long, POLICY("", PA, "{\"type\": \"kill\", \"prekill_timeout\": \"61s\"}"),
         A0 ".prekill_timeout", "from 0s to 60s")
+
+/* prekill_hook: argv of a command run without a shell */
+#define HOOK(argv) "{\"type\": \"kill\", \"prekill_hook\": " argv "}"
+INVALID(prekill_hook_not_an_array, POLICY("", PA, HOOK("\"/usr/local/bin/save-state --quick\"")),
+        A0 ".prekill_hook", "expected the command to run before the kill, as an array of strings such as [\"/usr/local/bin/save-state\", \"--quick\"], got \"/usr/local/bin/save-state --quick\"")
+INVALID(prekill_hook_empty_array, POLICY("", PA, HOOK("[]")),
+        A0 ".prekill_hook", "expected at least the program to run")
+INVALID(prekill_hook_non_string, POLICY("", PA, HOOK("[\"/bin/echo\", 5]")),
+        A0 ".prekill_hook[1]", "expected a string (an argument of the command), got 5")
+INVALID(prekill_hook_relative_program, POLICY("", PA, HOOK("[\"save-state\"]")),
+        A0 ".prekill_hook[0]", "expected an absolute path to the program (starting with \"/\"), got \"save-state\"")
+INVALID(prekill_hook_empty_argument, POLICY("", PA, HOOK("[\"/bin/echo\", \"\"]")),
+        A0 ".prekill_hook[1]", "expected a non-empty string (an argument of the command)")
+INVALID(prekill_hook_empty_program, POLICY("", PA, HOOK("[\"\"]")),
+        A0 ".prekill_hook[0]", "expected a non-empty string (the program of the command)")
+INVALID(prekill_hook_too_many,
+        POLICY("", PA, HOOK("[\"/bin/echo\", \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\", \"10\", \"11\", \"12\","
+                            " \"13\", \"14\", \"15\", \"16\", \"17\", \"18\", \"19\", \"20\", \"21\", \"22\", \"23\", \"24\", \"25\","
+                            " \"26\", \"27\", \"28\", \"29\", \"30\", \"31\", \"32\"]")),
+        A0 ".prekill_hook", "expected at most 32 strings (the program and its arguments), got 33")
+INVALID(prekill_hook_null, POLICY("", PA, HOOK("null")), A0 ".prekill_hook", "got null")
+
+Test(policy_invalid, prekill_hook_argument_too_long) {
+        char arg[PREKILL_HOOK_ARG_MAX_BYTES + 2], json[8192];
+
+        memset(arg, 'x', sizeof(arg) - 1);
+        arg[sizeof(arg) - 1] = '\0';
+        snprintf(json, sizeof(json), POLICY("", PA, HOOK("[\"/bin/echo\", \"%s\"]")), arg);
+        expect_invalid(json, A0 ".prekill_hook[1]", "expected at most 4095 bytes, got a string of 4096 bytes");
+}
+
 INVALID(reclaim_duration_zero, POLICY("", "{\"type\": \"memory_reclaim\", \"duration\": \"0s\"}", KILL),
         D0 ".duration", "above 0")
 

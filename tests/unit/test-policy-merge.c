@@ -319,3 +319,63 @@ Test(policy_merge, bad_default_override_names_the_embedded_default) {
         const char *texts[] = { NULL, "{\"avoid\": [\"bad]\"]}" };
         merge_fails(texts, 2, "avoid[0]", "unbalanced ']'", "10-first.json");
 }
+
+/* Ruleset.source: the document whose ruleset object survived the merge, for the kill's log line. */
+Test(policy_merge, ruleset_source_names_the_defining_document) {
+        const char *texts[] = { "{\"rulesets\": [" RS("A", 10) ", " RS("B", 20) "]}",
+                                "{\"rulesets\": [" RS("B", 77) ", " RS("C", 30) "]}" };
+        Policy *p = merge_ok(texts, 2);
+
+        assert_names(p, (const char *[]) { "A", "B", "C" }, 3);
+        cr_assert_str_eq(p->rulesets[0].source, "main.json");
+        cr_assert_str_eq(p->rulesets[1].source, "10-first.json", "B was replaced by the drop-in");
+        cr_assert_eq(threshold_of(p, 1), 77);
+        cr_assert_str_eq(p->rulesets[2].source, "10-first.json", "C was added by the drop-in");
+        policy_free(p);
+}
+
+Test(policy_merge, ruleset_source_with_a_generated_base_document) {
+        static const char *const sources[] = { "systemd's ManagedOOM*= settings of 2 unit(s)", "/etc/pressured/policy.json",
+                                                "/etc/pressured/policy.d/50-web.json" };
+        const char *texts[] = { "{\"rulesets\": [" RS("managed-oom-a", 10) ", " RS("managed-oom-b", 20) "]}",
+                                "{\"rulesets\": [" RS("main-only", 30) "]}",
+                                "{\"rulesets\": [" RS("managed-oom-b", 60) ", " RS("web", 40) "]}" };
+        PolicyError err = {};
+        Policy *p = NULL;
+
+        cr_assert_eq(policy_parse_merged(texts, sources, 3, &p, &err), 0, "%s: %s", err.path, err.message);
+        assert_names(p, (const char *[]) { "managed-oom-a", "managed-oom-b", "main-only", "web" }, 4);
+        cr_assert_str_eq(p->rulesets[0].source, sources[0]);
+        cr_assert_str_eq(p->rulesets[1].source, sources[2]);
+        cr_assert_str_eq(p->rulesets[2].source, sources[1]);
+        cr_assert_str_eq(p->rulesets[3].source, sources[2]);
+        cr_assert_neq(p->rulesets[0].source, sources[0], "a copy: the policy outlives the caller's names");
+        policy_free(p);
+}
+
+Test(policy_merge, ruleset_source_of_the_embedded_default) {
+        const char *texts[] = { NULL, "{\"rulesets\": [" RS("extra", 50) "]}" };
+        Policy *p = merge_ok(texts, 2), *def = NULL;
+
+        cr_assert_eq(p->n_rulesets, 3);
+        cr_assert_str_eq(p->rulesets[0].source, "the embedded default policy");
+        cr_assert_str_eq(p->rulesets[1].source, "the embedded default policy");
+        cr_assert_str_eq(p->rulesets[2].source, "10-first.json");
+        policy_free(p);
+
+        cr_assert_eq(policy_parse_merged(NULL, NULL, 0, &def, NULL), 0);
+        cr_assert_str_eq(def->rulesets[0].source, "the embedded default policy");
+        policy_free(def);
+}
+
+/* A drop-in that re-enables a ruleset ({"enabled": true} plus a full definition) defines it. */
+Test(policy_merge, ruleset_source_after_enabled_true) {
+        const char *texts[] = { MAIN, "{\"rulesets\": [{\"name\": \"b\", \"enabled\": true, \"detectors\": [[{\"type\": \"pressure_above\","
+                                      " \"threshold\": 5}]], \"actions\": [{\"type\": \"kill\"}]}]}" };
+        Policy *p = merge_ok(texts, 2);
+
+        cr_assert_str_eq(p->rulesets[0].source, "main.json");
+        cr_assert_str_eq(p->rulesets[1].source, "10-first.json");
+        cr_assert_str_eq(p->rulesets[2].source, "main.json");
+        policy_free(p);
+}

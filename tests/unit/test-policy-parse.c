@@ -34,6 +34,7 @@ Test(policy_parse, minimal_policy_gets_every_default) {
         cr_assert_eq(p->n_kill_list, 0);
         cr_assert_eq(p->n_rulesets, 1);
         cr_assert_str_eq(p->rulesets[0].name, "r");
+        cr_assert_str_eq(p->rulesets[0].source, "test.json"); /* a single document is its own source */
         cr_assert_eq(p->rulesets[0].dry_run, false);
         cr_assert_eq(p->rulesets[0].method, UNIT_METHOD_STOP);
         cr_assert_eq(p->rulesets[0].stop_timeout_usec, 5 * USEC_PER_SEC);
@@ -62,6 +63,7 @@ Test(policy_parse, minimal_policy_gets_every_default) {
         cr_assert_eq(a->dry_run, false);
         cr_assert_eq(a->post_action_delay_usec, 15 * USEC_PER_SEC);
         cr_assert_eq(a->prekill_timeout_usec, 0);
+        cr_assert_null(a->prekill_hook);
         cr_assert_eq(a->size_threshold_permyriad, 5000);
         cr_assert_eq(a->min_growth_ratio, 1.25);
         cr_assert_eq(a->growing_size_percentile, 80);
@@ -131,7 +133,8 @@ Test(policy_parse, detector_defaults_per_type) {
         "     \"actions\": [{\"type\": \"kill\", \"ranker\": \"swap\", \"cgroup\": [\"/workload.slice/*\"], \"recursive\": false,\n" \
         "                  \"granularity\": \"process\", \"kill_list\": false, \"dry_run\": true, \"post_action_delay\": \"1h\",\n" \
         "                  \"prekill_timeout\": \"1.5s\", \"size_threshold\": \"33.33%\", \"min_growth_ratio\": 1.1,\n" \
-        "                  \"growing_size_percentile\": 95, \"swap_threshold\": \"64M\"},\n" \
+        "                  \"growing_size_percentile\": 95, \"swap_threshold\": \"64M\",\n" \
+        "                  \"prekill_hook\": [\"/usr/local/bin/save-state\", \"--quick\", \"a b\\\"c\"]},\n" \
         "                 {\"type\": \"kill\", \"ranker\": \"pressure\", \"resource\": \"io\", \"size_threshold\": 12.5},\n" \
         "                 {\"type\": \"kill\", \"ranker\": \"pgscan\", \"post_action_delay\": 0}]},\n" \
         "    {\"name\": \"floor\", \"detectors\": [[{\"type\": \"mem_available_below\", \"threshold\": \"3.25%\"},\n" \
@@ -205,6 +208,12 @@ Test(policy_parse, every_key_reaches_its_field) {
         cr_assert_eq(a->min_growth_ratio, 1.1, "min_growth_ratio must stay a double");
         cr_assert_eq(a->growing_size_percentile, 95);
         cr_assert_eq(a->swap_threshold.bytes, UINT64_C(64) << 20);
+        cr_assert_not_null(a->prekill_hook);
+        cr_assert_str_eq(a->prekill_hook[0], "/usr/local/bin/save-state");
+        cr_assert_str_eq(a->prekill_hook[1], "--quick");
+        cr_assert_str_eq(a->prekill_hook[2], "a b\"c");
+        cr_assert_null(a->prekill_hook[3], "argv is NULL-terminated");
+        cr_assert_null(rs->actions[1].prekill_hook);
         cr_assert_eq(rs->actions[1].ranker, RANKER_PRESSURE);
         cr_assert_eq(rs->actions[1].pressure_resource, PSI_RESOURCE_IO);
         cr_assert_eq(rs->actions[1].size_threshold_permyriad, 1250);
@@ -343,4 +352,44 @@ Test(policy_parse, method_and_stop_timeout) {
                 policy_free(q);
                 policy_free(p);
         }
+}
+
+/* prekill_hook at its limits: one string (the program alone), 32 strings, a 4095-byte argument;
+ * each survives policy_to_json unchanged. */
+Test(policy_parse, prekill_hook_limits_round_trip) {
+        char long_arg[PREKILL_HOOK_ARG_MAX_BYTES + 1], json[8192 + 1024];
+        size_t len;
+        Policy *p;
+
+        p = assert_round_trip("{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[{\"type\": \"pressure_above\", \"threshold\": 40}]],"
+                              " \"actions\": [{\"type\": \"kill\", \"prekill_hook\": [\"/bin/true\"]}]}]}");
+        cr_assert_str_eq(p->rulesets[0].actions[0].prekill_hook[0], "/bin/true");
+        cr_assert_null(p->rulesets[0].actions[0].prekill_hook[1]);
+        policy_free(p);
+
+        memset(long_arg, 'x', sizeof(long_arg) - 1);
+        long_arg[sizeof(long_arg) - 1] = '\0';
+        len = (size_t) snprintf(json, sizeof(json),
+                                "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[{\"type\": \"pressure_above\", \"threshold\": 40}]],"
+                                " \"actions\": [{\"type\": \"kill\", \"prekill_hook\": [\"/bin/echo\", \"%s\"", long_arg);
+        for (int i = 2; i < PREKILL_HOOK_MAX_ARGS; i++)
+                len += (size_t) snprintf(json + len, sizeof(json) - len, ", \"%d\"", i);
+        snprintf(json + len, sizeof(json) - len, "]}]}]}");
+        p = assert_round_trip(json);
+        cr_assert_str_eq(p->rulesets[0].actions[0].prekill_hook[1], long_arg);
+        cr_assert_str_eq(p->rulesets[0].actions[0].prekill_hook[PREKILL_HOOK_MAX_ARGS - 1], "31");
+        cr_assert_null(p->rulesets[0].actions[0].prekill_hook[PREKILL_HOOK_MAX_ARGS]);
+        policy_free(p);
+}
+
+/* The round trip compares prekill_hook: a serializer that dropped it would fail here. */
+Test(policy_parse, prekill_hook_is_serialized) {
+        Policy *p = parse_ok(FULL_POLICY);
+        char *json = policy_to_json(p);
+
+        cr_assert_not_null(json);
+        cr_assert(strstr(json, "\"prekill_hook\":\t[\"/usr/local/bin/save-state\", \"--quick\", \"a b\\\"c\"]"), "%s", json);
+        cr_assert(strstr(json, "\"source\"") == NULL, "a ruleset's source is not part of the policy text: %s", json);
+        free(json);
+        policy_free(p);
 }

@@ -22,16 +22,20 @@ pass() { echo "PASS: $*"; exit 0; }
 # The kernel's own OOM kills since boot (/proc/vmstat oom_kill).
 kernel_oom_kills() { awk '$1 == "oom_kill" { print $2 }' /proc/vmstat; }
 
-# start_pressured POLICY_JSON [ARGS...]: writes the policy and starts the daemon as pressured.service
-# (Type=notify: returns once it is ready). POLICY_JSON "" means the embedded default.
-start_pressured() {
-        local policy=$1; shift
+# write_policy POLICY_JSON: /etc/pressured/policy.json; "" removes it (the embedded default applies).
+write_policy() {
         mkdir -p /etc/pressured
-        if [ -n "$policy" ]; then
-                printf '%s\n' "$policy" > /etc/pressured/policy.json
+        if [ -n "$1" ]; then
+                printf '%s\n' "$1" > /etc/pressured/policy.json
         else
                 rm -f /etc/pressured/policy.json
         fi
+}
+
+# start_pressured POLICY_JSON [ARGS...]: writes the policy and starts the daemon as a transient
+# pressured.service (Type=notify: returns once it is ready). POLICY_JSON "" means the embedded default.
+start_pressured() {
+        write_policy "$1"; shift
         systemctl reset-failed pressured.service 2>/dev/null
         systemd-run --quiet --unit=pressured --service-type=notify -p OOMScoreAdjust=-1000 -p KillMode=mixed \
                 "$PRESSURED" --log-level=debug "$@" \
@@ -233,13 +237,7 @@ PY
 # /run/systemd/system/pressured.service.d/ written before apply too). Type=notify: returns once the
 # daemon is ready.
 start_pressured_service() {
-        local policy=$1; shift
-        mkdir -p /etc/pressured
-        if [ -n "$policy" ]; then
-                printf '%s\n' "$policy" > /etc/pressured/policy.json
-        else
-                rm -f /etc/pressured/policy.json
-        fi
+        write_policy "$1"; shift
         mkdir -p /run/systemd/system/pressured.service.d
         printf '[Service]\nExecStart=\nExecStart=/usr/sbin/pressured --log-level=debug %s\n' "$*" \
                 > /run/systemd/system/pressured.service.d/50-vm-args.conf

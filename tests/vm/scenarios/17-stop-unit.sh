@@ -8,7 +8,7 @@
 # one StopUnit may go out.
 . /vmlab-src/lib.sh
 STOP_TIMEOUT_S=2
-start_pressured '{"interval": "1s", "fast_interval": "100ms",
+start_pressured_service '{"interval": "1s", "fast_interval": "100ms",
  "rulesets": [{"name": "test-slice-pressure", "method": "stop", "stop_timeout": "'$STOP_TIMEOUT_S's",
    "detectors": [[{"type": "pressure_above", "cgroup": "/test.slice", "kind": "full", "window": "avg10",
                    "threshold": 10, "duration": "2s"}]],

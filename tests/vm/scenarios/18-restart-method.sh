@@ -3,7 +3,7 @@
 # (RestartUnit), not stopped: a new main process runs, the old one is gone, the unit stays active,
 # and the kill entry says restart.
 . /vmlab-src/lib.sh
-start_pressured '{"interval": "500ms", "fast_interval": "100ms",
+start_pressured_service '{"interval": "500ms", "fast_interval": "100ms",
  "rulesets": [{"name": "leak", "method": "restart", "stop_timeout": "3s",
    "detectors": [[{"type": "memory_above", "cgroup": "/test.slice/leaker.service", "threshold": "120M"}]],
    "actions": [{"type": "kill", "cgroup": "/test.slice/*", "kill_list": false, "post_action_delay": "60s"}]}]}'

@@ -37,7 +37,6 @@ typedef struct PendingKill {
         usec_t deadline;            /* the kill goes ahead then, unless the target was spared */
         uint64_t hook_id;           /* the pre-kill hook's run (hook_runner), 0 when there is none */
         bool hook_exited;           /* the hook is over: the next sample decides at once */
-        int hook_status;            /* its wait status, once exited */
 } PendingKill;
 
 /* A LevelTracker announcement kept until the tracker's update is done (path owned). */

@@ -729,7 +729,6 @@ static void on_prekill_hook_exit(uint64_t id, int status, void *userdata) {
                 if (p->hook_id != id)
                         continue;
                 p->hook_exited = true;
-                p->hook_status = status;
                 if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                         log_info("The pre-kill hook for %s (ruleset %s) exited successfully", p->decision.cgroup,
                                  p->decision.ruleset);

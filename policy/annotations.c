@@ -41,27 +41,34 @@ static cJSON *ruleset_new(cJSON *rulesets, const char *unit, const char *what) {
         return cJSON_AddStringToObject(r, "name", name) ? r : NULL;
 }
 
+/* item appended to array, or NULL (item freed) when either is NULL or out of memory. */
+static cJSON *append(cJSON *array, cJSON *item) {
+        if (item && (!array || !cJSON_AddItemToArray(array, item))) {
+                cJSON_Delete(item);
+                return NULL;
+        }
+        return item;
+}
+
+/* The shape both generated rulesets share: one detector group of two detectors (*first, *second) and
+ * one kill action (*kill), empty objects for the caller to fill. False when out of memory; what was
+ * built stays in `rulesets`, which the caller frees. */
+static bool ruleset_skeleton(cJSON *rulesets, const UnitAnnotation *a, const char *what,
+                             cJSON **first, cJSON **second, cJSON **kill) {
+        cJSON *r = ruleset_new(rulesets, a->unit, what);
+        cJSON *group = append(r ? cJSON_AddArrayToObject(r, "detectors") : NULL, cJSON_CreateArray());
+        *first = append(group, cJSON_CreateObject());
+        *second = append(group, cJSON_CreateObject());
+        *kill = append(r ? cJSON_AddArrayToObject(r, "actions") : NULL, cJSON_CreateObject());
+        return *first && *second && *kill;
+}
+
 /* full avg10 above the limit for the duration, with reclaim going on: the unit's worst reclaimer dies. */
 static bool add_pressure_ruleset(cJSON *rulesets, const UnitAnnotation *a) {
         double limit = a->memory_pressure_limit > 0 ? a->memory_pressure_limit : ANNOTATION_DEFAULT_PRESSURE_LIMIT_PERCENT;
-        cJSON *r = ruleset_new(rulesets, a->unit, "memory-pressure");
-        cJSON *groups = r ? cJSON_AddArrayToObject(r, "detectors") : NULL;
-        cJSON *group = cJSON_CreateArray(), *p = cJSON_CreateObject(), *rec = cJSON_CreateObject();
-        cJSON *actions = r ? cJSON_AddArrayToObject(r, "actions") : NULL, *kill = cJSON_CreateObject();
-        bool ok = groups && group && p && rec && actions && kill;
-
-        if (!ok) {
-                cJSON_Delete(group);
-                cJSON_Delete(p);
-                cJSON_Delete(rec);
-                cJSON_Delete(kill);
-                return false;
-        }
-        cJSON_AddItemToArray(groups, group);
-        cJSON_AddItemToArray(group, p);
-        cJSON_AddItemToArray(group, rec);
-        cJSON_AddItemToArray(actions, kill);
-        ok = cJSON_AddStringToObject(p, "type", "pressure_above") && cJSON_AddStringToObject(p, "cgroup", a->cgroup) &&
+        cJSON *p, *rec, *kill;
+        bool ok = ruleset_skeleton(rulesets, a, "memory-pressure", &p, &rec, &kill) &&
+             cJSON_AddStringToObject(p, "type", "pressure_above") && cJSON_AddStringToObject(p, "cgroup", a->cgroup) &&
              cJSON_AddStringToObject(p, "kind", "full") && cJSON_AddStringToObject(p, "window", "avg10") &&
              cJSON_AddNumberToObject(p, "threshold", limit) && add_duration(p, "duration", ANNOTATION_PRESSURE_DURATION_USEC) &&
              cJSON_AddStringToObject(rec, "type", "memory_reclaim") && cJSON_AddStringToObject(rec, "cgroup", a->cgroup) &&
@@ -74,25 +81,10 @@ static bool add_pressure_ruleset(cJSON *rulesets, const UnitAnnotation *a) {
 /* RAM and swap both nearly full: the unit's descendant using the most swap dies. */
 static bool add_swap_ruleset(cJSON *rulesets, const UnitAnnotation *a) {
         char pct[16];
-        cJSON *r = ruleset_new(rulesets, a->unit, "swap");
-        cJSON *groups = r ? cJSON_AddArrayToObject(r, "detectors") : NULL;
-        cJSON *group = cJSON_CreateArray(), *mem = cJSON_CreateObject(), *swap = cJSON_CreateObject();
-        cJSON *actions = r ? cJSON_AddArrayToObject(r, "actions") : NULL, *kill = cJSON_CreateObject();
-        bool ok = groups && group && mem && swap && actions && kill;
-
-        if (!ok) {
-                cJSON_Delete(group);
-                cJSON_Delete(mem);
-                cJSON_Delete(swap);
-                cJSON_Delete(kill);
-                return false;
-        }
-        cJSON_AddItemToArray(groups, group);
-        cJSON_AddItemToArray(group, mem);
-        cJSON_AddItemToArray(group, swap);
-        cJSON_AddItemToArray(actions, kill);
+        cJSON *mem, *swap, *kill;
         snprintf(pct, sizeof pct, "%g%%", 100.0 - ANNOTATION_SWAP_USED_LIMIT_PERCENT);
-        ok = cJSON_AddStringToObject(mem, "type", "mem_available_below") && cJSON_AddStringToObject(mem, "threshold", pct) &&
+        bool ok = ruleset_skeleton(rulesets, a, "swap", &mem, &swap, &kill) &&
+             cJSON_AddStringToObject(mem, "type", "mem_available_below") && cJSON_AddStringToObject(mem, "threshold", pct) &&
              cJSON_AddStringToObject(swap, "type", "swap_free_below") && cJSON_AddStringToObject(swap, "threshold", pct) &&
              cJSON_AddStringToObject(kill, "type", "kill") && cJSON_AddStringToObject(kill, "ranker", "swap");
         cJSON *c = ok ? descendants(a->cgroup) : NULL;

@@ -255,3 +255,18 @@ void host_assert_write_text(const char *path, const char *text) {
 void host_assert_write_in(const char *dir, const char *name, const char *text) {
         cr_assert_eq(host_write_in(dir, name, text), 0, "cannot write %s/%s", dir, name);
 }
+
+void host_assert_fixture_root(const char *dir) {
+        cr_assert_eq(mkdir(dir, 0755), 0, "cannot create %s: %s", dir, strerror(errno));
+        host_assert_write_in(dir, "cgroup.controllers", "cpuset cpu io memory pids\n");
+        host_assert_write_in(dir, "cgroup.procs", "");
+}
+
+void host_assert_fixture_cgroup(const char *dir, bool populated, const char *memory_current) {
+        char text[64];
+        cr_assert_eq(mkdir(dir, 0755), 0, "cannot create %s: %s", dir, strerror(errno));
+        host_assert_write_in(dir, "cgroup.procs", "");
+        host_assert_write_in(dir, "cgroup.events", populated ? "populated 1\nfrozen 0\n" : "populated 0\nfrozen 0\n");
+        snprintf(text, sizeof text, "%s\n", memory_current);
+        host_assert_write_in(dir, "memory.current", text);
+}

@@ -51,6 +51,12 @@ char *host_assert_path_in(const char *dir, const char *name);
 void host_assert_write_text(const char *path, const char *text);
 void host_assert_write_in(const char *dir, const char *name, const char *text);
 
+/* A fixture cgroup2 hierarchy for the daemon's --cgroup-root, made with mkdir (failing the test when it
+ * cannot be): the root, with the memory controller listed and no process; and one cgroup in it, with
+ * no process, cgroup.events saying whether it is populated, and memory.current (a decimal string). */
+void host_assert_fixture_root(const char *dir);
+void host_assert_fixture_cgroup(const char *dir, bool populated, const char *memory_current);
+
 /* Reads a whole file, malloc'd, or NULL. */
 char *host_read_file(const char *path);
 /* Writes text to an existing file (no O_CREAT: cgroup files). 0 or negative errno. */

@@ -250,17 +250,11 @@ static void setup(void) {
         log_path = path_in("daemon.log");
         cg_root = path_in("cgroup");
         char *big = path_in("cgroup/big.slice"), *small = path_in("cgroup/small.slice");
-        cr_assert(mkdir(cg_root, 0755) == 0 && mkdir(big, 0755) == 0 && mkdir(small, 0755) == 0);
-        host_assert_write_in(cg_root, "cgroup.controllers", "cpuset cpu io memory pids\n");
-        host_assert_write_in(cg_root, "cgroup.procs", "");
-        host_assert_write_in(big, "cgroup.procs", "");
-        host_assert_write_in(big, "cgroup.events", "populated 1\nfrozen 0\n");
-        host_assert_write_in(big, "memory.current", "314572800\n");
+        host_assert_fixture_root(cg_root);
+        host_assert_fixture_cgroup(big, true, "314572800");
+        host_assert_fixture_cgroup(small, false, "10485760");
         host_assert_write_in(big, "memory.pressure", "some avg10=30.00 avg60=5.00 avg300=1.00 total=900\n"
                                          "full avg10=25.00 avg60=4.00 avg300=0.50 total=500\n");
-        host_assert_write_in(small, "cgroup.procs", "");
-        host_assert_write_in(small, "cgroup.events", "populated 0\nfrozen 0\n");
-        host_assert_write_in(small, "memory.current", "10485760\n");
         host_assert_write_in(small, "memory.pressure", "some avg10=1.00 avg60=0.00 avg300=0.00 total=9\n"
                                            "full avg10=0.50 avg60=0.00 avg300=0.00 total=5\n");
         host_assert_write_text(config, POLICY);

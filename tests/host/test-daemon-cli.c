@@ -167,15 +167,9 @@ Test(daemon_cli, cgroup_mode_on_a_fixture_hierarchy) {
         char *root = path_in("cgroup"), *a = path_in("cgroup/big.slice"), *b = path_in("cgroup/small.slice");
         char *p = path_in("policy.json"), *state = path_in("state"), *run_dir = path_in("run"), *log = path_in("daemon.log");
         char *status = path_in("run/status.json"), *history = path_in("state/history.jsonl");
-        cr_assert(mkdir(root, 0755) == 0 && mkdir(a, 0755) == 0 && mkdir(b, 0755) == 0);
-        host_assert_write_in(root, "cgroup.controllers", "cpuset cpu io memory pids\n");
-        host_assert_write_in(root, "cgroup.procs", "");
-        host_assert_write_in(a, "cgroup.procs", "");
-        host_assert_write_in(a, "cgroup.events", "populated 1\nfrozen 0\n");
-        host_assert_write_in(a, "memory.current", "314572800\n");
-        host_assert_write_in(b, "cgroup.procs", "");
-        host_assert_write_in(b, "cgroup.events", "populated 1\nfrozen 0\n");
-        host_assert_write_in(b, "memory.current", "10485760\n");
+        host_assert_fixture_root(root);
+        host_assert_fixture_cgroup(a, true, "314572800");
+        host_assert_fixture_cgroup(b, true, "10485760");
         host_assert_write_text(p, "{\"interval\": \"200ms\", \"rulesets\": [{\"name\": \"big\","
                       " \"detectors\": [[{\"type\": \"memory_above\", \"cgroup\": \"/*.slice\", \"threshold\": \"100M\"}]],"
                       " \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/*\", \"kill_list\": false}]}]}");

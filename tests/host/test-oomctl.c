@@ -66,15 +66,9 @@ static void setup(void) {
         state_dir = path_in("state");
         sock = path_in("run/control.sock");
 
-        cr_assert(mkdir(root, 0755) == 0 && mkdir(a, 0755) == 0 && mkdir(b, 0755) == 0);
-        host_assert_write_in(root, "cgroup.controllers", "cpuset cpu io memory pids\n");
-        host_assert_write_in(root, "cgroup.procs", "");
-        host_assert_write_in(a, "cgroup.procs", "");
-        host_assert_write_in(a, "cgroup.events", "populated 1\nfrozen 0\n");
-        host_assert_write_in(a, "memory.current", "314572800\n");
-        host_assert_write_in(b, "cgroup.procs", "");
-        host_assert_write_in(b, "cgroup.events", "populated 1\nfrozen 0\n");
-        host_assert_write_in(b, "memory.current", "10485760\n");
+        host_assert_fixture_root(root);
+        host_assert_fixture_cgroup(a, true, "314572800");
+        host_assert_fixture_cgroup(b, true, "10485760");
         host_assert_write_text(policy, POLICY);
 
         char *argv[] = { "pressured", "-c", policy, "--policy-dir", "/nonexistent", "--state-dir", state_dir,

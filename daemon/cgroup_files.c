@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Parsers for the cgroup2 interface files the monitor reads: single values (memory.current,
- * memory.max: a number or "max"), cgroup.events ("populated 1\nfrozen 0") and memory.stat
+ * memory.max: a number or "max"), cgroup.events ("populated 1\nfrozen 0"), cgroup.stat and memory.stat
  * ("anon 1234\nfile 5678\n..."). PSI files are psi.c's.
  */
 
@@ -81,6 +81,23 @@ int cgroup_events_parse(const char *text, bool *populated) {
         if (!seen[0] || v[0] > 1)
                 return -EINVAL;
         *populated = v[0];
+        return 0;
+}
+
+int cgroup_stat_parse_descendants(const char *text, uint64_t *ret) {
+        static const char *const keys[] = { "nr_descendants" };
+        uint64_t v[1] = {};
+        bool seen[1] = {};
+        int r;
+
+        if (!ret)
+                return -EINVAL;
+        r = keyed_parse(text, keys, 1, v, seen);
+        if (r < 0)
+                return r;
+        if (!seen[0])
+                return -EINVAL;
+        *ret = v[0];
         return 0;
 }
 

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The cgroup2 tree as the monitor samples it. Each cgroup is opened once as a directory fd and
- * kept across samples: reads are openat() on it, listing is getdents64() on it, and no path is
- * resolved twice. The directory inode is the identity: a cgroup removed and created again under
- * the same name has a new inode and gets a new entry, so its growth and rates never mix with the
- * old one's. Only the cgroups the policy can reach are walked, and only the files it needs are read.
+ * kept across samples, and so is each interface file read from it (within an fd budget): a sample
+ * reads a file with one pread() at offset 0, which cgroupfs renders afresh, and no path is
+ * resolved twice. Directories are listed with getdents64() only when the root's cgroup.stat counts
+ * other descendants, a cgroup vanished, or the listing grew old (cgroupfs sets no mtime on a
+ * directory whose children change). The directory inode is the identity: a cgroup removed and
+ * created again under the same name has a new inode and gets a new entry, so its growth and rates
+ * never mix with the old one's; its kept files answer ENODEV, which has the tree listed again.
+ * Only the cgroups the policy can reach are walked, and only the files it needs are read.
  */
 
 #include <dirent.h>
@@ -14,6 +18,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -29,12 +34,50 @@ DEFINE_POINTER_CLEANUP(CGroupTree, cgroup_tree_free);
 
 typedef struct CGroupEntry CGroupEntry;
 
+/* The interface files a sample may read; each is kept open once read. */
+typedef enum CGroupFile {
+        CGROUP_FILE_MEMORY_CURRENT,
+        CGROUP_FILE_MEMORY_STAT,
+        CGROUP_FILE_MEMORY_LOW,
+        CGROUP_FILE_MEMORY_MIN,
+        CGROUP_FILE_MEMORY_HIGH,
+        CGROUP_FILE_MEMORY_MAX,
+        CGROUP_FILE_SWAP_CURRENT,
+        CGROUP_FILE_MEMORY_PRESSURE,
+        CGROUP_FILE_IO_PRESSURE,
+        CGROUP_FILE_EVENTS,
+        CGROUP_FILE_OOM_GROUP,
+        _CGROUP_FILE_MAX,
+} CGroupFile;
+
+static const char *const cgroup_file_names[_CGROUP_FILE_MAX] = {
+        [CGROUP_FILE_MEMORY_CURRENT] = "memory.current",
+        [CGROUP_FILE_MEMORY_STAT] = "memory.stat",
+        [CGROUP_FILE_MEMORY_LOW] = "memory.low",
+        [CGROUP_FILE_MEMORY_MIN] = "memory.min",
+        [CGROUP_FILE_MEMORY_HIGH] = "memory.high",
+        [CGROUP_FILE_MEMORY_MAX] = "memory.max",
+        [CGROUP_FILE_SWAP_CURRENT] = "memory.swap.current",
+        [CGROUP_FILE_MEMORY_PRESSURE] = "memory.pressure",
+        [CGROUP_FILE_IO_PRESSURE] = "io.pressure",
+        [CGROUP_FILE_EVENTS] = "cgroup.events",
+        [CGROUP_FILE_OOM_GROUP] = "memory.oom.group",
+};
+
 struct CGroupEntry {
         char *path;             /* "/" or "/a/b", relative to the tree root */
         int fd;                 /* O_DIRECTORY; the root entry borrows the tree's root_fd */
         uint64_t inode;         /* st_ino: the identity */
         uint64_t dirent_inode;  /* d_ino as the parent lists it, to spot a recreated cgroup */
         unsigned generation;    /* the last sample that visited it */
+        int file_fd[_CGROUP_FILE_MAX]; /* interface files kept open, -1 when not */
+        unsigned absent;        /* bit per CGroupFile found missing since the last listing */
+
+        /* its child directories as last listed */
+        bool listed;
+        char **child_names;
+        uint64_t *child_inodes; /* d_ino of each */
+        size_t n_children_listed, alloc_children_listed;
 
         bool has_prev;
         usec_t prev_time;
@@ -61,19 +104,66 @@ struct CGroupTree {
         char *buf;              /* file contents, reused */
         size_t buf_size;
         char *dents;            /* getdents64 buffer */
+
+        size_t n_file_fds;      /* interface files kept open, over all entries */
+        size_t max_file_fds;    /* the budget, see CGROUP_TREE_FILE_FDS_MAX */
+        usec_t listing_max_age; /* 0: list every sample */
+        usec_t listed_usec;     /* when the tree was last listed */
+        int stat_fd;            /* the root's cgroup.stat, -1 until opened */
+        uint64_t nr_descendants; /* its count at the last sample, UINT64_MAX when unknown */
+        bool listing_stale;     /* a cgroup vanished: list again at the next sample */
+        bool relisting;         /* this sample lists every directory it walks */
 };
 
 #define DENTS_SIZE (32u * 1024u)
 #define CGROUP_FILE_SIZE 8192u /* memory.stat is the largest file we read, ~1.5 kB on 6.x */
 
+static CGroupEntry *entry_new(void) {
+        CGroupEntry *e = calloc(1, sizeof(CGroupEntry));
+
+        if (!e)
+                return NULL;
+        e->fd = -1;
+        for (size_t i = 0; i < _CGROUP_FILE_MAX; i++)
+                e->file_fd[i] = -1;
+        return e;
+}
+
+static void entry_close_file(CGroupTree *t, CGroupEntry *e, CGroupFile f) {
+        if (e->file_fd[f] < 0)
+                return;
+        close(e->file_fd[f]);
+        e->file_fd[f] = -1;
+        t->n_file_fds--;
+}
+
+static void entry_clear_listing(CGroupEntry *e) {
+        for (size_t i = 0; i < e->n_children_listed; i++)
+                free(e->child_names[i]);
+        e->n_children_listed = 0;
+        e->listed = false;
+}
+
 static CGroupEntry *entry_free(CGroupTree *t, CGroupEntry *e) {
         if (!e)
                 return NULL;
+        for (CGroupFile f = 0; f < _CGROUP_FILE_MAX; f++)
+                entry_close_file(t, e, f);
         if (e->fd >= 0 && e->fd != t->root_fd)
                 close(e->fd);
+        entry_clear_listing(e);
+        free(e->child_names);
+        free(e->child_inodes);
         free(e->path);
         free(e);
         return NULL;
+}
+
+/* A cgroup found gone: it is dropped from this sample, and the tree is listed again at the next,
+ * in case it was created again under the same name. */
+static void entry_mark_vanished(CGroupTree *t, CGroupEntry *e) {
+        e->vanished = true;
+        t->listing_stale = true;
 }
 
 /* FNV-1a: short strings, no adversary (paths come from the kernel). */
@@ -161,7 +251,8 @@ int cgroup_tree_new(const char *root, CGroupTree **ret) {
         t = calloc(1, sizeof(CGroupTree));
         if (!t)
                 return -ENOMEM;
-        t->root_fd = -1;
+        t->root_fd = t->stat_fd = -1;
+        t->nr_descendants = UINT64_MAX;
         t->root_path = strdup(root);
         t->buf_size = CGROUP_FILE_SIZE;
         t->buf = malloc(t->buf_size);
@@ -175,7 +266,7 @@ int cgroup_tree_new(const char *root, CGroupTree **ret) {
         if (fstat(t->root_fd, &st) < 0)
                 return -errno;
 
-        e = calloc(1, sizeof(CGroupEntry));
+        e = entry_new();
         if (!e)
                 return -ENOMEM;
         e->fd = t->root_fd;
@@ -202,6 +293,8 @@ CGroupTree *cgroup_tree_free(CGroupTree *t) {
                 entry_free(t, t->entries[i]);
         if (t->root_fd >= 0)
                 close(t->root_fd);
+        if (t->stat_fd >= 0)
+                close(t->stat_fd);
         free(t->entries);
         free(t->slots);
         free(t->buf);
@@ -209,6 +302,13 @@ CGroupTree *cgroup_tree_free(CGroupTree *t) {
         free(t->root_path);
         free(t);
         return NULL;
+}
+
+void cgroup_tree_set_listing_max_age(CGroupTree *t, usec_t usec) {
+        if (!t)
+                return;
+        t->listing_max_age = usec;
+        t->listing_stale = true; /* a new policy may walk elsewhere: start from a fresh listing */
 }
 
 int cgroup_tree_root_fd(CGroupTree *t) {
@@ -312,7 +412,7 @@ static int child_get(CGroupTree *t, CGroupEntry *parent, const char *name, uint6
         /* new, or removed and created again under the same name: the old entry (if any) is
          * replaced in the map and freed after this sample as unvisited */
         if (old)
-                old->vanished = true;
+                entry_mark_vanished(t, old);
 
         *ret = NULL;
         fd = openat(parent->fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -325,6 +425,7 @@ static int child_get(CGroupTree *t, CGroupEntry *parent, const char *name, uint6
                 /* gone already (ENOENT, ENODEV), or out of reach: one cgroup must not blind the sample */
                 if (err != ENOENT && err != ENODEV && err != ENOTDIR)
                         log_debug_errno(err, "Failed to open cgroup %s, skipping it: %m", path);
+                t->listing_stale = true; /* the listing named it: that listing is out of date */
                 return 0;
         }
         if (fstat(fd, &st) < 0) {
@@ -332,7 +433,7 @@ static int child_get(CGroupTree *t, CGroupEntry *parent, const char *name, uint6
                 return 0;
         }
 
-        e = calloc(1, sizeof(CGroupEntry));
+        e = entry_new();
         if (!e) {
                 close(fd);
                 return -ENOMEM;
@@ -379,14 +480,33 @@ static void entry_visit(CGroupTree *t, CGroupEntry *e, CGroupEntry *parent, cons
         e->alive_checked = false;
         e->sampled = false;
         e->nr_children = 0;
+        if (t->relisting)
+                e->absent = 0; /* files come with a controller enabled above: look again */
 }
 
-/* Lists the child directories of e and queues those the patterns can reach. */
-static int entry_list_children(CGroupTree *t, CGroupEntry *e, const SampleNeeds *needs, Queue *q) {
-        bool all = e->all_below || (needs->descendants && e->matched);
+static int entry_add_listed_child(CGroupEntry *e, const char *name, uint64_t d_ino) {
+        if (e->n_children_listed == e->alloc_children_listed) {
+                size_t alloc = e->alloc_children_listed ? e->alloc_children_listed * 2 : 8;
+                char **names = realloc(e->child_names, alloc * sizeof(char *));
+                if (!names)
+                        return -ENOMEM;
+                e->child_names = names;
+                uint64_t *inodes = realloc(e->child_inodes, alloc * sizeof(uint64_t));
+                if (!inodes)
+                        return -ENOMEM;
+                e->child_inodes = inodes;
+                e->alloc_children_listed = alloc;
+        }
+        e->child_names[e->n_children_listed] = strdup(name);
+        if (!e->child_names[e->n_children_listed])
+                return -ENOMEM;
+        e->child_inodes[e->n_children_listed++] = d_ino;
+        return 0;
+}
 
-        if (!all && !patterns_reach(&needs->cgroups, e->path, e->depth, true))
-                return 0;
+/* Lists the child directories of e into its cached listing. A cgroup removed under us lists none. */
+static int entry_list(CGroupTree *t, CGroupEntry *e) {
+        entry_clear_listing(e);
 
         if (lseek(e->fd, 0, SEEK_SET) < 0)
                 return e->parent ? 0 : -errno;
@@ -400,11 +520,10 @@ static int entry_list_children(CGroupTree *t, CGroupEntry *e, const SampleNeeds 
                         return -errno;
                 }
                 if (n == 0)
-                        return 0;
+                        break;
 
                 for (ssize_t off = 0; off < n;) {
                         struct dirent64 *de = (struct dirent64 *) (t->dents + off);
-                        CGroupEntry *child = NULL;
                         int r;
 
                         off += de->d_reclen;
@@ -418,39 +537,97 @@ static int entry_list_children(CGroupTree *t, CGroupEntry *e, const SampleNeeds 
                                 if (fstatat(e->fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
                                         continue;
                         }
-
-                        if (!all) {
-                                _cleanup_free_ char *path = NULL;
-
-                                r = child_path(e, de->d_name, &path);
-                                if (r < 0)
-                                        return r;
-                                if (!patterns_reach(&needs->cgroups, path, e->depth + 1, false))
-                                        continue;
-                        }
-
-                        r = child_get(t, e, de->d_name, de->d_ino, &child);
-                        if (r < 0)
-                                return r;
-                        if (!child)
-                                continue;
-                        entry_visit(t, child, e, needs);
-                        r = queue_push(q, child);
+                        r = entry_add_listed_child(e, de->d_name, de->d_ino);
                         if (r < 0)
                                 return r;
                 }
         }
+        e->listed = true;
+        return 0;
 }
 
-/* Reads one file of a cgroup into t->buf. -ENOENT: the file is absent (not an error);
- * -ENODEV: the cgroup is gone. */
-static int entry_read(CGroupTree *t, CGroupEntry *e, const char *name) {
-        ssize_t n = read_file_at_grow(e->fd, name, &t->buf, &t->buf_size);
+/* Queues the child directories of e that the patterns can reach, listing e first when this
+ * sample lists the tree or e was never listed. */
+static int entry_list_children(CGroupTree *t, CGroupEntry *e, const SampleNeeds *needs, Queue *q) {
+        bool all = e->all_below || (needs->descendants && e->matched);
+        int r;
 
+        if (!all && !patterns_reach(&needs->cgroups, e->path, e->depth, true))
+                return 0;
+
+        if (t->relisting || !e->listed) {
+                r = entry_list(t, e);
+                if (r < 0)
+                        return r;
+        }
+
+        for (size_t i = 0; i < e->n_children_listed; i++) {
+                CGroupEntry *child = NULL;
+
+                if (!all) {
+                        _cleanup_free_ char *path = NULL;
+
+                        r = child_path(e, e->child_names[i], &path);
+                        if (r < 0)
+                                return r;
+                        if (!patterns_reach(&needs->cgroups, path, e->depth + 1, false))
+                                continue;
+                }
+
+                r = child_get(t, e, e->child_names[i], e->child_inodes[i], &child);
+                if (r < 0)
+                        return r;
+                if (!child)
+                        continue;
+                entry_visit(t, child, e, needs);
+                r = queue_push(q, child);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Opens a file of e and reads it into t->buf, keeping it open while the fd budget allows. */
+static ssize_t entry_open_read(CGroupTree *t, CGroupEntry *e, CGroupFile f) {
+        ssize_t n;
+        int fd;
+
+        if (t->n_file_fds >= t->max_file_fds)
+                return read_file_at_grow(e->fd, cgroup_file_names[f], &t->buf, &t->buf_size);
+
+        fd = openat(e->fd, cgroup_file_names[f], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        n = pread_file_grow(fd, &t->buf, &t->buf_size);
+        if (n < 0) {
+                close(fd);
+                return n;
+        }
+        e->file_fd[f] = fd;
+        t->n_file_fds++;
+        return n;
+}
+
+/* Reads one file of a cgroup into t->buf: one pread() on the fd kept from an earlier sample, else
+ * opened. -ENOENT: the file is absent (not an error); -ENODEV: the cgroup is gone. */
+static int entry_read(CGroupTree *t, CGroupEntry *e, CGroupFile f) {
+        ssize_t n;
+
+        if (e->absent & (1u << f))
+                return -ENOENT;
+        if (e->file_fd[f] >= 0) {
+                n = pread_file_grow(e->file_fd[f], &t->buf, &t->buf_size);
+                if (n >= 0)
+                        return 0;
+                /* ENODEV: the cgroup was removed (and maybe created again); opening tells */
+                entry_close_file(t, e, f);
+        }
+
+        n = entry_open_read(t, e, f);
         if (n >= 0)
                 return 0;
         if (n == -ENODEV) {
-                e->vanished = true;
+                entry_mark_vanished(t, e);
                 return -ENODEV;
         }
         if (n == -ENOENT && e->parent && !e->alive_checked) {
@@ -458,31 +635,33 @@ static int entry_read(CGroupTree *t, CGroupEntry *e, const char *name) {
                  * cgroup.procs until it is removed; ask once per sample */
                 e->alive_checked = true;
                 if (faccessat(e->fd, "cgroup.procs", F_OK, 0) < 0 && errno == ENOENT) {
-                        e->vanished = true;
+                        entry_mark_vanished(t, e);
                         return -ENODEV;
                 }
         }
+        if (n == -ENOENT)
+                e->absent |= 1u << f; /* not looked for again until the next listing */
         return (int) n;
 }
 
 /* Whether a file read by entry_read() parsed; an odd file is left out, said at debug level
  * only, since a sample runs every second. */
-static bool parsed_ok(int r, const CGroupEntry *e, const char *name) {
+static bool parsed_ok(int r, const CGroupEntry *e, CGroupFile f) {
         if (r < 0)
-                log_debug("Failed to parse %s of cgroup %s, ignoring: unexpected contents.", name, e->path);
+                log_debug("Failed to parse %s of cgroup %s, ignoring: unexpected contents.", cgroup_file_names[f], e->path);
         return r >= 0;
 }
 
 /* Reads a file for a field: 1 when read, 0 when absent or unreadable (the field is left out),
  * -ENODEV when the cgroup is gone. */
-static int field_read(CGroupTree *t, CGroupEntry *e, const char *name) {
-        int r = entry_read(t, e, name);
+static int field_read(CGroupTree *t, CGroupEntry *e, CGroupFile f) {
+        int r = entry_read(t, e, f);
 
         if (r == -ENODEV)
                 return r;
         if (r < 0) {
                 if (r != -ENOENT)
-                        log_debug_errno(r, "Failed to read %s of cgroup %s, ignoring: %m", name, e->path);
+                        log_debug_errno(r, "Failed to read %s of cgroup %s, ignoring: %m", cgroup_file_names[f], e->path);
                 return 0;
         }
         return 1;
@@ -538,7 +717,7 @@ static Preference entry_read_preference(CGroupEntry *e) {
 }
 
 /* Reads two files that make one field (memory.low + memory.min, memory.high + memory.max). */
-static int field_read_pair(CGroupTree *t, CGroupEntry *e, const char *a, uint64_t *va, const char *b, uint64_t *vb) {
+static int field_read_pair(CGroupTree *t, CGroupEntry *e, CGroupFile a, uint64_t *va, CGroupFile b, uint64_t *vb) {
         int r;
 
         r = field_read(t, e, a);
@@ -563,66 +742,66 @@ static int entry_sample(CGroupTree *t, CGroupEntry *e, unsigned want, CGroupSamp
         };
 
         if (want & CG_MEMORY_CURRENT) {
-                r = field_read(t, e, "memory.current");
+                r = field_read(t, e, CGROUP_FILE_MEMORY_CURRENT);
                 if (r < 0)
                         return r;
-                if (r > 0 && parsed_ok(cgroup_value_parse(t->buf, &s->memory_current), e, "memory.current"))
+                if (r > 0 && parsed_ok(cgroup_value_parse(t->buf, &s->memory_current), e, CGROUP_FILE_MEMORY_CURRENT))
                         fields |= CG_MEMORY_CURRENT;
         }
         if (want & CG_MEMORY_STAT) {
-                r = field_read(t, e, "memory.stat");
+                r = field_read(t, e, CGROUP_FILE_MEMORY_STAT);
                 if (r < 0)
                         return r;
-                if (r > 0 && parsed_ok(memory_stat_parse(t->buf, &s->anon, &s->file, &s->pgscan), e, "memory.stat"))
+                if (r > 0 && parsed_ok(memory_stat_parse(t->buf, &s->anon, &s->file, &s->pgscan), e, CGROUP_FILE_MEMORY_STAT))
                         fields |= CG_MEMORY_STAT;
         }
         if (want & CG_MEMORY_PROTECT) {
-                r = field_read_pair(t, e, "memory.low", &s->memory_low, "memory.min", &s->memory_min);
+                r = field_read_pair(t, e, CGROUP_FILE_MEMORY_LOW, &s->memory_low, CGROUP_FILE_MEMORY_MIN, &s->memory_min);
                 if (r < 0)
                         return r;
                 fields |= r > 0 ? CG_MEMORY_PROTECT : 0;
         }
         if (want & CG_MEMORY_LIMITS) {
-                r = field_read_pair(t, e, "memory.high", &s->memory_high, "memory.max", &s->memory_max);
+                r = field_read_pair(t, e, CGROUP_FILE_MEMORY_HIGH, &s->memory_high, CGROUP_FILE_MEMORY_MAX, &s->memory_max);
                 if (r < 0)
                         return r;
                 fields |= r > 0 ? CG_MEMORY_LIMITS : 0;
         }
         if (want & CG_SWAP_CURRENT) {
-                r = field_read(t, e, "memory.swap.current");
+                r = field_read(t, e, CGROUP_FILE_SWAP_CURRENT);
                 if (r < 0)
                         return r;
-                if (r > 0 && parsed_ok(cgroup_value_parse(t->buf, &s->swap_current), e, "memory.swap.current"))
+                if (r > 0 && parsed_ok(cgroup_value_parse(t->buf, &s->swap_current), e, CGROUP_FILE_SWAP_CURRENT))
                         fields |= CG_SWAP_CURRENT;
         }
         if (want & CG_MEMORY_PSI) {
-                r = field_read(t, e, "memory.pressure");
+                r = field_read(t, e, CGROUP_FILE_MEMORY_PRESSURE);
                 if (r < 0)
                         return r;
-                if (r > 0 && parsed_ok(psi_parse(t->buf, &s->mem_psi), e, "memory.pressure"))
+                if (r > 0 && parsed_ok(psi_parse(t->buf, &s->mem_psi), e, CGROUP_FILE_MEMORY_PRESSURE))
                         fields |= CG_MEMORY_PSI;
         }
         if (want & CG_IO_PSI) {
-                r = field_read(t, e, "io.pressure");
+                r = field_read(t, e, CGROUP_FILE_IO_PRESSURE);
                 if (r < 0)
                         return r;
-                if (r > 0 && parsed_ok(psi_parse(t->buf, &s->io_psi), e, "io.pressure"))
+                if (r > 0 && parsed_ok(psi_parse(t->buf, &s->io_psi), e, CGROUP_FILE_IO_PRESSURE))
                         fields |= CG_IO_PSI;
         }
         if (want & CG_EVENTS) {
-                r = field_read(t, e, "cgroup.events");
+                r = field_read(t, e, CGROUP_FILE_EVENTS);
                 if (r < 0)
                         return r;
-                if (r > 0 && parsed_ok(cgroup_events_parse(t->buf, &s->populated), e, "cgroup.events"))
+                if (r > 0 && parsed_ok(cgroup_events_parse(t->buf, &s->populated), e, CGROUP_FILE_EVENTS))
                         fields |= CG_EVENTS;
         }
         if (want & CG_OOM_GROUP) {
                 uint64_t v = 0;
 
-                r = field_read(t, e, "memory.oom.group");
+                r = field_read(t, e, CGROUP_FILE_OOM_GROUP);
                 if (r < 0)
                         return r;
-                if (r > 0 && parsed_ok(cgroup_value_parse(t->buf, &v) < 0 || v > 1 ? -EINVAL : 0, e, "memory.oom.group")) {
+                if (r > 0 && parsed_ok(cgroup_value_parse(t->buf, &v) < 0 || v > 1 ? -EINVAL : 0, e, CGROUP_FILE_OOM_GROUP)) {
                         s->oom_group = v == 1;
                         fields |= CG_OOM_GROUP;
                 }
@@ -634,6 +813,50 @@ static int entry_sample(CGroupTree *t, CGroupEntry *e, unsigned want, CGroupSamp
 
         s->fields = fields;
         return 0;
+}
+
+/* The number of live cgroups below the root, from its cgroup.stat kept open; UINT64_MAX when
+ * that cannot be read (a fixture tree without the file). */
+static uint64_t tree_read_descendants(CGroupTree *t) {
+        uint64_t nr;
+
+        if (t->stat_fd < 0)
+                t->stat_fd = openat(t->root_fd, "cgroup.stat", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (t->stat_fd < 0)
+                return UINT64_MAX;
+        if (pread_file_grow(t->stat_fd, &t->buf, &t->buf_size) < 0 || cgroup_stat_parse_descendants(t->buf, &nr) < 0) {
+                close(t->stat_fd);
+                t->stat_fd = -1;
+                return UINT64_MAX;
+        }
+        return nr;
+}
+
+/* Whether this sample lists the directories it walks again, rather than use their listings. */
+static bool tree_must_list(CGroupTree *t, usec_t now) {
+        uint64_t nr, prev = t->nr_descendants;
+        usec_t age = now - t->listed_usec;
+
+        if (t->listing_max_age == 0)
+                return true;
+        nr = t->nr_descendants = tree_read_descendants(t);
+        if (t->listing_stale || t->generation == 1 || now < t->listed_usec)
+                return true;
+        if (nr == UINT64_MAX)
+                return age >= t->listing_max_age;
+        return nr != prev || age >= CGROUP_TREE_LISTING_MAX_AGE_USEC;
+}
+
+/* How many interface files a tree may keep open: CGROUP_TREE_FILE_FDS_MAX, or less under a low
+ * RLIMIT_NOFILE (see CGROUP_TREE_FILE_FDS_RLIMIT_DIVISOR). */
+static size_t file_fd_budget(void) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return CGROUP_TREE_FILE_FDS_MAX;
+        if (rl.rlim_cur / CGROUP_TREE_FILE_FDS_RLIMIT_DIVISOR < CGROUP_TREE_FILE_FDS_MAX)
+                return rl.rlim_cur / CGROUP_TREE_FILE_FDS_RLIMIT_DIVISOR;
+        return CGROUP_TREE_FILE_FDS_MAX;
 }
 
 static void samples_free(CGroupSample *s, size_t n) {
@@ -654,6 +877,12 @@ int cgroup_tree_sample(CGroupTree *t, const SampleNeeds *needs, usec_t now, Snap
                 return -EINVAL;
 
         t->generation++;
+        t->relisting = tree_must_list(t, now);
+        if (t->relisting) {
+                t->listed_usec = now;
+                t->listing_stale = false;
+                t->max_file_fds = file_fd_budget();
+        }
         entry_visit(t, t->entries[0], NULL, needs);
         r = queue_push(&q, t->entries[0]);
 

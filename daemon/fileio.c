@@ -114,6 +114,39 @@ ssize_t read_file_at_grow(int dirfd, const char *name, char **buf, size_t *size)
         }
 }
 
+ssize_t pread_file_grow(int fd, char **buf, size_t *size) {
+        for (;;) {
+                ssize_t n;
+                char *b;
+
+                if (!*buf || *size < 2) {
+                        b = malloc(4096);
+                        if (!b)
+                                return -ENOMEM;
+                        free(*buf);
+                        *buf = b;
+                        *size = 4096;
+                }
+                do
+                        n = pread(fd, *buf, *size - 1, 0);
+                while (n < 0 && errno == EINTR);
+                if (n < 0)
+                        return -errno;
+                if ((size_t) n < *size - 1) {
+                        (*buf)[n] = 0;
+                        return n;
+                }
+                /* filled the buffer: maybe more; read it all again into a larger one */
+                if (*size >= READ_GROW_MAX)
+                        return -EFBIG;
+                b = realloc(*buf, *size * 2);
+                if (!b)
+                        return -ENOMEM;
+                *buf = b;
+                *size *= 2;
+        }
+}
+
 ssize_t read_small_file_at(int dirfd, const char *name, char **buf, size_t *size) {
         _cleanup_close_ int fd = -1;
         ssize_t n;

@@ -22,6 +22,12 @@ ssize_t read_file_at_grow(int dirfd, const char *name, char **buf, size_t *size)
  * and hands out in one read when it fits. Never for mountinfo or other multi-record seq_files. */
 ssize_t read_small_file_at(int dirfd, const char *name, char **buf, size_t *size);
 
+/* Reads a kept-open file from its start with pread(), growing *buf (malloc'd, may start NULL)
+ * until it fits: the whole file in one call for a regular file or a single-record kernfs file
+ * (every cgroup2 interface file but the lists cgroup.procs and cgroup.threads), which the kernel
+ * renders afresh at offset 0. Returns bytes read or negative errno (-ENODEV: the cgroup is gone). */
+ssize_t pread_file_grow(int fd, char **buf, size_t *size);
+
 /* Parses decimal digits at *p into *ret and advances *p past them. At least one digit;
  * no sign, no leading spaces. -EINVAL when there is no digit, -ERANGE on overflow. */
 int scan_u64(const char **p, uint64_t *ret);

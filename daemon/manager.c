@@ -232,6 +232,10 @@ static int manager_set_policy(Manager *m, Policy *p, char *description) {
         m->needs = needs;
         m->detect_needs = detect_needs;
         m->last_full_usec = 0;
+        /* the trees list their directories again when the root's cgroup.stat counts other
+         * descendants or a cgroup vanished; without that count, at each full-sample interval */
+        cgroup_tree_set_listing_max_age(m->tree, p->interval_usec);
+        cgroup_tree_set_listing_max_age(m->detect_tree, p->interval_usec);
         manager_resolve_admin_group(m, p->admin_group);
         policy_free(m->policy);
         m->policy = p;
@@ -1114,8 +1118,9 @@ static int manager_lock(Manager *m) {
         return 0;
 }
 
-/* A killer must not be swapped out or OOM-killed while memory is short; and it keeps one fd per
- * watched cgroup, so it takes every file descriptor the hard limit allows. */
+/* A killer must not be swapped out or OOM-killed while memory is short; and it keeps fds of every
+ * watched cgroup and of the files it reads there, so it takes every file descriptor the hard limit
+ * allows. */
 static void manager_protect_self(Manager *m) {
         struct rlimit rl;
         if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -1123,6 +1128,14 @@ static void manager_protect_self(Manager *m) {
                 if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
                         log_debug_errno(errno, "Failed to raise the open file limit: %m");
         }
+        if (m->tree && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+            rl.rlim_cur < (rlim_t) CGROUP_TREE_FILE_FDS_MAX * CGROUP_TREE_FILE_FDS_RLIMIT_DIVISOR)
+                log_notice("The open file limit is %llu: pressured keeps at most %llu cgroup files open per sample "
+                           "kind and opens the rest anew each sample, which costs CPU with many cgroups. "
+                           "Raise LimitNOFILE= of pressured.service to %u or more to avoid that",
+                           (unsigned long long) rl.rlim_cur,
+                           (unsigned long long) (rl.rlim_cur / CGROUP_TREE_FILE_FDS_RLIMIT_DIVISOR),
+                           CGROUP_TREE_FILE_FDS_MAX * CGROUP_TREE_FILE_FDS_RLIMIT_DIVISOR);
 
         if (geteuid() != 0)
                 return;

@@ -19,6 +19,8 @@ int memory_stat_parse(const char *text, uint64_t *anon, uint64_t *file, uint64_t
 int cgroup_value_parse(const char *text, uint64_t *ret);
 /* cgroup.events: the "populated" key. */
 int cgroup_events_parse(const char *text, bool *populated);
+/* cgroup.stat: the "nr_descendants" key, the live cgroups below. */
+int cgroup_stat_parse_descendants(const char *text, uint64_t *ret);
 
 /* Reads a whole small file relative to dirfd into buf (NUL-terminated). Returns bytes read or negative errno. */
 ssize_t read_file_at(int dirfd, const char *name, char *buf, size_t size);

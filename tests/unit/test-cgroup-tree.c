@@ -65,15 +65,21 @@ static const char *paths(const Snapshot *s) {
         return out;
 }
 
-static int count_fds(void) {
+/* The directory fds open: cgroups kept (the interface files kept open beside them are not counted). */
+static int count_dir_fds(void) {
         DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
         int n = 0;
 
         cr_assert_not_null(d);
-        while (readdir(d))
-                n++;
+        while ((de = readdir(d))) {
+                struct stat st;
+
+                if (de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode))
+                        n++;
+        }
         closedir(d);
-        return n;
+        return n - 1; /* the listing's own */
 }
 
 Test(cgroup_tree, fixture_values) {
@@ -173,12 +179,12 @@ Test(cgroup_tree, walks_only_what_patterns_reach) {
                 int before;
 
                 cr_assert_eq(cgroup_tree_new(FIXTURE, &t), 0);
-                before = count_fds();
+                before = count_dir_fds();
                 cr_assert_eq(cgroup_tree_sample(t, &needs, 1, &snap), 0);
                 cr_assert_str_eq(paths(&snap), cases[i].expected, "case %zu", i);
                 /* each visited cgroup keeps one fd, the root borrows the tree's: an fd per
                  * non-root cgroup sampled shows that no unreachable branch was opened */
-                cr_assert_eq(count_fds() - before, (int) snap.n_cgroups - 1, "case %zu: branches outside the patterns were opened", i);
+                cr_assert_eq(count_dir_fds() - before, (int) snap.n_cgroups - 1, "case %zu: branches outside the patterns were opened", i);
                 snapshot_clear(&snap);
                 cgroup_tree_free(t);
         }
@@ -292,13 +298,13 @@ Test(cgroup_runtime, vanished_between_samples) {
         cr_assert_eq(cgroup_tree_new(root, &t), 0);
         cr_assert_eq(cgroup_tree_sample(t, &needs, 1, &snap), 0);
         cr_assert_str_eq(paths(&snap), "/ /a /b");
-        fds = count_fds();
+        fds = count_dir_fds();
 
         rm_rf_at(root, "b");
         cr_assert_eq(cgroup_tree_sample(t, &needs, 2, &snap), 0);
         cr_assert_str_eq(paths(&snap), "/ /a");
         cr_assert_eq(find(&snap, "/")->nr_children, 1);
-        cr_assert_eq(count_fds(), fds - 1, "the vanished cgroup's fd must be closed");
+        cr_assert_eq(count_dir_fds(), fds - 1, "the vanished cgroup's fd must be closed");
 
         snapshot_clear(&snap);
         cgroup_tree_free(t);
@@ -306,13 +312,15 @@ Test(cgroup_runtime, vanished_between_samples) {
 
 Test(cgroup_runtime, vanished_while_cached_is_dropped) {
         static const char *const globs[] = { "/a", NULL };
-        SampleNeeds needs = needs_for(CG_MEMORY_CURRENT, false, globs);
+        SampleNeeds needs = needs_for(CG_MEMORY_CURRENT, false, globs), no_files = needs_for(0, false, globs);
         CGroupTree *t = NULL;
         Snapshot snap = {};
 
         make_cgroup("a", "1\n", "0");
         cr_assert_eq(cgroup_tree_new(root, &t), 0);
-        cr_assert_eq(cgroup_tree_sample(t, &needs, 1, &snap), 0);
+        /* a first sample that reads no file: the fixture's files, unlike cgroupfs's, stay
+         * readable through an fd kept open after their removal */
+        cr_assert_eq(cgroup_tree_sample(t, &no_files, 1, &snap), 0);
         cr_assert_not_null(find(&snap, "/a"));
 
         /* the directory is still listed but its files are gone, as with a cgroup removed
@@ -384,23 +392,23 @@ Test(cgroup_runtime, recreated_cgroup_is_a_new_one) {
         cgroup_tree_free(t);
 }
 
-/* Opens and accesses of files in one directory during one sample, through inotify. */
+/* Reads (or opens) of files in one directory during one sample, through inotify. */
 typedef struct Watch {
         int fd;
         char opened[1024];
 } Watch;
 
-static void watch_start(Watch *w, const char *rel) {
+static void watch_start(Watch *w, const char *rel, uint32_t mask) {
         char path[PATH_MAX];
 
         path_at(path, sizeof path, root, rel);
         w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         cr_assert_geq(w->fd, 0);
-        cr_assert_geq(inotify_add_watch(w->fd, path, IN_OPEN), 0);
+        cr_assert_geq(inotify_add_watch(w->fd, path, mask), 0);
         w->opened[0] = 0;
 }
 
-/* The opened file names, in order, space separated. */
+/* The names of the files read (or opened), in order, space separated. */
 static const char *watch_collect(Watch *w) {
         char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
         ssize_t n;
@@ -452,12 +460,42 @@ Test(cgroup_runtime, reads_only_the_files_asked_for_once_each) {
                 Snapshot snap = {};
                 Watch w;
 
-                watch_start(&w, "a");
+                watch_start(&w, "a", IN_ACCESS); /* reads: files stay open from one sample to the next */
                 cr_assert_eq(cgroup_tree_sample(t, &needs, i + 1, &snap), 0);
                 cr_assert_str_eq(watch_collect(&w), cases[i].expected, "case %zu", i);
                 cr_assert_eq(find(&snap, "/a")->fields, cases[i].fields, "case %zu", i);
                 snapshot_clear(&snap);
         }
+        cgroup_tree_free(t);
+}
+
+Test(cgroup_runtime, keeps_files_open_and_lists_once_per_age) {
+        static const char *const globs[] = { "/*", NULL };
+        SampleNeeds needs = needs_for(CG_MEMORY_CURRENT, false, globs);
+        CGroupTree *t = NULL;
+        Snapshot snap = {};
+        Watch w;
+
+        make_cgroup("a", "1\n", "0");
+        cr_assert_eq(cgroup_tree_new(root, &t), 0);
+        cgroup_tree_set_listing_max_age(t, 10000000);
+        cr_assert_eq(cgroup_tree_sample(t, &needs, 1000000, &snap), 0);
+
+        /* the next sample opens nothing, and reads the new value through the kept fd */
+        write_at(root, "a/memory.current", "2\n");
+        watch_start(&w, "a", IN_OPEN);
+        cr_assert_eq(cgroup_tree_sample(t, &needs, 2000000, &snap), 0);
+        cr_assert_str_eq(watch_collect(&w), "");
+        cr_assert_eq(find(&snap, "/a")->memory_current, 2);
+
+        /* a new cgroup shows up once the listing is older than its age */
+        make_cgroup("b", "3\n", "0");
+        cr_assert_eq(cgroup_tree_sample(t, &needs, 3000000, &snap), 0);
+        cr_assert_str_eq(paths(&snap), "/ /a");
+        cr_assert_eq(cgroup_tree_sample(t, &needs, 11000000, &snap), 0);
+        cr_assert_str_eq(paths(&snap), "/ /a /b");
+
+        snapshot_clear(&snap);
         cgroup_tree_free(t);
 }
 

@@ -68,8 +68,19 @@ struct Manager {
         usec_t last_trigger_usec;
         const Detector *watched[MANAGER_MAX_CGROUP_TRIGGERS]; /* memory-pressure detectors, borrowed from policy */
         size_t n_watched;
-        bool sys_trigger_full;
-        usec_t sys_trigger_stall_usec;
+        usec_t guard_stall_usec;    /* the system trigger: "some" this long per PSI_TRIGGER_WINDOW_USEC */
+        bool guard_armed;           /* ... and it is armed */
+
+        /* Quiet (README "Cost"): no rule can fire before the guard trigger fires or MemAvailable
+         * (SwapFree) runs down to twice the floors in `guard`, so nothing is sampled meanwhile
+         * but /proc/meminfo, at the pace the fastest allocator could close that gap. */
+        bool quiet;
+        EngineGuard guard;
+        bool in_sample;             /* manager_sample() is running: no refresh from inside it */
+        usec_t last_sample_usec;
+        int meminfo_fd;             /* PROC_ROOT/meminfo, kept open for the quiet checks */
+        char *meminfo_buf;
+        size_t meminfo_size;
 
         History *history;
         int lock_fd;
@@ -105,6 +116,9 @@ struct Manager {
         PendingKill *pending;       /* step 1: kills waiting out their prekill_timeout */
         size_t n_pending;
 };
+
+/* While quiet, takes a sample now so that a client (status, dump, kill list) sees current figures. */
+void manager_refresh(Manager *m);
 
 /* Sends an event (the JSON model in README "Events"; borrowed) to control socket subscribers and as
  * its D-Bus signal. */

@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "history.h"
 #include "kill_report.h"
+#include "fileio.h"
 #include "killer.h"
 #include "log.h"
 #include "control_socket.h"
@@ -49,8 +50,17 @@
 #define QUIET_MEM_AVAILABLE_PERMYRIAD 2000
 #define QUIET_INTERVAL_FACTOR 4
 #define QUIET_INTERVAL_MAX_USEC (10 * USEC_PER_SEC)
-/* The fastest a process is assumed to allocate (earlyoom uses the same 6000 MiB/s). */
+/* The fastest a process is assumed to allocate, and swap to fill (earlyoom's 6000 and 800 MiB/s). */
 #define MAX_ALLOC_BYTES_PER_SEC (6000.0 * 1024 * 1024)
+#define MAX_SWAP_FILL_BYTES_PER_SEC (800.0 * 1024 * 1024)
+/* While quiet, a whole sample still runs this often: a belt to the guards' braces, and fresh
+ * figures for the status file and the published cgroups. */
+#define QUIET_REFRESH_USEC (60 * USEC_PER_SEC)
+/* While quiet, /proc/meminfo is looked at no more often than this (earlyoom's shortest sleep). */
+#define QUIET_MIN_WAKE_USEC (100 * USEC_PER_MSEC)
+/* Quiet ends when MemAvailable (SwapFree) is down to this many times a floor a rule relies on, so
+ * that the candidates' growth is measured for a while before that rule can fire. */
+#define QUIET_FLOOR_MARGIN 2
 /* The status file is rewritten at most this often (and after every kill or reload). */
 #define STATUS_REFRESH_USEC (10 * USEC_PER_SEC)
 /* A stall this fraction of the detector threshold wakes us through the trigger, ahead of the detector. */
@@ -142,22 +152,15 @@ static usec_t trigger_stall_usec(double threshold_percent) {
         return (usec_t) (threshold_percent / 100.0 * TRIGGER_THRESHOLD_FRACTION * PSI_TRIGGER_WINDOW_USEC);
 }
 
-/* True when the detector names the whole system ("/"), whose pressure is /proc/pressure/memory. */
-static bool watches_system(const Detector *det) {
-        for (size_t i = 0; i < det->cgroups.n; i++)
-                if (streq(det->cgroups.items[i].glob, "/"))
-                        return true;
-        return false;
-}
-
 /* Collects, once per policy, the memory-pressure detectors that triggers can serve, and the system
- * trigger's settings (the lowest threshold on "/" wins; none: a default that still wakes us early). */
+ * trigger's setting: "some" at a fraction of the lowest memory-pressure threshold of any detector, on
+ * the system or a cgroup (none: a default that still wakes us early). No cgroup stalls more than
+ * the system does "some", so that one trigger guards every such detector while the daemon is quiet. */
 static int manager_plan_triggers(Manager *m) {
         const Policy *p = m->policy;
         double sys_threshold = -1;
 
         m->n_watched = 0;
-        m->sys_trigger_full = false;
         for (size_t i = 0; i < p->n_rulesets; i++)
                 for (size_t g = 0; g < p->rulesets[i].n_groups; g++)
                         for (size_t k = 0; k < p->rulesets[i].groups[g].n; k++) {
@@ -165,15 +168,14 @@ static int manager_plan_triggers(Manager *m) {
                                 if ((det->type != DETECTOR_PRESSURE_ABOVE && det->type != DETECTOR_PRESSURE_RISING_BEYOND) ||
                                     det->resource != PSI_RESOURCE_MEMORY)
                                         continue;
-                                if (watches_system(det) &&
-                                    (sys_threshold < 0 || det->threshold < sys_threshold)) {
+                                if (sys_threshold < 0 || det->threshold < sys_threshold)
                                         sys_threshold = det->threshold;
-                                        m->sys_trigger_full = det->kind == PSI_KIND_FULL;
-                                }
                                 if (m->n_watched < ELEMENTSOF(m->watched))
                                         m->watched[m->n_watched++] = det;
                         }
-        m->sys_trigger_stall_usec = sys_threshold < 0 ? TRIGGER_DEFAULT_STALL_USEC : trigger_stall_usec(sys_threshold);
+        m->guard_stall_usec = sys_threshold < 0 ? TRIGGER_DEFAULT_STALL_USEC : trigger_stall_usec(sys_threshold);
+        if (m->guard_stall_usec < PSI_TRIGGER_MIN_STALL_USEC)
+                m->guard_stall_usec = PSI_TRIGGER_MIN_STALL_USEC;
         return 0;
 }
 
@@ -779,19 +781,23 @@ static int manager_arm_cgroup_triggers(Manager *m, const Snapshot *snap, char **
 static void manager_update_triggers(Manager *m, const Snapshot *snap) {
         const char *keep[MANAGER_MAX_CGROUP_TRIGGERS + 2];
         char *owned[MANAGER_MAX_CGROUP_TRIGGERS];
-        char sys_path[4096], level_key[4200];
+        char sys_path[4096], sys_key[4200], level_key[4200];
         size_t n = 0;
         int r;
 
+        m->guard_armed = false;
         if (!psi_trigger_available(m->triggers))
                 return;
 
         snprintf(sys_path, sizeof sys_path, "%s/pressure/memory", m->config.proc_root);
-        r = psi_trigger_add(m->triggers, sys_path, AT_FDCWD, sys_path, m->sys_trigger_full, m->sys_trigger_stall_usec);
+        /* the setting is in the key, so that a policy with another threshold re-arms it */
+        snprintf(sys_key, sizeof sys_key, "%s#some-%llu", sys_path, (unsigned long long) m->guard_stall_usec);
+        r = psi_trigger_add(m->triggers, sys_key, AT_FDCWD, sys_path, false, m->guard_stall_usec);
         if (r == -EOPNOTSUPP)
                 return;
         if (r < 0)
                 log_debug_errno(r, "Failed to arm a PSI trigger on %s: %m", sys_path);
+        m->guard_armed = r >= 0;
         snprintf(level_key, sizeof level_key, "%s#level", sys_path);
         r = psi_trigger_add(m->triggers, level_key, AT_FDCWD, sys_path, false,
                             (usec_t) (LEVEL_SYSTEM_LOW_SOME_PERCENT / 100.0 * PSI_TRIGGER_WINDOW_USEC));
@@ -804,12 +810,79 @@ static void manager_update_triggers(Manager *m, const Snapshot *snap) {
                 r = manager_arm_cgroup_triggers(m, snap, owned, ELEMENTSOF(owned), &n);
         if (r != -EOPNOTSUPP) {
                 memcpy(keep, owned, n * sizeof(char *));
-                keep[n] = sys_path;
+                keep[n] = sys_key;
                 keep[n + 1] = level_key;
                 psi_trigger_prune(m->triggers, keep, n + 2);
         }
         for (size_t i = 0; i < n; i++)
                 free(owned[i]);
+}
+
+/* While quiet: how long the fastest allocator (swap filler) would take to bring MemAvailable
+ * (SwapFree) down to QUIET_FLOOR_MARGIN times the floors the rules rely on. A gap already closed
+ * (or unknown) is 0: quiet is over. */
+static usec_t quiet_runway(const EngineGuard *g, const MemInfo *mi) {
+        usec_t runway = USEC_INFINITY;
+
+        if (g->mem_available_floor > 0) {
+                if (!mi->valid || mi->mem_available <= QUIET_FLOOR_MARGIN * g->mem_available_floor)
+                        return 0;
+                runway = (usec_t) ((double) (mi->mem_available - QUIET_FLOOR_MARGIN * g->mem_available_floor) /
+                                   MAX_ALLOC_BYTES_PER_SEC * USEC_PER_SEC);
+        }
+        if (g->swap_free_floor > 0) {
+                if (!mi->valid || mi->swap_free <= QUIET_FLOOR_MARGIN * g->swap_free_floor)
+                        return 0;
+                usec_t swap = (usec_t) ((double) (mi->swap_free - QUIET_FLOOR_MARGIN * g->swap_free_floor) /
+                                        MAX_SWAP_FILL_BYTES_PER_SEC * USEC_PER_SEC);
+                if (swap < runway)
+                        runway = swap;
+        }
+        return runway;
+}
+
+/* While quiet: the next look at /proc/meminfo, or the next whole sample (QUIET_REFRESH_USEC after
+ * the last), whichever comes first. */
+static usec_t manager_quiet_wake(Manager *m, const MemInfo *mi, usec_t now) {
+        usec_t since = now - m->last_sample_usec;
+        usec_t next = since >= QUIET_REFRESH_USEC ? 0 : QUIET_REFRESH_USEC - since;
+        usec_t runway = quiet_runway(&m->guard, mi);
+
+        if (runway < next)
+                next = runway < QUIET_MIN_WAKE_USEC ? QUIET_MIN_WAKE_USEC : runway;
+        return next > 0 ? next : 1;
+}
+
+/* Decides, after a sample, whether the daemon may go quiet (Manager.quiet). */
+static void manager_update_quiet(Manager *m, usec_t now) {
+        double guard_percent = m->guard_armed ? 100.0 * (double) m->guard_stall_usec / PSI_TRIGGER_WINDOW_USEC : 0;
+        bool was = m->quiet;
+
+        m->quiet = m->n_pending == 0 &&
+                   (m->last_trigger_usec == 0 || now - m->last_trigger_usec > TRIGGER_HOLD_USEC) &&
+                   level_tracker_calm(m->levels) &&
+                   engine_guarded(m->engine, guard_percent, &m->guard) &&
+                   quiet_runway(&m->guard, &m->last_system.meminfo) > QUIET_MIN_WAKE_USEC;
+        if (m->quiet != was)
+                log_debug(m->quiet ? "Quiet: no rule can fire before a PSI trigger does or MemAvailable falls; "
+                                     "sampling only /proc/meminfo until then" :
+                                     "No longer quiet: sampling at the policy's interval");
+}
+
+/* A look at /proc/meminfo alone, while quiet. Returns true when quiet goes on (the figures are
+ * kept for status); false when a whole sample must run now. */
+static bool manager_quiet_check(Manager *m, usec_t now) {
+        MemInfo mi;
+
+        if (now - m->last_sample_usec >= QUIET_REFRESH_USEC || m->meminfo_fd < 0)
+                return false;
+        if (pread_file_grow(m->meminfo_fd, &m->meminfo_buf, &m->meminfo_size) < 0 ||
+            meminfo_parse(m->meminfo_buf, &mi) < 0)
+                return false;
+        if (quiet_runway(&m->guard, &mi) <= QUIET_MIN_WAKE_USEC)
+                return false;
+        m->last_system.meminfo = mi;
+        return true;
 }
 
 /* How long until the next sample. Fast while a detector is arming. Otherwise never longer than
@@ -820,6 +893,9 @@ static usec_t manager_next_interval(Manager *m, usec_t now) {
         const Policy *p = m->policy;
         const MemInfo *mi = &m->last_system.meminfo;
         usec_t next = p->interval_usec;
+
+        if (m->quiet)
+                return manager_quiet_wake(m, mi, now);
 
         if (m->n_pending > 0) { /* re-check the targets every fast interval, and be there at the deadline */
                 for (size_t i = 0; i < m->n_pending; i++)
@@ -1009,6 +1085,8 @@ static void manager_sample(Manager *m) {
         Decision d = {};
         int r;
 
+        m->in_sample = true;
+        m->last_sample_usec = now;
         char err[2048];
         r = system_sample_read(m->config.proc_root, m->needs.system_mem_psi, m->needs.system_io_psi,
                                m->needs.meminfo, m->needs.vmstat, &snap.system, err, sizeof err);
@@ -1060,9 +1138,18 @@ static void manager_sample(Manager *m) {
         snapshot_clear(&snap);
 
         manager_update_levels(m, full, now);
+        manager_update_quiet(m, now);
 
         if (now - m->last_status_usec >= STATUS_REFRESH_USEC)
                 manager_write_status(m, now);
+        m->in_sample = false;
+}
+
+void manager_refresh(Manager *m) {
+        if (!m->quiet || m->in_sample)
+                return;
+        manager_sample(m);
+        manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
 }
 
 static void manager_schedule(Manager *m, usec_t delay) {
@@ -1073,6 +1160,10 @@ static void manager_schedule(Manager *m, usec_t delay) {
 
 static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
+        if (m->quiet && manager_quiet_check(m, now_usec(CLOCK_MONOTONIC))) {
+                manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
+                return 0;
+        }
         manager_sample(m);
         manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
         return 0;
@@ -1170,6 +1261,7 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
                 return log_oom();
         m->config = *c;
         m->lock_fd = -1;
+        m->meminfo_fd = -1;
 
         r = mkdir_p(c->runtime_dir, 0755);
         if (r < 0)
@@ -1181,6 +1273,12 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         r = manager_detect_mode(m);
         if (r < 0)
                 return r;
+
+        char meminfo_path[4096];
+        snprintf(meminfo_path, sizeof meminfo_path, "%s/meminfo", c->proc_root);
+        m->meminfo_fd = open(meminfo_path, O_RDONLY | O_CLOEXEC);
+        if (m->meminfo_fd < 0) /* every sample then reports it: system_sample_read opens it anew */
+                log_debug_errno(errno, "Failed to open %s: %m; never quiet", meminfo_path);
 
         r = manager_load_policy(m, true);
         if (r < 0)
@@ -1323,6 +1421,9 @@ Manager *manager_free(Manager *m) {
         cJSON_Delete(m->last_kill);
         if (m->lock_fd >= 0)
                 close(m->lock_fd);
+        if (m->meminfo_fd >= 0)
+                close(m->meminfo_fd);
+        free(m->meminfo_buf);
         free(m);
         return NULL;
 }

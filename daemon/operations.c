@@ -181,6 +181,7 @@ static cJSON *array_add_object(cJSON *a) {
 
 cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
         AUTHORIZE(c, OP_STATUS, err);
+        manager_refresh(m); /* figures current even while quiet */
         _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
         if (!o)
                 return ops_oom(err);
@@ -286,6 +287,7 @@ static cJSON *policy_document(Manager *m) {
 
 cJSON *ops_kill_list(Manager *m, const Caller *c, OpsError *err) {
         AUTHORIZE(c, OP_KILL_LIST, err);
+        manager_refresh(m); /* figures current even while quiet */
         _cleanup_(cJSON_Deletep) cJSON *doc = policy_document(m);
         _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
         cJSON *entries = o ? cJSON_AddArrayToObject(o, "entries") : NULL;
@@ -369,6 +371,7 @@ static void psi_text(char *buf, size_t size, const PsiLine *l) {
 
 cJSON *ops_dump(Manager *m, const Caller *c, OpsError *err) {
         AUTHORIZE(c, OP_DUMP, err);
+        manager_refresh(m); /* figures current even while quiet */
         _cleanup_free_ char *t = NULL;
         char a[32], b[32], x[64], y[64];
         bool ok = true;

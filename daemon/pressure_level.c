@@ -272,6 +272,21 @@ PressureLevel level_tracker_system_level(const LevelTracker *t) {
         return t->system.level;
 }
 
+static bool level_calm(PressureLevel l) {
+        return l == PRESSURE_LEVEL_OK || l == PRESSURE_LEVEL_UNKNOWN;
+}
+
+bool level_tracker_calm(const LevelTracker *t) {
+        if (!t)
+                return true;
+        if (!level_calm(t->system.level) || !level_calm(t->system.pending))
+                return false;
+        for (size_t i = 0; i < t->n; i++)
+                if (!level_calm(t->entries[i].level) || !level_calm(t->entries[i].pending))
+                        return false;
+        return true;
+}
+
 bool level_tracker_count_kill(LevelTracker *t, const char *path) {
         LevelEntry *e = (LevelEntry *) level_tracker_find(t, path);
         if (!e)

@@ -113,5 +113,8 @@ const LevelEntry *level_tracker_entries(const LevelTracker *t, size_t *ret_n);
 const LevelEntry *level_tracker_find(const LevelTracker *t, const char *path);
 /* The system's announced level (PRESSURE_LEVEL_UNKNOWN before the first measurement). */
 PressureLevel level_tracker_system_level(const LevelTracker *t);
+/* True when the system and every published cgroup are at level ok (or unknown), measured and
+ * announced: nothing is left to announce until pressure rises. */
+bool level_tracker_calm(const LevelTracker *t);
 /* Counts a kill of `path` (or of a process in it) against its entry, if published. Returns true if it was. */
 bool level_tracker_count_kill(LevelTracker *t, const char *path);

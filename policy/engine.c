@@ -110,6 +110,66 @@ bool engine_fired(const Engine *e) {
         return e && e->fired;
 }
 
+/* The kinds of guard a quiet detector can be (engine_guarded), best first; GUARD_NONE cannot. */
+typedef enum GuardKind { GUARD_NONE, GUARD_SWAP, GUARD_MEM_AVAILABLE, GUARD_PRESSURE } GuardKind;
+
+static GuardKind detector_guard(const Detector *d, const DetectorState *st, double trigger_some_percent) {
+        if (st->holding)
+                return GUARD_NONE;
+        switch (d->type) {
+        case DETECTOR_PRESSURE_ABOVE:
+        case DETECTOR_PRESSURE_RISING_BEYOND:
+                return d->resource == PSI_RESOURCE_MEMORY && trigger_some_percent > 0 &&
+                       d->threshold >= 2 * trigger_some_percent ? GUARD_PRESSURE : GUARD_NONE;
+        case DETECTOR_MEM_AVAILABLE_BELOW:
+                /* a limit seen: the figures were read (a failed read is quiet, not a guard) */
+                return st->seen.limit > 0 ? GUARD_MEM_AVAILABLE : GUARD_NONE;
+        case DETECTOR_SWAP_FREE_BELOW:
+                return st->seen.limit > 0 ? GUARD_SWAP : GUARD_NONE;
+        default:
+                return GUARD_NONE;
+        }
+}
+
+bool engine_guarded(const Engine *e, double trigger_some_percent, EngineGuard *ret) {
+        EngineGuard g = {};
+        const DetectorState *st;
+
+        if (ret)
+                *ret = g;
+        if (!e)
+                return false;
+        st = e->states;
+        for (size_t ri = 0; ri < e->policy->n_rulesets; ri++) {
+                const Ruleset *rs = &e->policy->rulesets[ri];
+
+                if (e->held[ri])
+                        return false;
+                for (size_t gi = 0; gi < rs->n_groups; gi++) {
+                        const DetectorGroup *grp = &rs->groups[gi];
+                        GuardKind best = grp->n == 0 ? GUARD_PRESSURE : GUARD_NONE; /* an empty group never fires */
+                        uint64_t limit = 0;
+
+                        for (size_t i = 0; i < grp->n; i++, st++) {
+                                GuardKind k = detector_guard(&grp->detectors[i], st, trigger_some_percent);
+                                if (k > best) {
+                                        best = k;
+                                        limit = (uint64_t) st->seen.limit;
+                                }
+                        }
+                        if (best == GUARD_NONE)
+                                return false;
+                        if (best == GUARD_MEM_AVAILABLE && limit > g.mem_available_floor)
+                                g.mem_available_floor = limit;
+                        if (best == GUARD_SWAP && limit > g.swap_free_floor)
+                                g.swap_free_floor = limit;
+                }
+        }
+        if (ret)
+                *ret = g;
+        return true;
+}
+
 /* The decision's ruleset, or NULL when the decision was made under a policy that has since been
  * replaced (or by hand: a manual kill names no ruleset). Compares the name pointer only: the old
  * policy may be freed already. */

@@ -89,6 +89,26 @@ const char *prekill_verdict_to_string(PrekillVerdict v);
 /* True while some detector's condition holds but its duration has not run out yet. */
 bool engine_arming(const Engine *e);
 
+/* What keeps a quiet policy quiet between samples (engine_guarded). */
+typedef struct EngineGuard {
+        uint64_t mem_available_floor; /* bytes: the largest mem_available_below limit a group relies on; 0 for none */
+        uint64_t swap_free_floor;     /* bytes: the largest swap_free_below limit a group relies on; 0 for none */
+} EngineGuard;
+
+/* True when, as of the last evaluation, no ruleset can fire before either the system's memory
+ * stalls or its free memory runs down, so the caller may stop sampling until one of those happens.
+ * That holds when no ruleset is held and every detector group of every ruleset has a detector that
+ * was quiet and is one of:
+ *  - a memory pressure detector (pressure_above, pressure_rising_beyond) whose threshold is at
+ *    least twice `trigger_some_percent` (> 0; pass 0 when no PSI trigger stands guard): a trigger on
+ *    the system's "some" stall at that level fires first, because no cgroup stalls more than the
+ *    system does "some" (full included), and every avg10/60/300 is a running mean of such stalls;
+ *  - mem_available_below or swap_free_below: the caller must look at MemAvailable (SwapFree) again
+ *    before it can fall to the floor in *ret (the largest such limit a group relies on).
+ * Pressure detectors are preferred as guards, then MemAvailable, then swap. Pure. *ret is zeroed
+ * first and may be NULL. */
+bool engine_guarded(const Engine *e, double trigger_some_percent, EngineGuard *ret);
+
 /* True when, at the last evaluation, a ruleset out of its post-action delay fired, whether or not
  * a victim was found: a sample read for detectors only must then be read again with candidates. */
 bool engine_fired(const Engine *e);

@@ -78,6 +78,8 @@ struct Manager {
         EngineGuard guard;
         bool in_sample;             /* manager_sample() is running: no refresh from inside it */
         usec_t last_sample_usec;
+        uint64_t n_samples;         /* whole samples since start */
+        uint64_t n_quiet_checks;    /* looks at /proc/meminfo alone, while quiet */
         int meminfo_fd;             /* PROC_ROOT/meminfo, kept open for the quiet checks */
         char *meminfo_buf;
         size_t meminfo_size;

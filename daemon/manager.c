@@ -879,6 +879,7 @@ static bool manager_quiet_check(Manager *m, usec_t now) {
         if (pread_file_grow(m->meminfo_fd, &m->meminfo_buf, &m->meminfo_size) < 0 ||
             meminfo_parse(m->meminfo_buf, &mi) < 0)
                 return false;
+        m->n_quiet_checks++;
         if (quiet_runway(&m->guard, &mi) <= QUIET_MIN_WAKE_USEC)
                 return false;
         m->last_system.meminfo = mi;
@@ -1087,6 +1088,7 @@ static void manager_sample(Manager *m) {
 
         m->in_sample = true;
         m->last_sample_usec = now;
+        m->n_samples++;
         char err[2048];
         r = system_sample_read(m->config.proc_root, m->needs.system_mem_psi, m->needs.system_io_psi,
                                m->needs.meminfo, m->needs.vmstat, &snap.system, err, sizeof err);

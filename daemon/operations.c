@@ -196,6 +196,9 @@ cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
         cJSON_AddStringToObject(o, "wakeups", psi_trigger_available(m->triggers) ? "psi-triggers" : "polling");
         cJSON_AddNumberToObject(o, "psi_triggers", (double) psi_trigger_count(m->triggers));
         cJSON_AddNumberToObject(o, "interval_usec", (double) m->policy->interval_usec);
+        cJSON_AddBoolToObject(o, "quiet", m->quiet);
+        cJSON_AddNumberToObject(o, "samples", (double) m->n_samples);
+        cJSON_AddNumberToObject(o, "quiet_checks", (double) m->n_quiet_checks);
 
         cJSON *s = cJSON_AddObjectToObject(o, "system");
         const MemInfo *mi = &m->last_system.meminfo;

@@ -372,7 +372,9 @@ static void status_human(const Args *a, const cJSON *s) {
                 snprintf(interval, sizeof interval, "?");
         else
                 format_duration(interval, sizeof interval, (usec_t) interval_usec);
-        printf("Wake-ups:  %s, sampling every %s\n", get_str(s, "wakeups") ?: "?", interval);
+        printf("Wake-ups:  %s, sampling every %s%s\n", get_str(s, "wakeups") ?: "?", interval,
+               get_bool(s, "quiet") ? " when not quiet (now quiet: only MemAvailable is watched until a trigger fires)" : "");
+        printf("Samples:   %.0f whole, %.0f quiet looks at /proc/meminfo\n", get_num(s, "samples", 0), get_num(s, "quiet_checks", 0));
 
         human_bytes(total, sizeof total, get_num(sys, "mem_total", NAN));
         human_bytes(avail, sizeof avail, get_num(sys, "mem_available", NAN));

@@ -204,6 +204,7 @@ static void manager_resolve_admin_group(Manager *m, const char *name) {
 }
 
 static void manager_cancel_all_pending(Manager *m, const char *why);
+static void manager_schedule(Manager *m, usec_t delay);
 
 /* Installs a freshly loaded policy (at start or on reload). */
 static int manager_set_policy(Manager *m, Policy *p, char *description) {
@@ -234,6 +235,10 @@ static int manager_set_policy(Manager *m, Policy *p, char *description) {
         m->needs = needs;
         m->detect_needs = detect_needs;
         m->last_full_usec = 0;
+        /* quiet was decided under the old rules: the new ones are evaluated now */
+        m->quiet = false;
+        if (m->sample_timer)
+                manager_schedule(m, 1);
         /* the trees list their directories again when the root's cgroup.stat counts other
          * descendants or a cgroup vanished; without that count, at each full-sample interval */
         cgroup_tree_set_listing_max_age(m->tree, p->interval_usec);

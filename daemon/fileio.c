@@ -68,25 +68,43 @@ ssize_t read_file_at(int dirfd, const char *name, char *buf, size_t size) {
 
 #define READ_GROW_MAX (16u * 1024u * 1024u) /* no kernel text file we read comes near; a bound against a runaway fixture */
 
+/* A buffer of at least 4096 bytes in *buf (size in *size). 0 or -ENOMEM. */
+static int buffer_ensure(char **buf, size_t *size) {
+        if (*buf && *size >= 2)
+                return 0;
+        char *b = malloc(4096);
+        if (!b)
+                return -ENOMEM;
+        free(*buf);
+        *buf = b;
+        *size = 4096;
+        return 0;
+}
+
+/* Doubles the buffer, up to READ_GROW_MAX: 0, -EFBIG or -ENOMEM. */
+static int buffer_double(char **buf, size_t *size) {
+        if (*size >= READ_GROW_MAX)
+                return -EFBIG;
+        char *b = realloc(*buf, *size * 2);
+        if (!b)
+                return -ENOMEM;
+        *buf = b;
+        *size *= 2;
+        return 0;
+}
+
 ssize_t read_file_at_grow(int dirfd, const char *name, char **buf, size_t *size) {
         _cleanup_close_ int fd = -1;
+        int r = buffer_ensure(buf, size);
 
-        if (!*buf || *size < 2) {
-                char *b = malloc(4096);
-                if (!b)
-                        return -ENOMEM;
-                free(*buf);
-                *buf = b;
-                *size = 4096;
-        }
-
+        if (r < 0)
+                return r;
         fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
 
         for (;;) {
                 ssize_t n = read_all(fd, *buf, *size - 1);
-                char *b;
 
                 if (n >= 0) {
                         (*buf)[n] = 0;
@@ -97,13 +115,9 @@ ssize_t read_file_at_grow(int dirfd, const char *name, char **buf, size_t *size)
 
                 /* too small: double it and read again from the start, since a generated file
                  * is rendered afresh and the byte read_all() peeked at is lost */
-                if (*size >= READ_GROW_MAX)
-                        return -EFBIG;
-                b = realloc(*buf, *size * 2);
-                if (!b)
-                        return -ENOMEM;
-                *buf = b;
-                *size *= 2;
+                r = buffer_double(buf, size);
+                if (r < 0)
+                        return r;
                 if (lseek(fd, 0, SEEK_SET) < 0) {
                         int fd2 = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
                         if (fd2 < 0)
@@ -114,36 +128,36 @@ ssize_t read_file_at_grow(int dirfd, const char *name, char **buf, size_t *size)
         }
 }
 
+/* One read (a pread from offset 0 when `positional`) into buf, NUL-terminated. Returns its length,
+ * -EFBIG when it filled the buffer (there may be more), or negative errno. */
+static ssize_t read_once(int fd, char *buf, size_t size, bool positional) {
+        ssize_t n;
+
+        do
+                n = positional ? pread(fd, buf, size - 1, 0) : read(fd, buf, size - 1);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        if ((size_t) n >= size - 1)
+                return -EFBIG;
+        buf[n] = 0;
+        return n;
+}
+
 ssize_t pread_file_grow(int fd, char **buf, size_t *size) {
         for (;;) {
                 ssize_t n;
-                char *b;
+                int r = buffer_ensure(buf, size);
 
-                if (!*buf || *size < 2) {
-                        b = malloc(4096);
-                        if (!b)
-                                return -ENOMEM;
-                        free(*buf);
-                        *buf = b;
-                        *size = 4096;
-                }
-                do
-                        n = pread(fd, *buf, *size - 1, 0);
-                while (n < 0 && errno == EINTR);
-                if (n < 0)
-                        return -errno;
-                if ((size_t) n < *size - 1) {
-                        (*buf)[n] = 0;
+                if (r < 0)
+                        return r;
+                n = read_once(fd, *buf, *size, true);
+                if (n != -EFBIG)
                         return n;
-                }
                 /* filled the buffer: maybe more; read it all again into a larger one */
-                if (*size >= READ_GROW_MAX)
-                        return -EFBIG;
-                b = realloc(*buf, *size * 2);
-                if (!b)
-                        return -ENOMEM;
-                *buf = b;
-                *size *= 2;
+                r = buffer_double(buf, size);
+                if (r < 0)
+                        return r;
         }
 }
 
@@ -157,15 +171,9 @@ ssize_t read_small_file_at(int dirfd, const char *name, char **buf, size_t *size
         fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        do
-                n = read(fd, *buf, *size - 1);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return -errno;
-        if ((size_t) n < *size - 1) {
-                (*buf)[n] = 0;
+        n = read_once(fd, *buf, *size, false);
+        if (n != -EFBIG)
                 return n;
-        }
         /* filled the buffer: maybe more, do it the careful way */
         return read_file_at_grow(dirfd, name, buf, size);
 }

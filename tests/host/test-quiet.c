@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Quiet mode on this host (no PSI triggers here, so only the MemAvailable guard exists): the real
+ * daemon goes quiet under a policy whose only rule is a MemAvailable floor far below what this host
+ * has, leaves it at once when a reload brings a rule nothing guards (memory_above on "/"), and goes
+ * quiet again when the floor-only policy comes back.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "host-util.h"
+
+static char *tmp;
+static pid_t daemon_pid = -1;
+
+static void cleanup(void) {
+        if (daemon_pid > 0) {
+                kill(daemon_pid, SIGTERM);
+                if (host_wait_child(daemon_pid, 5000) < 0) {
+                        kill(daemon_pid, SIGKILL);
+                        waitpid(daemon_pid, NULL, 0);
+                }
+        }
+        host_rm_rf(tmp);
+        free(tmp);
+}
+
+static const char floor_only[] =
+        "{\"rulesets\": [{\"name\": \"floor\", \"detectors\": [[{\"type\": \"mem_available_below\", \"threshold\": \"1%\"}]],"
+        " \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/*\", \"granularity\": \"process\"}]}]}\n";
+static const char unguarded[] =
+        "{\"rulesets\": [{\"name\": \"size\", \"detectors\": [[{\"type\": \"memory_above\", \"cgroup\": \"/\", \"threshold\": \"1000T\"}]],"
+        " \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/*\", \"granularity\": \"process\"}]}]}\n";
+
+/* The number of times `needle` occurs in the file. */
+static unsigned count_in(const char *path, const char *needle) {
+        char *text = host_read_file(path);
+        unsigned n = 0;
+        for (const char *p = text; p && (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        free(text);
+        return n;
+}
+
+Test(quiet, floor_only_goes_quiet_and_a_reload_ends_it, .fini = cleanup, .timeout = 60) {
+        tmp = host_mkdtemp();
+        cr_assert_not_null(tmp);
+        char *policy = host_assert_path_in(tmp, "policy.json"), *log = host_assert_path_in(tmp, "daemon.log");
+        char *state = host_assert_path_in(tmp, "state"), *run = host_assert_path_in(tmp, "run");
+        char *status = host_assert_path_in(run, "status.json");
+        host_assert_write_text(policy, floor_only);
+
+        char *argv[] = { "pressured", "--config", policy, "--policy-dir", "/nonexistent", "--state-dir", state,
+                         "--runtime-dir", run, "--log-target", "stderr", "--log-level", "debug", "--no-mlock",
+                         "--no-bus", NULL };
+        daemon_pid = host_spawn_daemon(argv, log);
+        cr_assert_gt(daemon_pid, 0);
+        cr_assert(host_file_contains(log, "Quiet: no rule can fire", 10000),
+                  "the daemon never went quiet under a MemAvailable floor of 1%%: %s", host_read_file(log));
+
+        /* a rule no trigger or floor guards: quiet ends with the reload, before any sample */
+        host_assert_write_text(policy, unguarded);
+        unlink(status);
+        kill(daemon_pid, SIGHUP);
+        cr_assert(host_file_contains(status, "\"policy\"", 10000), "no status after the reload: %s", host_read_file(log));
+        cr_assert(host_file_contains(status, "\"quiet\":\tfalse", 1000), "still quiet after the reload: %s",
+                  host_read_file(status));
+        host_sleep_ms(1500);
+        cr_assert_eq(count_in(log, "Quiet: no rule can fire"), 1, "quiet under a rule nothing guards: %s",
+                     host_read_file(log));
+
+        host_assert_write_text(policy, floor_only);
+        kill(daemon_pid, SIGHUP);
+        for (unsigned i = 0; i < 100 && count_in(log, "Quiet: no rule can fire") < 2; i++)
+                host_sleep_ms(100);
+        cr_assert_eq(count_in(log, "Quiet: no rule can fire"), 2, "not quiet again with the floor-only policy: %s",
+                     host_read_file(log));
+        free(policy), free(log), free(state), free(run), free(status);
+}

@@ -3,8 +3,10 @@
 # the tests need, builds twice (warnings as errors; then with AddressSanitizer and UBSan), runs the
 # unit, host and bus suites in both builds (the bus suite starts its own dbus-daemon; its GLib client
 # needs python3-gi) and the VM suite (a real kernel under QEMU, one guest per scenario; tests/vm/)
-# in the first, and ends with one line: "N passed, N failed" (criterion test
-# cases, VM scenarios, plus any test executable that died before reporting).
+# in the first, then the short benchmark against the peers there (tests/bench/run.sh --short: one
+# guest per contender; the full benchmark stays out of CI), and ends with one line: "N passed,
+# N failed" (criterion test cases, VM scenarios, the benchmark, plus any test executable that died
+# before reporting).
 set -u
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,8 @@ if [ "$(id -u)" = 0 ]; then
         apt-get update -qq >/dev/null || { echo "apt-get update failed: check the network and /etc/apt/sources.list" >&2; exit 1; }
         apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null \
                 || { echo "apt-get install ${PACKAGES[*]} failed" >&2; exit 1; }
+        # The benchmark's peers (earlyoom, systemd-oomd, oomd) and tools; their services are not started here.
+        tests/bench/install-peers.sh || exit 1
 else
         echo "note: not root, so nothing is installed and the host suite (real cgroups, the daemon) skips" >&2
 fi
@@ -26,9 +30,11 @@ summaries=()
 for variant in werror asan; do
         dir="build-test-$variant"
         case $variant in
-                werror) opts=(-Dwerror=true); suites=() ;;
+                # The benchmark runs on its own below (bench-short), never in the normal runs (bench: hours).
+                werror) opts=(-Dwerror=true); suites=(--no-suite bench --no-suite bench-short) ;;
                 # The VM suite boots the plain build's daemon; under TCG a sanitized one adds nothing but time.
-                asan)   opts=(-Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false); suites=(--no-suite vm) ;;
+                asan)   opts=(-Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false)
+                        suites=(--no-suite vm --no-suite bench --no-suite bench-short) ;;
         esac
         echo "=== build: $variant ==="
         if [ -d "$dir" ]; then
@@ -50,6 +56,13 @@ for variant in werror asan; do
                 grep -h -e '^vm: ' -e '^TIMING' "$dir/meson-logs/testlog.txt" || true
         fi
         summaries+=("$(python3 tests/count-results.py "$dir/meson-logs/testlog.json")")
+        if [ "$variant" = werror ]; then
+                # Its own log base, so testlog.json above keeps the other suites' results.
+                echo "=== benchmark, short (one guest per contender; results in $dir/bench/) ==="
+                meson test -C "$dir" --print-errorlogs --suite bench-short --logbase bench-short || status=1
+                [ -f "$dir/bench/results.md" ] && cat "$dir/bench/results.md"
+                summaries+=("$(python3 tests/count-results.py "$dir/meson-logs/bench-short.json")")
+        fi
 done
 
 read -r passed failed skipped < <(printf '%s\n' "${summaries[@]}" | awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')

@@ -4,49 +4,60 @@
 # /usr and /etc (read-only 9p + overlayfs), with the build tree at /vmlab-build and tests/vm at
 # /vmlab-src. A scenario's first lines may carry harness options: "# vm: -m 768 -t 240 -a ARGS".
 #
-# Usage: boot.sh [-m MiB] [-c CPUS] [-t SECONDS] [-a "kernel args"] [-S swap MiB] [-e VAR=VAL]
-#                BUILD_DIR SCENARIO
+# Usage: boot.sh [-m MiB] [-c CPUS] [-t SECONDS] [-a "kernel args"] [-S swap MiB] [-I IOPS]
+#                [-o NAME] [-e VAR=VAL] BUILD_DIR SCENARIO
+#   -S MiB   a swap disk of that size (the guest swaps on it)
+#   -I IOPS  throttles the swap disk to IOPS operations and IOPS*4 KiB per second, so that swapping
+#            builds pressure as a real disk would (an unthrottled one is too fast for TCG's CPU)
+#   -o NAME  the run folder BUILD/vm-runs/NAME (default: the scenario's name), so repeated runs of
+#            one scenario with different -e settings keep their own folders
 # Exit: the scenario's status; 124 when the guest timed out; 125 when it died or left no result
 # (a panic, a boot failure). Either way the console tail is printed and the run folder kept.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 
-MEM=1024 CPUS=2 TIMEOUT=300 APPEND="" SWAP_MB=0 ENVS=()
+MEM=1024 CPUS=2 TIMEOUT=300 APPEND="" SWAP_MB=0 IOPS=0 RUN_NAME="" ENVS=()
+USAGE="usage: boot.sh [-m MiB] [-c CPUS] [-t SEC] [-a ARGS] [-S MiB] [-I IOPS] [-o NAME] [-e VAR=VAL] BUILD_DIR SCENARIO"
 parse_opts() {
         local OPTIND opt
-        while getopts "m:c:t:a:S:e:" opt; do
+        while getopts "m:c:t:a:S:I:o:e:" opt; do
                 case $opt in
                         m) MEM=$OPTARG ;; c) CPUS=$OPTARG ;; t) TIMEOUT=$OPTARG ;; a) APPEND=$OPTARG ;;
-                        S) SWAP_MB=$OPTARG ;; e) ENVS+=("$OPTARG") ;;
-                        *) echo "usage: boot.sh [-m MiB] [-c CPUS] [-t SEC] [-a ARGS] [-S MiB] [-e VAR=VAL] BUILD_DIR SCENARIO" >&2; exit 2 ;;
+                        S) SWAP_MB=$OPTARG ;; I) IOPS=$OPTARG ;; o) RUN_NAME=$OPTARG ;; e) ENVS+=("$OPTARG") ;;
+                        *) echo "$USAGE" >&2; exit 2 ;;
                 esac
         done
         return $((OPTIND - 1))
 }
-[ $# -ge 2 ] || { echo "usage: boot.sh [options] BUILD_DIR SCENARIO" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "$USAGE" >&2; exit 2; }
 # Options written in the scenario itself come first, so the command line overrides them.
 last=${*: -1}
 [ -f "$last" ] || { echo "boot: no scenario $last" >&2; exit 2; }
 eval "set -- $(sed -n 's/^# vm: //p' "$last" | head -1) \"\$@\""
 parse_opts "$@"; shift $?
-[ $# -eq 2 ] || { echo "usage: boot.sh [options] BUILD_DIR SCENARIO" >&2; exit 2; }
+[ $# -eq 2 ] || { echo "$USAGE" >&2; exit 2; }
+case $IOPS in *[!0-9]*|"") echo "boot: -I wants a whole number of operations per second, not '$IOPS'" >&2; exit 2 ;; esac
+case $RUN_NAME in */*|.|..) echo "boot: -o wants a folder name under vm-runs/, not a path: '$RUN_NAME'" >&2; exit 2 ;; esac
+[ "$IOPS" = 0 ] || [ "$SWAP_MB" -gt 0 ] || { echo "boot: -I throttles the swap disk: give its size with -S" >&2; exit 2; }
 BUILD=$(cd "$1" && pwd)
 SCENARIO=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 [ "$(id -u)" = 0 ] || { echo "boot: needs root (qemu's 9p server reads all of /etc)" >&2; exit 77; }
 
 CACHE=$BUILD/vm-cache
 KVER=$("$HERE/prepare.sh" "$CACHE" | tail -1) || { echo "boot: preparing the kernel failed" >&2; exit 125; }
-NAME=$(basename "$SCENARIO" .sh)
+NAME=${RUN_NAME:-$(basename "$SCENARIO" .sh)}
 RUN=$BUILD/vm-runs/$NAME
 rm -rf "$RUN"
 mkdir -p "$RUN"
 cp "$SCENARIO" "$RUN/scenario.sh"
-printf '%s\n' "SCENARIO=$NAME" "${ENVS[@]}" > "$RUN/env"
+printf '%s\n' "SCENARIO=$(basename "$SCENARIO" .sh)" "${ENVS[@]}" > "$RUN/env"
 
 DRIVE=()
 if [ "$SWAP_MB" -gt 0 ]; then
         truncate -s "${SWAP_MB}M" "$RUN/swap.img"
-        DRIVE=(-drive "file=$RUN/swap.img,if=virtio,format=raw,cache=unsafe")
+        THROTTLE=""
+        [ "$IOPS" = 0 ] || THROTTLE=",throttling.iops-total=$IOPS,throttling.bps-total=$((IOPS * 4096))"
+        DRIVE=(-drive "file=$RUN/swap.img,if=virtio,format=raw,cache=unsafe$THROTTLE")
 fi
 
 share() { echo "local,path=$1,mount_tag=$2,security_model=none${3:+,$3}"; }

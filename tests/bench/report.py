@@ -1,0 +1,388 @@
+#!/usr/bin/env python3
+"""Turns the benchmark's results into tables and a plot.
+
+Reads BENCH_DIR/results.jsonl (one BENCH_RESULT object per line, as the guests printed them) and
+writes into BENCH_DIR:
+  scenarios.md   one row per scenario and contender: medians and spread over the repetitions, and
+                 which of the issue's targets for pressured hold
+  scenarios.gp   the gnuplot script for scenarios.png (kept, so the plot can be redrawn by hand)
+  scenarios.png  workload wall time / ideal and the neighbour's time to its kill, grouped by scenario
+  results.md     a header (date, host CPU, guest, the command), then scenarios.md and cost.md if
+                 the cost part wrote one, then the cost targets read from results.jsonl
+
+Usage: report.py [--command CMD] [--guest TEXT] BENCH_DIR
+Exit: 0; 1 when there is nothing to report or gnuplot failed (the markdown is written first).
+Python 3 standard library only.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+
+NEIGHBOURS = ["runaway", "burst", "spike"]
+CONTENDERS = ["kernel", "earlyoom", "systemd-oomd", "oomd", "pressured"]
+# Peers that choose by cgroup: the target is to kill the neighbour sooner than each of them.
+CGROUP_AWARE_PEERS = ["systemd-oomd", "oomd"]
+# Each contender keeps its colour whichever others ran.
+COLOURS = {"kernel": "#9e9e9e", "earlyoom": "#e69f00", "systemd-oomd": "#56b4e9", "oomd": "#009e73",
+           "pressured": "#d55e00"}
+RATIO_TARGET = 1.10
+RSS_TARGET_KIB = 2048
+CUTOFF_RATIO = 4.0  # a scenario run ends at 4x ideal: an unfinished workload plots there
+
+
+def load(path):
+    """The objects in results.jsonl; a line that is not a JSON object is reported and skipped."""
+    out = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            if line.startswith("BENCH_RESULT "):
+                line = line[len("BENCH_RESULT "):]
+            try:
+                obj = json.loads(line)
+            except ValueError as e:
+                print(f"report: {path}:{n}: not JSON ({e}), skipped", file=sys.stderr)
+                continue
+            if isinstance(obj, dict):
+                out.append(obj)
+    return out
+
+
+def ordered(found, preferred):
+    return [x for x in preferred if x in found] + sorted(x for x in found if x not in preferred)
+
+
+def num(v):
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def spread(values, fmt="{:.2f}"):
+    """'median [min–max]' of the numbers; '–' when there are none."""
+    vals = sorted(v for v in values if v is not None)
+    if not vals:
+        return "–"
+    med = statistics.median(vals)
+    text = fmt_value(med, fmt)
+    if vals[0] != vals[-1]:
+        text += f" [{fmt_value(vals[0], fmt)}–{fmt_value(vals[-1], fmt)}]"
+    return text
+
+
+def fmt_value(v, fmt):
+    return "unfinished" if math.isinf(v) else fmt.format(v)
+
+
+def median_or_none(values):
+    vals = [v for v in values if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+class Cell:
+    """The runs of one contender in one scenario."""
+
+    def __init__(self, runs):
+        self.runs = runs
+        self.n = len(runs)
+        # An unfinished workload (killed, or cut off at 4x) has no ratio: it ranks above every finished one.
+        self.ratios = [num(r.get("workload_ratio")) if num(r.get("workload_ratio")) is not None
+                       and r.get("workload_wall_s") is not None else math.inf for r in runs]
+        self.survived = sum(1 for r in runs if r.get("workload_survived") is True)
+        self.nb_killed = sum(1 for r in runs if r.get("neighbour_killed") is True)
+        self.kill_s = [num(r.get("neighbour_kill_s")) for r in runs if r.get("neighbour_killed") is True]
+        self.collateral = [c for r in runs for c in (r.get("collateral") or [])]
+        self.kernel_ooms = sum(num(r.get("kernel_oom_kills")) or 0 for r in runs)
+        self.cpu = [num(r.get("daemon_cpu_s")) for r in runs]
+        self.rss_mib = [num(r.get("daemon_peak_rss_kib")) / 1024 if num(r.get("daemon_peak_rss_kib")) is not None
+                        else None for r in runs]
+
+    def ratio_stats(self):
+        vals = sorted(self.ratios)
+        return statistics.median(vals), vals[0], vals[-1]
+
+    def kill_stats(self):
+        vals = sorted(v for v in self.kill_s if v is not None)
+        return (statistics.median(vals), vals[0], vals[-1]) if vals else None
+
+    def row(self, scenario, contender):
+        killed_note = f"{self.nb_killed}/{self.n}"
+        return [scenario, contender, str(self.n), spread(self.ratios),
+                f"{self.survived}/{self.n}", killed_note, spread(self.kill_s, "{:.1f}"),
+                str(len(self.collateral)), str(self.kernel_ooms),
+                spread(self.cpu) if any(v is not None for v in self.cpu) else "–",
+                spread(self.rss_mib, "{:.1f}") if any(v is not None for v in self.rss_mib) else "–"]
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def scenario_targets(cells, neighbours, contenders):
+    """The issue's scenario targets for pressured, each as (holds: bool|None, text)."""
+    out = []
+    measured = [nb for nb in neighbours if (nb, "pressured") in cells]
+    if not measured:
+        return [(None, "pressured has no scenario runs: no scenario target measured")]
+    missing = [nb for nb in NEIGHBOURS if nb not in measured]
+    partial = f" (measured in {', '.join(measured)} only)" if missing else ""
+
+    bad = []
+    for nb in measured:
+        c = cells[(nb, "pressured")]
+        worst = max(c.ratios)
+        if worst > RATIO_TARGET:
+            bad.append(f"{nb}: worst {fmt_value(worst, '{:.3f}')}x")
+        if c.survived < c.n:
+            bad.append(f"{nb}: workload lost in {c.n - c.survived}/{c.n} runs")
+        if c.collateral:
+            bad.append(f"{nb}: collateral {', '.join(sorted(set(c.collateral)))}")
+    out.append((not bad, f"workload within {RATIO_TARGET:.2f}x of ideal, never killed, no collateral kill, in every run"
+                + partial + ("" if not bad else ". " + "; ".join(bad))))
+
+    bad, unmeasured, compared = [], [], 0
+    for nb in measured:
+        c = cells[(nb, "pressured")]
+        ours = c.kill_stats()
+        if c.nb_killed < c.n or ours is None:
+            bad.append(f"{nb}: pressured killed the neighbour in {c.nb_killed}/{c.n} runs")
+            continue
+        for peer in CGROUP_AWARE_PEERS:
+            if peer not in contenders or (nb, peer) not in cells:
+                unmeasured.append(f"{nb}/{peer}")
+                continue
+            theirs = cells[(nb, peer)].kill_stats()
+            compared += 1
+            if theirs is not None and theirs[0] <= ours[0]:
+                bad.append(f"{nb}: {peer} {theirs[0]:.1f} s vs pressured {ours[0]:.1f} s (medians)")
+    text = "neighbour killed sooner (median) than by " + " and ".join(CGROUP_AWARE_PEERS) + partial
+    if unmeasured:
+        text += f"; not measured against {', '.join(unmeasured)}"
+    holds = False if bad else (True if compared else None)
+    out.append((holds, text + ("" if not bad else ". " + "; ".join(bad))))
+    return out
+
+
+def cost_targets(objs):
+    """The issue's cost targets, from the cost part's objects (if the run had one)."""
+    cost = [o for o in objs if o.get("kind") == "cost"]
+    samples = [o for o in objs if o.get("kind") == "sample-cost"]
+    if not cost and not samples:
+        return []
+    out = []
+
+    def cpu_of(daemon, cgroups, pressure=False):
+        vals = [num(o.get("cpu_s")) for o in cost if o.get("daemon") == daemon
+                and o.get("cgroups") == cgroups and bool(o.get("pressure")) == pressure]
+        return median_or_none(vals)
+
+    ours, eo = cpu_of("pressured", 1000), cpu_of("earlyoom", 0)
+    if ours is None or eo is None:
+        out.append((None, "idle with 1,000 cgroups, pressured's CPU below earlyoom's watching none: not measured in this run"))
+    else:
+        out.append((ours < eo, f"idle with 1,000 cgroups pressured used {ours:.2f} s CPU per run, earlyoom with none {eo:.2f} s"))
+
+    rss = [num(o.get("peak_rss_kib")) for o in cost if o.get("daemon") == "pressured"]
+    rss = [v for v in rss if v is not None]
+    if rss:
+        out.append((max(rss) < RSS_TARGET_KIB, f"pressured's peak RSS {max(rss) / 1024:.1f} MiB (target under 2 MiB) "
+                    f"over {len(rss)} cost runs"))
+
+    pts = sorted((o.get("cgroups"), num(o.get("instructions_per_sample"))) for o in samples
+                 if num(o.get("cgroups")) and num(o.get("instructions_per_sample")))
+    if len(pts) >= 2:
+        # At most linear: the instructions per cgroup must not grow from the smallest tree to the largest
+        # (10% slack for the fixed per-sample work being amortised differently).
+        per = [(n, ins / n) for n, ins in pts]
+        grows = per[-1][1] > per[0][1] * 1.10
+        out.append((not grows, "cost per sample at most linear in the number of cgroups: "
+                    + ", ".join(f"{n}: {ins / 1e3:.0f}k instr ({ins / n:.0f}/cgroup)" for n, ins in pts)))
+    else:
+        out.append((None, "cost per sample against the number of cgroups: fewer than two tree sizes measured"))
+    return out
+
+
+def mark(holds):
+    return {True: "holds", False: "**missed**", None: "not measured"}[holds]
+
+
+def gnuplot_terminal():
+    probe = subprocess.run(["gnuplot", "-e", "set terminal pngcairo"], capture_output=True, text=True)
+    return "pngcairo size 1100,800 font ',10'" if probe.returncode == 0 and not probe.stderr.strip() \
+        else "png size 1100,800"
+
+
+def write_plot(bench, cells, neighbours, contenders):
+    """scenarios.dat + scenarios.gp, then gnuplot makes scenarios.png. Returns an error text or None."""
+    dat = os.path.join(bench, "scenarios.dat")
+    with open(dat, "w") as f:
+        f.write("# scenario, then per contender (" + " ".join(contenders) + "): ratio med min max, kill_s med min max\n")
+        for nb in neighbours:
+            cols = [nb]
+            for ct in contenders:
+                c = cells.get((nb, ct))
+                if c is None:
+                    cols += ["NaN"] * 6
+                    continue
+                cols += [f"{min(v, CUTOFF_RATIO):.3f}" for v in c.ratio_stats()]
+                k = c.kill_stats()
+                cols += [f"{v:.2f}" for v in k] if k else ["NaN"] * 3
+            f.write(" ".join(cols) + "\n")
+
+    def plots(first):
+        return ", \\\n     ".join(
+            f"'scenarios.dat' using {first + 6 * i}:{first + 1 + 6 * i}:{first + 2 + 6 * i}"
+            + (":xtic(1)" if i == 0 else "") + f" title '{ct}' lc rgb '{COLOURS.get(ct, '#cc79a7')}'"
+            for i, ct in enumerate(contenders))
+
+    any_kill = any(c.kill_stats() for c in cells.values())
+    # gnuplot refuses a plot with no valid point: say so instead of drawing an empty panel.
+    kill_plot = plots(5) if any_kill else ("2 notitle\nunset label 1")
+    kill_label = "" if any_kill else \
+        "set label 1 'no neighbour was killed in any run' at graph 0.5, graph 0.5 center\nset yrange [0:1]\nunset xtics\n"
+    gp = os.path.join(bench, "scenarios.gp")
+    with open(gp, "w") as f:
+        f.write(f"""# gnuplot script written by tests/bench/report.py; redraw with: cd {bench} && gnuplot scenarios.gp
+set terminal {gnuplot_terminal()}
+set output 'scenarios.png'
+set datafile missing 'NaN'
+set style data histograms
+set style histogram errorbars gap 1 lw 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set grid ytics
+set xrange [-0.5:{len(neighbours) - 0.5}]
+set key outside right top vertical
+set multiplot layout 2,1 title "pressured and its peers: median of the runs, bars from min to max"
+set title "workload wall time / ideal (lower is better; {RATIO_TARGET:.2f} is the target; a workload that did not finish counts as {CUTOFF_RATIO:g})"
+set ylabel "wall / ideal"
+set yrange [0:{CUTOFF_RATIO + 0.3:g}]
+plot {plots(2)}, \\
+     {RATIO_TARGET} with lines dashtype 2 lc rgb 'black' title '{RATIO_TARGET:.2f}x'
+set title "neighbour start to its kill, guest seconds (lower is better; no bar = never killed)"
+set ylabel "seconds"
+set yrange [0:*]
+{kill_label}plot {kill_plot}
+unset multiplot
+""")
+    if shutil.which("gnuplot") is None:
+        return "gnuplot is not installed (tests/bench/install-peers.sh installs gnuplot-nox): no scenarios.png"
+    run = subprocess.run(["gnuplot", "scenarios.gp"], cwd=bench, capture_output=True, text=True)
+    if run.returncode != 0 or not os.path.exists(os.path.join(bench, "scenarios.png")):
+        return f"gnuplot failed on {gp}: {run.stderr.strip()}"
+    if run.stderr.strip():
+        print(f"report: gnuplot warned: {run.stderr.strip()}", file=sys.stderr)
+    return None
+
+
+def host_cpu():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip() + f", {os.cpu_count()} CPUs"
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Writes the benchmark's tables and plot from results.jsonl.")
+    ap.add_argument("bench_dir", help="the folder with results.jsonl (BUILD/bench)")
+    ap.add_argument("--command", default="", help="the command that produced the results, for results.md")
+    ap.add_argument("--guest", default="", help="the guest's configuration, for results.md")
+    args = ap.parse_args()
+    bench = os.path.abspath(args.bench_dir)
+    src = os.path.join(bench, "results.jsonl")
+    if not os.path.exists(src):
+        print(f"report: no {src}: run tests/bench/run.sh first", file=sys.stderr)
+        return 1
+    objs = load(src)
+    scen = [o for o in objs if o.get("kind") == "scenario"]
+    status = 0
+
+    groups = {}
+    for o in scen:
+        groups.setdefault((str(o.get("neighbour")), str(o.get("contender"))), []).append(o)
+    cells = {k: Cell(v) for k, v in groups.items()}
+    neighbours = ordered({k[0] for k in cells}, NEIGHBOURS)
+    contenders = ordered({k[1] for k in cells}, CONTENDERS)
+
+    header = ["scenario", "contender", "runs", "wall / ideal", "workload survived", "neighbour killed",
+              "neighbour killed after (s)", "collateral kills", "kernel OOM kills", "daemon CPU (s)",
+              "daemon peak RSS (MiB)"]
+    rows = [cells[(nb, ct)].row(nb, ct) for nb in neighbours for ct in contenders if (nb, ct) in cells]
+    md = ["## Scenarios", ""]
+    if not rows:
+        md.append("No scenario results in results.jsonl.")
+        status = 1
+    else:
+        kernels = sorted({str(o.get("guest_kernel")) for o in scen if o.get("guest_kernel")})
+        ideals = sorted({num(o.get("ideal_s")) for o in scen if num(o.get("ideal_s"))})
+        md += ["A workload with a known ideal wall time"
+               + (f" ({', '.join(f'{i:g}' for i in ideals)} s)" if ideals else "")
+               + " and one misbehaving neighbour share `bench.slice` (`MemoryMax=600M`); each run is a fresh guest"
+               + (f" (kernel {', '.join(kernels)})" if kernels else "")
+               + ". Values are the median [min–max] over the runs; times are on the guest's clock. "
+               "The contenders share their thresholds where they have them: `bench.slice` full memory pressure "
+               "(avg10) above 20% for 5 s with reclaim activity, candidates its children; earlyoom runs with its "
+               "defaults (`-m 10 -s 10`) and does not know cgroups; `kernel` is the kernel alone.", "",
+               table(header, rows), ""]
+        coll = [f"- {nb} / {ct}: " + ", ".join(f"{u} ×{cells[(nb, ct)].collateral.count(u)}"
+                                                for u in sorted(set(cells[(nb, ct)].collateral)))
+                for nb in neighbours for ct in contenders
+                if (nb, ct) in cells and cells[(nb, ct)].collateral]
+        if coll:
+            md += ["Collateral kills (units other than the neighbour that were killed):", ""] + coll + [""]
+        failed = os.path.join(bench, "failed-cells.txt")
+        if os.path.exists(failed):
+            with open(failed) as f:
+                lost = [line.split()[0] for line in f if line.strip()]
+            if lost:
+                md += [f"Runs that gave no result (a guest that failed or timed out; see logs/NAME.log): {', '.join(lost)}", ""]
+        md += ["### Targets for pressured (scenarios)", ""]
+        md += [f"- {mark(h)}: {t}" for h, t in scenario_targets(cells, neighbours, contenders)]
+        md += ["", "![scenarios](scenarios.png)", ""]
+    with open(os.path.join(bench, "scenarios.md"), "w") as f:
+        f.write("\n".join(md))
+
+    if rows:
+        err = write_plot(bench, cells, neighbours, contenders)
+        if err:
+            print(f"report: {err}", file=sys.stderr)
+            status = 1
+
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    res = ["# pressured against its peers", "",
+           f"- date: {now}",
+           f"- host: {host_cpu()}, {platform.system()} {platform.release()}"]
+    if args.guest:
+        res.append(f"- guest: {args.guest}")
+    if args.command:
+        res.append(f"- command: `{args.command}`")
+    res.append(f"- raw results: results.jsonl ({len(objs)} objects)")
+    res += ["", "\n".join(md)]
+    cost_md = os.path.join(bench, "cost.md")
+    if os.path.exists(cost_md):
+        with open(cost_md) as f:
+            res += ["", f.read().rstrip("\n"), ""]
+    ct = cost_targets(objs)
+    if ct:
+        res += ["### Targets for pressured (cost)", ""] + [f"- {mark(h)}: {t}" for h, t in ct] + [""]
+    with open(os.path.join(bench, "results.md"), "w") as f:
+        f.write("\n".join(res) + "\n")
+    print(f"report: wrote {bench}/results.md, scenarios.md" + (", scenarios.png" if rows and status == 0 else ""))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

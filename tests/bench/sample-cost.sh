@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Instructions per sample of pressured as the number of watched cgroups grows: for each N, a fixture
+# cgroup hierarchy (the files the daemon reads, in a temp dir) with N leaf cgroups under
+# /cost.slice/tree.scope/ plus an unwatched /other.slice holding N more (strace counts the files
+# pressured opens there: unwatched_files_opened, expected 0), a policy that watches every
+# leaf (pressure_above /cost.slice/tree.scope/*, never met) sampled every 100 ms, pressured under
+# valgrind --tool=callgrind until it has taken enough samples, then SIGTERM. The cost of one sample
+# is the inclusive instruction count of manager_sample divided by its calls (callgrind_annotate).
+# Instruction counts do not depend on how busy the machine is, so this is the stable cost figure.
+# Prints one line per N: BENCH_RESULT {"kind":"sample-cost", "cgroups":N, "instructions_per_sample":X, ...}
+# Usage: tests/bench/sample-cost.sh BUILD_DIR [N...]   (default N: 10 100 1000 10000)
+# SAMPLE_COST_KEEP=DIR keeps callgrind_annotate's output per N there (annotate-N.txt).
+set -euo pipefail
+[ $# -ge 1 ] || { echo "usage: sample-cost.sh BUILD_DIR [N...]" >&2; exit 2; }
+build=$1
+shift
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(10 100 1000 10000)
+bin=$build/daemon/pressured
+[ -x "$bin" ] || { echo "sample-cost: no daemon at $bin: build first (see README)" >&2; exit 1; }
+for tool in valgrind callgrind_annotate; do
+        command -v "$tool" > /dev/null || { echo "sample-cost: $tool is missing: apt-get install valgrind (tests/bench/install-peers.sh does)" >&2; exit 77; }
+done
+MIN_SAMPLES=5 # samples to average over; the first one also builds the tree's state
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# files DIR BYTES: the files pressured reads for a watched cgroup, in an existing directory.
+files() {
+        : > "$1/cgroup.procs"
+        printf 'populated 0\nfrozen 0\n' > "$1/cgroup.events"
+        printf '%s\n' "$2" > "$1/memory.current"
+        printf 'some avg10=1.00 avg60=0.50 avg300=0.10 total=1000\nfull avg10=0.50 avg60=0.20 avg300=0.05 total=500\n' > "$1/memory.pressure"
+        printf 'anon 0\nfile %s\n' "$2" > "$1/memory.stat"
+}
+
+# A threshold no fixture reaches: every sample reads every leaf and none ever fires.
+cat > "$tmp/policy.json" <<'JSON'
+{"dry_run": true, "interval": "100ms", "fast_interval": "100ms",
+ "rulesets": [{"name": "watch-tree",
+   "detectors": [[{"type": "pressure_above", "cgroup": "/cost.slice/tree.scope/*", "kind": "full",
+                   "window": "avg10", "threshold": 99, "duration": "1h"}]],
+   "actions": [{"type": "kill", "cgroup": "/cost.slice/tree.scope/*", "ranker": "size_or_growth"}]}]}
+JSON
+
+for n in "${sizes[@]}"; do
+        work=$tmp/n$n
+        root=$work/cgroup
+        mkdir -p "$root"
+        echo "cpuset cpu io memory pids" > "$root/cgroup.controllers"
+        : > "$root/cgroup.procs"
+        mkdir -p "$root/cost.slice/tree.scope" "$root/other.slice"
+        { seq -f "$root/cost.slice/tree.scope/cg-%.0f" 1 "$n"; seq -f "$root/other.slice/u-%.0f.service" 1 "$n"; } | xargs mkdir
+        files "$root/cost.slice" 0
+        files "$root/cost.slice/tree.scope" 0
+        files "$root/other.slice" 0
+        for ((k = 1; k <= n; k++)); do
+                files "$root/cost.slice/tree.scope/cg-$k" $((k * 4096))
+                files "$root/other.slice/u-$k.service" $((k * 4096))
+        done
+        # Which files of the unwatched cgroups does pressured open? Natively, under strace, 2 s.
+        unwatched_opens=null
+        if command -v strace > /dev/null; then
+                strace -f -y -qq -e trace=open,openat,openat2 -o "$work/strace.txt" \
+                        "$bin" -c "$tmp/policy.json" --policy-dir "$work/none.d" --cgroup-root "$root" \
+                        --state-dir "$work/state0" --runtime-dir "$work/run0" --log-target stderr --no-mlock --no-bus \
+                        2> "$work/log0" &
+                pid=$!
+                sleep 2
+                kill -TERM $(pgrep -P "$pid") # the daemon, strace's child; strace then exits with it
+                wait "$pid" 2>/dev/null || true
+                pid=
+                unwatched_opens=$(grep -c 'other\.slice/u-' "$work/strace.txt" || true)
+        fi
+        out=$work/callgrind.out
+        valgrind --tool=callgrind --callgrind-out-file="$out" \
+                "$bin" -c "$tmp/policy.json" --policy-dir "$work/none.d" --cgroup-root "$root" \
+                --state-dir "$work/state" --runtime-dir "$work/run" --log-target stderr --no-mlock --no-bus \
+                2> "$work/log" &
+        pid=$!
+        # Enough samples: pressured rewrites status.json at most every STATUS_REFRESH, so count time
+        # instead, long enough for MIN_SAMPLES at the speed measured on the first one.
+        t0=$(date +%s.%N)
+        until [ -s "$work/run/status.json" ]; do
+                kill -0 "$pid" 2>/dev/null || { echo "sample-cost: pressured exited at start (N=$n):" >&2; tail -n 20 "$work/log" >&2; exit 1; }
+                sleep 0.2
+        done
+        first=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+        wait_s=$(awk -v f="$first" -v k="$MIN_SAMPLES" 'BEGIN { w = f * k; if (w < 3) w = 3; printf "%.1f", w }')
+        sleep "$wait_s"
+        kill -TERM "$pid"
+        wait "$pid" || { echo "sample-cost: pressured under valgrind did not exit cleanly (N=$n):" >&2; tail -n 20 "$work/log" >&2; exit 1; }
+        pid=
+        # callgrind_annotate --tree=caller prints, for each function, its callers with the calls they
+        # made ("  IR (P%)  <  file:caller (Kx) [obj]") and then the function itself with its
+        # inclusive count ("IR (P%)  *  file:manager_sample [obj]").
+        callgrind_annotate --inclusive=yes --tree=caller --threshold=100 "$out" > "$work/annotate.txt"
+        read -r ir calls < <(awk '
+                function num(s) { gsub(/,/, "", s); return s + 0 }
+                /^$/ { calls = 0; next }
+                / < / { if (match($0, /\([0-9,]+x\)/)) calls += num(substr($0, RSTART + 1, RLENGTH - 3)); next }
+                / \* / && /manager\.c:manager_sample / { print num($1), calls; found = 1; exit }
+                END { if (!found) print "none", 0 }' "$work/annotate.txt")
+        if [ "$ir" = none ] || [ "$calls" -lt 1 ]; then
+                echo "sample-cost: no manager_sample in callgrind's output for N=$n (inlined? see $work/annotate.txt)" >&2
+                trap - EXIT # keep it for a look
+                exit 1
+        fi
+        [ "$calls" -ge "$MIN_SAMPLES" ] || echo "sample-cost: only $calls samples for N=$n (wanted $MIN_SAMPLES)" >&2
+        awk -v n="$n" -v ir="$ir" -v c="$calls" -v u="$unwatched_opens" 'BEGIN {
+                printf "BENCH_RESULT {\"kind\":\"sample-cost\",\"cgroups\":%d,\"unwatched_cgroups\":%d,\"samples\":%d,\"instructions\":%.0f,\"instructions_per_sample\":%.0f,\"instructions_per_sample_per_cgroup\":%.1f,\"unwatched_files_opened\":%s}\n",
+                       n, n, c, ir, ir / c, ir / c / n, u
+        }'
+        [ -z "${SAMPLE_COST_KEEP:-}" ] || cp "$work/annotate.txt" "$SAMPLE_COST_KEEP/annotate-$n.txt"
+        [ -z "${SAMPLE_COST_KEEP:-}" ] || cp "$work/strace.txt" "$SAMPLE_COST_KEEP/strace-$n.txt" 2>/dev/null
+        rm -rf "$work"
+done

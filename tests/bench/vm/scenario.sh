@@ -137,7 +137,7 @@ bench_unit workload -p MemoryLow=$WORKLOAD_LOW "$BENCH/bench-workload" $WORKLOAD
 t_w0=$(now)
 log "workload started ($WORKLOAD_MIB MiB over ${IDEAL_S} s), contender $CONTENDER, neighbour $NEIGHBOUR in ${NEIGHBOUR_DELAY_S} s"
 until over "$t_w0" $NEIGHBOUR_DELAY_S; do sleep 0.2; done
-bench_unit neighbour "$BENCH/bench-neighbour" "$NEIGHBOUR" || harness_fail "neighbour.service did not start"
+bench_unit neighbour "$BENCH/bench-neighbour" "$NEIGHBOUR" ${NEIGHBOUR_ARGS:-} || harness_fail "neighbour.service did not start"
 n_start=$(systemctl show -P ExecMainStartTimestampMonotonic neighbour.service)
 log "neighbour started ($NEIGHBOUR)"
 

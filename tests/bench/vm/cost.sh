@@ -124,6 +124,7 @@ if [ "$PRESSURE" = 1 ]; then
         log "cg-1 after the window: $(tr '\n' ' ' < "$TREE/cg-1/memory.pressure")"
 fi
 [ "$DAEMON" = pressured ] && journalctl -u pressured -o cat --no-pager | grep -i -e "would kill" -e "dry run" | tail -n 3
+[ "$DAEMON" = pressured ] && "$OOMCTL" status 2>&1 | grep -e '^Wake-ups' -e '^Samples' | sed 's/^/DIAG /'
 if [ -n "${STRACE_S:-}" ]; then # a closer look after the window: what the daemon does in STRACE_S seconds
         timeout "$STRACE_S" strace -f -qq -p "$pid" -e trace=openat,open -o /tmp/opens.txt
         echo "DIAG opens in ${STRACE_S} s: $(wc -l < /tmp/opens.txt), of /proc/meminfo (about one per sample): $(grep -c '/proc/meminfo' /tmp/opens.txt)"

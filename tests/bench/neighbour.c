@@ -2,9 +2,9 @@
 /*
  * bench-neighbour: the misbehaving neighbours of the scenario benchmark (the seed paper's three).
  *
- *   bench-neighbour runaway [MIB_PER_S]          (default 8)   RUNAWAY_GROWTH
+ *   bench-neighbour runaway [MIB_PER_S]          (default 30)  RUNAWAY_GROWTH
  *   bench-neighbour burst [CHUNK_MIB [PAUSE_S]]  (default 450 1) BURST_MEM
- *   bench-neighbour spike [CHUNK_MIB]            (default 500) SPIKE_MEM
+ *   bench-neighbour spike [CHUNK_MIB]            (default 600) SPIKE_MEM
  *
  * runaway: 1 MiB steps at MIB_PER_S, each written, without end (a slow leak).
  * burst:   allocate CHUNK_MIB as fast as it can (writing each page), unmap it all, pause, repeat.
@@ -68,8 +68,8 @@ int main(int argc, char *argv[]) {
         setvbuf(stdout, NULL, _IOLBF, 0);
 
         if (strcmp(mode, "runaway") == 0 && argc <= 3) {
-                double step_s = 1.0 / (double) (a ? a : 8);
-                printf("NEIGHBOUR runaway mib_per_s=%ld\n", a ? a : 8);
+                double step_s = 1.0 / (double) (a ? a : 30);
+                printf("NEIGHBOUR runaway mib_per_s=%ld\n", a ? a : 30);
                 for (long n = 1;; n++) {
                         block_new(); /* leaked on purpose */
                         if (n % 100 == 0)
@@ -93,7 +93,7 @@ int main(int argc, char *argv[]) {
                 }
         }
         if (strcmp(mode, "spike") == 0 && argc <= 3) {
-                long chunk = a ? a : 500;
+                long chunk = a ? a : 600;
                 printf("NEIGHBOUR spike chunk_mib=%ld\n", chunk);
                 for (long i = 0; i < chunk; i++)
                         block_new();

@@ -6,7 +6,8 @@
 # Usage: tests/bench/run.sh [--short] [--reps N] [BUILD_DIR]        (as root; BUILD_DIR defaults to build)
 #   --short   one repetition of one scenario (spike) per contender, cost at 100 cgroups only (CI)
 #   --reps N  repetitions of each scenario cell (default 3; 1 with --short)
-# Environment, to run part of it by hand: BENCH_CONTENDERS="pressured oomd", BENCH_NEIGHBOURS="burst".
+# Environment, to run part of it by hand: BENCH_CONTENDERS="pressured oomd", BENCH_NEIGHBOURS="burst",
+# BENCH_COST=0 (the scenarios only), BENCH_SCENARIOS=0 (the cost part only).
 #
 # Writes BUILD_DIR/bench/: results.jsonl (every BENCH_RESULT object), scenarios.md, scenarios.png,
 # cost.md, cost.png, results.md (all of it, with the machine, the date and this command), and a log
@@ -66,6 +67,7 @@ echo "=== bench: installing the peers (nothing is started on this machine) ==="
 # Under the VM lock: a guest shares this machine's /usr, which must not change while one runs.
 flock /tmp/vm.lock "$SRC/tests/bench/install-peers.sh" || { echo "run.sh: the peers could not be installed" >&2; exit 1; }
 
+[ "${BENCH_SCENARIOS:-1}" = 0 ] && NEIGHBOURS=()
 total=$(( ${#CONTENDERS[@]} * ${#NEIGHBOURS[@]} * reps )) n=0
 echo "=== bench: $total scenario runs (${NEIGHBOURS[*]} x ${CONTENDERS[*]} x $reps), one guest each: $GUEST ==="
 for rep in $(seq 1 "$reps"); do
@@ -101,7 +103,9 @@ print("workload %s, %s, neighbour %s%s, collateral %s" % (
 done
 
 COST=$SRC/tests/bench/cost.sh
-if [ -x "$COST" ]; then
+if [ "${BENCH_COST:-1}" = 0 ]; then
+        echo "=== bench: BENCH_COST=0: the cost part is left out ==="
+elif [ -x "$COST" ]; then
         echo "=== bench: the daemons' own cost ==="
         # cost.sh takes /tmp/vm.lock for each guest itself and appends its objects to results.jsonl.
         "$COST" "${SHORT_FLAG[@]}" "$BUILD" || { echo "run.sh: the cost part failed (exit $?)" >&2; status=1; }

@@ -77,12 +77,12 @@ const char *manager_mode_name(const Manager *m) {
         return m->degraded ? "degraded" : "cgroup";
 }
 
-/* The status data (RUNTIME_DIR/status.json): mode and why, policy, system figures, kills. */
+/* The status data (RUNTIME_DIR/status.json): mode and why, policy, system figures, kills. The
+ * same data "oomctl status" gets, so the file and the socket never disagree, less the table of
+ * cgroups: with thousands of them, writing it every STATUS_REFRESH_USEC cost more than the sample. */
 static void manager_write_status(Manager *m, usec_t now) {
-        /* The same data "oomctl status" gets, so the file and the socket never disagree. */
-        const Caller self = { .uid = 0, .gid = 0, .pid = getpid() };
         OpsError err;
-        cJSON *o = ops_status(m, &self, &err);
+        cJSON *o = ops_status_summary(m, &err);
         if (!o)
                 return;
         _cleanup_free_ char *text = cJSON_Print(o);

@@ -179,9 +179,7 @@ static cJSON *array_add_object(cJSON *a) {
         return x;
 }
 
-cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
-        AUTHORIZE(c, OP_STATUS, err);
-        manager_refresh(m); /* figures current even while quiet */
+cJSON *ops_status_summary(Manager *m, OpsError *err) {
         _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
         if (!o)
                 return ops_oom(err);
@@ -252,6 +250,17 @@ cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
                 cJSON_AddItemToObject(o, "last_kill", cJSON_Duplicate(m->last_kill, true));
         else
                 cJSON_AddNullToObject(o, "last_kill");
+        if (!s)
+                return ops_oom(err);
+        return TAKE_PTR(o);
+}
+
+cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
+        AUTHORIZE(c, OP_STATUS, err);
+        manager_refresh(m); /* figures current even while quiet */
+        _cleanup_(cJSON_Deletep) cJSON *o = ops_status_summary(m, err);
+        if (!o)
+                return NULL;
 
         cJSON *a = cJSON_AddArrayToObject(o, "cgroups");
         for (size_t i = 0; a && i < m->n_last_cgroups; i++) {
@@ -277,7 +286,7 @@ cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
                 else
                         cJSON_AddNullToObject(x, "populated");
         }
-        if (!a || !s)
+        if (!a)
                 return ops_oom(err);
         return TAKE_PTR(o);
 }

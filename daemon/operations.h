@@ -85,6 +85,9 @@ bool ops_authorize(Manager *m, const Caller *c, Op op, OpsError *err);
 
 /* Read-only. */
 cJSON *ops_status(Manager *m, const Caller *c, OpsError *err);
+/* The status without its table of cgroups, as status.json has it (no authorization: the daemon's
+ * own); its figures are the last sample's. */
+cJSON *ops_status_summary(Manager *m, OpsError *err);
 cJSON *ops_kill_list(Manager *m, const Caller *c, OpsError *err);
 cJSON *ops_policy_get(Manager *m, const Caller *c, OpsError *err);
 cJSON *ops_history(Manager *m, const Caller *c, uint64_t since_usec, OpsError *err);

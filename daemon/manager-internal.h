@@ -76,6 +76,7 @@ struct Manager {
          * but /proc/meminfo, at the pace the fastest allocator could close that gap. */
         bool quiet;
         EngineGuard guard;
+        bool quiet_refresh;         /* the next sample is quiet's periodic one: the detectors' files only */
         bool in_sample;             /* manager_sample() is running: no refresh from inside it */
         usec_t last_sample_usec;
         uint64_t n_samples;         /* whole samples since start */

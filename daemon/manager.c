@@ -53,8 +53,9 @@
 /* The fastest a process is assumed to allocate, and swap to fill (earlyoom's 6000 and 800 MiB/s). */
 #define MAX_ALLOC_BYTES_PER_SEC (6000.0 * 1024 * 1024)
 #define MAX_SWAP_FILL_BYTES_PER_SEC (800.0 * 1024 * 1024)
-/* While quiet, a whole sample still runs this often: a belt to the guards' braces, and fresh
- * figures for the status file and the published cgroups. */
+/* While quiet, the detectors are still evaluated this often, a belt to the guards' braces: their
+ * files alone are read (the detectors' sample), and a ruleset that fires reads the rest at once.
+ * The candidates' figures (status, the published cgroups) are refreshed when a client asks. */
 #define QUIET_REFRESH_USEC (60 * USEC_PER_SEC)
 /* While quiet, /proc/meminfo is looked at no more often than this (earlyoom's shortest sleep). */
 #define QUIET_MIN_WAKE_USEC (100 * USEC_PER_MSEC)
@@ -879,7 +880,11 @@ static void manager_update_quiet(Manager *m, usec_t now) {
 static bool manager_quiet_check(Manager *m, usec_t now) {
         MemInfo mi;
 
-        if (now - m->last_sample_usec >= QUIET_REFRESH_USEC || m->meminfo_fd < 0)
+        if (now - m->last_sample_usec >= QUIET_REFRESH_USEC) {
+                m->quiet_refresh = true;
+                return false;
+        }
+        if (m->meminfo_fd < 0)
                 return false;
         if (pread_file_grow(m->meminfo_fd, &m->meminfo_buf, &m->meminfo_size) < 0 ||
             meminfo_parse(m->meminfo_buf, &mi) < 0)
@@ -1101,8 +1106,10 @@ static void manager_sample(Manager *m) {
         derive_system(&snap.system, m->have_prev ? &m->prev_system : NULL, m->prev_time, now);
 
         /* Candidates are read every interval (so growth and rates stay current) and whenever a
-         * ruleset fires; in between only what the detectors watch. */
-        bool full = m->last_full_usec == 0 || now - m->last_full_usec >= m->policy->interval_usec || m->n_pending > 0;
+         * ruleset fires; in between, and for quiet's periodic look, only what the detectors watch. */
+        bool full = m->last_full_usec == 0 || m->n_pending > 0 ||
+                    (!m->quiet_refresh && now - m->last_full_usec >= m->policy->interval_usec);
+        m->quiet_refresh = false;
         manager_read_cgroups(m, full, &snap);
         r = engine_evaluate(m->engine, &snap, &d);
         if (r == 0 && !full && engine_fired(m->engine)) {

@@ -21,23 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
+
 #define BLOCK_BYTES (1024 * 1024)
-
-static void sleep_s(double s) {
-        struct timespec ts = { (time_t) s, (long) ((s - (double) (time_t) s) * 1e9) };
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
-static bool parse_positive(const char *s, long *ret) {
-        char *end;
-        errno = 0;
-        long v = strtol(s, &end, 10);
-        if (errno || end == s || *end || v <= 0)
-                return false;
-        *ret = v;
-        return true;
-}
 
 /* One written 1 MiB block; a failed mmap is retried (the kernel, not we, decides who runs out). */
 static char *block_new(void) {

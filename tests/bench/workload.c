@@ -19,28 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
+
 #define BLOCK_BYTES (1024 * 1024)
 
 static double now_s(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s) {
-        struct timespec ts = { (time_t) s, (long) ((s - (double) (time_t) s) * 1e9) };
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
-static bool parse_positive(const char *s, long *ret) {
-        char *end;
-        errno = 0;
-        long v = strtol(s, &end, 10);
-        if (errno || end == s || *end || v <= 0)
-                return false;
-        *ret = v;
-        return true;
 }
 
 /* Writes one byte in every page of every block: the whole set is touched. */

@@ -145,6 +145,16 @@ pid_t host_spawn_hog(const char *abs_path, unsigned mib, unsigned limit_mib) {
         return pid;
 }
 
+void host_stop_daemon(pid_t pid) {
+        if (pid <= 0)
+                return;
+        kill(pid, SIGTERM);
+        if (host_wait_child(pid, 5000) < 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+        }
+}
+
 pid_t host_spawn_daemon(char *const argv[], const char *log_path) {
         pid_t pid = fork();
         if (pid != 0)

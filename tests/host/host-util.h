@@ -32,6 +32,9 @@ pid_t host_spawn_hog(const char *abs_path, unsigned mib, unsigned limit_mib);
 
 /* Starts the built daemon with argv (NULL-terminated, argv[0] ignored), stderr to `log_path`. */
 pid_t host_spawn_daemon(char *const argv[], const char *log_path);
+/* Ends a daemon started by host_spawn_daemon: SIGTERM, and SIGKILL when it has not exited within
+ * 5 s. Does nothing for pid <= 0. */
+void host_stop_daemon(pid_t pid);
 
 /* Waits for pid (our child) up to timeout_ms; returns its wait status, or -1 on timeout. */
 int host_wait_child(pid_t pid, unsigned timeout_ms);

@@ -19,13 +19,7 @@ static char *cg, *tmp;
 static pid_t hog = -1, small = -1, daemon_pid = -1;
 
 static void cleanup(void) {
-        if (daemon_pid > 0) {
-                kill(daemon_pid, SIGTERM);
-                if (host_wait_child(daemon_pid, 5000) < 0) {
-                        kill(daemon_pid, SIGKILL);
-                        waitpid(daemon_pid, NULL, 0);
-                }
-        }
+        host_stop_daemon(daemon_pid);
         for (pid_t *p = (pid_t[]) { hog, small, 0 }; *p; p++)
                 if (*p > 0) {
                         kill(*p, SIGKILL);

@@ -19,13 +19,7 @@ static char *tmp;
 static pid_t daemon_pid = -1;
 
 static void cleanup(void) {
-        if (daemon_pid > 0) {
-                kill(daemon_pid, SIGTERM);
-                if (host_wait_child(daemon_pid, 5000) < 0) {
-                        kill(daemon_pid, SIGKILL);
-                        waitpid(daemon_pid, NULL, 0);
-                }
-        }
+        host_stop_daemon(daemon_pid);
         host_rm_rf(tmp);
         free(tmp);
 }

@@ -188,6 +188,8 @@ static int read_mode(sd_bus_message *m, bool *ret) {
 /* Takes in one unit's properties from a GetAll reply. */
 static int unit_properties(SystemdAnnotations *a, Call *c, sd_bus_message *reply);
 static void pump(SystemdAnnotations *a);
+static int on_unit_path(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error);
+static const char *unit_interface(const char *unit);
 
 static int on_unit_properties(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         Call *c = userdata;
@@ -307,23 +309,55 @@ static int call_async(SystemdAnnotations *a, const char *unit, sd_bus_message_ha
 
 /* Sends the next queued reads, at most ANNOTATIONS_MAX_IN_FLIGHT at a time: GetAll on a service is
  * a few hundred properties for PID 1 to marshal, and a burst of them would stall every other client
- * of PID 1 (systemctl included) for seconds on a slow machine. */
+ * of PID 1 (systemctl included) for seconds on a slow machine.
+ * Each read asks GetUnit first, which never loads a unit: a call on the object of a unit that PID 1
+ * has unloaded loads it again and announces it with UnitNew, so reading every UnitNew that way
+ * would load, unload and read an ended transient unit over and over, at full speed, for good. */
 static void pump(SystemdAnnotations *a) {
         while (a->bus && a->in_flight < ANNOTATIONS_MAX_IN_FLIGHT && a->n_queue > 0) {
                 char *unit = a->queue[0];
                 memmove(a->queue, a->queue + 1, (a->n_queue - 1) * sizeof *a->queue);
                 a->n_queue--;
-                _cleanup_free_ char *path = NULL;
-                int r = sd_bus_path_encode(SYSTEMD_UNIT_PREFIX, unit, &path);
-                if (r >= 0)
-                        r = call_async(a, unit, on_unit_properties, SYSTEMD_SERVICE, path, "org.freedesktop.DBus.Properties",
-                                       "GetAll", "s", unit_interface(unit));
+                int r = call_async(a, unit, on_unit_path, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, "GetUnit", "s", unit);
                 if (r >= 0)
                         a->in_flight++;
                 else
                         log_debug_errno(r, "Cannot ask systemd about %s: %m", unit);
                 free(unit);
         }
+}
+
+/* GetUnit's answer: the loaded unit's object, whose settings are read next; or no such unit loaded,
+ * which means it does not run, so it has nothing for us. */
+static int on_unit_path(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Call *c = userdata;
+        SystemdAnnotations *a = call_owner(c);
+        const char *path = NULL;
+        int r = 0;
+        if (!a)
+                return 0;
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                const sd_bus_error *e = sd_bus_message_get_error(reply);
+                if (sd_bus_error_has_name(e, "org.freedesktop.systemd1.NoSuchUnit")) {
+                        if (entry_find(a, c->unit)) {
+                                entry_remove(a, c->unit);
+                                schedule_settle(a);
+                        }
+                } else
+                        log_debug("Cannot find %s in systemd: %s", c->unit, e->message);
+        } else {
+                r = sd_bus_message_read(reply, "o", &path);
+                if (r >= 0)
+                        r = call_async(a, c->unit, on_unit_properties, SYSTEMD_SERVICE, path, "org.freedesktop.DBus.Properties",
+                                       "GetAll", "s", unit_interface(c->unit));
+                if (r >= 0)
+                        return 0; /* still in flight, as the read of its settings */
+                log_debug_errno(r, "Cannot ask systemd about %s: %m", c->unit);
+        }
+        if (a->in_flight > 0)
+                a->in_flight--;
+        pump(a);
+        return 0;
 }
 
 /* Queues a read of one unit's settings (once, however often it is asked for meanwhile). */
@@ -366,7 +400,7 @@ static int on_list_units(sd_bus_message *reply, void *userdata, sd_bus_error *re
                 a->failed_logged = true;
                 return 0;
         }
-        /* A fresh listing: an annotated unit it does not name is gone. Entries are kept, not rebuilt,
+        /* A fresh listing: an annotated unit it does not name as running is gone. Entries are kept, not rebuilt,
          * so that a re-read that finds nothing new changes nothing (a policy reload restarts the
          * detectors' durations). */
         a->answered = true;
@@ -375,10 +409,14 @@ static int on_list_units(sd_bus_message *reply, void *userdata, sd_bus_error *re
         if (a->n_entries && !listed)
                 return log_oom();
 
-        const char *name, *path;
+        const char *name, *active, *path;
         int r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, NULL, NULL, NULL,
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, &active, NULL, NULL,
                                                   &path, NULL, NULL, NULL)) > 0) {
+                /* An inactive or failed unit has no processes, hence nothing to act on; it is read
+                 * again when it starts (PropertiesChanged, or UnitNew). */
+                if (streq(active, "inactive") || streq(active, "failed"))
+                        continue;
                 Entry *e = entry_find(a, name);
                 if (e)
                         listed[e - a->entries] = true;

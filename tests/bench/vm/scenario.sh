@@ -152,6 +152,10 @@ log "run over after $(since "$t_w0") s (workload $(alive "$workload_cg" && echo 
 
 # --- the figures, before anything is stopped ---
 cpu1=$(cg_cpu_usec)
+if [ "$CONTENDER" = pressured ]; then # where its CPU went (logged, not part of the result)
+        echo "DIAG $(tr '\n' ' ' < "$contender_cg/cpu.stat")"
+        "$OOMCTL" status 2>&1 | grep -e '^Wake-ups' -e '^Samples' | sed 's/^/DIAG /'
+fi
 peak=$([ -n "$contender_cg" ] && cat "$contender_cg/memory.peak" 2>/dev/null)
 oom1=$(kernel_oom_kills)
 stall_usec=$(awk '/^full/ { sub("total=", "", $5); print $5 }' /sys/fs/cgroup/bench.slice/memory.pressure)

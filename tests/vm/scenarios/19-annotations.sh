@@ -70,4 +70,15 @@ unit_active keep.service || fail "the avoided unit died with (or before) the hog
 unit_active spare.service || fail "the omitted unit died: $(killed_units | tr '\n' ' ')"
 echo "TIMING hog start -> gone: $(since "$t_start") s (guest clock; the annotation's duration is 30 s)"
 systemctl stop keep.service spare.service calm.service 2>/dev/null
-pass "test.slice's ManagedOOM annotation became a ruleset (oomctl status names its source), a runtime set-property reached it, the hog died by it and the avoided and omitted units lived"
+
+# Four transient units have ended and PID 1 has unloaded them. Reading an unloaded unit's settings
+# loads it again (and PID 1 announces it with UnitNew), so a reader that answers every UnitNew that
+# way reads the ended units over and over: the daemon and PID 1 then spend most of a CPU on it.
+sleep 3
+cpu_cg=/sys/fs/cgroup/system.slice/pressured.service/cpu.stat
+c0=$(awk '$1 == "usage_usec" { print $2 }' $cpu_cg)
+sleep 10
+c1=$(awk '$1 == "usage_usec" { print $2 }' $cpu_cg)
+log "pressured's CPU in the 10 s after the units ended: $(( (c1 - c0) / 1000 )) ms"
+[ $((c1 - c0)) -lt 1000000 ] || fail "pressured used $(( (c1 - c0) / 1000 )) ms of CPU in the 10 s after four units ended (it should idle): is it reading the ended units from PID 1 over and over? $(journalctl -u pressured -o cat --no-pager | tail -n 5)"
+pass "test.slice's ManagedOOM annotation became a ruleset (oomctl status names its source), a runtime set-property reached it, the hog died by it and the avoided and omitted units lived; pressured idles after the units end"

@@ -191,15 +191,20 @@ static void pump(SystemdAnnotations *a);
 static int on_unit_path(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error);
 static const char *unit_interface(const char *unit);
 
+/* One read is over (answered, or given up): the next queued one may go. */
+static void read_done(SystemdAnnotations *a) {
+        if (a->in_flight > 0)
+                a->in_flight--;
+        pump(a);
+}
+
 static int on_unit_properties(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         Call *c = userdata;
         SystemdAnnotations *a = call_owner(c);
         if (!a)
                 return 0;
-        if (a->in_flight > 0)
-                a->in_flight--;
         int r = unit_properties(a, c, reply);
-        pump(a);
+        read_done(a);
         return r;
 }
 
@@ -354,9 +359,7 @@ static int on_unit_path(sd_bus_message *reply, void *userdata, sd_bus_error *ret
                         return 0; /* still in flight, as the read of its settings */
                 log_debug_errno(r, "Cannot ask systemd about %s: %m", c->unit);
         }
-        if (a->in_flight > 0)
-                a->in_flight--;
-        pump(a);
+        read_done(a);
         return 0;
 }
 
@@ -409,10 +412,10 @@ static int on_list_units(sd_bus_message *reply, void *userdata, sd_bus_error *re
         if (a->n_entries && !listed)
                 return log_oom();
 
-        const char *name, *active, *path;
+        const char *name, *active;
         int r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
         while (r >= 0 && (r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, &active, NULL, NULL,
-                                                  &path, NULL, NULL, NULL)) > 0) {
+                                                  NULL, NULL, NULL, NULL)) > 0) {
                 /* An inactive or failed unit has no processes, hence nothing to act on; it is read
                  * again when it starts (PropertiesChanged, or UnitNew). */
                 if (streq(active, "inactive") || streq(active, "failed"))

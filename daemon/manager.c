@@ -64,6 +64,9 @@
 #define QUIET_FLOOR_MARGIN 2
 /* The status file is rewritten at most this often (and after every kill or reload). */
 #define STATUS_REFRESH_USEC (10 * USEC_PER_SEC)
+/* The sampling timer's slack: within these bounds, a tenth of the delay (manager_schedule_from). */
+#define SAMPLE_ACCURACY_MIN_USEC USEC_PER_MSEC
+#define SAMPLE_ACCURACY_MAX_USEC (250 * USEC_PER_MSEC)
 /* A stall this fraction of the detector threshold wakes us through the trigger, ahead of the detector. */
 #define TRIGGER_THRESHOLD_FRACTION 0.5
 /* Wake on "some 100ms per 1s" when no rule names system pressure, so MemAvailable floors react early. */
@@ -731,7 +734,6 @@ static void manager_check_pending(Manager *m, const Snapshot *snap, usec_t now) 
 }
 
 static void manager_sample(Manager *m);
-static void manager_schedule(Manager *m, usec_t delay);
 static usec_t manager_next_interval(Manager *m, usec_t now);
 
 static void on_prekill_hook_exit(uint64_t id, int status, void *userdata) {
@@ -1166,16 +1168,33 @@ void manager_refresh(Manager *m) {
         manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
 }
 
-static void manager_schedule(Manager *m, usec_t delay) {
-        usec_t now = now_usec(CLOCK_MONOTONIC);
+/* The next sample, `delay` after `now`. sd-event may fire a timer up to its accuracy late (so that
+ * the wake-ups of many programs coincide); its default, 250 ms, stretched a 100 ms fast_interval to
+ * as much as 350 ms. The slack is a tenth of the delay, within 1 ms and 250 ms. */
+static void manager_schedule_from(Manager *m, usec_t now, usec_t delay) {
+        usec_t accuracy = delay / 10;
+
+        if (accuracy < SAMPLE_ACCURACY_MIN_USEC)
+                accuracy = SAMPLE_ACCURACY_MIN_USEC;
+        if (accuracy > SAMPLE_ACCURACY_MAX_USEC)
+                accuracy = SAMPLE_ACCURACY_MAX_USEC;
+        sd_event_source_set_time_accuracy(m->sample_timer, accuracy);
         sd_event_source_set_time(m->sample_timer, now + delay);
         sd_event_source_set_enabled(m->sample_timer, SD_EVENT_ONESHOT);
 }
 
+static void manager_schedule(Manager *m, usec_t delay) {
+        manager_schedule_from(m, now_usec(CLOCK_MONOTONIC), delay);
+}
+
 static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
-        if (m->quiet && manager_quiet_check(m, now_usec(CLOCK_MONOTONIC))) {
-                manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
+        usec_t now;
+
+        /* A quiet look is a few microseconds of work: it takes the loop's wake-up time rather than
+         * asking the clock again (a system call where the clock source has no vDSO, as in a VM). */
+        if (m->quiet && sd_event_now(m->event, CLOCK_MONOTONIC, &now) >= 0 && manager_quiet_check(m, now)) {
+                manager_schedule_from(m, now, manager_next_interval(m, now));
                 return 0;
         }
         manager_sample(m);

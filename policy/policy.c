@@ -23,7 +23,7 @@
 #include "policy.h"
 
 #define DEFAULT_INTERVAL_USEC          (1 * USEC_PER_SEC)
-#define DEFAULT_FAST_INTERVAL_USEC     (100 * USEC_PER_MSEC)
+#define DEFAULT_FAST_INTERVAL_USEC     (250 * USEC_PER_MSEC)
 #define INTERVAL_MIN_USEC              (100 * USEC_PER_MSEC)
 #define INTERVAL_MAX_USEC              (60 * USEC_PER_SEC)
 #define FAST_INTERVAL_MIN_USEC         (10 * USEC_PER_MSEC)
@@ -1107,6 +1107,8 @@ static int parse_policy_object(Parser *p, const cJSON *root, Policy *pol) {
         r = opt_duration(p, root, "fast_interval", &pol->fast_interval_usec);
         if (r < 0)
                 return r;
+        if (!child(root, "fast_interval") && pol->fast_interval_usec > pol->interval_usec)
+                pol->fast_interval_usec = pol->interval_usec; /* the default never outlasts a short interval */
         if (pol->fast_interval_usec < FAST_INTERVAL_MIN_USEC || pol->fast_interval_usec > pol->interval_usec) {
                 const cJSON *f = child(root, "fast_interval");
 

@@ -3,12 +3,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -219,6 +222,49 @@ char *host_read_file(const char *path) {
         fclose(m);
         fclose(f);
         return buf;
+}
+
+char *host_control_request(const char *sock_path, const char *request, unsigned timeout_ms) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        char *buf = NULL;
+        size_t len = 0, size = 0;
+
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock_path);
+        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0 ||
+            send(fd, request, strlen(request), MSG_NOSIGNAL) != (ssize_t) strlen(request) ||
+            send(fd, "\n", 1, MSG_NOSIGNAL) != 1)
+                goto fail;
+        for (;;) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                char *nl;
+
+                if (size - len < 4096) {
+                        char *n = realloc(buf, size + 65536);
+                        if (!n)
+                                goto fail;
+                        buf = n;
+                        size += 65536;
+                }
+                if (poll(&p, 1, (int) timeout_ms) <= 0)
+                        goto fail;
+                ssize_t k = read(fd, buf + len, size - len - 1);
+                if (k <= 0)
+                        goto fail;
+                len += (size_t) k;
+                buf[len] = '\0';
+                nl = strchr(buf, '\n');
+                if (nl) {
+                        *nl = '\0';
+                        close(fd);
+                        return buf;
+                }
+        }
+fail:
+        if (fd >= 0)
+                close(fd);
+        free(buf);
+        return NULL;
 }
 
 bool host_file_contains(const char *path, const char *needle, unsigned timeout_ms) {

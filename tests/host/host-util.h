@@ -65,6 +65,10 @@ char *host_read_file(const char *path);
 /* Writes text to an existing file (no O_CREAT: cgroup files). 0 or negative errno. */
 int host_write_file(const char *path, const char *text);
 
+/* One request on a fresh connection to the control socket at sock_path: the reply line, malloc'd
+ * without its newline, or NULL (no connection, or no reply within timeout_ms). */
+char *host_control_request(const char *sock_path, const char *request, unsigned timeout_ms);
+
 /* Sleeps ms milliseconds; for polling loops in tests only. */
 void host_sleep_ms(unsigned ms);
 

@@ -3,7 +3,9 @@
  * Quiet mode on this host (no PSI triggers here, so only the MemAvailable guard exists): the real
  * daemon goes quiet under a policy whose only rule is a MemAvailable floor far below what this host
  * has, leaves it at once when a reload brings a rule nothing guards (memory_above on "/"), and goes
- * quiet again when the floor-only policy comes back.
+ * quiet again when the floor-only policy comes back. And the sampling cadence: while a detector
+ * arms, samples come every fast_interval, not whenever the event loop's default timer slack
+ * (250 ms) lets them.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -75,4 +77,50 @@ Test(quiet, floor_only_goes_quiet_and_a_reload_ends_it, .fini = cleanup, .timeou
         cr_assert_eq(count_in(log, "Quiet: no rule can fire"), 2, "not quiet again with the floor-only policy: %s",
                      host_read_file(log));
         free(policy), free(log), free(state), free(run), free(status);
+}
+
+static const char always_arming[] =
+        "{\"dry_run\": true, \"interval\": \"1s\", \"fast_interval\": \"20ms\","
+        " \"rulesets\": [{\"name\": \"arming\", \"detectors\": [[{\"type\": \"mem_available_below\", \"threshold\": \"99%\","
+        " \"duration\": \"1h\"}]], \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/*\", \"granularity\": \"process\"}]}]}\n";
+
+/* The daemon's sample count from the control socket's status reply. */
+static long samples_now(const char *sock) {
+        char *reply = host_control_request(sock, "{\"op\": \"status\"}", 10000);
+        cr_assert_not_null(reply, "no status reply from %s", sock);
+        const char *at = strstr(reply, "\"samples\":");
+        cr_assert_not_null(at, "no samples count in the status reply: %s", reply);
+        long n = strtol(at + strlen("\"samples\":"), NULL, 10);
+        free(reply);
+        return n;
+}
+
+/* A detector whose condition always holds and whose duration (1 h) never runs out keeps the
+ * daemon arming, so it samples every fast_interval (20 ms). In 3 s that is about 150 samples;
+ * with sd-event's default 250 ms timer slack it was at most 12. At least 45 must come (a mean
+ * gap of 67 ms at most, generous for a loaded machine under ASan). */
+Test(sampling, fast_interval_is_kept_while_arming, .fini = cleanup, .timeout = 60) {
+        tmp = host_mkdtemp();
+        cr_assert_not_null(tmp);
+        char *policy = host_assert_path_in(tmp, "policy.json"), *log = host_assert_path_in(tmp, "daemon.log");
+        char *state = host_assert_path_in(tmp, "state"), *run = host_assert_path_in(tmp, "run");
+        char *sock = host_assert_path_in(run, "control.sock");
+        host_assert_write_text(policy, always_arming);
+
+        char *argv[] = { "pressured", "--config", policy, "--policy-dir", "/nonexistent", "--state-dir", state,
+                         "--runtime-dir", run, "--log-target", "stderr", "--no-mlock", "--no-bus", NULL };
+        daemon_pid = host_spawn_daemon(argv, log);
+        cr_assert_gt(daemon_pid, 0);
+        for (unsigned i = 0; i < 100 && access(sock, F_OK) < 0; i++)
+                host_sleep_ms(100);
+        cr_assert_eq(access(sock, F_OK), 0, "no control socket at %s: %s", sock, host_read_file(log));
+        host_sleep_ms(500); /* past the start-up samples */
+        long before = samples_now(sock);
+        host_sleep_ms(3000);
+        long after = samples_now(sock);
+        cr_assert_geq(after - before, 45, "%ld samples in 3 s at a fast_interval of 20 ms (expected about 150): %s",
+                      after - before, host_read_file(log));
+        cr_assert_leq(after - before, 160, "%ld samples in 3 s at a fast_interval of 20 ms: more than the interval allows",
+                      after - before);
+        free(policy), free(log), free(state), free(run), free(sock);
 }

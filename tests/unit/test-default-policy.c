@@ -20,7 +20,7 @@ Test(default_policy, parses_with_both_rulesets) {
 
         cr_assert_eq(p->dry_run, false);
         cr_assert_eq(p->interval_usec, 1 * USEC_PER_SEC);
-        cr_assert_eq(p->fast_interval_usec, 100 * USEC_PER_MSEC);
+        cr_assert_eq(p->fast_interval_usec, 250 * USEC_PER_MSEC);
         cr_assert_eq(p->n_rulesets, 2);
         cr_assert_str_eq(p->rulesets[0].name, "memory-available-floor");
         cr_assert_str_eq(p->rulesets[1].name, "system-memory-pressure");

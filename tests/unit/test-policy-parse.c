@@ -27,7 +27,7 @@ Test(policy_parse, minimal_policy_gets_every_default) {
         cr_assert_eq(p->dry_run, false);
         cr_assert_null(p->admin_group);
         cr_assert_eq(p->interval_usec, 1 * USEC_PER_SEC);
-        cr_assert_eq(p->fast_interval_usec, 100 * USEC_PER_MSEC);
+        cr_assert_eq(p->fast_interval_usec, 250 * USEC_PER_MSEC);
         cr_assert_eq(p->omit.n, 0);
         cr_assert_eq(p->avoid.n, 0);
         cr_assert_eq(p->prefer.n, 0);
@@ -298,6 +298,12 @@ Test(policy_parse, boundaries_are_inclusive) {
                      " \"detectors\": [[{\"type\": \"exists\", \"cgroup\": \"/x\"}]], \"actions\": [{\"type\": \"kill\"}]}]}");
         cr_assert_eq(p->interval_usec, 100 * USEC_PER_MSEC);
         cr_assert_eq(p->fast_interval_usec, 10 * USEC_PER_MSEC);
+        policy_free(p);
+
+        /* without fast_interval, its default (250ms) shortens to a shorter interval */
+        p = parse_ok("{\"interval\": \"100ms\", \"rulesets\": [{\"name\": \"r\","
+                     " \"detectors\": [[{\"type\": \"exists\", \"cgroup\": \"/x\"}]], \"actions\": [{\"type\": \"kill\"}]}]}");
+        cr_assert_eq(p->fast_interval_usec, 100 * USEC_PER_MSEC);
         policy_free(p);
 }
 

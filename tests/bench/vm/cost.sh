@@ -2,7 +2,8 @@
 # The cost benchmark's guest: one daemon watching N empty cgroups for 60 s, idle or with pressure.
 # Environment (boot.sh -e): DAEMON=pressured|systemd-oomd|oomd|earlyoom, CGROUPS=N, PRESSURE=0|1;
 # for a closer look, LOG_LEVEL=debug (pressured), WINDOW_S and SETTLE_S (default 60 and 15), STRACE_S=10
-# (after the window, which files the daemon opens in that many seconds: DIAG lines).
+# (after the window, which files the daemon opens in that many seconds: DIAG lines), PERF_S=20 (after
+# the window, a perf profile of the daemon for that many seconds: DIAG perf lines).
 # The tree is N cgroups /sys/fs/cgroup/cost.slice/tree.scope/cg-K in a delegated scope (cg-1 holds
 # the scope's own process, so tree.scope can enable the memory controller for its children). Each
 # daemon is configured to watch all of them, with the scenario benchmark's thresholds (full avg10
@@ -117,6 +118,7 @@ t1=$(now) c1=$(cpu_ticks)
 [ -d "/proc/$pid" ] || fail "$DAEMON (pid $pid) exited during the window: $(journalctl -u "$unit" -o cat --no-pager | tail -n 5)"
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+echo "DIAG memory: $(grep -e '^VmLck' -e '^RssAnon' -e '^RssFile' -e '^RssShmem' "/proc/$pid/status" | tr -s ' \t\n' ' ')"
 hog_alive=null pressure_avg=null
 if [ "$PRESSURE" = 1 ]; then
         kill -0 "$hog_pid" 2>/dev/null && hog_alive=true || hog_alive=false
@@ -125,6 +127,17 @@ if [ "$PRESSURE" = 1 ]; then
 fi
 [ "$DAEMON" = pressured ] && journalctl -u pressured -o cat --no-pager | grep -i -e "would kill" -e "dry run" | tail -n 3
 [ "$DAEMON" = pressured ] && "$OOMCTL" status 2>&1 | grep -e '^Wake-ups' -e '^Samples' | sed 's/^/DIAG /'
+if [ -n "${PERF_S:-}" ]; then # a closer look after the window: where the daemon's CPU goes in PERF_S seconds
+        timeout -s INT "$PERF_S" perf record -q -e cpu-clock -F 999 -g -p "$pid" -o /tmp/perf.data > /dev/null 2>&1
+        echo "DIAG perf: $(perf report -i /tmp/perf.data --stdio 2> /dev/null | grep -m 1 '^# Samples')"
+        perf report -i /tmp/perf.data --stdio --no-children -g none --sort dso 2> /dev/null | grep -v -e '^$' -e '^#' | head -n 12 | sed 's/^/DIAG perf /'
+        perf report -i /tmp/perf.data --stdio --no-children -g none --sort dso,sym 2> /dev/null | grep -v -e '^$' -e '^#' | head -n 40 | sed 's/^/DIAG perf /'
+        STRACE_C=${STRACE_C:-$PERF_S}
+fi
+if [ -n "${STRACE_C:-}" ]; then # the daemon's system calls in that many seconds, counted
+        timeout "$STRACE_C" strace -c -f -qq -p "$pid" -o /tmp/strace-c.txt
+        sed 's/^/DIAG strace /' /tmp/strace-c.txt | head -n 25
+fi
 if [ -n "${STRACE_S:-}" ]; then # a closer look after the window: what the daemon does in STRACE_S seconds
         timeout "$STRACE_S" strace -f -qq -p "$pid" -e trace=openat,open -o /tmp/opens.txt
         echo "DIAG opens in ${STRACE_S} s: $(wc -l < /tmp/opens.txt), of /proc/meminfo (about one per sample): $(grep -c '/proc/meminfo' /tmp/opens.txt)"

@@ -69,7 +69,11 @@ flock /tmp/vm.lock "$SRC/tests/bench/install-peers.sh" || { echo "run.sh: the pe
 
 [ "${BENCH_SCENARIOS:-1}" = 0 ] && NEIGHBOURS=()
 total=$(( ${#CONTENDERS[@]} * ${#NEIGHBOURS[@]} * reps )) n=0
-echo "=== bench: $total scenario runs (${NEIGHBOURS[*]} x ${CONTENDERS[*]} x $reps), one guest each: $GUEST ==="
+if [ "$total" -gt 0 ]; then
+        echo "=== bench: $total scenario runs (${NEIGHBOURS[*]} x ${CONTENDERS[*]} x $reps), one guest each: $GUEST ==="
+else
+        echo "=== bench: no scenario runs (BENCH_SCENARIOS=0) ==="
+fi
 for rep in $(seq 1 "$reps"); do
         for nb in "${NEIGHBOURS[@]}"; do
                 for c in "${CONTENDERS[@]}"; do

@@ -17,13 +17,32 @@
 
 #include "host-util.h"
 
-static char *tmp;
+static char *tmp, *policy, *log_path, *run;
 static pid_t daemon_pid = -1;
 
 static void cleanup(void) {
         host_stop_daemon(daemon_pid);
         host_rm_rf(tmp);
-        free(tmp);
+        free(tmp), free(policy), free(log_path), free(run);
+}
+
+/* The daemon in a fresh temporary directory (policy.json, daemon.log, state/, run/) with
+ * policy_text as its only policy, logging at log_level to daemon.log. */
+static void start_daemon(const char *policy_text, const char *log_level) {
+        tmp = host_mkdtemp();
+        cr_assert_not_null(tmp);
+        policy = host_assert_path_in(tmp, "policy.json");
+        log_path = host_assert_path_in(tmp, "daemon.log");
+        run = host_assert_path_in(tmp, "run");
+        char *state = host_assert_path_in(tmp, "state");
+        host_assert_write_text(policy, policy_text);
+
+        char *argv[] = { "pressured", "--config", policy, "--policy-dir", "/nonexistent", "--state-dir", state,
+                         "--runtime-dir", run, "--log-target", "stderr", "--log-level", (char *) log_level,
+                         "--no-mlock", "--no-bus", NULL };
+        daemon_pid = host_spawn_daemon(argv, log_path);
+        cr_assert_gt(daemon_pid, 0);
+        free(state);
 }
 
 static const char floor_only[] =
@@ -44,39 +63,29 @@ static unsigned count_in(const char *path, const char *needle) {
 }
 
 Test(quiet, floor_only_goes_quiet_and_a_reload_ends_it, .fini = cleanup, .timeout = 60) {
-        tmp = host_mkdtemp();
-        cr_assert_not_null(tmp);
-        char *policy = host_assert_path_in(tmp, "policy.json"), *log = host_assert_path_in(tmp, "daemon.log");
-        char *state = host_assert_path_in(tmp, "state"), *run = host_assert_path_in(tmp, "run");
+        start_daemon(floor_only, "debug");
         char *status = host_assert_path_in(run, "status.json");
-        host_assert_write_text(policy, floor_only);
-
-        char *argv[] = { "pressured", "--config", policy, "--policy-dir", "/nonexistent", "--state-dir", state,
-                         "--runtime-dir", run, "--log-target", "stderr", "--log-level", "debug", "--no-mlock",
-                         "--no-bus", NULL };
-        daemon_pid = host_spawn_daemon(argv, log);
-        cr_assert_gt(daemon_pid, 0);
-        cr_assert(host_file_contains(log, "Quiet: no rule can fire", 10000),
-                  "the daemon never went quiet under a MemAvailable floor of 1%%: %s", host_read_file(log));
+        cr_assert(host_file_contains(log_path, "Quiet: no rule can fire", 10000),
+                  "the daemon never went quiet under a MemAvailable floor of 1%%: %s", host_read_file(log_path));
 
         /* a rule no trigger or floor guards: quiet ends with the reload, before any sample */
         host_assert_write_text(policy, unguarded);
         unlink(status);
         kill(daemon_pid, SIGHUP);
-        cr_assert(host_file_contains(status, "\"policy\"", 10000), "no status after the reload: %s", host_read_file(log));
+        cr_assert(host_file_contains(status, "\"policy\"", 10000), "no status after the reload: %s", host_read_file(log_path));
         cr_assert(host_file_contains(status, "\"quiet\":\tfalse", 1000), "still quiet after the reload: %s",
                   host_read_file(status));
         host_sleep_ms(1500);
-        cr_assert_eq(count_in(log, "Quiet: no rule can fire"), 1, "quiet under a rule nothing guards: %s",
-                     host_read_file(log));
+        cr_assert_eq(count_in(log_path, "Quiet: no rule can fire"), 1, "quiet under a rule nothing guards: %s",
+                     host_read_file(log_path));
 
         host_assert_write_text(policy, floor_only);
         kill(daemon_pid, SIGHUP);
-        for (unsigned i = 0; i < 100 && count_in(log, "Quiet: no rule can fire") < 2; i++)
+        for (unsigned i = 0; i < 100 && count_in(log_path, "Quiet: no rule can fire") < 2; i++)
                 host_sleep_ms(100);
-        cr_assert_eq(count_in(log, "Quiet: no rule can fire"), 2, "not quiet again with the floor-only policy: %s",
-                     host_read_file(log));
-        free(policy), free(log), free(state), free(run), free(status);
+        cr_assert_eq(count_in(log_path, "Quiet: no rule can fire"), 2, "not quiet again with the floor-only policy: %s",
+                     host_read_file(log_path));
+        free(status);
 }
 
 static const char always_arming[] =
@@ -97,30 +106,21 @@ static long samples_now(const char *sock) {
 
 /* A detector whose condition always holds and whose duration (1 h) never runs out keeps the
  * daemon arming, so it samples every fast_interval (20 ms). In 3 s that is about 150 samples;
- * with sd-event's default 250 ms timer slack it was at most 12. At least 45 must come (a mean
+ * with sd-event's default 250 ms timer slack there were 13. At least 45 must come (a mean
  * gap of 67 ms at most, generous for a loaded machine under ASan). */
 Test(sampling, fast_interval_is_kept_while_arming, .fini = cleanup, .timeout = 60) {
-        tmp = host_mkdtemp();
-        cr_assert_not_null(tmp);
-        char *policy = host_assert_path_in(tmp, "policy.json"), *log = host_assert_path_in(tmp, "daemon.log");
-        char *state = host_assert_path_in(tmp, "state"), *run = host_assert_path_in(tmp, "run");
+        start_daemon(always_arming, "info");
         char *sock = host_assert_path_in(run, "control.sock");
-        host_assert_write_text(policy, always_arming);
-
-        char *argv[] = { "pressured", "--config", policy, "--policy-dir", "/nonexistent", "--state-dir", state,
-                         "--runtime-dir", run, "--log-target", "stderr", "--no-mlock", "--no-bus", NULL };
-        daemon_pid = host_spawn_daemon(argv, log);
-        cr_assert_gt(daemon_pid, 0);
         for (unsigned i = 0; i < 100 && access(sock, F_OK) < 0; i++)
                 host_sleep_ms(100);
-        cr_assert_eq(access(sock, F_OK), 0, "no control socket at %s: %s", sock, host_read_file(log));
+        cr_assert_eq(access(sock, F_OK), 0, "no control socket at %s: %s", sock, host_read_file(log_path));
         host_sleep_ms(500); /* past the start-up samples */
         long before = samples_now(sock);
         host_sleep_ms(3000);
         long after = samples_now(sock);
         cr_assert_geq(after - before, 45, "%ld samples in 3 s at a fast_interval of 20 ms (expected about 150): %s",
-                      after - before, host_read_file(log));
+                      after - before, host_read_file(log_path));
         cr_assert_leq(after - before, 160, "%ld samples in 3 s at a fast_interval of 20 ms: more than the interval allows",
                       after - before);
-        free(policy), free(log), free(state), free(run), free(sock);
+        free(sock);
 }

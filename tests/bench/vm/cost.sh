@@ -3,7 +3,8 @@
 # Environment (boot.sh -e): DAEMON=pressured|systemd-oomd|oomd|earlyoom, CGROUPS=N, PRESSURE=0|1;
 # for a closer look, LOG_LEVEL=debug (pressured), WINDOW_S and SETTLE_S (default 60 and 15), STRACE_S=10
 # (after the window, which files the daemon opens in that many seconds: DIAG lines), PERF_S=20 (after
-# the window, a perf profile of the daemon for that many seconds: DIAG perf lines).
+# the window, a perf profile of the daemon for that many seconds: DIAG perf lines; it sets STRACE_C too),
+# STRACE_C=10 (after the window, the daemon's system calls in that many seconds, counted: DIAG strace lines).
 # The tree is N cgroups /sys/fs/cgroup/cost.slice/tree.scope/cg-K in a delegated scope (cg-1 holds
 # the scope's own process, so tree.scope can enable the memory controller for its children). Each
 # daemon is configured to watch all of them, with the scenario benchmark's thresholds (full avg10

@@ -87,6 +87,7 @@ struct CGroupEntry {
         CGroupEntry *parent;
         unsigned depth;
         bool matched, all_below, kept, vanished, alive_checked, sampled;
+        bool read_stat;         /* its memory.stat is wanted (SampleNeeds.stat_cgroups) */
         unsigned nr_children;
 };
 
@@ -476,6 +477,8 @@ static void entry_visit(CGroupTree *t, CGroupEntry *e, CGroupEntry *parent, cons
         e->matched = pattern_list_match(&needs->cgroups, e->path, NULL);
         e->all_below = parent && (parent->all_below || (needs->descendants && parent->matched));
         e->kept = !parent || e->matched || e->all_below;
+        /* memory.stat is the dearest file by far (the kernel formats some 50 counters): only where a rule reads it */
+        e->read_stat = pattern_list_match(&needs->stat_cgroups, e->path, NULL) || (needs->stat_descendants && e->all_below);
         e->vanished = false;
         e->alive_checked = false;
         e->sampled = false;
@@ -907,7 +910,7 @@ int cgroup_tree_sample(CGroupTree *t, const SampleNeeds *needs, usec_t now, Snap
 
                 if (!e->kept || (e->parent && e->parent->vanished))
                         continue;
-                r = entry_sample(t, e, needs->cgroup_fields, &samples[n]);
+                r = entry_sample(t, e, needs->cgroup_fields & (e->read_stat ? ~0u : ~(unsigned) CG_MEMORY_STAT), &samples[n]);
                 if (r == -ENODEV || e->vanished)
                         continue; /* removed while we read it: drop silently */
                 samples[n].path = strdup(e->path);

@@ -60,6 +60,7 @@ struct Manager {
         CGroupTree *tree;           /* sampled with `needs`, every interval and when a ruleset fires */
         CGroupTree *detect_tree;    /* sampled with `detect_needs`; its own cache keeps both trees' rates right */
         usec_t last_full_usec;
+        uint64_t victimless_set;    /* engine_fired_set() of the last whole sample when it decided nothing */
         bool degraded;
         char *mode_reason;
         char *self_cgroup;
@@ -80,6 +81,7 @@ struct Manager {
         bool in_sample;             /* manager_sample() is running: no refresh from inside it */
         usec_t last_sample_usec;
         uint64_t n_samples;         /* whole samples since start */
+        uint64_t n_candidate_samples; /* of them, those that read the candidates too (CGroupTree tree) */
         uint64_t n_quiet_checks;    /* looks at /proc/meminfo alone, while quiet */
         int meminfo_fd;             /* PROC_ROOT/meminfo, kept open for the quiet checks */
         char *meminfo_buf;

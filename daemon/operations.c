@@ -196,6 +196,7 @@ cJSON *ops_status_summary(Manager *m, OpsError *err) {
         cJSON_AddNumberToObject(o, "interval_usec", (double) m->policy->interval_usec);
         cJSON_AddBoolToObject(o, "quiet", m->quiet);
         cJSON_AddNumberToObject(o, "samples", (double) m->n_samples);
+        cJSON_AddNumberToObject(o, "candidate_samples", (double) m->n_candidate_samples);
         cJSON_AddNumberToObject(o, "quiet_checks", (double) m->n_quiet_checks);
 
         cJSON *s = cJSON_AddObjectToObject(o, "system");

@@ -374,7 +374,8 @@ static void status_human(const Args *a, const cJSON *s) {
                 format_duration(interval, sizeof interval, (usec_t) interval_usec);
         printf("Wake-ups:  %s, sampling every %s%s\n", get_str(s, "wakeups") ?: "?", interval,
                get_bool(s, "quiet") ? " when not quiet (now quiet: only MemAvailable is watched until a trigger fires)" : "");
-        printf("Samples:   %.0f whole, %.0f quiet looks at /proc/meminfo\n", get_num(s, "samples", 0), get_num(s, "quiet_checks", 0));
+        printf("Samples:   %.0f whole (%.0f of them with the candidates), %.0f quiet looks at /proc/meminfo\n",
+               get_num(s, "samples", 0), get_num(s, "candidate_samples", 0), get_num(s, "quiet_checks", 0));
 
         human_bytes(total, sizeof total, get_num(sys, "mem_total", NAN));
         human_bytes(avail, sizeof avail, get_num(sys, "mem_available", NAN));

@@ -36,6 +36,11 @@ static inline bool pattern_is_root(const Pattern *p) {
         return p->is_path && cgroup_path_is_root(p->glob);
 }
 
+/* Where a memory_reclaim detector reads pgscan (see Detector.reclaim_at). */
+static inline const PatternList *detector_reclaim_sources(const Detector *d) {
+        return d->reclaim_at.n > 0 ? &d->reclaim_at : &d->cgroups;
+}
+
 /* True for our own cgroup and every cgroup above it: killing one of those would kill us. */
 static inline bool cgroup_contains_self(const Snapshot *s, const char *path) {
         return s->self_cgroup && cgroup_path_at_or_below(s->self_cgroup, path);

@@ -15,9 +15,9 @@ typedef struct SourceIter {
 } SourceIter;
 
 /* Advances to the next source; *ret_cg = NULL means the system. False at the end. */
-static bool source_next(const Detector *d, const Snapshot *s, SourceIter *it, const CGroupSample **ret_cg) {
-        while (it->pattern < d->cgroups.n) {
-                const Pattern *pat = &d->cgroups.items[it->pattern];
+static bool source_next(const PatternList *l, const Snapshot *s, SourceIter *it, const CGroupSample **ret_cg) {
+        while (it->pattern < l->n) {
+                const Pattern *pat = &l->items[it->pattern];
 
                 if (pattern_is_root(pat)) {
                         it->pattern++;
@@ -88,7 +88,7 @@ static bool pressure_above(const Detector *d, const Snapshot *s, DetectorObserva
         SourceIter it = {};
         bool found = false;
 
-        while (source_next(d, s, &it, &cg)) {
+        while (source_next(&d->cgroups, s, &it, &cg)) {
                 const PsiLine *l = psi_line(source_psi(s, cg, d->resource), d->kind);
                 double v;
 
@@ -112,7 +112,7 @@ static bool pressure_rising_beyond(const Detector *d, DetectorState *st, const S
         SourceIter it = {};
         bool found = false, falling_fast;
 
-        while (source_next(d, s, &it, &cg)) {
+        while (source_next(&d->cgroups, s, &it, &cg)) {
                 const PsiLine *l = psi_line(source_psi(s, cg, d->resource), d->kind);
 
                 if (!l)
@@ -143,7 +143,7 @@ static bool memory_above(const Detector *d, const Snapshot *s, DetectorObservati
         if (!resolve_limit(&d->amount, mi->mem_total, mi->valid, &obs->limit))
                 return false;
 
-        while (source_next(d, s, &it, &cg)) {
+        while (source_next(&d->cgroups, s, &it, &cg)) {
                 double v;
 
                 if (!cg) {
@@ -166,13 +166,13 @@ static bool memory_above(const Detector *d, const Snapshot *s, DetectorObservati
         return found && obs->value > obs->limit;
 }
 
-/* Some source's pgscan counter moved within the detector's duration. */
+/* Some source's pgscan counter moved within the detector's duration. A glob of every child of P is read at P. */
 static bool memory_reclaim(const Detector *d, const Snapshot *s, DetectorObservation *obs) {
         const CGroupSample *cg;
         SourceIter it = {};
         usec_t latest = 0;
 
-        while (source_next(d, s, &it, &cg)) {
+        while (source_next(detector_reclaim_sources(d), s, &it, &cg)) {
                 /* Without a memory controller, cgroups have no memory.stat: the system's counts. */
                 usec_t t = !cg || s->degraded ? s->system.last_pgscan_usec : cg->last_pgscan_usec;
 
@@ -219,7 +219,7 @@ static bool mem_available_below(const Detector *d, const Snapshot *s, DetectorOb
 static bool exists(const Detector *d, const Snapshot *s, DetectorObservation *obs) {
         const CGroupSample *cg;
         SourceIter it = {};
-        bool found = source_next(d, s, &it, &cg);
+        bool found = source_next(&d->cgroups, s, &it, &cg);
 
         if (found)
                 obs->where = source_path(cg);

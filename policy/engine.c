@@ -25,6 +25,7 @@ struct Engine {
         bool *group_fired;        /* per ruleset: some group fired at the last evaluation, holds and delays aside */
         bool arming;              /* at the last evaluation */
         bool fired;               /* at the last evaluation: a ruleset out of its delay fired */
+        uint64_t fired_set;       /* which, see engine_fired_set() */
 };
 
 static size_t policy_count_detectors(const Policy *p) {
@@ -108,6 +109,10 @@ bool engine_arming(const Engine *e) {
 
 bool engine_fired(const Engine *e) {
         return e && e->fired;
+}
+
+uint64_t engine_fired_set(const Engine *e) {
+        return e ? e->fired_set : 0;
 }
 
 /* The kinds of guard a quiet detector can be (engine_guarded), best first; GUARD_NONE cannot. */
@@ -392,6 +397,7 @@ static int action_decide(const Policy *p, const Snapshot *s, size_t ri, size_t a
 int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
         DetectorState *st;
         bool arming = false, decided = false, fired = false;
+        uint64_t fired_set = 0;
         const Policy *p;
         int r = 0;
 
@@ -429,6 +435,7 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
                 if (!firing || s->now < e->delay_until[ri] || e->held[ri])
                         continue;
                 fired = true;
+                fired_set |= UINT64_C(1) << (ri < 63 ? ri : 63);
                 if (decided)
                         continue;
 
@@ -441,6 +448,7 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
 
         e->arming = arming;
         e->fired = fired;
+        e->fired_set = fired_set;
         return r < 0 ? r : decided;
 }
 

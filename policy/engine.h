@@ -113,6 +113,11 @@ bool engine_guarded(const Engine *e, double trigger_some_percent, EngineGuard *r
  * a victim was found: a sample read for detectors only must then be read again with candidates. */
 bool engine_fired(const Engine *e);
 
+/* The rulesets that fired at the last evaluation as engine_fired() counts them, a bit per ruleset
+ * index (the 64th and later share the last bit). A caller that read every candidate and found no
+ * victim for these need not read them all again until a ruleset outside the set fires. */
+uint64_t engine_fired_set(const Engine *e);
+
 /* Among processes of one cgroup (or all, in degraded mode), the one to kill: the largest by RSS,
  * honouring omit/avoid/prefer and never PID 1, kernel threads, self_pid, self_cgroup or oom_score_adj -1000.
  * Returns its index, or -1 if none may die. `scope` limits candidates to cgroups under it (NULL = all). */

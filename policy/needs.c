@@ -11,30 +11,39 @@
  * xattrs, and whether it must die whole. */
 #define ACTION_BASE_FIELDS (CG_MEMORY_CURRENT | CG_EVENTS | CG_XATTRS | CG_OOM_GROUP)
 
-/* Adds a path pattern to the list of cgroups to read, once. The glob stays the Policy's. */
-static int needs_add_pattern(SampleNeeds *n, const Pattern *pat) {
+/* Adds a cgroup path pattern to a list of needs, once. The glob stays the Policy's. */
+static int list_add_pattern(PatternList *l, const Pattern *pat) {
         Pattern *items;
 
         if (!pat->is_path || pattern_is_root(pat))
                 return 0;
-        for (size_t i = 0; i < n->cgroups.n; i++)
-                if (streq(n->cgroups.items[i].glob, pat->glob))
+        for (size_t i = 0; i < l->n; i++)
+                if (streq(l->items[i].glob, pat->glob))
                         return 0;
-        items = realloc(n->cgroups.items, (n->cgroups.n + 1) * sizeof(Pattern));
+        items = realloc(l->items, (l->n + 1) * sizeof(Pattern));
         if (!items)
                 return -ENOMEM;
-        items[n->cgroups.n++] = *pat;
-        n->cgroups.items = items;
+        items[l->n++] = *pat;
+        l->items = items;
         return 0;
 }
 
-static int needs_add_patterns(SampleNeeds *n, const PatternList *l) {
+static int list_add_patterns(PatternList *dst, const PatternList *l) {
         for (size_t i = 0; i < l->n; i++) {
-                int r = needs_add_pattern(n, &l->items[i]);
+                int r = list_add_pattern(dst, &l->items[i]);
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+/* The cgroups to read; with_stat: their memory.stat too. */
+static int needs_add_patterns(SampleNeeds *n, const PatternList *l, bool with_stat) {
+        int r = list_add_patterns(&n->cgroups, l);
+
+        if (r >= 0 && with_stat)
+                r = list_add_patterns(&n->stat_cgroups, l);
+        return r;
 }
 
 static bool patterns_have_root(const PatternList *l) {
@@ -111,17 +120,22 @@ static int needs_add_ruleset(SampleNeeds *n, const Ruleset *rs, bool degraded, b
                         /* Degraded mode weighs a cgroup by its processes' RSS. */
                         if (degraded && d->type == DETECTOR_MEMORY_ABOVE && patterns_have_cgroup(&d->cgroups))
                                 n->procs = true;
-                        r = needs_add_patterns(n, &d->cgroups);
+                        if (d->type == DETECTOR_MEMORY_RECLAIM) /* pgscan alone, maybe at the parent */
+                                r = needs_add_patterns(n, detector_reclaim_sources(d), true);
+                        else
+                                r = needs_add_patterns(n, &d->cgroups, d->type == DETECTOR_MEMORY_ABOVE && d->anon);
                         if (r < 0)
                                 return r;
                 }
 
         for (size_t i = 0; with_actions && i < rs->n_actions; i++) {
                 const Action *a = &rs->actions[i];
+                bool pgscan = a->ranker == RANKER_PGSCAN;
 
                 n->cgroup_fields |= action_fields(a);
                 n->descendants |= a->recursive;
-                r = needs_add_patterns(n, &a->cgroups);
+                n->stat_descendants |= pgscan && a->recursive;
+                r = needs_add_patterns(n, &a->cgroups, pgscan);
                 if (r < 0)
                         return r;
         }
@@ -139,7 +153,7 @@ static int needs_add_kill_list(SampleNeeds *n, const Policy *p) {
                 }
                 n->cgroup_fields |= CG_MEMORY_CURRENT | CG_EVENTS | CG_XATTRS |
                                     (e->has_min_pressure ? CG_MEMORY_PSI : 0);
-                r = needs_add_pattern(n, &e->pattern);
+                r = list_add_pattern(&n->cgroups, &e->pattern);
                 if (r < 0)
                         return r;
         }
@@ -188,5 +202,6 @@ void sample_needs_clear(SampleNeeds *n) {
         if (!n)
                 return;
         free(n->cgroups.items); /* shallow copies: the globs belong to the Policy */
+        free(n->stat_cgroups.items);
         *n = (SampleNeeds) {};
 }

@@ -141,6 +141,18 @@ int pattern_list_add(PatternList *l, const char *glob) {
         return 0;
 }
 
+int pattern_children_parent(const char *glob, char **ret) {
+        size_t n = strlen(glob);
+
+        *ret = NULL;
+        if (glob[0] != '/' || n < 4 || !streq(glob + n - 2, "/*")) /* four characters at the least: a slash, a name, a slash, a star */
+                return 0;
+        if (strcspn(glob, "*?[\\") != n - 1) /* a glob character before the last "*" */
+                return 0;
+        *ret = strndup(glob, n - 2);
+        return *ret ? 1 : -ENOMEM;
+}
+
 int pattern_list_copy(PatternList *dst, const PatternList *src) {
         PatternList l = {};
 

@@ -15,6 +15,10 @@ int pattern_validate(const char *glob, const char **reason);
 /* Adds a copy of `glob` to the list (is_path from its first character). 0 or -ENOMEM. */
 int pattern_list_add(PatternList *l, const char *glob);
 
+/* A glob of every child of P: P, a plain cgroup path other than "/" (no glob character), then "/" "*".
+ * Returns 1 with a copy of P in *ret, 0 (and *ret NULL) for any other glob, or -ENOMEM. */
+int pattern_children_parent(const char *glob, char **ret);
+
 /* Deep copy of a list; 0 or -ENOMEM. */
 int pattern_list_copy(PatternList *dst, const PatternList *src);
 

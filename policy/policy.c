@@ -499,6 +499,7 @@ static int require_object(Parser *p, const cJSON *v, const char *what) {
 
 static void detector_clear(Detector *d) {
         pattern_list_clear(&d->cgroups);
+        pattern_list_clear(&d->reclaim_at);
 }
 
 static void strv_free(char **l) {
@@ -573,6 +574,20 @@ static int alloc_items(Parser *p, const cJSON *v, const char *what, const char *
 }
 
 #define PSI_THRESHOLD_EXPECTED "a number from 0 to 100 (percent of time stalled)"
+
+/* Where memory_reclaim reads pgscan (Detector.reclaim_at): every child of P at P, anything else as it is. */
+static int reclaim_sources(const PatternList *cgroups, PatternList *ret) {
+        for (size_t i = 0; i < cgroups->n; i++) {
+                _cleanup_free_ char *parent = NULL;
+                int r = pattern_children_parent(cgroups->items[i].glob, &parent);
+
+                if (r >= 0)
+                        r = pattern_list_add(ret, parent ?: cgroups->items[i].glob);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
 
 static int parse_detector(Parser *p, const cJSON *o, Detector *d) {
         char where[96];
@@ -682,6 +697,9 @@ static int parse_detector(Parser *p, const cJSON *o, Detector *d) {
 
         case DETECTOR_MEMORY_RECLAIM:
                 d->duration_usec = DEFAULT_RECLAIM_DURATION_USEC;
+                r = reclaim_sources(&d->cgroups, &d->reclaim_at);
+                if (r < 0)
+                        return r;
                 break;
 
         case DETECTOR_EXISTS:

@@ -50,6 +50,10 @@ typedef enum DetectorType {
 typedef struct Detector {
         DetectorType type;
         PatternList cgroups;     /* paths only; "/" means the whole system (system PSI, /proc/meminfo) */
+        PatternList reclaim_at;  /* memory_reclaim: where its pgscan is read, derived from cgroups. cgroup v2
+                                  * counts reclaim hierarchically, so a glob of every child of P is read at P,
+                                  * one memory.stat instead of one per child; other patterns as they are.
+                                  * Empty (a detector not built by the parser): cgroups */
         PsiResource resource;    /* pressure_*: default memory */
         PsiKind kind;            /* pressure_*: default full */
         PsiWindow window;        /* pressure_above: default avg10 */
@@ -192,8 +196,10 @@ bool pattern_list_match(const PatternList *l, const char *cgroup_path, const cha
 
 /* What a sample must contain for this policy: the monitor reads nothing else. */
 typedef struct SampleNeeds {
-        unsigned cgroup_fields;   /* CGroupField bits, for the cgroups below */
+        unsigned cgroup_fields;   /* CGroupField bits, for the cgroups below; CG_MEMORY_STAT for stat_cgroups only */
         PatternList cgroups;      /* globs of cgroups to read (borrowed from the Policy, not owned) */
+        PatternList stat_cgroups; /* those of them whose memory.stat is read (CG_MEMORY_STAT), borrowed too */
+        bool stat_descendants;    /* and memory.stat of every cgroup below a match (a recursive pgscan ranking) */
         bool descendants;         /* also read every cgroup below a match (recursive ranking descends) */
         bool system_mem_psi, system_io_psi, meminfo, vmstat;
         bool procs;               /* every process is read: degraded mode, or name patterns in the kill list */

@@ -5,7 +5,8 @@
  * has, leaves it at once when a reload brings a rule nothing guards (memory_above on "/"), and goes
  * quiet again when the floor-only policy comes back. And the sampling cadence: while a detector
  * arms, samples come every fast_interval, not whenever the event loop's default timer slack
- * (250 ms) lets them.
+ * (250 ms) lets them; and a ruleset that fires without a victim has the candidates read once per
+ * interval, not at every one of those samples.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -93,15 +94,30 @@ static const char always_arming[] =
         " \"rulesets\": [{\"name\": \"arming\", \"detectors\": [[{\"type\": \"mem_available_below\", \"threshold\": \"99%\","
         " \"duration\": \"1h\"}]], \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/*\", \"granularity\": \"process\"}]}]}\n";
 
-/* The daemon's sample count from the control socket's status reply. */
-static long samples_now(const char *sock) {
+/* A count from the control socket's status reply: "samples" or "candidate_samples". */
+static long status_count(const char *sock, const char *key) {
         char *reply = host_control_request(sock, "{\"op\": \"status\"}", 10000);
         cr_assert_not_null(reply, "no status reply from %s", sock);
-        const char *at = strstr(reply, "\"samples\":");
-        cr_assert_not_null(at, "no samples count in the status reply: %s", reply);
-        long n = strtol(at + strlen("\"samples\":"), NULL, 10);
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "\"%s\":", key);
+        const char *at = strstr(reply, quoted);
+        cr_assert_not_null(at, "no %s count in the status reply: %s", key, reply);
+        long n = strtol(at + strlen(quoted), NULL, 10);
         free(reply);
         return n;
+}
+
+static long samples_now(const char *sock) {
+        return status_count(sock, "samples");
+}
+
+/* The control socket of the daemon started last, once it answers. */
+static char *wait_for_socket(void) {
+        char *sock = host_assert_path_in(run, "control.sock");
+        for (unsigned i = 0; i < 100 && access(sock, F_OK) < 0; i++)
+                host_sleep_ms(100);
+        cr_assert_eq(access(sock, F_OK), 0, "no control socket at %s: %s", sock, host_read_file(log_path));
+        return sock;
 }
 
 /* A detector whose condition always holds and whose duration (1 h) never runs out keeps the
@@ -110,10 +126,7 @@ static long samples_now(const char *sock) {
  * gap of 67 ms at most, generous for a loaded machine under ASan). */
 Test(sampling, fast_interval_is_kept_while_arming, .fini = cleanup, .timeout = 60) {
         start_daemon(always_arming, "info");
-        char *sock = host_assert_path_in(run, "control.sock");
-        for (unsigned i = 0; i < 100 && access(sock, F_OK) < 0; i++)
-                host_sleep_ms(100);
-        cr_assert_eq(access(sock, F_OK), 0, "no control socket at %s: %s", sock, host_read_file(log_path));
+        char *sock = wait_for_socket();
         host_sleep_ms(500); /* past the start-up samples */
         long before = samples_now(sock);
         host_sleep_ms(3000);
@@ -122,5 +135,31 @@ Test(sampling, fast_interval_is_kept_while_arming, .fini = cleanup, .timeout = 6
                       after - before, host_read_file(log_path));
         cr_assert_leq(after - before, 160, "%ld samples in 3 s at a fast_interval of 20 ms: more than the interval allows",
                       after - before);
+        free(sock);
+}
+
+/* One ruleset keeps the daemon sampling every fast_interval (as above); another fires at every
+ * sample but its action has no candidate (no cgroup matches). Reading every candidate again at each
+ * fast sample found nothing new and cost most of the CPU with many cgroups: they are read once per
+ * interval (1 s) while only rulesets that found no victim fire. In 3 s, about 150 samples, and 3 or
+ * 4 with the candidates (150 before the fix). */
+static const char victimless[] =
+        "{\"dry_run\": true, \"interval\": \"1s\", \"fast_interval\": \"20ms\", \"rulesets\": ["
+        " {\"name\": \"arming\", \"detectors\": [[{\"type\": \"mem_available_below\", \"threshold\": \"99%\", \"duration\": \"1h\"}]],"
+        "  \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/*\", \"granularity\": \"process\"}]},"
+        " {\"name\": \"victimless\", \"detectors\": [[{\"type\": \"mem_available_below\", \"threshold\": \"99%\"}]],"
+        "  \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/pressured-test-no-such-*\"}]}]}\n";
+
+Test(sampling, a_victimless_ruleset_reads_candidates_once_per_interval, .fini = cleanup, .timeout = 60) {
+        start_daemon(victimless, "info");
+        char *sock = wait_for_socket();
+        host_sleep_ms(500);
+        long before = samples_now(sock), before_cand = status_count(sock, "candidate_samples");
+        host_sleep_ms(3000);
+        long samples = samples_now(sock) - before, cand = status_count(sock, "candidate_samples") - before_cand;
+        cr_assert_geq(samples, 45, "%ld samples in 3 s at a fast_interval of 20 ms: %s", samples, host_read_file(log_path));
+        cr_assert_geq(cand, 2, "%ld samples with the candidates in 3 s at an interval of 1 s", cand);
+        cr_assert_leq(cand, 6, "%ld of %ld samples in 3 s read the candidates: a ruleset without a victim must not "
+                      "have them read every fast_interval", cand, samples);
         free(sock);
 }

@@ -21,18 +21,22 @@
                     CG_MEMORY_PSI | CG_IO_PSI | CG_EVENTS | CG_OOM_GROUP | CG_XATTRS)
 #define EPS 1e-9
 
-/* SampleNeeds over a NULL-terminated list of globs (the Pattern array is static: tests are serial). */
+/* SampleNeeds over a NULL-terminated list of globs (the Pattern array is static: tests are serial);
+ * with CG_MEMORY_STAT, memory.stat is wanted wherever the globs match. */
 static Pattern pattern_buf[16];
 
 static SampleNeeds needs_for(unsigned fields, bool descendants, const char *const *globs) {
         size_t n = 0;
+        bool stat = fields & CG_MEMORY_STAT;
 
         for (; globs && globs[n]; n++)
                 pattern_buf[n] = (Pattern) { .glob = (char *) globs[n], .is_path = globs[n][0] == '/' };
         return (SampleNeeds) {
                 .cgroup_fields = fields,
                 .cgroups = { .items = pattern_buf, .n = n },
+                .stat_cgroups = { .items = pattern_buf, .n = stat ? n : 0 },
                 .descendants = descendants,
+                .stat_descendants = stat && descendants,
         };
 }
 
@@ -100,11 +104,9 @@ Test(cgroup_tree, fixture_values) {
         root = find(&snap, "/");
         cr_assert_eq(root->parent_inode, 0);
         cr_assert_eq(root->nr_children, 1);
-        /* the real root has no memory.current, cgroup.events or memory.low: those bits stay clear */
-        cr_assert_eq(root->fields & (CG_MEMORY_CURRENT | CG_EVENTS | CG_MEMORY_PROTECT), 0);
-        cr_assert(root->fields & CG_MEMORY_STAT);
-        cr_assert_eq(root->anon, 5000000);
-        cr_assert_eq(root->pgscan, 42);
+        /* the real root has no memory.current, cgroup.events or memory.low: those bits stay clear;
+         * its memory.stat is not read, as no glob asks for it (see stat_only_where_asked) */
+        cr_assert_eq(root->fields & (CG_MEMORY_CURRENT | CG_EVENTS | CG_MEMORY_PROTECT | CG_MEMORY_STAT), 0);
         cr_assert_float_eq(root->mem_psi.full.avg10, 1.0, EPS);
 
         slice = find(&snap, "/system.slice");
@@ -425,6 +427,42 @@ static const char *watch_collect(Watch *w) {
                 }
         close(w->fd);
         return w->opened;
+}
+
+/* memory.stat, the dearest file, is read only where SampleNeeds.stat_cgroups matches (or below a
+ * match, with stat_descendants); the other fields are read wherever the cgroup is kept. */
+Test(cgroup_runtime, stat_only_where_asked) {
+        static const char *const globs[] = { "/p", "/p/*", NULL };
+        static Pattern stat_at[] = { { .glob = (char *) "/p", .is_path = true } };
+        SampleNeeds needs = needs_for(CG_MEMORY_CURRENT | CG_MEMORY_STAT, false, globs);
+        CGroupTree *t = NULL;
+        Snapshot snap = {};
+        Watch wp, wc;
+
+        needs.stat_cgroups = (PatternList) { .items = stat_at, .n = 1 };
+        make_cgroup("p", "10\n", "7");
+        make_cgroup("p/c", "1\n", "3");
+        cr_assert_eq(cgroup_tree_new(root, &t), 0);
+
+        watch_start(&wp, "p", IN_ACCESS);
+        watch_start(&wc, "p/c", IN_ACCESS);
+        cr_assert_eq(cgroup_tree_sample(t, &needs, 1, &snap), 0);
+        cr_assert_str_eq(watch_collect(&wp), "memory.current memory.stat");
+        cr_assert_str_eq(watch_collect(&wc), "memory.current", "nothing asks for the child's memory.stat");
+        cr_assert_eq(find(&snap, "/p")->fields, CG_MEMORY_CURRENT | CG_MEMORY_STAT);
+        cr_assert_eq(find(&snap, "/p")->pgscan, 7);
+        cr_assert_eq(find(&snap, "/p/c")->fields, CG_MEMORY_CURRENT);
+        snapshot_clear(&snap);
+
+        /* a recursive pgscan ranking reads memory.stat below its matches */
+        needs.descendants = needs.stat_descendants = true;
+        needs.cgroups.n = 1; /* "/p" alone: "/p/c" is read as a descendant */
+        watch_start(&wc, "p/c", IN_OPEN); /* memory.current is kept open from the first sample */
+        cr_assert_eq(cgroup_tree_sample(t, &needs, 2, &snap), 0);
+        cr_assert_str_eq(watch_collect(&wc), "memory.stat");
+        cr_assert_eq(find(&snap, "/p/c")->pgscan, 3);
+        snapshot_clear(&snap);
+        cgroup_tree_free(t);
 }
 
 Test(cgroup_runtime, reads_only_the_files_asked_for_once_each) {

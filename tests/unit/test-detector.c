@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <criterion/criterion.h>
+#include <string.h>
 
 #include "detector.h"
 #include "policy-builders.h"
@@ -306,6 +307,40 @@ Test(detector, memory_reclaim_cgroups) {
         a->last_pgscan_usec = 0;
         t.s.degraded = true;
         cr_assert_eq(eval(&d, &st, &t, SEC(100)), DETECTOR_FIRED);
+}
+
+/* A glob of every child of /p is read at /p: cgroup v2 counts reclaim up the tree, so /p's pgscan
+ * moves exactly when a child's does. Any other glob reads each match. */
+Test(detector, memory_reclaim_children_read_at_parent) {
+        static const char json[] =
+                "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[{\"type\": \"memory_reclaim\", "
+                "\"cgroup\": [\"/p/*\", \"/q/x-*\", \"/\"], \"duration\": \"5s\"}]], "
+                "\"actions\": [{\"type\": \"kill\"}]}]}";
+        Policy *p = NULL;
+        PolicyError err = {};
+        TestSample t;
+        DetectorState st = {};
+        const Detector *d;
+        char buf[256];
+
+        cr_assert_eq(policy_parse(json, "test", &p, &err), 0, "%s", err.message);
+        d = &p->rulesets[0].groups[0].detectors[0];
+        cr_assert_eq(d->reclaim_at.n, 3);
+        cr_assert_str_eq(d->reclaim_at.items[0].glob, "/p");
+        cr_assert_str_eq(d->reclaim_at.items[1].glob, "/q/x-*", "not every child: each match is read");
+        cr_assert_str_eq(d->reclaim_at.items[2].glob, "/");
+
+        ts_init(&t, SEC(100));
+        ts_cgroup(&t, "/p", 2, 1, MiB(1))->last_pgscan_usec = SEC(97);
+        ts_cgroup(&t, "/p/c", 3, 2, MiB(1))->last_pgscan_usec = SEC(10);
+        cr_assert_eq(detector_evaluate(d, &st, &t.s), DETECTOR_FIRED, "the parent's counter stands for its children");
+        detector_describe(d, &st, buf, sizeof buf);
+        cr_assert(strstr(buf, "/p "), "%s", buf);
+
+        t.cg[0].last_pgscan_usec = SEC(10);
+        t.cg[1].last_pgscan_usec = SEC(99);
+        cr_assert_eq(detector_evaluate(d, &st, &t.s), DETECTOR_QUIET, "a child's own sample is not a source");
+        policy_free(p);
 }
 
 Test(detector, swap_free_below) {

@@ -482,6 +482,42 @@ Test(needs, rankers_recursion_and_procs) {
         sample_needs_clear(NULL);
 }
 
+/* memory.stat, the dearest file, is read only where a rule reads it: memory_reclaim (a glob of
+ * every child at the parent), memory_above on anon, and a pgscan ranking (below its matches too). */
+Test(needs, memory_stat_only_where_read) {
+        static const char json[] =
+                "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [["
+                "{\"type\": \"pressure_above\", \"cgroup\": \"/t/*\", \"threshold\": 20},"
+                "{\"type\": \"memory_reclaim\", \"cgroup\": \"/t/*\"},"
+                "{\"type\": \"memory_above\", \"cgroup\": \"/m\", \"threshold_anon\": \"1G\"},"
+                "{\"type\": \"memory_above\", \"cgroup\": \"/n\", \"threshold\": \"1G\"}]],"
+                "\"actions\": [{\"type\": \"kill\", \"cgroup\": \"/t/*\", \"ranker\": \"size_or_growth\"}]},"
+                "{\"name\": \"s\", \"detectors\": [[{\"type\": \"pressure_above\", \"threshold\": 20}]],"
+                "\"actions\": [{\"type\": \"kill\", \"cgroup\": \"/w/*\", \"ranker\": \"pgscan\", \"recursive\": true}]}]}";
+        Policy *p = NULL;
+        PolicyError err = {};
+        SampleNeeds n;
+
+        cr_assert_eq(policy_parse(json, "test", &p, &err), 0, "%s", err.message);
+
+        cr_assert_eq(policy_needs_detectors(p, false, &n), 0);
+        cr_assert(n.cgroup_fields & CG_MEMORY_STAT);
+        cr_assert_eq(n.stat_cgroups.n, 2);
+        cr_assert_str_eq(n.stat_cgroups.items[0].glob, "/t", "memory_reclaim on every child of /t reads /t");
+        cr_assert_str_eq(n.stat_cgroups.items[1].glob, "/m");
+        cr_assert_not(n.stat_descendants);
+        cr_assert_eq(n.cgroups.n, 4); /* the children of /t (pressure), /t (reclaim), /m, /n */
+        sample_needs_clear(&n);
+
+        cr_assert_eq(policy_needs(p, false, &n), 0);
+        cr_assert_eq(n.stat_cgroups.n, 3);
+        cr_assert_str_eq(n.stat_cgroups.items[2].glob, "/w/*");
+        cr_assert(n.stat_descendants, "a recursive pgscan ranking descends");
+        sample_needs_clear(&n);
+        cr_assert_null(n.stat_cgroups.items);
+        policy_free(p);
+}
+
 Test(needs, empty_policy) {
         Policy p = {};
         SampleNeeds n;
@@ -508,6 +544,7 @@ Test(engine, fired_without_candidates) {
         t.s.system.mem_psi.full = psi(50, 0, 0);
         cr_assert_eq(evaluate(e, &t, &d), 0, "no candidate was sampled");
         cr_assert(engine_fired(e));
+        cr_assert_eq(engine_fired_set(e), 1, "ruleset 0 fired");
 
         sample(&t, SEC(2), 50);
         cr_assert_eq(evaluate(e, &t, &d), 1);
@@ -517,6 +554,7 @@ Test(engine, fired_without_candidates) {
         sample(&t, SEC(3), 10);
         cr_assert_eq(evaluate(e, &t, &d), 0);
         cr_assert_not(engine_fired(e));
+        cr_assert_eq(engine_fired_set(e), 0);
 
         /* within the post-action delay the ruleset does not count as fired */
         sample(&t, SEC(4), 50);
@@ -526,7 +564,9 @@ Test(engine, fired_without_candidates) {
         sample(&t, SEC(5), 50);
         cr_assert_eq(evaluate(e, &t, &d), 0);
         cr_assert_not(engine_fired(e));
+        cr_assert_eq(engine_fired_set(e), 0, "a delayed ruleset is not in the set");
         engine_free(e);
+        cr_assert_eq(engine_fired_set(NULL), 0);
 }
 
 Test(needs, detectors_alone) {

@@ -477,8 +477,10 @@ static void entry_visit(CGroupTree *t, CGroupEntry *e, CGroupEntry *parent, cons
         e->matched = pattern_list_match(&needs->cgroups, e->path, NULL);
         e->all_below = parent && (parent->all_below || (needs->descendants && parent->matched));
         e->kept = !parent || e->matched || e->all_below;
-        /* memory.stat is the dearest file by far (the kernel formats some 50 counters): only where a rule reads it */
-        e->read_stat = pattern_list_match(&needs->stat_cgroups, e->path, NULL) || (needs->stat_descendants && e->all_below);
+        /* memory.stat is the dearest file by far (the kernel formats some 50 counters): only where a
+         * rule reads it; the globs are matched only for the cgroups this sample reads */
+        e->read_stat = e->kept && ((needs->stat_descendants && e->all_below) ||
+                                   pattern_list_match(&needs->stat_cgroups, e->path, NULL));
         e->vanished = false;
         e->alive_checked = false;
         e->sampled = false;

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,7 +202,7 @@ static bool arg_int(const cJSON *req, const char *op, const char *key, bool requ
                         return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "%s needs the number argument \"%s\"", op, key);
                 return true;
         }
-        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < min || v->valuedouble > max)
+        if (!cJSON_IsNumber(v) || !double_is_whole(v->valuedouble) || v->valuedouble < min || v->valuedouble > max)
                 return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "argument \"%s\" of %s must be a whole number from %.0f to %.0f",
                                    key, op, min, max);
         *ret = (int64_t) v->valuedouble;
@@ -265,7 +264,7 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
                 const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "min_memory");
                 if (cJSON_IsString(v))
                         min_memory = v->valuestring;
-                else if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble == floor(v->valuedouble)) {
+                else if (cJSON_IsNumber(v) && v->valuedouble >= 0 && double_is_whole(v->valuedouble)) {
                         snprintf(mem, sizeof mem, "%.0f", v->valuedouble);
                         min_memory = mem;
                 } else if (v && !cJSON_IsNull(v))

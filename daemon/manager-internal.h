@@ -76,6 +76,7 @@ struct Manager {
          * (SwapFree) runs down to twice the floors in `guard`, so nothing is sampled meanwhile
          * but /proc/meminfo, at the pace the fastest allocator could close that gap. */
         bool quiet;
+        const char *not_quiet_reason; /* the last one logged (manager_update_quiet), static */
         EngineGuard guard;
         bool quiet_refresh;         /* the next sample is quiet's periodic one: the detectors' files only */
         bool in_sample;             /* manager_sample() is running: no refresh from inside it */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <grp.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -850,43 +851,61 @@ static usec_t quiet_runway(const EngineGuard *g, const MemInfo *mi) {
         return runway;
 }
 
-/* While quiet: the next look at /proc/meminfo, or the next whole sample (QUIET_REFRESH_USEC after
- * the last), whichever comes first. */
-static usec_t manager_quiet_wake(Manager *m, const MemInfo *mi, usec_t now) {
+/* While quiet: the sample timer's next firing, quiet's periodic whole sample (QUIET_REFRESH_USEC
+ * after the last). The looks at /proc/meminfo in between are manager_wait_quiet()'s. */
+static usec_t manager_quiet_wake(const Manager *m, usec_t now) {
         usec_t since = now - m->last_sample_usec;
-        usec_t next = since >= QUIET_REFRESH_USEC ? 0 : QUIET_REFRESH_USEC - since;
-        usec_t runway = quiet_runway(&m->guard, mi);
+        return since >= QUIET_REFRESH_USEC ? 1 : QUIET_REFRESH_USEC - since;
+}
 
-        if (runway < next)
-                next = runway < QUIET_MIN_WAKE_USEC ? QUIET_MIN_WAKE_USEC : runway;
-        return next > 0 ? next : 1;
+/* While quiet: the delay to the next look at /proc/meminfo, the time the fastest allocator (swap
+ * filler) would take to close the gap to the floors, within QUIET_MIN_WAKE_USEC and
+ * QUIET_REFRESH_USEC. */
+static usec_t manager_quiet_look_delay(const Manager *m) {
+        usec_t runway = quiet_runway(&m->guard, &m->last_system.meminfo);
+
+        if (runway < QUIET_MIN_WAKE_USEC)
+                return QUIET_MIN_WAKE_USEC;
+        return runway > QUIET_REFRESH_USEC ? QUIET_REFRESH_USEC : runway;
+}
+
+/* Why the daemon may not go quiet after this sample, or NULL when it may. */
+static const char *manager_not_quiet_reason(Manager *m, usec_t now) {
+        double guard_percent = m->guard_armed ? 100.0 * (double) m->guard_stall_usec / PSI_TRIGGER_WINDOW_USEC : 0;
+
+        if (m->n_pending > 0)
+                return "a kill is waiting for its target to exit";
+        if (m->last_trigger_usec != 0 && now - m->last_trigger_usec <= TRIGGER_HOLD_USEC)
+                return "a PSI trigger fired less than 10 s ago";
+        if (!level_tracker_calm(m->levels))
+                return "a cgroup's published pressure level is not ok";
+        if (!engine_guarded(m->engine, guard_percent, &m->guard))
+                return m->guard_armed ? "a detector is arming or holding, or no trigger or floor can stand in for it" :
+                                        "the system PSI trigger is not armed";
+        if (quiet_runway(&m->guard, &m->last_system.meminfo) <= QUIET_MIN_WAKE_USEC)
+                return "MemAvailable or SwapFree is close to a floor a rule relies on";
+        return NULL;
 }
 
 /* Decides, after a sample, whether the daemon may go quiet (Manager.quiet). */
 static void manager_update_quiet(Manager *m, usec_t now) {
-        double guard_percent = m->guard_armed ? 100.0 * (double) m->guard_stall_usec / PSI_TRIGGER_WINDOW_USEC : 0;
+        const char *why = manager_not_quiet_reason(m, now);
         bool was = m->quiet;
 
-        m->quiet = m->n_pending == 0 &&
-                   (m->last_trigger_usec == 0 || now - m->last_trigger_usec > TRIGGER_HOLD_USEC) &&
-                   level_tracker_calm(m->levels) &&
-                   engine_guarded(m->engine, guard_percent, &m->guard) &&
-                   quiet_runway(&m->guard, &m->last_system.meminfo) > QUIET_MIN_WAKE_USEC;
-        if (m->quiet != was)
-                log_debug(m->quiet ? "Quiet: no rule can fire before a PSI trigger does or MemAvailable falls; "
-                                     "sampling only /proc/meminfo until then" :
-                                     "No longer quiet: sampling at the policy's interval");
+        m->quiet = !why;
+        if (m->quiet && !was)
+                log_debug("Quiet: no rule can fire before a PSI trigger does or MemAvailable falls; "
+                          "sampling only /proc/meminfo until then");
+        else if (why && why != m->not_quiet_reason)
+                log_debug("Not quiet, sampling at the policy's interval: %s", why);
+        m->not_quiet_reason = why;
 }
 
 /* A look at /proc/meminfo alone, while quiet. Returns true when quiet goes on (the figures are
  * kept for status); false when a whole sample must run now. */
-static bool manager_quiet_check(Manager *m, usec_t now) {
+static bool manager_quiet_look(Manager *m) {
         MemInfo mi;
 
-        if (now - m->last_sample_usec >= QUIET_REFRESH_USEC) {
-                m->quiet_refresh = true;
-                return false;
-        }
         if (m->meminfo_fd < 0)
                 return false;
         if (pread_file_grow(m->meminfo_fd, &m->meminfo_buf, &m->meminfo_size) < 0 ||
@@ -909,7 +928,7 @@ static usec_t manager_next_interval(Manager *m, usec_t now) {
         usec_t next = p->interval_usec;
 
         if (m->quiet)
-                return manager_quiet_wake(m, mi, now);
+                return manager_quiet_wake(m, now);
 
         if (m->n_pending > 0) { /* re-check the targets every fast interval, and be there at the deadline */
                 for (size_t i = 0; i < m->n_pending; i++)
@@ -1197,16 +1216,56 @@ static void manager_schedule(Manager *m, usec_t delay) {
 
 static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
-        usec_t now;
 
-        /* A quiet look is a few microseconds of work: it takes the loop's wake-up time rather than
-         * asking the clock again (a system call where the clock source has no vDSO, as in a VM). */
-        if (m->quiet && sd_event_now(m->event, CLOCK_MONOTONIC, &now) >= 0 && manager_quiet_check(m, now)) {
-                manager_schedule_from(m, now, manager_next_interval(m, now));
-                return 0;
-        }
+        m->quiet_refresh = m->quiet; /* while quiet, the timer fires only for the periodic sample */
         manager_sample(m);
         manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
+        return 0;
+}
+
+/* One turn of the event loop while quiet. The loop waits on sd-event's descriptor itself and looks
+ * at /proc/meminfo whenever that wait times out, so a quiet look is two system calls (ppoll, pread)
+ * where a timer through sd-event took eight (the wait, the timer's read and re-arm, three clocks
+ * for sd-event's timestamps and more): under a hypervisor without a fast clock, that was most of
+ * the idle daemon's CPU. Anything sd-event watches (the bus, the control socket, signals, PSI
+ * triggers, the periodic sample, the watchdog) makes the descriptor readable and ends the wait. */
+static int manager_wait_quiet(Manager *m) {
+        bool sample = false;
+        int r;
+
+        r = sd_event_prepare(m->event);
+        if (r < 0)
+                return log_error_errno(r, "The event loop failed to prepare: %m");
+        if (r == 0) {
+                struct pollfd p = { .fd = sd_event_get_fd(m->event), .events = POLLIN };
+
+                while (m->quiet) {
+                        usec_t delay = manager_quiet_look_delay(m);
+                        struct timespec ts = { .tv_sec = (time_t) (delay / USEC_PER_SEC),
+                                               .tv_nsec = (long) (delay % USEC_PER_SEC) * 1000 };
+                        int n = ppoll(&p, 1, &ts, NULL);
+                        if (n < 0 && errno != EINTR)
+                                return log_error_errno(errno, "Failed to wait on the event loop: %m");
+                        if (n != 0)
+                                break;
+                        if (!manager_quiet_look(m)) {
+                                sample = true;
+                                break;
+                        }
+                }
+                r = sd_event_wait(m->event, 0);
+                if (r < 0)
+                        return log_error_errno(r, "The event loop failed to wait: %m");
+        }
+        if (r > 0) {
+                r = sd_event_dispatch(m->event);
+                if (r < 0)
+                        return log_error_errno(r, "The event loop failed to dispatch: %m");
+        }
+        if (sample && m->quiet) { /* MemAvailable is falling towards a floor (and nothing sampled since) */
+                manager_sample(m);
+                manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
+        }
         return 0;
 }
 
@@ -1420,7 +1479,14 @@ int manager_run(Manager *m) {
         manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
         sd_notifyf(false, "READY=1\nSTATUS=%s mode, %s", manager_mode_name(m),
                    psi_trigger_available(m->triggers) ? "waiting on PSI triggers" : "polling");
-        int r = sd_event_loop(m->event);
+        int r = 0;
+        while (sd_event_get_state(m->event) != SD_EVENT_FINISHED) {
+                r = m->quiet ? manager_wait_quiet(m) : sd_event_run(m->event, UINT64_MAX);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0)
+                (void) sd_event_get_exit_code(m->event, &r);
         /* A status file outliving its daemon would tell readers a stopped pressured still guards the host. */
         char path[4096];
         snprintf(path, sizeof path, "%s/status.json", m->config.runtime_dir);

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,7 +10,7 @@
 
 /* systemd keeps the limit in permyriad before scaling it, so round back to that: 25%, not 25.0000000058%. */
 double annotation_limit_from_bus(uint32_t scaled) {
-        return round((double) scaled * 10000.0 / (double) UINT32_MAX) / 100.0;
+        return (double) double_round_unsigned((double) scaled * 10000.0 / (double) UINT32_MAX) / 100.0;
 }
 
 /* "/a/b" becomes the glob of its children, "/a/b/" "*": systemd-oomd's candidates are the monitored cgroup's descendants. */

@@ -4,6 +4,8 @@
 /* The few helpers every module uses: cleanup attributes, ownership transfer, array size. */
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -34,3 +36,18 @@ static inline void closep(int *fd) {
         }
 
 #define streq(a, b) (strcmp((a), (b)) == 0)
+
+/* Whole-number tests and rounding for the numbers of policies and requests, without libm: a shared
+ * library the daemon would map for three functions, and whose pages count in its RSS. */
+static inline bool double_is_whole(double d) {
+        if (d != d)
+                return false;
+        if (d >= 0x1p52 || d <= -0x1p52)
+                return d - d == 0; /* every finite double this large is whole; infinity less itself is NaN */
+        return d == (double) (int64_t) d;
+}
+
+/* d rounded to the nearest whole number, halves up; for 0 <= d < 2^64. */
+static inline uint64_t double_round_unsigned(double d) {
+        return (uint64_t) (d + 0.5);
+}

@@ -295,7 +295,7 @@ static int read_duration(Parser *p, const cJSON *v, usec_t *ret) {
                 if (!isfinite(d) || d < 0 || d * 1e6 >= UINT64_LIMIT_DOUBLE)
                         return fail(p, v, "expected %s, got %s: it must be a non-negative number of seconds that fits in 64 bits",
                                     DURATION_EXAMPLES, GOT(v));
-                *ret = (usec_t) llround(d * 1e6);
+                *ret = (usec_t) double_round_unsigned(d * 1e6);
                 return 0;
         }
         if (cJSON_IsString(v)) {
@@ -320,7 +320,7 @@ static int read_size(Parser *p, const cJSON *v, const char *percent_of, Amount *
         if (cJSON_IsNumber(v)) {
                 double d = v->valuedouble;
 
-                if (!isfinite(d) || d < 0 || d != floor(d) || d >= UINT64_LIMIT_DOUBLE)
+                if (!isfinite(d) || d < 0 || !double_is_whole(d) || d >= UINT64_LIMIT_DOUBLE)
                         return fail(p, v, "expected %s, got %s: a number of bytes must be a whole, non-negative number",
                                     expected, GOT(v));
                 *ret = (Amount) { .bytes = (uint64_t) d };
@@ -861,7 +861,7 @@ static int parse_action(Parser *p, const cJSON *o, Action *a) {
                         r = read_number(p, v, 0, false, 100, expected, &d);
                         if (r < 0)
                                 return r;
-                        a->size_threshold_permyriad = (uint32_t) llround(d * 100);
+                        a->size_threshold_permyriad = (uint32_t) double_round_unsigned(d * 100);
                 }
                 path_pop(p, m);
         }
@@ -879,7 +879,7 @@ static int parse_action(Parser *p, const cJSON *o, Action *a) {
                 r = read_number(p, v, 0, false, 100, expected, &d);
                 if (r < 0)
                         return r;
-                if (d != floor(d))
+                if (!double_is_whole(d))
                         return fail(p, v, "expected %s, got %s", expected, GOT(v));
                 a->growing_size_percentile = (uint32_t) d;
                 path_pop(p, m);

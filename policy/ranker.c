@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,7 +111,7 @@ static int effective_usage_percentile(const Snapshot *s, const Candidate *c, siz
         for (size_t i = 0; i < n; i++)
                 v[i] = s->cgroups[c[i].index].effective_usage;
         qsort(v, n, sizeof(uint64_t), compare_u64);
-        rank = (size_t) ceil((double) (percentile > 100 ? 100 : percentile) / 100.0 * (double) n);
+        rank = ((size_t) (percentile > 100 ? 100 : percentile) * n + 99) / 100; /* ceil(percentile% of n) */
         *ret = v[rank > 0 ? rank - 1 : 0];
         return 0;
 }

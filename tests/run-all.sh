@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(gcc pkg-config meson ninja-build libsystemd-dev libcjson-dev libcriterion-dev python3
           qemu-system-x86 busybox-static cpio xz-utils binutils systemd dbus dbus-daemon
-          python3-gi gir1.2-glib-2.0 dbus-bin util-linux)
+          python3-gi gir1.2-glib-2.0 dbus-bin util-linux strace)
 
 if [ "$(id -u)" = 0 ]; then
         export DEBIAN_FRONTEND=noninteractive

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The cost benchmark: what each daemon costs while it watches 10 to 10,000 cgroups, idle and with
 # pressure, each cell in a fresh guest (tests/bench/vm/cost.sh), plus earlyoom watching no cgroup
-# (the "cheaper than earlyoom" target); then pressured's instructions per sample on fixture trees
+# (the "cheaper than earlyoom" target) and the memory floor of a program built on libsystemd's
+# sd-event and sd-bus (tests/bench/rss-floor.c, for the RSS target); then pressured's instructions per sample on fixture trees
 # under callgrind (tests/bench/sample-cost.sh, on this machine); then the table and the plot.
 #
 # Usage: tests/bench/cost.sh [--short] [--fresh] BUILD_DIR        (as root)
@@ -9,7 +10,7 @@
 #   --fresh   start BUILD_DIR/bench/results.jsonl empty (otherwise the results are appended to it,
 #             as tests/bench/run.sh, which empties it at its start, expects)
 # Environment, to run part of it by hand: COST_DAEMONS="pressured oomd", COST_SIZES="100 10000",
-# COST_PRESSURE="0 1", COST_EARLYOOM=0 (leave earlyoom out), COST_CALLGRIND_SIZES="10 100" ("" skips it).
+# COST_PRESSURE="0 1", COST_EARLYOOM=0 (leave earlyoom and the floor out), COST_CALLGRIND_SIZES="10 100" ("" skips it).
 # Writes BUILD_DIR/bench/: results.jsonl (appended), cost.md, cost.gp, cost.png, logs/cost-*.log.
 # Exit: 0 when every cell gave a result and cost.md was written (whether or not the targets hold:
 # cost.md says that); 1 when a cell or a part failed; 2 on bad arguments; 77 without root.
@@ -66,7 +67,7 @@ print("CPU %.2f s in %.0f s, peak RSS %.1f MiB" % (r["cpu_s"], r["seconds"], r["
         fi
 }
 
-echo "=== cost: ${DAEMONS[*]} x ${SIZES[*]} cgroups x pressure ${PRESSURES[*]}, plus earlyoom watching none; one guest each ==="
+echo "=== cost: ${DAEMONS[*]} x ${SIZES[*]} cgroups x pressure ${PRESSURES[*]}, plus earlyoom watching none (and the libsystemd floor); one guest each ==="
 for d in "${DAEMONS[@]}"; do
         for n in "${SIZES[@]}"; do
                 for p in "${PRESSURES[@]}"; do
@@ -74,7 +75,10 @@ for d in "${DAEMONS[@]}"; do
                 done
         done
 done
-[ "${COST_EARLYOOM:-1}" = 0 ] || cell earlyoom 0 0
+if [ "${COST_EARLYOOM:-1}" != 0 ]; then
+        cell earlyoom 0 0
+        [ $short = 1 ] || cell libsystemd-floor 0 0
+fi
 
 if [ -n "$CALLGRIND_SIZES" ]; then
         echo "=== cost: pressured's instructions per sample under callgrind ($CALLGRIND_SIZES cgroups) ==="
@@ -98,19 +102,24 @@ results, out = sys.argv[1], sys.argv[2]
 objs = [json.loads(l) for l in open(results) if l.strip()]
 cost = [o for o in objs if o.get("kind") == "cost"]
 samples = sorted((o for o in objs if o.get("kind") == "sample-cost"), key=lambda o: o["cgroups"])
-DAEMONS = ["pressured", "systemd-oomd", "oomd", "earlyoom"]
+DAEMONS = ["pressured", "systemd-oomd", "oomd", "earlyoom", "libsystemd-floor"]
 
 def cell(d, n, p):
     v = [o for o in cost if o["daemon"] == d and o["cgroups"] == n and bool(o["pressure"]) == p]
     if not v:
         return None
-    return (statistics.median(o["cpu_s_per_60s"] for o in v), statistics.median(o["peak_rss_kib"] for o in v) / 1024)
+    anon = [o["anon_rss_kib"] for o in v if isinstance(o.get("anon_rss_kib"), int)]
+    return (statistics.median(o["cpu_s_per_60s"] for o in v), statistics.median(o["peak_rss_kib"] for o in v) / 1024,
+            statistics.median(anon) / 1024 if anon else None)
 
 md = ["## Cost: the daemon while watching N cgroups", "",
       "Each cell is a fresh guest; CPU is the daemon's utime+stime over a 60 s window after the tree was built and the daemon settled, "
-      "scaled to exactly 60 s; peak RSS is its VmHWM. Pressure: one hog under memory.high in one watched cgroup (exempt from kills).", "",
-      "| daemon | cgroups | CPU s / 60 s idle | CPU s / 60 s pressure | peak RSS MiB idle | peak RSS MiB pressure |",
-      "|---|---:|---:|---:|---:|---:|"]
+      "scaled to exactly 60 s; peak RSS is its VmHWM, private RSS its RssAnon at the end (the rest of RSS is pages of files, "
+      "mostly the shared libraries', which other processes map too). Pressure: one hog under memory.high in one watched cgroup "
+      "(exempt from kills). libsystemd-floor is no daemon: tests/bench/rss-floor.c sets up sd-event and sd-bus and waits, "
+      "the least memory a program built on them takes.", "",
+      "| daemon | cgroups | CPU s / 60 s idle | CPU s / 60 s pressure | peak RSS MiB idle | peak RSS MiB pressure | private RSS MiB idle |",
+      "|---|---:|---:|---:|---:|---:|---:|"]
 sizes = sorted({o["cgroups"] for o in cost})
 for d in DAEMONS:
     for n in sizes:
@@ -118,7 +127,8 @@ for d in DAEMONS:
         if idle is None and pres is None:
             continue
         f = lambda c, i, fmt: "-" if c is None else fmt % c[i]
-        md.append(f"| {d} | {n:,} | {f(idle, 0, '%.2f')} | {f(pres, 0, '%.2f')} | {f(idle, 1, '%.1f')} | {f(pres, 1, '%.1f')} |")
+        anon = "-" if idle is None or idle[2] is None else "%.2f" % idle[2]
+        md.append(f"| {d} | {n:,} | {f(idle, 0, '%.2f')} | {f(pres, 0, '%.2f')} | {f(idle, 1, '%.1f')} | {f(pres, 1, '%.1f')} | {anon} |")
 md.append("")
 if samples:
     md += ["### pressured: instructions per sample (callgrind, fixture trees on the host)", "",
@@ -135,8 +145,10 @@ else:
     targets.append(("not measured", "idle with 1,000 cgroups, pressured's CPU below earlyoom's watching none (needs both cells)"))
 rss = [o["peak_rss_kib"] for o in cost if o["daemon"] == "pressured"]
 if rss:
+    fl = cell("libsystemd-floor", 0, False)
     targets.append(("holds" if max(rss) < 2048 else "**missed**",
-                    f"pressured's peak RSS stays under 2 MiB: at most {max(rss) / 1024:.2f} MiB over {len(rss)} cells"))
+                    f"pressured's peak RSS stays under 2 MiB: at most {max(rss) / 1024:.2f} MiB over {len(rss)} cells"
+                    + (f"; a program that only sets up sd-event and sd-bus peaks at {fl[1]:.2f} MiB in the same guest" if fl else "")))
 if len(samples) >= 2:
     first, last = samples[0], samples[-1]
     ok = last["instructions_per_sample_per_cgroup"] <= first["instructions_per_sample_per_cgroup"] * 1.10

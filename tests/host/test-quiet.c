@@ -6,7 +6,8 @@
  * quiet again when the floor-only policy comes back. And the sampling cadence: while a detector
  * arms, samples come every fast_interval, not whenever the event loop's default timer slack
  * (250 ms) lets them; and a ruleset that fires without a victim has the candidates read once per
- * interval, not at every one of those samples.
+ * interval, not at every one of those samples. And the price of being quiet: a look at
+ * /proc/meminfo is two system calls (the wait and the read), counted by strace.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "host-util.h"
@@ -162,4 +164,70 @@ Test(sampling, a_victimless_ruleset_reads_candidates_once_per_interval, .fini = 
         cr_assert_leq(cand, 6, "%ld of %ld samples in 3 s read the candidates: a ruleset without a victim must not "
                       "have them read every fast_interval", cand, samples);
         free(sock);
+}
+
+/* MemAvailable of this host in KiB, 0 when unknown. */
+static unsigned long long mem_available_kib(void) {
+        char *text = host_read_file("/proc/meminfo");
+        const char *at = text ? strstr(text, "MemAvailable:") : NULL;
+        unsigned long long kib = at ? strtoull(at + strlen("MemAvailable:"), NULL, 10) : 0;
+        free(text);
+        return kib;
+}
+
+/* While quiet, the daemon's only work is a look at /proc/meminfo at the pace at which the fastest
+ * allocator (6000 MiB/s) could close the gap to twice the floor: the floor is set so that the gap
+ * is 3 GiB (a look every half second) on a host with more than that, 1% elsewhere. strace counts
+ * the daemon's system calls for 3 s: ppoll (the wait, which times out) and pread64 (the look),
+ * nothing else. Through an sd-event timer a look was eight (epoll_wait, the timerfd's read and
+ * re-arm, three clock_gettime, ...), which made most of the idle daemon's CPU under a hypervisor. */
+Test(quiet, a_look_is_two_system_calls, .fini = cleanup, .timeout = 60) {
+        struct stat st;
+        if (stat("/usr/bin/strace", &st) < 0)
+                cr_skip_test("strace is not installed (tests/run-all.sh installs it)");
+        unsigned long long avail = mem_available_kib(), gap = 3ULL << 20;
+        cr_assert_gt(avail, 0, "no MemAvailable in /proc/meminfo");
+        char floor[32], text[512];
+        if (avail > gap + (1ULL << 20))
+                snprintf(floor, sizeof floor, "%lluK", (avail - gap) / 2);
+        else
+                snprintf(floor, sizeof floor, "1%%");
+        snprintf(text, sizeof text,
+                 "{\"rulesets\": [{\"name\": \"floor\", \"detectors\": [[{\"type\": \"mem_available_below\", \"threshold\": \"%s\"}]],"
+                 " \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/*\", \"granularity\": \"process\"}]}]}\n", floor);
+        start_daemon(text, "debug");
+        cr_assert(host_file_contains(log_path, "Quiet: no rule can fire", 10000),
+                  "the daemon never went quiet under a MemAvailable floor of %s: %s", floor, host_read_file(log_path));
+        host_sleep_ms(300);
+
+        char *counts = host_assert_path_in(tmp, "strace.txt"), cmd[512];
+        snprintf(cmd, sizeof cmd, "timeout -s INT 3 strace -f -c -o %s -p %d >/dev/null 2>&1", counts, (int) daemon_pid);
+        (void) system(cmd);
+        char *table = host_read_file(counts);
+        cr_assert_not_null(table, "strace wrote no counts to %s", counts);
+
+        unsigned preads = 0, lines = 0;
+        for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n")) {
+                char name[64];
+                unsigned long calls;
+                if (strstr(line, "% time") || strstr(line, "------") || strstr(line, " total"))
+                        continue;
+                /* "% time  seconds  usecs/call  calls  [errors]  syscall": the name is the last field */
+                const char *last = strrchr(line, ' ');
+                if (!last || sscanf(last + 1, "%63s", name) != 1 || sscanf(line, "%*f %*f %*u %lu", &calls) != 1)
+                        continue;
+                lines++;
+                cr_assert(strcmp(name, "ppoll") == 0 || strcmp(name, "pread64") == 0,
+                          "a quiet daemon made the system call %s (%lu times in 3 s); only ppoll and pread64 belong "
+                          "to a quiet look (MemAvailable floor %s)", name, calls, floor);
+                if (strcmp(name, "pread64") == 0)
+                        preads = (unsigned) calls;
+        }
+        cr_assert_gt(lines, 0, "strace counted nothing in 3 s (floor %s): %s", floor, host_read_file(counts));
+        cr_assert_geq(preads, 2, "%u looks at /proc/meminfo in 3 s with a gap of 3 GiB to the floor (%s): "
+                      "expected about six", preads, floor);
+        cr_assert(host_file_contains(log_path, "Quiet: no rule can fire", 0));
+        cr_assert_eq(count_in(log_path, "Not quiet"), 0, "quiet ended during the count: %s", host_read_file(log_path));
+        free(table);
+        free(counts);
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
+#include "macro.h"
 #include "policy.h"
 
 static Amount size_ok(const char *s, bool allow_percent) {
@@ -170,4 +171,27 @@ Test(quantity, duration_malformed) {
         duration_bad("5124095577h");   /* 2^64 us is 5124095576.03 h */
         duration_bad("99999999999999999999s");
         cr_assert_eq(parse_duration(NULL, &(usec_t) { 0 }), -EINVAL);
+}
+
+/* The daemon's own whole-number test and rounding (no libm): JSON numbers of bytes, pids and
+ * percentiles go through them. */
+Test(quantity, whole_numbers_and_rounding_without_libm) {
+        cr_assert(double_is_whole(0));
+        cr_assert(double_is_whole(-3));
+        cr_assert(double_is_whole(4096));
+        cr_assert(double_is_whole(0x1p60));
+        cr_assert(double_is_whole(1e300));
+        cr_assert_not(double_is_whole(0.5));
+        cr_assert_not(double_is_whole(-2.25));
+        cr_assert_not(double_is_whole(4503599627370495.5)); /* just under 2^52: the last with a half */
+        cr_assert_not(double_is_whole(__builtin_inf()));
+        cr_assert_not(double_is_whole(-__builtin_inf()));
+        cr_assert_not(double_is_whole(__builtin_nan("")));
+
+        cr_assert_eq(double_round_unsigned(0), 0);
+        cr_assert_eq(double_round_unsigned(0.4), 0);
+        cr_assert_eq(double_round_unsigned(0.5), 1);
+        cr_assert_eq(double_round_unsigned(2.5e-6 * 1e6), 3);
+        cr_assert_eq(double_round_unsigned(1.5 * 1e6), 1500000);
+        cr_assert_eq(double_round_unsigned(2500.0), 2500);
 }

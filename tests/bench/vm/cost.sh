@@ -1,6 +1,6 @@
 # vm: -m 1024 -t 900
 # The cost benchmark's guest: one daemon watching N empty cgroups for 60 s, idle or with pressure.
-# Environment (boot.sh -e): DAEMON=pressured|systemd-oomd|oomd|earlyoom, CGROUPS=N, PRESSURE=0|1;
+# Environment (boot.sh -e): DAEMON=pressured|systemd-oomd|oomd|earlyoom|libsystemd-floor, CGROUPS=N, PRESSURE=0|1;
 # for a closer look, LOG_LEVEL=debug (pressured), WINDOW_S and SETTLE_S (default 60 and 15), STRACE_S=10
 # (after the window, which files the daemon opens in that many seconds: DIAG lines), PERF_S=20 (after
 # the window, a perf profile of the daemon for that many seconds: DIAG perf lines; it sets STRACE_C too),
@@ -10,7 +10,8 @@
 # daemon is configured to watch all of them, with the scenario benchmark's thresholds (full avg10
 # above 20% for 5 s, with reclaim): pressured by a drop-in ruleset on /cost.slice/tree.scope/*,
 # systemd-oomd by ManagedOOMMemoryPressure=kill on cost.slice, oomd by pressure_above on
-# cost.slice/tree.scope/*; earlyoom (N=0) watches no cgroup at all. With PRESSURE=1 one hog under
+# cost.slice/tree.scope/*; earlyoom (N=0) watches no cgroup at all; libsystemd-floor (N=0) is no daemon
+# but the reference for memory: tests/bench/rss-floor.c, which only sets up sd-event and sd-bus. With PRESSURE=1 one hog under
 # memory.high in cg-1 keeps the tree under pressure the whole window; cg-1 is exempt from kills
 # (user.oomd_omit, honoured by pressured and systemd-oomd; oomd's kill action is "dry", pressured's
 # policy dry_run), so the pressure lasts and what is measured is the watching, not a kill.
@@ -24,8 +25,8 @@ HOG_HIGH_MIB=64 HOG_MIB=160 # anon memory above memory.high, no swap: the hog st
 CG=/sys/fs/cgroup
 TREE=$CG/cost.slice/tree.scope
 
-case $DAEMON in pressured|systemd-oomd|oomd|earlyoom) ;; *) fail "unknown DAEMON=$DAEMON" ;; esac
-[ "$DAEMON" = earlyoom ] && [ "$CGROUPS" != 0 ] && fail "earlyoom watches no cgroup: run it with CGROUPS=0"
+case $DAEMON in pressured|systemd-oomd|oomd|earlyoom|libsystemd-floor) ;; *) fail "unknown DAEMON=$DAEMON" ;; esac
+case $DAEMON in earlyoom|libsystemd-floor) [ "$CGROUPS" = 0 ] || fail "$DAEMON watches no cgroup: run it with CGROUPS=0" ;; esac
 
 # --- the cgroup tree ---
 if [ "$DAEMON" = systemd-oomd ]; then
@@ -92,6 +93,11 @@ earlyoom)
         systemd-run --quiet --unit=contender -p OOMScoreAdjust=-900 /usr/bin/earlyoom -r 0 || fail "earlyoom did not start"
         unit=contender.service
         ;;
+libsystemd-floor)
+        systemd-run --quiet --unit=contender -p OOMScoreAdjust=-900 /vmlab-build/tests/bench/bench-rss-floor \
+                || fail "bench-rss-floor did not start"
+        unit=contender.service
+        ;;
 esac
 sleep 2
 pid=$(systemctl show -P MainPID "$unit")
@@ -119,7 +125,9 @@ t1=$(now) c1=$(cpu_ticks)
 [ -d "/proc/$pid" ] || fail "$DAEMON (pid $pid) exited during the window: $(journalctl -u "$unit" -o cat --no-pager | tail -n 5)"
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+anon=$(awk '/^RssAnon/ { print $2 }' "/proc/$pid/status")
 echo "DIAG memory: $(grep -e '^VmLck' -e '^RssAnon' -e '^RssFile' -e '^RssShmem' "/proc/$pid/status" | tr -s ' \t\n' ' ')"
+echo "DIAG guest: $(grep -e '^MemTotal' -e '^MemAvailable' -e '^SwapTotal' /proc/meminfo | tr -s ' \t\n' ' ')"
 hog_alive=null pressure_avg=null
 if [ "$PRESSURE" = 1 ]; then
         kill -0 "$hog_pid" 2>/dev/null && hog_alive=true || hog_alive=false
@@ -145,9 +153,9 @@ if [ -n "${STRACE_S:-}" ]; then # a closer look after the window: what the daemo
         sed -e 's/^[0-9]* *//' -e 's/openat([^,]*, "\([^"]*\)".*/\1/' -e 's/[0-9]\+/N/g' /tmp/opens.txt | sort | uniq -c | sort -rn | head -n 25 | sed 's/^/DIAG /'
 fi
 echo "BENCH_RESULT $(awk -v d="$DAEMON" -v n="$CGROUPS" -v p="$PRESSURE" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" \
-        -v hz="$ticks" -v hwm="$hwm" -v rss="$rss" -v k="$(uname -r)" -v alive="$hog_alive" -v pa="$pressure_avg" 'BEGIN {
+        -v hz="$ticks" -v hwm="$hwm" -v rss="$rss" -v anon="$anon" -v k="$(uname -r)" -v alive="$hog_alive" -v pa="$pressure_avg" 'BEGIN {
         secs = t1 - t0
-        printf "{\"kind\":\"cost\",\"daemon\":\"%s\",\"cgroups\":%d,\"pressure\":%s,\"seconds\":%.2f,\"cpu_s\":%.2f,\"cpu_s_per_60s\":%.3f,\"peak_rss_kib\":%d,\"rss_kib\":%d,\"hog_survived\":%s,\"pressure_full_avg60\":%s,\"guest_kernel\":\"%s\"}",
-               d, n, p == 1 ? "true" : "false", secs, (c1 - c0) / hz, (c1 - c0) / hz * 60 / secs, hwm, rss, alive, pa, k
+        printf "{\"kind\":\"cost\",\"daemon\":\"%s\",\"cgroups\":%d,\"pressure\":%s,\"seconds\":%.2f,\"cpu_s\":%.2f,\"cpu_s_per_60s\":%.3f,\"peak_rss_kib\":%d,\"rss_kib\":%d,\"anon_rss_kib\":%d,\"hog_survived\":%s,\"pressure_full_avg60\":%s,\"guest_kernel\":\"%s\"}",
+               d, n, p == 1 ? "true" : "false", secs, (c1 - c0) / hz, (c1 - c0) / hz * 60 / secs, hwm, rss, anon, alive, pa, k
 }')"
 pass "$DAEMON with $CGROUPS cgroups, pressure $PRESSURE"

@@ -58,7 +58,9 @@
  * files alone are read (the detectors' sample), and a ruleset that fires reads the rest at once.
  * The candidates' figures (status, the published cgroups) are refreshed when a client asks. */
 #define QUIET_REFRESH_USEC (60 * USEC_PER_SEC)
-/* While quiet, /proc/meminfo is looked at no more often than this (earlyoom's shortest sleep). */
+/* While quiet, /proc/meminfo is looked at no more often than this (earlyoom's shortest sleep), even
+ * where the fastest allocator could close the gap to the floors sooner: a small machine, or one
+ * whose MemAvailable is low but steady, stays quiet and looks this often. */
 #define QUIET_MIN_WAKE_USEC (100 * USEC_PER_MSEC)
 /* Quiet ends when MemAvailable (SwapFree) is down to this many times a floor a rule relies on, so
  * that the candidates' growth is measured for a while before that rule can fire. */
@@ -882,8 +884,8 @@ static const char *manager_not_quiet_reason(Manager *m, usec_t now) {
         if (!engine_guarded(m->engine, guard_percent, &m->guard))
                 return m->guard_armed ? "a detector is arming or holding, or no trigger or floor can stand in for it" :
                                         "the system PSI trigger is not armed";
-        if (quiet_runway(&m->guard, &m->last_system.meminfo) <= QUIET_MIN_WAKE_USEC)
-                return "MemAvailable or SwapFree is close to a floor a rule relies on";
+        if (quiet_runway(&m->guard, &m->last_system.meminfo) == 0)
+                return "MemAvailable or SwapFree is down to twice a floor a rule relies on";
         return NULL;
 }
 
@@ -912,7 +914,7 @@ static bool manager_quiet_look(Manager *m) {
             meminfo_parse(m->meminfo_buf, &mi) < 0)
                 return false;
         m->n_quiet_checks++;
-        if (quiet_runway(&m->guard, &mi) <= QUIET_MIN_WAKE_USEC)
+        if (quiet_runway(&m->guard, &mi) == 0)
                 return false;
         m->last_system.meminfo = mi;
         return true;

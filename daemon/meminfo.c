@@ -2,7 +2,8 @@
 /*
  * /proc/meminfo ("MemTotal:       24682416 kB") and /proc/vmstat ("pgscan_kswapd 0").
  * Every line must have the file's shape, so garbage or a file cut mid-line is caught; keys we do
- * not use are skipped, whatever the kernel adds next.
+ * not use are skipped, whatever the kernel adds next. /proc/meminfo is read up to the last key we
+ * use (Shmem, about the 23rd of 55 lines): the quiet daemon parses it several times a second.
  */
 
 #include <errno.h>
@@ -37,6 +38,7 @@ static const MemInfoKey meminfo_keys[] = {
 int meminfo_parse_explain(const char *text, MemInfo *ret, const char **reason) {
         MemInfo m = {};
         unsigned have = 0;
+        uint32_t found = 0; /* bit i: meminfo_keys[i] was read */
 
         if (reason)
                 *reason = NULL;
@@ -54,7 +56,7 @@ int meminfo_parse_explain(const char *text, MemInfo *ret, const char **reason) {
                         return explain(reason, "a line is not \"Key: value\" (garbage, or the file was cut mid-line)", -EINVAL);
 
                 for (size_t i = 0; i < ELEMENTSOF(meminfo_keys) && !key; i++)
-                        if (token_is(p, colon - p, meminfo_keys[i].name))
+                        if (!(found & (UINT32_C(1) << i)) && token_is(p, colon - p, meminfo_keys[i].name))
                                 key = &meminfo_keys[i];
                 if (!key)
                         continue;
@@ -64,6 +66,9 @@ int meminfo_parse_explain(const char *text, MemInfo *ret, const char **reason) {
                 if (r < 0)
                         return r;
                 have |= key->bit;
+                found |= UINT32_C(1) << (key - meminfo_keys);
+                if (found == (UINT32_C(1) << ELEMENTSOF(meminfo_keys)) - 1)
+                        break;
         }
 
         if (!(have & HAVE_MEM_TOTAL))

@@ -179,3 +179,17 @@ Test(meminfo_parse, real_proc) {
         cr_assert_eq(vmstat_parse(buf, &v), 0);
         cr_assert(v.valid);
 }
+
+/* The quiet daemon parses /proc/meminfo several times a second, so parsing stops at the last key it
+ * uses: what follows (here a line cut short, which the parser rejects where it must read) is not
+ * looked at. The same cut before the last key is still an error. */
+Test(meminfo_parse, stops_after_the_last_key_it_uses) {
+        MemInfo m;
+
+        cr_assert_eq(meminfo_parse("MemTotal: 8 kB\nMemFree: 1 kB\nMemAvailable: 4 kB\nBuffers: 1 kB\nCached: 1 kB\n"
+                                   "SwapTotal: 2 kB\nSwapFree: 2 kB\nShmem: 1 kB\nHugePages_Total garbage", &m), 0);
+        cr_assert_eq(m.mem_available, 4096);
+        cr_assert_eq(m.shmem, 1024);
+        cr_assert_eq(meminfo_parse("MemTotal: 8 kB\nMemFree: 1 kB\nMemAvailable: 4 kB\nBuffers: 1 kB\nCached: 1 kB\n"
+                                   "SwapTotal: 2 kB\nHugePages_Total garbage\nSwapFree: 2 kB\nShmem: 1 kB\n", &m), -EINVAL);
+}

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <grp.h>
-#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1225,46 +1224,18 @@ static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* One turn of the event loop while quiet. The loop waits on sd-event's descriptor itself and looks
- * at /proc/meminfo whenever that wait times out, so a quiet look is two system calls (ppoll, pread)
- * where a timer through sd-event took eight (the wait, the timer's read and re-arm, three clocks
- * for sd-event's timestamps and more): under a hypervisor without a fast clock, that was most of
- * the idle daemon's CPU. Anything sd-event watches (the bus, the control socket, signals, PSI
- * triggers, the periodic sample, the watchdog) makes the descriptor readable and ends the wait. */
+/* One turn of the event loop while quiet: sd-event waits until its next event or the next look at
+ * /proc/meminfo, whichever comes first, and the look runs when the wait timed out. No timer is
+ * armed and re-armed for the looks. The wait must be sd-event's own: polling its descriptor from
+ * outside consumes a PSI trigger's event (the kernel's poll clears it), and sd-event then never
+ * sees the trigger fire. */
 static int manager_wait_quiet(Manager *m) {
-        bool sample = false;
-        int r;
-
-        r = sd_event_prepare(m->event);
+        int r = sd_event_run(m->event, manager_quiet_look_delay(m));
         if (r < 0)
-                return log_error_errno(r, "The event loop failed to prepare: %m");
-        if (r == 0) {
-                struct pollfd p = { .fd = sd_event_get_fd(m->event), .events = POLLIN };
-
-                while (m->quiet) {
-                        usec_t delay = manager_quiet_look_delay(m);
-                        struct timespec ts = { .tv_sec = (time_t) (delay / USEC_PER_SEC),
-                                               .tv_nsec = (long) (delay % USEC_PER_SEC) * 1000 };
-                        int n = ppoll(&p, 1, &ts, NULL);
-                        if (n < 0 && errno != EINTR)
-                                return log_error_errno(errno, "Failed to wait on the event loop: %m");
-                        if (n != 0)
-                                break;
-                        if (!manager_quiet_look(m)) {
-                                sample = true;
-                                break;
-                        }
-                }
-                r = sd_event_wait(m->event, 0);
-                if (r < 0)
-                        return log_error_errno(r, "The event loop failed to wait: %m");
-        }
-        if (r > 0) {
-                r = sd_event_dispatch(m->event);
-                if (r < 0)
-                        return log_error_errno(r, "The event loop failed to dispatch: %m");
-        }
-        if (sample && m->quiet) { /* MemAvailable is falling towards a floor (and nothing sampled since) */
+                return log_error_errno(r, "The event loop failed: %m");
+        if (r > 0 || !m->quiet || sd_event_get_state(m->event) == SD_EVENT_FINISHED)
+                return 0; /* something ran: the next turn computes the look's delay again */
+        if (!manager_quiet_look(m)) { /* MemAvailable is falling towards a floor */
                 manager_sample(m);
                 manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
         }

@@ -976,8 +976,11 @@ static void manager_note_system_error(Manager *m, int r, const char *err) {
 }
 
 /* Reads the cgroups (and processes) of one kind of sample into snap: everything, or the detectors' part. */
-static void manager_read_cgroups(Manager *m, bool full, Snapshot *snap) {
-        const SampleNeeds *needs = full ? &m->needs : &m->detect_needs;
+/* Reads the cgroups (and processes) a sample needs: all the policy reads when `full`, else what
+ * the detectors read, and for quiet's periodic sample (`refresh`) only what can guard them. */
+static void manager_read_cgroups(Manager *m, bool full, bool refresh, Snapshot *snap) {
+        SampleNeeds guards = sample_needs_guards(&m->detect_needs); /* borrowed: not cleared */
+        const SampleNeeds *needs = full ? &m->needs : refresh ? &guards : &m->detect_needs;
         CGroupTree *tree = full ? m->tree : m->detect_tree;
         int r;
 
@@ -1122,18 +1125,20 @@ static void manager_sample(Manager *m) {
         m->in_sample = true;
         m->last_sample_usec = now;
         m->n_samples++;
+        bool refresh = m->quiet_refresh; /* quiet's periodic sample: no reclaim counters (sample_needs_guards) */
         char err[2048];
         r = system_sample_read(m->config.proc_root, m->needs.system_mem_psi, m->needs.system_io_psi,
-                               m->needs.meminfo, m->needs.vmstat, &snap.system, err, sizeof err);
+                               m->needs.meminfo, m->needs.vmstat && !refresh, &snap.system, err, sizeof err);
         manager_note_system_error(m, r, err);
         derive_system(&snap.system, m->have_prev ? &m->prev_system : NULL, m->prev_time, now);
 
         /* Candidates are read every interval (so growth and rates stay current) and whenever a
-         * ruleset fires; in between, and for quiet's periodic look, only what the detectors watch. */
+         * ruleset fires; in between only what the detectors watch, and for quiet's periodic sample only
+         * what can guard them. */
         bool full = m->last_full_usec == 0 || m->n_pending > 0 ||
-                    (!m->quiet_refresh && now - m->last_full_usec >= m->policy->interval_usec);
+                    (!refresh && now - m->last_full_usec >= m->policy->interval_usec);
         m->quiet_refresh = false;
-        manager_read_cgroups(m, full, &snap);
+        manager_read_cgroups(m, full, refresh, &snap);
         r = engine_evaluate(m->engine, &snap, &d);
         /* A ruleset fired on the detectors' figures: read the candidates and decide, unless every
          * ruleset that fired found no victim in the last whole sample (the candidates are read again
@@ -1141,7 +1146,7 @@ static void manager_sample(Manager *m) {
          * under lasting pressure, all of them omitted). */
         if (r == 0 && !full && (engine_fired_set(m->engine) & ~m->victimless_set) != 0) {
                 full = true;
-                manager_read_cgroups(m, true, &snap);
+                manager_read_cgroups(m, true, false, &snap);
                 r = engine_evaluate(m->engine, &snap, &d);
         }
         if (full) {

@@ -198,6 +198,16 @@ int policy_needs_detectors(const Policy *p, bool degraded, SampleNeeds *ret) {
         return needs_build(p, degraded, false, ret);
 }
 
+SampleNeeds sample_needs_guards(const SampleNeeds *detectors) {
+        SampleNeeds n = *detectors;
+
+        n.stat_cgroups = (PatternList) {};
+        n.stat_descendants = false;
+        n.cgroup_fields &= ~(unsigned) CG_MEMORY_STAT;
+        n.vmstat = false;
+        return n;
+}
+
 void sample_needs_clear(SampleNeeds *n) {
         if (!n)
                 return;

@@ -213,3 +213,11 @@ void sample_needs_clear(SampleNeeds *n);
  * (candidates for the rankers and the kill list) is read when a ruleset fires, and now and then
  * so growth and reclaim rates stay current. */
 int policy_needs_detectors(const Policy *p, bool degraded, SampleNeeds *ret);
+
+/* What quiet's periodic sample reads: `detectors` (policy_needs_detectors()) without the reclaim
+ * counters, memory.stat and /proc/vmstat, the costliest files the detectors read. While quiet every
+ * detector group is guarded by a memory pressure detector (its cgroups' memory.pressure, still read)
+ * or a floor (/proc/meminfo, still read), and a group fires only if its guard holds too; the
+ * counters are no guard. The result borrows the lists of `detectors`: never clear it. The first
+ * sample after quiet that reads the counters again starts their rates afresh (derive_cgroup()). */
+SampleNeeds sample_needs_guards(const SampleNeeds *detectors);

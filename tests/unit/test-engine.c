@@ -483,7 +483,8 @@ Test(needs, rankers_recursion_and_procs) {
 }
 
 /* memory.stat, the dearest file, is read only where a rule reads it: memory_reclaim (a glob of
- * every child at the parent), memory_above on anon, and a pgscan ranking (below its matches too). */
+ * every child at the parent), memory_above on anon, and a pgscan ranking (below its matches too);
+ * quiet's periodic sample reads none of it. */
 Test(needs, memory_stat_only_where_read) {
         static const char json[] =
                 "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [["
@@ -515,6 +516,20 @@ Test(needs, memory_stat_only_where_read) {
         cr_assert(n.stat_descendants, "a recursive pgscan ranking descends");
         sample_needs_clear(&n);
         cr_assert_null(n.stat_cgroups.items);
+
+        /* quiet's periodic sample: the same cgroups (the tree keeps its entries), no reclaim counters */
+        cr_assert_eq(policy_needs_detectors(p, false, &n), 0);
+        cr_assert(n.vmstat);
+        SampleNeeds g = sample_needs_guards(&n);
+        cr_assert_eq(g.stat_cgroups.n, 0);
+        cr_assert_not(g.stat_descendants || g.vmstat);
+        cr_assert_not(g.cgroup_fields & CG_MEMORY_STAT);
+        cr_assert(g.cgroup_fields & CG_MEMORY_PSI, "memory.pressure is what guards the pressure detector");
+        cr_assert_eq(g.cgroups.n, n.cgroups.n);
+        cr_assert(g.cgroups.items == n.cgroups.items, "borrowed, not copied");
+        cr_assert(g.meminfo && g.system_mem_psi);
+        cr_assert_eq(n.stat_cgroups.n, 2, "the detectors' own needs are untouched");
+        sample_needs_clear(&n);
         policy_free(p);
 }
 

@@ -975,7 +975,6 @@ static void manager_note_system_error(Manager *m, int r, const char *err) {
         m->system_error = strdup(err);
 }
 
-/* Reads the cgroups (and processes) of one kind of sample into snap: everything, or the detectors' part. */
 /* Reads the cgroups (and processes) a sample needs: all the policy reads when `full`, else what
  * the detectors read, and for quiet's periodic sample (`refresh`) only what can guard them. */
 static void manager_read_cgroups(Manager *m, bool full, bool refresh, Snapshot *snap) {

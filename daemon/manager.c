@@ -475,10 +475,12 @@ static void manager_record_kill(Manager *m, const Decision *d, const KillResult 
         m->last_kill = summary;
 }
 
-/* A stop or restart through systemd is over (unit_stopper.c): its record. */
+/* A stop or restart through systemd is over (unit_stopper.c): its record, and the rulesets that
+ * waited for the victim go on, counting pressure from now. */
 static void on_unit_stop_done(const Decision *d, const KillResult *res, int error, void *userdata) {
         Manager *m = userdata;
         manager_record_kill(m, d, res, error);
+        engine_victim_gone(m->engine, d, now_usec(CLOCK_MONOTONIC));
         m->last_status_usec = 0; /* publish it now */
 }
 
@@ -546,20 +548,35 @@ static int manager_kill_announced(Manager *m, const Snapshot *snap, Decision *d,
         return r;
 }
 
+/* Whether the ruleset's post-action delay should start after a kill attempt that failed with r:
+ * it failed for a reason that the next sample would only meet again (a victim that vanished on its
+ * own is the exception: resample). A dry run also waits out the delay, or it would log every sample. */
+static bool kill_attempt_counts(int r) {
+        return r != -ENOENT && r != -ESRCH;
+}
+
+/* Tells the engine how a kill attempt that returned r went: a stop under way (1: the victim is gone
+ * when the stopper says so, on_unit_stop_done), a kill done (0: process_mrelease or cgroup.kill, the
+ * victim is gone now), or a failure or dry run (no victim to wait for). */
+static void manager_kill_outcome(Manager *m, const Decision *d, int r, usec_t now) {
+        if (d->dry_run || r < 0) {
+                engine_action_done(m->engine, d, d->dry_run || kill_attempt_counts(r), now);
+                return;
+        }
+        if (engine_action_started(m->engine, d, now) < 0)
+                log_oom(); /* the engine counts from now anyway, below or when the stop ends */
+        if (r == 0)
+                engine_victim_gone(m->engine, d, now);
+}
+
 int manager_kill(Manager *m, const Snapshot *snap, Decision *d, KillResult *res) {
         *res = (KillResult) {};
         if (manager_victim_busy(m, d))
                 return -EALREADY;
         manager_announce_kill(m, d, 0);
-        return manager_kill_announced(m, snap, d, res);
-}
-
-/* Whether the ruleset's post-action delay should start after a kill attempt that returned r:
- * something died or a stop was issued (the delay counts from the StopUnit call), or the kill failed
- * for a reason that the next sample would only meet again (a victim that vanished on its own is the
- * exception: resample). A dry run also waits out the delay, or it would log every sample. */
-static bool kill_attempt_counts(int r) {
-        return r != -ENOENT && r != -ESRCH;
+        int r = manager_kill_announced(m, snap, d, res);
+        manager_kill_outcome(m, d, r, now_usec(CLOCK_MONOTONIC));
+        return r;
 }
 
 /* ---- step 1 of the ladder: the pre-kill hook and the wait ---- */
@@ -730,7 +747,7 @@ static void manager_check_pending(Manager *m, const Snapshot *snap, usec_t now) 
 
                 KillResult res;
                 int r = manager_kill_announced(m, snap, &d, &res);
-                engine_action_done(m->engine, &d, kill_attempt_counts(r), now);
+                manager_kill_outcome(m, &d, r, now);
                 decision_clear(&d);
                 m->last_status_usec = 0; /* publish the kill now */
         }
@@ -1153,13 +1170,16 @@ static void manager_sample(Manager *m) {
                 m->last_full_usec = now;
                 m->victimless_set = r == 0 ? engine_fired_set(m->engine) : 0;
         }
+        char notice[768];
+        if (engine_take_notice(m->engine, notice, sizeof notice))
+                log_warning("%s", notice);
         if (r < 0)
                 log_error_errno(r, "The policy engine failed on this sample: %m");
         else if (r > 0) {
                 if (!manager_announce_or_defer(m, &d, now)) {
                         KillResult res;
                         int k = manager_kill_announced(m, &snap, &d, &res);
-                        engine_action_done(m->engine, &d, kill_attempt_counts(k), now);
+                        manager_kill_outcome(m, &d, k, now);
                 }
                 m->last_status_usec = 0; /* publish the kill now */
         }

@@ -5,10 +5,13 @@
  *    under 5% and swap is nearly gone. swap_free_below also holds on a machine without swap
  *    (SwapTotal 0): there is nothing to fall back on, and that is where Facebook oomd and
  *    systemd-oomd, which wait for swap or pressure, let the kernel OOM killer act first.
- *  - "system-memory-pressure" acts when the whole system has stalled on memory for 40% of the
- *    last 10 s while the kernel keeps reclaiming: the machine is thrashing, not merely busy.
+ *  - "system-memory-pressure" acts when the whole system has been stalled on memory for more than
+ *    half of the last 5 s (exactly, from the PSI counters), for 2 s on end, while the kernel keeps
+ *    reclaiming: the machine is thrashing, not merely busy. A 2 s spike stalls at most 40% of 5 s.
  * Both kill one process (granularity process) so that a runaway browser tab does not take the
- * whole session scope with it. The core of the system and the ways into it are omitted or avoided.
+ * whole session scope with it. A victim that comes back (a supervisor re-forks it, systemd
+ * restarts it) is ended on a larger scope, its cgroup and then its unit: three kills at most per
+ * incident. The core of the system and the ways into it are omitted or avoided.
  */
 
 #include "policy.h"
@@ -28,10 +31,10 @@ const char policy_default_json[] =
 "     \"actions\": [{\"type\": \"kill\", \"ranker\": \"size_or_growth\", \"cgroup\": \"/*\",\n"
 "                  \"granularity\": \"process\", \"post_action_delay\": \"2s\"}]},\n"
 "    {\"name\": \"system-memory-pressure\",\n"
-"     \"detectors\": [[{\"type\": \"pressure_above\", \"cgroup\": \"/\", \"kind\": \"full\", \"window\": \"avg10\",\n"
-"                      \"threshold\": 40, \"duration\": \"10s\"},\n"
+"     \"detectors\": [[{\"type\": \"pressure_above\", \"cgroup\": \"/\", \"kind\": \"full\", \"window\": \"5s\",\n"
+"                      \"threshold\": 50, \"duration\": \"2s\"},\n"
 "                     {\"type\": \"memory_reclaim\", \"cgroup\": \"/\", \"duration\": \"10s\"}]],\n"
 "     \"actions\": [{\"type\": \"kill\", \"ranker\": \"size_or_growth\", \"cgroup\": \"/*\",\n"
-"                  \"granularity\": \"process\", \"post_action_delay\": \"15s\"}]}\n"
+"                  \"granularity\": \"process\", \"post_action_delay\": \"5s\"}]}\n"
 "  ]\n"
 "}\n";

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "candidate.h"
 #include "detector.h"
@@ -82,19 +85,226 @@ static bool resolve_limit(const Amount *a, uint64_t total, bool total_known, dou
         return true;
 }
 
+/* ---- releases ---- */
+
+void release_log_clear(ReleaseLog *l) {
+        for (size_t i = 0; i < l->n; i++)
+                free(l->items[i].cgroup);
+        *l = (ReleaseLog) {};
+}
+
+static void release_log_drop(ReleaseLog *l, size_t i) {
+        free(l->items[i].cgroup);
+        memmove(&l->items[i], &l->items[i + 1], (l->n - i - 1) * sizeof(Release));
+        l->n--;
+}
+
+int release_log_add(ReleaseLog *l, const char *cgroup, usec_t at) {
+        char *c = strdup(cgroup ?: "/");
+
+        if (!c)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n;)
+                if (at > l->items[i].at && at - l->items[i].at > RELEASE_KEEP_USEC)
+                        release_log_drop(l, i);
+                else
+                        i++;
+        if (l->n == RELEASES_MAX)
+                release_log_drop(l, 0);
+        l->items[l->n++] = (Release) { .cgroup = c, .at = at };
+        return 0;
+}
+
+usec_t release_log_floor(const ReleaseLog *l, const char *source) {
+        usec_t floor = 0;
+
+        for (size_t i = 0; l && i < l->n; i++) {
+                const Release *r = &l->items[i];
+
+                /* the system holds every victim; a cgroup holds those below it and shares the stall of those above it */
+                if (cgroup_path_is_root(source) || cgroup_path_at_or_below(r->cgroup, source) ||
+                    cgroup_path_at_or_below(source, r->cgroup))
+                        floor = r->at > floor ? r->at : floor;
+        }
+        return floor;
+}
+
+/* ---- PSI history per source ---- */
+
+void detector_state_clear(DetectorState *st) {
+        free(st->hist);
+        *st = (DetectorState) {};
+}
+
+static PsiPoint *history_point(PsiHistory *h, unsigned i) {
+        return &h->points[(h->first + i) % PSI_HISTORY_POINTS];
+}
+
+/* The history of source `id`, created empty when new; NULL when out of memory. Forgets sources not
+ * seen for PSI_HISTORY_FORGET_USEC. */
+static PsiHistory *history_get(DetectorState *st, uint64_t id, usec_t now) {
+        size_t lo = 0, hi = st->n_hist;
+
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (st->hist[mid].id < id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo < st->n_hist && st->hist[lo].id == id) {
+                st->hist[lo].seen = now;
+                return &st->hist[lo];
+        }
+        for (size_t i = 0; i < st->n_hist;) /* make room by forgetting the vanished first */
+                if (now > st->hist[i].seen && now - st->hist[i].seen > PSI_HISTORY_FORGET_USEC) {
+                        memmove(&st->hist[i], &st->hist[i + 1], (st->n_hist - i - 1) * sizeof(PsiHistory));
+                        st->n_hist--;
+                        if (i < lo)
+                                lo--;
+                } else
+                        i++;
+        if (st->n_hist == st->cap_hist) {
+                size_t cap = st->cap_hist ? st->cap_hist * 2 : 4;
+                PsiHistory *n = realloc(st->hist, cap * sizeof(PsiHistory));
+                if (!n)
+                        return NULL;
+                st->hist = n;
+                st->cap_hist = cap;
+        }
+        memmove(&st->hist[lo + 1], &st->hist[lo], (st->n_hist - lo) * sizeof(PsiHistory));
+        st->n_hist++;
+        st->hist[lo] = (PsiHistory) { .id = id, .seen = now };
+        return &st->hist[lo];
+}
+
+/* Starts the history afresh at a new release: stall before it must not count. */
+static void history_set_floor(PsiHistory *h, usec_t floor) {
+        if (h->floor == floor)
+                return;
+        h->floor = floor;
+        h->first = h->n = 0;
+}
+
+/* Appends (now, total) when the last point is at least `spacing` old. A counter that went back
+ * (it cannot, for one inode) starts the history afresh. */
+static void history_push(PsiHistory *h, usec_t now, uint64_t total, usec_t spacing) {
+        if (h->n > 0) {
+                const PsiPoint *last = history_point(h, h->n - 1);
+                if (total < last->total || now < last->t) {
+                        h->first = h->n = 0;
+                } else if (now - last->t < spacing || now == last->t)
+                        return;
+        }
+        if (h->n == PSI_HISTORY_POINTS) {
+                h->first = (h->first + 1) % PSI_HISTORY_POINTS;
+                h->n--;
+        }
+        *history_point(h, h->n++) = (PsiPoint) { .t = now, .total = total };
+}
+
+static double stall_percent(uint64_t stalled, usec_t span) {
+        double v = 100.0 * (double) stalled / (double) span;
+        return v < 0 ? 0 : v > 100 ? 100 : v;
+}
+
+/* The share of [now - window, now] spent stalled, from the history and the counter now, the counter
+ * taken as rising evenly between two points. Over a shorter history (after a release, or at start)
+ * the share of what there is, once that is PSI_EXACT_MIN_SPAN_USEC; false before. */
+static bool history_stall(PsiHistory *h, usec_t now, uint64_t total, usec_t window, double *ret) {
+        usec_t start = now > window ? now - window : 0;
+        const PsiPoint *p, *oldest;
+        PsiPoint q;
+        unsigned i;
+
+        if (h->n == 0)
+                return false;
+        oldest = history_point(h, 0);
+        if (oldest->t >= now || total < oldest->total)
+                return false;
+        if (oldest->t >= start) {
+                if (now - oldest->t < PSI_EXACT_MIN_SPAN_USEC)
+                        return false;
+                *ret = stall_percent(total - oldest->total, now - oldest->t);
+                return true;
+        }
+        for (i = h->n - 1; history_point(h, i)->t > start; i--)
+                ;
+        p = history_point(h, i);
+        q = i + 1 < h->n ? *history_point(h, i + 1) : (PsiPoint) { .t = now, .total = total };
+        double at = (double) p->total;
+        if (q.t > p->t && q.total >= p->total)
+                at += (double) (q.total - p->total) * (double) (start - p->t) / (double) (q.t - p->t);
+        *ret = stall_percent((uint64_t) ((double) total > at ? (double) total - at : 0), window);
+        return true;
+}
+
+/* The averages' time constants. After a release an average is capped by the exact stall over as
+ * long a window, counted from the release, for three time constants (by then what came before weighs 5%). */
+static usec_t psi_window_usec(PsiWindow w) {
+        switch (w) {
+        case PSI_WINDOW_AVG60:
+                return 60 * USEC_PER_SEC;
+        case PSI_WINDOW_AVG300:
+                return 300 * USEC_PER_SEC;
+        default:
+                return 10 * USEC_PER_SEC;
+        }
+}
+
+/* Pressure at one source as it is now: an exact window from the history; one of the kernel's
+ * averages, capped after a release by the exact stall over its length since the release. `avg` is the average to cap (NULL for
+ * an exact window); *ret the figure. False when there is no figure yet (a source just seen, a history
+ * shorter than PSI_EXACT_MIN_SPAN_USEC): an exact window then does not count the source, and a capped
+ * average counts as no stall, as nothing since the release says otherwise. */
+static bool source_pressure(const Detector *d, DetectorState *st, const Snapshot *s, const CGroupSample *cg,
+                            const PsiLine *l, const double *avg, PsiWindow avg_window, const ReleaseLog *rl,
+                            DetectorObservation *obs, double *ret) {
+        usec_t floor = release_log_floor(rl, source_path(cg));
+        PsiHistory *h;
+        double since;
+
+        if (avg && (floor == 0 || s->now < floor || s->now - floor >= 3 * psi_window_usec(avg_window))) {
+                *ret = *avg;
+                return true;
+        }
+        if (floor > obs->floor)
+                obs->floor = floor;
+        h = history_get(st, cg ? cg->inode : 0, s->now);
+        if (!h) { /* out of memory: the kernel's figure, or nothing */
+                *ret = avg ? *avg : 0;
+                return avg != NULL;
+        }
+        history_set_floor(h, floor);
+        if (!avg) {
+                bool ok = history_stall(h, s->now, l->total_usec, d->window_usec, ret);
+                history_push(h, s->now, l->total_usec, d->window_usec / 16);
+                return ok;
+        }
+        /* The average's own length as an exact window, of what came after the release. */
+        if (!history_stall(h, s->now, l->total_usec, psi_window_usec(avg_window), &since))
+                since = 0;
+        history_push(h, s->now, l->total_usec, psi_window_usec(avg_window) / 16);
+        *ret = since < *avg ? since : *avg;
+        return true;
+}
+
 /* The highest chosen PSI value among the sources is above the threshold. */
-static bool pressure_above(const Detector *d, const Snapshot *s, DetectorObservation *obs) {
+static bool pressure_above(const Detector *d, DetectorState *st, const Snapshot *s, const ReleaseLog *rl,
+                           DetectorObservation *obs) {
         const CGroupSample *cg;
         SourceIter it = {};
         bool found = false;
 
         while (source_next(&d->cgroups, s, &it, &cg)) {
                 const PsiLine *l = psi_line(source_psi(s, cg, d->resource), d->kind);
-                double v;
+                double v, avg;
 
                 if (!l)
                         continue;
-                v = psi_window(l, d->window);
+                avg = d->window == PSI_WINDOW_EXACT ? 0 : psi_window(l, d->window);
+                if (!source_pressure(d, st, s, cg, l, d->window == PSI_WINDOW_EXACT ? NULL : &avg, d->window, rl, obs, &v))
+                        continue;
                 if (!found || v > obs->value) {
                         found = true;
                         obs->value = v;
@@ -107,20 +317,25 @@ static bool pressure_above(const Detector *d, const Snapshot *s, DetectorObserva
 
 /* The source with the highest avg10 has avg10 and avg60 above the threshold, and avg10 is not
  * falling fast compared with this detector's previous evaluation (the pressure is passing). */
-static bool pressure_rising_beyond(const Detector *d, DetectorState *st, const Snapshot *s, DetectorObservation *obs) {
+static bool pressure_rising_beyond(const Detector *d, DetectorState *st, const Snapshot *s, const ReleaseLog *rl,
+                                   DetectorObservation *obs) {
         const CGroupSample *cg;
         SourceIter it = {};
         bool found = false, falling_fast;
 
         while (source_next(&d->cgroups, s, &it, &cg)) {
                 const PsiLine *l = psi_line(source_psi(s, cg, d->resource), d->kind);
+                double avg10, avg60;
 
                 if (!l)
                         continue;
-                if (!found || l->avg10 > obs->value) {
+                /* After a release both averages are capped by the stall since it (the same figure). */
+                (void) source_pressure(d, st, s, cg, l, &l->avg10, PSI_WINDOW_AVG10, rl, obs, &avg10);
+                (void) source_pressure(d, st, s, cg, l, &l->avg60, PSI_WINDOW_AVG60, rl, obs, &avg60);
+                if (!found || avg10 > obs->value) {
                         found = true;
-                        obs->value = l->avg10;
-                        obs->avg60 = l->avg60;
+                        obs->value = avg10;
+                        obs->avg60 = avg60;
                         obs->where = source_path(cg);
                 }
         }
@@ -167,7 +382,7 @@ static bool memory_above(const Detector *d, const Snapshot *s, DetectorObservati
 }
 
 /* Some source's pgscan counter moved within the detector's duration. A glob of every child of P is read at P. */
-static bool memory_reclaim(const Detector *d, const Snapshot *s, DetectorObservation *obs) {
+static bool memory_reclaim(const Detector *d, const Snapshot *s, const ReleaseLog *rl, DetectorObservation *obs) {
         const CGroupSample *cg;
         SourceIter it = {};
         usec_t latest = 0;
@@ -175,7 +390,13 @@ static bool memory_reclaim(const Detector *d, const Snapshot *s, DetectorObserva
         while (source_next(detector_reclaim_sources(d), s, &it, &cg)) {
                 /* Without a memory controller, cgroups have no memory.stat: the system's counts. */
                 usec_t t = !cg || s->degraded ? s->system.last_pgscan_usec : cg->last_pgscan_usec;
+                usec_t floor = release_log_floor(rl, source_path(cg));
 
+                /* Reclaim seen up to the sample after a release may be the victim's: not counted. */
+                if (floor > 0 && t <= floor + PSI_EXACT_MIN_SPAN_USEC) {
+                        obs->floor = floor > obs->floor ? floor : obs->floor;
+                        continue;
+                }
                 if (t > latest) {
                         latest = t;
                         obs->where = source_path(cg);
@@ -226,16 +447,17 @@ static bool exists(const Detector *d, const Snapshot *s, DetectorObservation *ob
         return found != d->negate;
 }
 
-static bool detector_condition(const Detector *d, DetectorState *st, const Snapshot *s, DetectorObservation *obs) {
+static bool detector_condition(const Detector *d, DetectorState *st, const Snapshot *s, const ReleaseLog *rl,
+                               DetectorObservation *obs) {
         switch (d->type) {
         case DETECTOR_PRESSURE_ABOVE:
-                return pressure_above(d, s, obs);
+                return pressure_above(d, st, s, rl, obs);
         case DETECTOR_PRESSURE_RISING_BEYOND:
-                return pressure_rising_beyond(d, st, s, obs);
+                return pressure_rising_beyond(d, st, s, rl, obs);
         case DETECTOR_MEMORY_ABOVE:
                 return memory_above(d, s, obs);
         case DETECTOR_MEMORY_RECLAIM:
-                return memory_reclaim(d, s, obs);
+                return memory_reclaim(d, s, rl, obs);
         case DETECTOR_SWAP_FREE_BELOW:
                 return swap_free_below(d, s, obs);
         case DETECTOR_MEM_AVAILABLE_BELOW:
@@ -248,9 +470,9 @@ static bool detector_condition(const Detector *d, DetectorState *st, const Snaps
         return false;
 }
 
-DetectorVerdict detector_evaluate(const Detector *d, DetectorState *st, const Snapshot *s) {
+DetectorVerdict detector_evaluate(const Detector *d, DetectorState *st, const Snapshot *s, const ReleaseLog *rl) {
         st->seen = (DetectorObservation) {};
-        if (!detector_condition(d, st, s, &st->seen)) {
+        if (!detector_condition(d, st, s, rl, &st->seen)) {
                 st->holding = false;
                 return DETECTOR_QUIET;
         }
@@ -259,7 +481,8 @@ DetectorVerdict detector_evaluate(const Detector *d, DetectorState *st, const Sn
         if (d->type == DETECTOR_MEMORY_RECLAIM)
                 return DETECTOR_FIRED;
 
-        if (!st->holding || s->now < st->since) { /* a clock going back restarts the count */
+        /* A clock going back restarts the count; so does a release: what held before it was (partly) the victim's. */
+        if (!st->holding || s->now < st->since || st->since < st->seen.floor) {
                 st->holding = true;
                 st->since = s->now;
         }
@@ -284,14 +507,23 @@ int detector_describe(const Detector *d, const DetectorState *st, char *buf, siz
         }
 
         switch (d->type) {
-        case DETECTOR_PRESSURE_ABOVE:
-                return snprintf(buf, size, "%s %s %s %.2f%% > %g%%%s on %s",
-                                resource_names[d->resource], kind_names[d->kind], window_names[d->window],
-                                o->value, d->threshold, dur, where);
+        case DETECTOR_PRESSURE_ABOVE: {
+                char window[24];
+                if (d->window == PSI_WINDOW_EXACT) {
+                        char t[16];
+                        format_duration(t, sizeof(t), d->window_usec);
+                        snprintf(window, sizeof(window), "over %s", t);
+                } else
+                        snprintf(window, sizeof(window), "%s", window_names[d->window]);
+                return snprintf(buf, size, "%s %s %s %.2f%% > %g%%%s on %s%s",
+                                resource_names[d->resource], kind_names[d->kind], window,
+                                o->value, d->threshold, dur, where, o->floor ? " (since the last victim was gone)" : "");
+        }
         case DETECTOR_PRESSURE_RISING_BEYOND:
-                return snprintf(buf, size, "%s %s avg10 %.2f%% and avg60 %.2f%% > %g%% and not falling%s on %s",
+                return snprintf(buf, size, "%s %s avg10 %.2f%% and avg60 %.2f%% > %g%% and not falling%s on %s%s",
                                 resource_names[d->resource], kind_names[d->kind],
-                                o->value, o->avg60, d->threshold, dur, where);
+                                o->value, o->avg60, d->threshold, dur, where,
+                                o->floor ? " (since the last victim was gone)" : "");
         case DETECTOR_MEMORY_ABOVE:
                 format_bytes(value, sizeof(value), o->value);
                 format_bytes(limit, sizeof(limit), o->limit);

@@ -13,6 +13,50 @@
 #include "policy.h"
 #include "sample.h"
 
+/* A victim gone at `at`: pressure at a source that holds it, or lies within it, counts only from then. */
+typedef struct Release {
+        char *cgroup;  /* the victim's cgroup path (a process victim: its cgroup) */
+        usec_t at;
+} Release;
+
+/* Sixteen releases within RELEASE_KEEP_USEC are a kill storm already; the oldest gives way. */
+#define RELEASES_MAX 16
+/* The longest a release matters: three avg300 time constants (an exact window is at most 10 min). */
+#define RELEASE_KEEP_USEC (900 * USEC_PER_SEC)
+
+typedef struct ReleaseLog {
+        Release items[RELEASES_MAX];
+        size_t n;
+} ReleaseLog;
+
+/* Records a release (the cgroup is copied); drops releases older than RELEASE_KEEP_USEC. -ENOMEM. */
+int release_log_add(ReleaseLog *l, const char *cgroup, usec_t at);
+void release_log_clear(ReleaseLog *l);
+/* The latest release that bears on pressure measured at `source` ("/" = the system); 0 for none. */
+usec_t release_log_floor(const ReleaseLog *l, const char *source);
+
+/* One source's PSI "total" counter at one sample. */
+typedef struct PsiPoint {
+        usec_t t;
+        uint64_t total; /* microseconds stalled since boot */
+} PsiPoint;
+
+/* Points kept per source: spaced a sixteenth of the window apart, they span 1.4 windows. */
+#define PSI_HISTORY_POINTS 24
+/* The shortest span an exact figure is computed over: shorter, one sample's jitter is the figure. */
+#define PSI_EXACT_MIN_SPAN_USEC (1 * USEC_PER_SEC)
+/* A source not seen for this long (a removed cgroup) is forgotten. */
+#define PSI_HISTORY_FORGET_USEC (600 * USEC_PER_SEC)
+
+/* What a pressure detector remembers of one source, to measure exact windows and the stall since a release. */
+typedef struct PsiHistory {
+        uint64_t id;            /* cgroup inode; 0 = the system */
+        usec_t seen;            /* the last evaluation that found it */
+        usec_t floor;           /* the release this history starts after (0 = none) */
+        PsiPoint points[PSI_HISTORY_POINTS]; /* a ring, oldest at `first` */
+        unsigned first, n;
+} PsiHistory;
+
 /* What the last evaluation measured, for the reason text. */
 typedef struct DetectorObservation {
         const char *where;  /* the cgroup that counted ("/" = the system); borrowed from the sample */
@@ -20,6 +64,7 @@ typedef struct DetectorObservation {
         double avg60;       /* pressure_rising_beyond */
         double limit;       /* the threshold, in value's unit */
         bool no_swap;       /* swap_free_below on a machine without swap */
+        usec_t floor;       /* the latest release that bore on a source: stall before it was not counted */
 } DetectorObservation;
 
 typedef struct DetectorState {
@@ -28,7 +73,12 @@ typedef struct DetectorState {
         bool has_prev;      /* pressure_rising_beyond: prev_avg10 is from the previous evaluation */
         double prev_avg10;
         DetectorObservation seen; /* valid until the next evaluation (borrows the sample) */
+        PsiHistory *hist;   /* pressure detectors: per source, sorted by id */
+        size_t n_hist, cap_hist;
 } DetectorState;
+
+/* Frees what the state owns and zeroes it. */
+void detector_state_clear(DetectorState *st);
 
 typedef enum DetectorVerdict {
         DETECTOR_QUIET,     /* condition false */
@@ -36,8 +86,10 @@ typedef enum DetectorVerdict {
         DETECTOR_FIRED,     /* condition true for at least its duration */
 } DetectorVerdict;
 
-/* Evaluates one detector at s->now and advances its state. */
-DetectorVerdict detector_evaluate(const Detector *d, DetectorState *st, const Snapshot *s);
+/* Evaluates one detector at s->now and advances its state. Pressure and reclaim count only what
+ * happened after the releases in `rl` that bear on their sources (may be NULL), and a duration that
+ * began before such a release begins again. */
+DetectorVerdict detector_evaluate(const Detector *d, DetectorState *st, const Snapshot *s, const ReleaseLog *rl);
 
 /* Writes what the last evaluation saw ("memory full avg10 52.30% > 40% for 10s on /") into buf.
  * Returns the length it wanted, as snprintf. */

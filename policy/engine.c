@@ -13,8 +13,29 @@
 #include "macro.h"
 #include "ranker.h"
 
+/* How much of Decision.reason the detectors and the ranking may fill: the rest is for the escalation. */
+#define REASON_DECISION_MAX 320
+
 /* Room for a victim's name in a recheck sentence: a cgroup path, or "process PID (comm)". */
 #define VICTIM_NAME_MAX 4096
+
+/* One ruleset's current incident: its kills since the pressure it saw last eased. */
+typedef struct Incident {
+        unsigned kills;
+        char *cgroup;             /* the last victim's cgroup (a process victim: its cgroup) */
+        KillScope scope;          /* how the last victim was ended */
+        usec_t last_fired;        /* the last evaluation at which a group of the ruleset fired */
+        usec_t gone;              /* when the last victim was gone; 0 while it is in flight */
+        bool bound_told;          /* engine_take_notice() said the bound was reached */
+} Incident;
+
+/* A kill begun and not yet gone (engine_action_started). */
+typedef struct InFlight {
+        char *cgroup;
+        const char *ruleset;      /* borrowed name; NULL for a manual kill */
+        size_t ruleset_index, action_index;
+        usec_t deadline;          /* held back no longer than this */
+} InFlight;
 
 struct Engine {
         const Policy *policy;     /* borrowed */
@@ -26,7 +47,25 @@ struct Engine {
         bool arming;              /* at the last evaluation */
         bool fired;               /* at the last evaluation: a ruleset out of its delay fired */
         uint64_t fired_set;       /* which, see engine_fired_set() */
+        Incident *incidents;      /* per ruleset */
+        /* Kept across policy reloads: a victim gone or going is the same whichever rules chose it. */
+        ReleaseLog releases;
+        InFlight *in_flight;
+        size_t n_in_flight;
+        char notice[768];
 };
+
+static void incidents_free(Incident *inc, size_t n) {
+        for (size_t i = 0; inc && i < n; i++)
+                free(inc[i].cgroup);
+        free(inc);
+}
+
+static void states_free(DetectorState *st, size_t n) {
+        for (size_t i = 0; st && i < n; i++)
+                detector_state_clear(&st[i]);
+        free(st);
+}
 
 static size_t policy_count_detectors(const Policy *p) {
         size_t n = 0;
@@ -41,6 +80,7 @@ int engine_set_policy(Engine *e, const Policy *p) {
         DetectorState *states;
         usec_t *delays;
         bool *held, *group_fired;
+        Incident *incidents;
         size_t n;
 
         if (!e || !p)
@@ -51,26 +91,34 @@ int engine_set_policy(Engine *e, const Policy *p) {
         delays = calloc(p->n_rulesets ?: 1, sizeof(usec_t));
         held = calloc(p->n_rulesets ?: 1, sizeof(bool));
         group_fired = calloc(p->n_rulesets ?: 1, sizeof(bool));
-        if (!states || !delays || !held || !group_fired) {
+        incidents = calloc(p->n_rulesets ?: 1, sizeof(Incident));
+        if (!states || !delays || !held || !group_fired || !incidents) {
                 free(states);
                 free(delays);
                 free(held);
                 free(group_fired);
+                free(incidents);
                 return -ENOMEM; /* the old policy and its state stay in place */
         }
 
-        free(e->states);
+        states_free(e->states, e->n_states);
         free(e->delay_until);
         free(e->held);
         free(e->group_fired);
-        *e = (Engine) {
-                .policy = p,
-                .states = states,
-                .n_states = n,
-                .delay_until = delays,
-                .held = held,
-                .group_fired = group_fired,
-        };
+        if (e->policy)
+                incidents_free(e->incidents, e->policy->n_rulesets);
+        /* Kills in flight hold back the new rulesets too; their own rulesets are gone. */
+        for (size_t i = 0; i < e->n_in_flight; i++)
+                e->in_flight[i].ruleset = NULL;
+        e->policy = p;
+        e->states = states;
+        e->n_states = n;
+        e->delay_until = delays;
+        e->held = held;
+        e->group_fired = group_fired;
+        e->incidents = incidents;
+        e->arming = e->fired = false;
+        e->fired_set = 0;
         return 0;
 }
 
@@ -95,10 +143,15 @@ int engine_new(const Policy *p, Engine **ret) {
 Engine *engine_free(Engine *e) {
         if (!e)
                 return NULL;
-        free(e->states);
+        states_free(e->states, e->n_states);
         free(e->delay_until);
         free(e->held);
         free(e->group_fired);
+        incidents_free(e->incidents, e->policy ? e->policy->n_rulesets : 0);
+        release_log_clear(&e->releases);
+        for (size_t i = 0; i < e->n_in_flight; i++)
+                free(e->in_flight[i].cgroup);
+        free(e->in_flight);
         free(e);
         return NULL;
 }
@@ -142,7 +195,7 @@ bool engine_guarded(const Engine *e, double trigger_some_percent, EngineGuard *r
 
         if (ret)
                 *ret = g;
-        if (!e)
+        if (!e || e->n_in_flight > 0)
                 return false;
         st = e->states;
         for (size_t ri = 0; ri < e->policy->n_rulesets; ri++) {
@@ -199,9 +252,9 @@ bool engine_held(const Engine *e, size_t ruleset_index) {
         return e && ruleset_index < e->policy->n_rulesets && e->held[ruleset_index];
 }
 
-void engine_action_done(Engine *e, const Decision *d, bool killed, usec_t now) {
+void engine_action_done(Engine *e, const Decision *d, bool delay, usec_t now) {
         const Ruleset *rs;
-        usec_t delay;
+        usec_t span;
 
         if (!e || !d)
                 return;
@@ -209,11 +262,111 @@ void engine_action_done(Engine *e, const Decision *d, bool killed, usec_t now) {
         if (!rs)
                 return;
         e->held[d->ruleset_index] = false;
-        if (!killed)
+        if (!delay)
                 return;
 
-        delay = rs->actions[d->action_index].post_action_delay_usec;
-        e->delay_until[d->ruleset_index] = delay > USEC_INFINITY - now ? USEC_INFINITY : now + delay;
+        span = rs->actions[d->action_index].post_action_delay_usec;
+        e->delay_until[d->ruleset_index] = span > USEC_INFINITY - now ? USEC_INFINITY : now + span;
+}
+
+KillScope decision_scope(const Decision *d) {
+        if (d->kind == TARGET_PROCESS || d->granularity_process)
+                return KILL_SCOPE_PROCESS;
+        return d->method == UNIT_METHOD_STOP ? KILL_SCOPE_UNIT : KILL_SCOPE_CGROUP;
+}
+
+const char *kill_scope_to_string(KillScope s) {
+        switch (s) {
+        case KILL_SCOPE_PROCESS: return "process";
+        case KILL_SCOPE_CGROUP: return "cgroup";
+        case KILL_SCOPE_UNIT: return "unit";
+        }
+        return "?";
+}
+
+int engine_action_started(Engine *e, const Decision *d, usec_t now) {
+        const Ruleset *rs;
+        InFlight *q;
+        usec_t stop;
+
+        if (!e || !d || !d->cgroup)
+                return -EINVAL;
+        rs = decision_ruleset(e, d);
+        if (rs) {
+                Incident *inc = &e->incidents[d->ruleset_index];
+                char *c = strdup(d->cgroup);
+
+                if (!c)
+                        return -ENOMEM;
+                free(inc->cgroup);
+                *inc = (Incident) {
+                        .kills = inc->kills + 1,
+                        .cgroup = c,
+                        .scope = decision_scope(d),
+                        .last_fired = inc->last_fired,
+                };
+                e->held[d->ruleset_index] = true;
+        }
+
+        q = realloc(e->in_flight, (e->n_in_flight + 1) * sizeof(InFlight));
+        if (!q)
+                return -ENOMEM;
+        e->in_flight = q;
+        stop = d->stop_timeout_usec ?: STOP_TIMEOUT_DEFAULT_USEC;
+        q[e->n_in_flight] = (InFlight) {
+                .cgroup = strdup(d->cgroup),
+                .ruleset = rs ? rs->name : NULL,
+                .ruleset_index = d->ruleset_index,
+                .action_index = d->action_index,
+                .deadline = now + d->prekill_timeout_usec + stop + IN_FLIGHT_GRACE_USEC,
+        };
+        if (!q[e->n_in_flight].cgroup)
+                return -ENOMEM;
+        e->n_in_flight++;
+        return 0;
+}
+
+/* Ends in-flight entry i: the victim is gone (or taken as gone) at `now`. */
+static void in_flight_end(Engine *e, size_t i, usec_t now) {
+        InFlight *f = &e->in_flight[i];
+        const Ruleset *rs = NULL;
+
+        if (f->ruleset && f->ruleset_index < e->policy->n_rulesets &&
+            e->policy->rulesets[f->ruleset_index].name == f->ruleset)
+                rs = &e->policy->rulesets[f->ruleset_index];
+        if (rs) {
+                Incident *inc = &e->incidents[f->ruleset_index];
+                usec_t span = f->action_index < rs->n_actions ? rs->actions[f->action_index].post_action_delay_usec : 0;
+
+                e->held[f->ruleset_index] = false;
+                e->delay_until[f->ruleset_index] = span > USEC_INFINITY - now ? USEC_INFINITY : now + span;
+                inc->gone = now;
+        }
+        (void) release_log_add(&e->releases, f->cgroup, now); /* out of memory: pressure is then as the kernel says */
+        free(f->cgroup);
+        memmove(f, f + 1, (e->n_in_flight - i - 1) * sizeof(InFlight));
+        e->n_in_flight--;
+}
+
+void engine_victim_gone(Engine *e, const Decision *d, usec_t now) {
+        if (!e || !d || !d->cgroup)
+                return;
+        for (size_t i = 0; i < e->n_in_flight; i++)
+                if (streq(e->in_flight[i].cgroup, d->cgroup)) {
+                        in_flight_end(e, i, now);
+                        return;
+                }
+        /* Not begun through engine_action_started (out of memory then): still count from now. */
+        (void) release_log_add(&e->releases, d->cgroup, now);
+        engine_action_done(e, d, true, now);
+}
+
+bool engine_take_notice(Engine *e, char *buf, size_t size) {
+        if (!e || !e->notice[0] || size == 0)
+                return false;
+        snprintf(buf, size, "%s", e->notice);
+        e->notice[0] = '\0';
+        return true;
 }
 
 void decision_clear(Decision *d) {
@@ -385,14 +538,154 @@ static int action_decide(const Policy *p, const Snapshot *s, size_t ri, size_t a
         if (r < 0)
                 return r;
 
-        /* Keep the victim part whole; a long detector part is what gets cut. */
-        room = (int) sizeof(d.reason) - (int) strlen(how) - (int) strlen(" -> ") - 1;
-        snprintf(d.reason, sizeof(d.reason), "%.*s -> %s", room > 0 ? room : 0, why, how);
+        /* Keep the victim part whole; a long detector part is what gets cut. The rest of the reason
+         * is kept for the escalation (decision_escalate). */
+        room = REASON_DECISION_MAX - (int) strlen(how) - (int) strlen(" -> ") - 1;
+        snprintf(d.reason, REASON_DECISION_MAX, "%.*s -> %s", room > 0 ? room : 0, why, how);
         *ret = d;
         return 1;
 }
 
 /* --- evaluation --- */
+
+static void reason_append(Decision *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reason_append(Decision *d, const char *fmt, ...) {
+        size_t len = strlen(d->reason);
+        va_list ap;
+
+        if (len + 1 >= sizeof(d->reason))
+                return;
+        va_start(ap, fmt);
+        vsnprintf(d->reason + len, sizeof(d->reason) - len, fmt, ap);
+        va_end(ap);
+}
+
+/* True when pattern `pat` matches the cgroup at `path` or one above it. */
+static bool pattern_matches_at_or_above(const Pattern *pat, const char *path) {
+        char buf[VICTIM_NAME_MAX];
+        char *slash;
+
+        if (snprintf(buf, sizeof(buf), "%s", path) >= (int) sizeof(buf))
+                return true; /* too long to walk: take it as watched, so the ruleset waits */
+        for (;;) {
+                if (pattern_match(pat, buf, NULL))
+                        return true;
+                slash = strrchr(buf, '/');
+                if (!slash || slash == buf)
+                        return false;
+                *slash = '\0';
+        }
+}
+
+/* True when a detector of the ruleset watches the system, the cgroup at `victim`, one above it, or
+ * (in this sample) one below it: its figures still carry the victim while it dies. */
+static bool ruleset_watches(const Ruleset *rs, const Snapshot *s, const char *victim) {
+        for (size_t g = 0; g < rs->n_groups; g++)
+                for (size_t i = 0; i < rs->groups[g].n; i++) {
+                        const PatternList *l = &rs->groups[g].detectors[i].cgroups;
+
+                        if (l->n == 0) /* swap_free_below, mem_available_below */
+                                return true;
+                        for (size_t k = 0; k < l->n; k++) {
+                                const Pattern *pat = &l->items[k];
+
+                                if (pattern_is_root(pat) || pattern_matches_at_or_above(pat, victim))
+                                        return true;
+                                for (size_t c = 0; c < s->n_cgroups; c++)
+                                        if (cgroup_path_at_or_below(s->cgroups[c].path, victim) &&
+                                            pattern_match(pat, s->cgroups[c].path, NULL))
+                                                return true;
+                        }
+                }
+        return false;
+}
+
+/* The kill in flight that ruleset `rs` waits for, or NULL. */
+static const InFlight *ruleset_waits_for(const Engine *e, const Ruleset *rs, const Snapshot *s) {
+        for (size_t i = 0; i < e->n_in_flight; i++)
+                if (ruleset_watches(rs, s, e->in_flight[i].cgroup))
+                        return &e->in_flight[i];
+        return NULL;
+}
+
+/* Kills in flight past their deadline are taken as gone, so that a lost stop never holds every ruleset back. */
+static void in_flight_expire(Engine *e, usec_t now) {
+        for (size_t i = 0; i < e->n_in_flight;)
+                if (now >= e->in_flight[i].deadline) {
+                        snprintf(e->notice, sizeof(e->notice),
+                                 "The kill of %s did not report its victim gone by its deadline (prekill_timeout + "
+                                 "stop_timeout + %llus); the rulesets that waited for it decide again",
+                                 e->in_flight[i].cgroup, (unsigned long long) (IN_FLIGHT_GRACE_USEC / USEC_PER_SEC));
+                        in_flight_end(e, i, now);
+                } else
+                        i++;
+}
+
+/* Ends an incident whose ruleset has been calm for INCIDENT_CALM_USEC since its last victim was gone. */
+static void incident_update(Incident *inc, bool firing, usec_t now) {
+        usec_t last;
+
+        if (firing) {
+                inc->last_fired = now;
+                return;
+        }
+        if (inc->kills == 0 || inc->gone == 0)
+                return;
+        last = inc->last_fired > inc->gone ? inc->last_fired : inc->gone;
+        if (now >= last && now - last >= INCIDENT_CALM_USEC) {
+                free(inc->cgroup);
+                *inc = (Incident) {};
+        }
+}
+
+/* The next kill of an incident: when the victim is the last one come back (the same cgroup, one
+ * below it or above it), it is ended on the next larger scope: process -> cgroup -> unit. Says so
+ * in the reason, with the kill's number in the incident. */
+static void decision_escalate(const Engine *e, size_t ri, const Snapshot *s, Decision *d) {
+        const Incident *inc = &e->incidents[ri];
+        const Ruleset *rs = &e->policy->rulesets[ri];
+        unsigned max = rs->max_kills ?: MAX_KILLS_PER_INCIDENT_DEFAULT;
+        KillScope to;
+        char ago[16];
+
+        d->incident_kill = inc->kills + 1;
+        if (inc->kills == 0 || !inc->cgroup)
+                return;
+        if (!cgroup_path_at_or_below(d->cgroup, inc->cgroup) && !cgroup_path_at_or_below(inc->cgroup, d->cgroup)) {
+                reason_append(d, "; kill %u of at most %u in this incident", d->incident_kill, max);
+                return;
+        }
+        format_duration(ago, sizeof(ago), inc->gone && s->now > inc->gone ? s->now - inc->gone : 0);
+        to = inc->scope == KILL_SCOPE_PROCESS ? KILL_SCOPE_CGROUP : KILL_SCOPE_UNIT;
+        if (s->degraded || decision_scope(d) >= to) {
+                /* Without a memory controller only processes die; or the action already ends as much. */
+                reason_append(d, "; %s came back %s after the last kill, ended by %s again (kill %u of at most %u in this incident)",
+                              d->cgroup, ago, kill_scope_to_string(decision_scope(d)), d->incident_kill, max);
+                return;
+        }
+        if (d->kind == TARGET_PROCESS) {
+                const CGroupSample *cg = NULL;
+
+                for (size_t i = 0; i < s->n_cgroups && !cg; i++)
+                        if (streq(s->cgroups[i].path, d->cgroup))
+                                cg = &s->cgroups[i];
+                if (!cg) {
+                        reason_append(d, "; %s came back %s after the last kill, but its cgroup is not in this sample: "
+                                      "a process again (kill %u of at most %u in this incident)", d->cgroup, ago,
+                                      d->incident_kill, max);
+                        return;
+                }
+                d->kind = TARGET_CGROUP;
+                d->inode = cg->inode;
+                d->pid = 0;
+        }
+        d->granularity_process = false;
+        if (to == KILL_SCOPE_UNIT)
+                d->method = UNIT_METHOD_STOP;
+        d->escalated = true;
+        reason_append(d, "; %s came back %s after the last kill: escalated from %s to %s (kill %u of at most %u in this incident)",
+                      d->cgroup, ago, kill_scope_to_string(inc->scope), kill_scope_to_string(to), d->incident_kill, max);
+}
 
 int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
         DetectorState *st;
@@ -405,6 +698,7 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
                 return -EINVAL;
         p = e->policy;
         st = e->states;
+        in_flight_expire(e, s->now);
 
         for (size_t ri = 0; ri < p->n_rulesets && r >= 0; ri++) {
                 const Ruleset *rs = &p->rulesets[ri];
@@ -420,7 +714,7 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
                         bool all = grp->n > 0;
 
                         for (size_t i = 0; i < grp->n; i++) {
-                                DetectorVerdict v = detector_evaluate(&grp->detectors[i], st++, s);
+                                DetectorVerdict v = detector_evaluate(&grp->detectors[i], st++, s, &e->releases);
 
                                 arming = arming || v == DETECTOR_ARMING;
                                 all = all && v == DETECTOR_FIRED;
@@ -432,8 +726,21 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
                 }
 
                 e->group_fired[ri] = firing != NULL;
-                if (!firing || s->now < e->delay_until[ri] || e->held[ri])
+                incident_update(&e->incidents[ri], firing != NULL, s->now);
+                if (!firing || s->now < e->delay_until[ri] || e->held[ri] || ruleset_waits_for(e, rs, s))
                         continue;
+                if (e->incidents[ri].kills >= (rs->max_kills ?: MAX_KILLS_PER_INCIDENT_DEFAULT)) {
+                        Incident *inc = &e->incidents[ri];
+                        if (!inc->bound_told)
+                                snprintf(e->notice, sizeof(e->notice),
+                                         "Ruleset %s still fires after %u kills in this incident, its bound "
+                                         "(max_kills_per_incident); the last victim was %s. It kills no more until it has "
+                                         "not fired for %llus. See what keeps the pressure up with 'oomctl status' and "
+                                         "'oomctl history', or raise max_kills_per_incident", rs->name, inc->kills,
+                                         inc->cgroup ?: "?", (unsigned long long) (INCIDENT_CALM_USEC / USEC_PER_SEC));
+                        inc->bound_told = true;
+                        continue;
+                }
                 fired = true;
                 fired_set |= UINT64_C(1) << (ri < 63 ? ri : 63);
                 if (decided)
@@ -444,6 +751,8 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
                         r = action_decide(p, s, ri, ai, why, ret);
                         decided = r > 0;
                 }
+                if (decided)
+                        decision_escalate(e, ri, s, ret);
         }
 
         e->arming = arming;

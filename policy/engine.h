@@ -33,8 +33,23 @@ typedef struct Decision {
         char *const *prekill_hook; /* borrowed from the Policy's action: argv (NULL-terminated), NULL when none */
         UnitMethod method;        /* the ruleset's; UNIT_METHOD_KILL (0) for a manual kill */
         usec_t stop_timeout_usec; /* the ruleset's; 0 means STOP_TIMEOUT_DEFAULT_USEC */
-        char reason[256];         /* which detector fired and why, for logs and history */
+        unsigned incident_kill;   /* the how-manyth kill of its ruleset in this incident, from 1; 0 for a manual kill */
+        bool escalated;           /* the victim came back: ended on a larger scope than the action says */
+        char reason[512];         /* which detector fired and why, then the escalation if any, for logs and history */
 } Decision;
+
+/* How much one kill ends: one process, the whole cgroup, or the cgroup's systemd unit (StopUnit,
+ * which systemd does not undo with Restart=). Escalation climbs this ladder when a victim comes back. */
+typedef enum KillScope { KILL_SCOPE_PROCESS, KILL_SCOPE_CGROUP, KILL_SCOPE_UNIT } KillScope;
+KillScope decision_scope(const Decision *d);
+const char *kill_scope_to_string(KillScope s);
+
+/* An incident is over when its ruleset has not fired for this long after its last victim was gone:
+ * the kill count per incident starts again, and so does escalation. */
+#define INCIDENT_CALM_USEC (30 * USEC_PER_SEC)
+/* A kill in flight that never reports its victim gone (a lost stop) stops holding others back this
+ * long after its stop_timeout. */
+#define IN_FLIGHT_GRACE_USEC (5 * USEC_PER_SEC)
 
 typedef struct Engine Engine;
 
@@ -49,10 +64,25 @@ int engine_set_policy(Engine *e, const Policy *p);
  * 0 when nothing must, negative errno on error. Detector timers advance with s->now. */
 int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret);
 
-/* Tells the engine the decision was carried out (killed=true) or came to nothing (spared by the
- * pre-kill recheck, failed, cancelled); releases a hold on its ruleset either way, and starts the
- * ruleset's post-action delay when killed. */
-void engine_action_done(Engine *e, const Decision *d, bool killed, usec_t now);
+/* Tells the engine the decision came to nothing (spared by the pre-kill recheck, cancelled: delay
+ * false) or was tried without killing (failed, a dry run: delay true). Releases a hold on its ruleset
+ * either way, and starts the ruleset's post-action delay when `delay`. */
+void engine_action_done(Engine *e, const Decision *d, bool delay, usec_t now);
+
+/* The decision's kill has begun (a stop in flight, or a kill just done): it counts in its ruleset's
+ * incident, and until engine_victim_gone() its ruleset and every ruleset whose detectors watch the
+ * victim, a cgroup above it or below it, or the whole system decide nothing (their detectors keep
+ * advancing). Works for a manual decision too (no ruleset). Returns 0 or -ENOMEM (then nothing waits). */
+int engine_action_started(Engine *e, const Decision *d, usec_t now);
+
+/* The decision's victim is gone (its cgroup empty, its process exited): the rulesets held for it go
+ * on, its ruleset's post-action delay starts now, and pressure at every source that holds the victim
+ * or lies within it counts only stall from now on (a duration that began before starts again). */
+void engine_victim_gone(Engine *e, const Decision *d, usec_t now);
+
+/* Copies into buf a sentence for the log that the engine wants said once (a ruleset reached its
+ * kill bound) and returns true; false when there is none. */
+bool engine_take_notice(Engine *e, char *buf, size_t size);
 
 /* Holds the decision's ruleset while the decision waits out its prekill_timeout: its detectors keep
  * advancing in engine_evaluate, but it decides nothing (and does not count for engine_fired) until

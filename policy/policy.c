@@ -78,7 +78,8 @@ static const char *const action_type_names[] = { "kill", NULL };
 static const char *const top_keys[] = {
         "dry_run", "admin_group", "interval", "fast_interval", "omit", "avoid", "prefer", "kill_list", "rulesets", NULL
 };
-static const char *const ruleset_keys[] = { "name", "dry_run", "method", "stop_timeout", "detectors", "actions", NULL };
+static const char *const ruleset_keys[] = { "name", "dry_run", "method", "stop_timeout", "max_kills_per_incident",
+                                            "detectors", "actions", NULL };
 static const char *const unit_method_names[_UNIT_METHOD_MAX + 1] = {
         [UNIT_METHOD_KILL] = "kill", [UNIT_METHOD_STOP] = "stop", [UNIT_METHOD_RESTART] = "restart",
 };
@@ -589,6 +590,32 @@ static int reclaim_sources(const PatternList *cgroups, PatternList *ret) {
         return 0;
 }
 
+#define WINDOW_EXPECTED "\"avg10\", \"avg60\" or \"avg300\" (the kernel's decaying averages), " \
+        "or a duration from 1s to 10m such as \"5s\" (the exact share of that window spent stalled)"
+
+/* "window": one of the kernel's averages, or a duration for an exact window over the "total" counters. */
+static int parse_window(Parser *p, const cJSON *o, Detector *d) {
+        size_t m;
+        const cJSON *v = opt_enter(p, o, "window", &m);
+        usec_t u;
+
+        if (!v)
+                return 0;
+        if (cJSON_IsString(v))
+                for (int i = 0; window_names[i]; i++)
+                        if (streq(v->valuestring, window_names[i])) {
+                                d->window = (PsiWindow) i;
+                                return opt_leave(p, m, 0);
+                        }
+        if (!cJSON_IsString(v) || parse_duration(v->valuestring, &u) < 0)
+                return fail(p, v, "expected %s, got %s", WINDOW_EXPECTED, GOT(v));
+        if (u < PSI_EXACT_WINDOW_MIN_USEC || u > PSI_EXACT_WINDOW_MAX_USEC)
+                return fail(p, v, "expected %s, got %s: out of range", WINDOW_EXPECTED, GOT(v));
+        d->window = PSI_WINDOW_EXACT;
+        d->window_usec = u;
+        return opt_leave(p, m, 0);
+}
+
 static int parse_detector(Parser *p, const cJSON *o, Detector *d) {
         char where[96];
         const cJSON *type, *v, *v_anon;
@@ -650,11 +677,9 @@ static int parse_detector(Parser *p, const cJSON *o, Detector *d) {
                 if (r < 0)
                         return r;
                 d->kind = (PsiKind) e;
-                e = d->window;
-                r = opt_enum(p, o, "window", window_names, "pressure window", &e);
+                r = parse_window(p, o, d);
                 if (r < 0)
                         return r;
-                d->window = (PsiWindow) e;
                 if (!child(o, "threshold"))
                         return fail(p, o, "missing required key \"threshold\": %s", PSI_THRESHOLD_EXPECTED);
                 r = opt_number(p, o, "threshold", 0, false, 100, PSI_THRESHOLD_EXPECTED, &d->threshold);
@@ -1033,6 +1058,19 @@ static int parse_ruleset(Parser *p, const cJSON *o, Ruleset *rs) {
                             "expected a duration from 100ms to 300s, got %s: systemd needs a moment to stop a unit, "
                             "and memory keeps running out while the stop waits", GOT(child(o, "stop_timeout")));
         }
+
+        double max_kills = MAX_KILLS_PER_INCIDENT_DEFAULT;
+        r = opt_number(p, o, "max_kills_per_incident", 1, false, MAX_KILLS_PER_INCIDENT_MAX,
+                       "a whole number from 1 to 100 (kills this ruleset may make before the pressure it saw has eased)",
+                       &max_kills);
+        if (r < 0)
+                return r;
+        if (max_kills != (double) (unsigned) max_kills) {
+                path_push_key(p, "max_kills_per_incident");
+                return fail(p, child(o, "max_kills_per_incident"), "expected a whole number from 1 to 100, got %s",
+                            GOT(child(o, "max_kills_per_incident")));
+        }
+        rs->max_kills = (unsigned) max_kills;
 
         v = child(o, "detectors");
         if (!v)
@@ -1709,7 +1747,9 @@ static bool add_detector(cJSON *group, const Detector *d) {
                 ok = ok && cJSON_AddStringToObject(o, "resource", resource_names[d->resource]) &&
                      cJSON_AddStringToObject(o, "kind", kind_names[d->kind]) &&
                      add_double(o, "threshold", d->threshold);
-                if (d->type == DETECTOR_PRESSURE_ABOVE)
+                if (d->type == DETECTOR_PRESSURE_ABOVE && d->window == PSI_WINDOW_EXACT)
+                        ok = ok && add_duration(o, "window", d->window_usec);
+                else if (d->type == DETECTOR_PRESSURE_ABOVE)
                         ok = ok && cJSON_AddStringToObject(o, "window", window_names[d->window]);
                 else
                         ok = ok && add_double(o, "fast_fall_ratio", d->fast_fall_ratio);
@@ -1779,7 +1819,8 @@ static bool add_ruleset(cJSON *rulesets, const Ruleset *rs) {
         cJSON_AddItemToArray(rulesets, o);
         if (!cJSON_AddStringToObject(o, "name", rs->name) || !cJSON_AddBoolToObject(o, "dry_run", rs->dry_run) ||
             !cJSON_AddStringToObject(o, "method", unit_method_names[rs->method]) ||
-            !add_duration(o, "stop_timeout", rs->stop_timeout_usec ? rs->stop_timeout_usec : STOP_TIMEOUT_DEFAULT_USEC))
+            !add_duration(o, "stop_timeout", rs->stop_timeout_usec ? rs->stop_timeout_usec : STOP_TIMEOUT_DEFAULT_USEC) ||
+            !cJSON_AddNumberToObject(o, "max_kills_per_incident", rs->max_kills ?: MAX_KILLS_PER_INCIDENT_DEFAULT))
                 return false;
         groups = cJSON_AddArrayToObject(o, "detectors");
         if (!groups)

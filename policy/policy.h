@@ -34,7 +34,13 @@ typedef struct PatternList {
 
 typedef enum PsiResource { PSI_RESOURCE_MEMORY, PSI_RESOURCE_IO } PsiResource;
 typedef enum PsiKind { PSI_KIND_SOME, PSI_KIND_FULL } PsiKind;
-typedef enum PsiWindow { PSI_WINDOW_AVG10, PSI_WINDOW_AVG60, PSI_WINDOW_AVG300 } PsiWindow;
+/* The kernel's decaying averages, or an exact window over the PSI "total" counters (Detector.window_usec). */
+typedef enum PsiWindow { PSI_WINDOW_AVG10, PSI_WINDOW_AVG60, PSI_WINDOW_AVG300, PSI_WINDOW_EXACT } PsiWindow;
+
+/* Bounds of an exact window: below 1 s a sample's own jitter is the measure; past 10 min the
+ * kernel's avg300 says the same. */
+#define PSI_EXACT_WINDOW_MIN_USEC (1 * USEC_PER_SEC)
+#define PSI_EXACT_WINDOW_MAX_USEC (600 * USEC_PER_SEC)
 
 typedef enum DetectorType {
         DETECTOR_PRESSURE_ABOVE,
@@ -57,6 +63,7 @@ typedef struct Detector {
         PsiResource resource;    /* pressure_*: default memory */
         PsiKind kind;            /* pressure_*: default full */
         PsiWindow window;        /* pressure_above: default avg10 */
+        usec_t window_usec;      /* pressure_above with PSI_WINDOW_EXACT: the window's length */
         double threshold;        /* pressure_*: percent 0..100 */
         Amount amount;           /* memory_above, swap_free_below, mem_available_below */
         bool anon;               /* memory_above: compare anon instead of memory.current */
@@ -123,6 +130,11 @@ const char *unit_method_to_string(UnitMethod m);
 #define STOP_TIMEOUT_MIN_USEC     (100 * USEC_PER_MSEC)
 #define STOP_TIMEOUT_MAX_USEC     (300 * USEC_PER_SEC)
 
+/* Kills one ruleset may make in one incident: the first, a second on a larger scope when the victim
+ * came back (its cgroup instead of a process), a third on its unit. More would be a kill storm. */
+#define MAX_KILLS_PER_INCIDENT_DEFAULT 3u
+#define MAX_KILLS_PER_INCIDENT_MAX     100u
+
 typedef struct Ruleset {
         char *name;
         char *source;            /* name of the policy document that defined it (after merging drop-ins), for
@@ -130,6 +142,8 @@ typedef struct Ruleset {
         bool dry_run;
         UnitMethod method;       /* default stop */
         usec_t stop_timeout_usec; /* default STOP_TIMEOUT_DEFAULT_USEC; 0 (a ruleset built in code) means the default */
+        unsigned max_kills;      /* kills per incident (README "One incident, one right kill"); default
+                                  * MAX_KILLS_PER_INCIDENT_DEFAULT; 0 (a ruleset built in code) means the default */
         DetectorGroup *groups;   /* any group firing (OR) runs the actions */
         size_t n_groups;
         Action *actions;         /* tried in order until one kills */

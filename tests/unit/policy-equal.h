@@ -29,6 +29,7 @@ static inline void assert_detector_equal(const Detector *a, const Detector *b) {
         cr_assert_eq(a->resource, b->resource);
         cr_assert_eq(a->kind, b->kind);
         cr_assert_eq(a->window, b->window);
+        cr_assert_eq(a->window_usec, b->window_usec);
         cr_assert_eq(a->threshold, b->threshold, "threshold %g vs %g", a->threshold, b->threshold);
         assert_amount_equal(&a->amount, &b->amount, "detector.amount");
         cr_assert_eq(a->anon, b->anon);
@@ -83,6 +84,7 @@ static inline void assert_policy_equal(const Policy *a, const Policy *b) {
                 cr_assert_eq(x->dry_run, y->dry_run);
                 cr_assert_eq(x->method, y->method);
                 cr_assert_eq(x->stop_timeout_usec, y->stop_timeout_usec);
+                cr_assert_eq(x->max_kills, y->max_kills);
                 cr_assert_eq(x->n_groups, y->n_groups);
                 for (size_t g = 0; g < x->n_groups; g++) {
                         cr_assert_eq(x->groups[g].n, y->groups[g].n);

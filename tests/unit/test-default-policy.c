@@ -69,16 +69,18 @@ Test(default_policy, system_memory_pressure) {
         cr_assert_str_eq(d[0].cgroups.items[0].glob, "/");
         cr_assert_eq(d[0].resource, PSI_RESOURCE_MEMORY);
         cr_assert_eq(d[0].kind, PSI_KIND_FULL);
-        cr_assert_eq(d[0].window, PSI_WINDOW_AVG10);
-        cr_assert_eq(d[0].threshold, 40.0);
-        cr_assert_eq(d[0].duration_usec, 10 * USEC_PER_SEC);
+        cr_assert_eq(d[0].window, PSI_WINDOW_EXACT, "pressure as it is now, not the kernel's lagging avg10");
+        cr_assert_eq(d[0].window_usec, 5 * USEC_PER_SEC);
+        cr_assert_eq(d[0].threshold, 50.0);
+        cr_assert_eq(d[0].duration_usec, 2 * USEC_PER_SEC);
         cr_assert_eq(d[1].type, DETECTOR_MEMORY_RECLAIM);
         cr_assert_str_eq(d[1].cgroups.items[0].glob, "/");
         cr_assert_eq(d[1].duration_usec, 10 * USEC_PER_SEC);
 
         cr_assert_eq(rs->n_actions, 1);
         cr_assert_eq(rs->actions[0].granularity, GRANULARITY_PROCESS);
-        cr_assert_eq(rs->actions[0].post_action_delay_usec, 15 * USEC_PER_SEC);
+        cr_assert_eq(rs->actions[0].post_action_delay_usec, 5 * USEC_PER_SEC);
+        cr_assert_eq(rs->max_kills, MAX_KILLS_PER_INCIDENT_DEFAULT);
         policy_free(p);
 }
 

@@ -7,7 +7,7 @@
 
 static DetectorVerdict eval(const Detector *d, DetectorState *st, TestSample *t, usec_t now) {
         t->s.now = now;
-        return detector_evaluate(d, st, &t->s);
+        return detector_evaluate(d, st, &t->s, NULL);
 }
 
 static void describe(const Detector *d, const DetectorState *st, char *buf, size_t size) {
@@ -333,13 +333,13 @@ Test(detector, memory_reclaim_children_read_at_parent) {
         ts_init(&t, SEC(100));
         ts_cgroup(&t, "/p", 2, 1, MiB(1))->last_pgscan_usec = SEC(97);
         ts_cgroup(&t, "/p/c", 3, 2, MiB(1))->last_pgscan_usec = SEC(10);
-        cr_assert_eq(detector_evaluate(d, &st, &t.s), DETECTOR_FIRED, "the parent's counter stands for its children");
+        cr_assert_eq(detector_evaluate(d, &st, &t.s, NULL), DETECTOR_FIRED, "the parent's counter stands for its children");
         detector_describe(d, &st, buf, sizeof buf);
         cr_assert(strstr(buf, "/p "), "%s", buf);
 
         t.cg[0].last_pgscan_usec = SEC(10);
         t.cg[1].last_pgscan_usec = SEC(99);
-        cr_assert_eq(detector_evaluate(d, &st, &t.s), DETECTOR_QUIET, "a child's own sample is not a source");
+        cr_assert_eq(detector_evaluate(d, &st, &t.s, NULL), DETECTOR_QUIET, "a child's own sample is not a source");
         policy_free(p);
 }
 
@@ -441,4 +441,206 @@ Test(detector, human_formats) {
         cr_assert_str_eq(b, "90s");
         format_duration(b, sizeof(b), MSEC(250));
         cr_assert_str_eq(b, "250ms");
+}
+
+/* ---- exact windows and releases ---- */
+
+/* The system's full stall counter at `total` microseconds, with avg10 `avg10`. */
+static void system_full(TestSample *t, double avg10, uint64_t total) {
+        t->s.system.mem_psi.full = psi(avg10, 0, 0);
+        t->s.system.mem_psi.full.total_usec = total;
+}
+
+static Detector exact(PatternList cgroups, double threshold, usec_t window, usec_t duration) {
+        Detector d = pressure_above(cgroups, threshold, duration);
+        d.window = PSI_WINDOW_EXACT;
+        d.window_usec = window;
+        return d;
+}
+
+Test(detector, exact_window_is_the_share_of_the_window_stalled) {
+        Detector d = exact(SYSTEM, 50, SEC(5), 0);
+        DetectorState st = {};
+        TestSample t;
+        char buf[256];
+
+        ts_init(&t, 0);
+        /* 600 ms stalled in every second; avg10 says nothing (the kernel's figure is not read). */
+        system_full(&t, 0, 0);
+        cr_assert_eq(eval(&d, &st, &t, SEC(100)), DETECTOR_QUIET, "one point is no span");
+        system_full(&t, 0, MSEC(300));
+        cr_assert_eq(eval(&d, &st, &t, SEC(100) + MSEC(500)), DETECTOR_QUIET, "under 1 s is no span either");
+        for (int i = 1; i <= 10; i++) {
+                system_full(&t, 0, MSEC(600) * (uint64_t) i);
+                cr_assert_eq(eval(&d, &st, &t, SEC(100 + i)), DETECTOR_FIRED, "at +%d s", i);
+                cr_assert_float_eq(st.seen.value, 60.0, 0.01, "at +%d s: %f", i, st.seen.value);
+        }
+        describe(&d, &st, buf, sizeof buf);
+        cr_assert_str_eq(buf, "memory full over 5s 60.00% > 50% on /");
+        detector_state_clear(&st);
+}
+
+Test(detector, exact_window_forgets_stall_older_than_the_window) {
+        Detector d = exact(SYSTEM, 20, SEC(5), 0);
+        DetectorState st = {};
+        TestSample t;
+        uint64_t total = 0;
+
+        ts_init(&t, 0);
+        for (int i = 0; i <= 10; i++) { /* fully stalled for 10 s */
+                system_full(&t, 90, total);
+                eval(&d, &st, &t, SEC(100 + i));
+                total += SEC(1);
+        }
+        cr_assert_eq(eval(&d, &st, &t, SEC(110)), DETECTOR_FIRED);
+        total -= SEC(1);
+        for (int i = 1; i <= 6; i++) { /* then calm: avg10 still says 60% */
+                system_full(&t, 60, total);
+                eval(&d, &st, &t, SEC(110 + i));
+        }
+        cr_assert_eq(eval(&d, &st, &t, SEC(116)), DETECTOR_QUIET, "the window holds 5 calm seconds: %f", st.seen.value);
+        cr_assert_float_eq(st.seen.value, 0, 0.01);
+        detector_state_clear(&st);
+}
+
+Test(detector, exact_window_across_a_long_gap_spreads_the_stall_evenly) {
+        Detector d = exact(SYSTEM, 20, SEC(10), 0);
+        DetectorState st = {};
+        TestSample t;
+
+        ts_init(&t, 0);
+        system_full(&t, 0, 0);
+        eval(&d, &st, &t, SEC(100));
+        /* 60 s later (a quiet daemon's periodic look): 30 s of stall in between, taken as even */
+        system_full(&t, 0, SEC(30));
+        eval(&d, &st, &t, SEC(160));
+        cr_assert_float_eq(st.seen.value, 50.0, 0.01, "%f", st.seen.value);
+        detector_state_clear(&st);
+}
+
+Test(detector, exact_window_per_cgroup_by_inode) {
+        Detector d = exact(ALL_CGROUPS, 50, SEC(2), 0);
+        DetectorState st = {};
+        TestSample t;
+
+        for (int i = 0; i <= 4; i++) {
+                ts_init(&t, 0);
+                ts_cgroup(&t, "/a.slice", 10, 1, MiB(1))->mem_psi.full.total_usec = MSEC(900) * (uint64_t) i;
+                ts_cgroup(&t, "/b.slice", 20, 1, MiB(1))->mem_psi.full.total_usec = MSEC(100) * (uint64_t) i;
+                eval(&d, &st, &t, SEC(10 + i));
+        }
+        cr_assert_eq(st.n_hist, 2);
+        cr_assert_float_eq(st.seen.value, 90.0, 0.01);
+        cr_assert_str_eq(st.seen.where, "/a.slice");
+        detector_state_clear(&st);
+}
+
+Test(detector, release_log_bears_on_sources_that_hold_or_lie_within_the_victim) {
+        ReleaseLog rl = {};
+
+        cr_assert_eq(release_log_add(&rl, "/a.slice/x.service", SEC(50)), 0);
+        cr_assert_eq(release_log_floor(&rl, "/"), SEC(50), "the system holds every victim");
+        cr_assert_eq(release_log_floor(&rl, "/a.slice"), SEC(50));
+        cr_assert_eq(release_log_floor(&rl, "/a.slice/x.service"), SEC(50));
+        cr_assert_eq(release_log_floor(&rl, "/a.slice/x.service/worker"), SEC(50));
+        cr_assert_eq(release_log_floor(&rl, "/a.slice/y.service"), 0, "a sibling's own stall is its own");
+        cr_assert_eq(release_log_floor(&rl, "/a.slice/x.service2"), 0);
+        cr_assert_eq(release_log_floor(&rl, "/b.slice"), 0);
+        cr_assert_eq(release_log_add(&rl, "/a.slice", SEC(60)), 0);
+        cr_assert_eq(release_log_floor(&rl, "/a.slice/x.service"), SEC(60), "the latest");
+        cr_assert_eq(release_log_add(&rl, "/c.slice", SEC(60) + RELEASE_KEEP_USEC + 1), 0);
+        cr_assert_eq(rl.n, 1, "releases older than RELEASE_KEEP_USEC are dropped");
+        for (int i = 0; i < RELEASES_MAX + 3; i++)
+                cr_assert_eq(release_log_add(&rl, "/d.slice", SEC(2000) + (usec_t) i), 0);
+        cr_assert_eq(rl.n, RELEASES_MAX);
+        release_log_clear(&rl);
+}
+
+/* The neighbour's stall still in avg10 after it is gone must not fire on the slice. */
+Test(detector, after_a_release_a_stale_average_is_capped_by_the_stall_since) {
+        Detector d = pressure_above(PATTERNS(pat("/bench.slice")), 20, SEC(5));
+        DetectorState st = {};
+        ReleaseLog rl = {};
+        TestSample t;
+        CGroupSample *cg;
+        char buf[256];
+
+        ts_init(&t, SEC(100));
+        cg = ts_cgroup(&t, "/bench.slice", 10, 1, MiB(100));
+        cg->mem_psi.full = psi(40, 30, 10);
+        cg->mem_psi.full.total_usec = SEC(50);
+        cr_assert_eq(detector_evaluate(&d, &st, &t.s, &rl), DETECTOR_ARMING);
+
+        /* the neighbour is gone at 103; avg10 decays slowly, the counter stands still */
+        cr_assert_eq(release_log_add(&rl, "/bench.slice/neighbour.service", SEC(103)), 0);
+        for (int i = 0; i <= 20; i++) {
+                t.s.now = SEC(104 + i);
+                cg->mem_psi.full.avg10 = 40 - i;
+                cr_assert_eq(detector_evaluate(&d, &st, &t.s, &rl), DETECTOR_QUIET, "at %d s after: %f", i + 1, st.seen.value);
+        }
+        /* then the slice stalls anew, 80% of the time: the last 10 s pass 20% at 127 (2.4 s of 10),
+         * and the detector fires 5 s later, capped by avg10 (25) */
+        cg->mem_psi.full.avg10 = 25;
+        for (int i = 1; i <= 8; i++) {
+                t.s.now = SEC(124 + i);
+                cg->mem_psi.full.total_usec += MSEC(800);
+                DetectorVerdict v = detector_evaluate(&d, &st, &t.s, &rl);
+                cr_assert_eq(v, i < 3 ? DETECTOR_QUIET : i < 8 ? DETECTOR_ARMING : DETECTOR_FIRED, "at %d s: %f", i, st.seen.value);
+        }
+        cr_assert_float_eq(st.seen.value, 25, 0.01, "the smaller of avg10 and the stall since the release");
+        describe(&d, &st, buf, sizeof buf);
+        cr_assert(strstr(buf, "(since the last victim was gone)"), "%s", buf);
+
+        /* three avg10 time constants after the release, avg10 is taken as it is */
+        t.s.now = SEC(134);
+        cg->mem_psi.full.avg10 = 21;
+        detector_evaluate(&d, &st, &t.s, &rl);
+        cr_assert_float_eq(st.seen.value, 21, 0.01);
+        release_log_clear(&rl);
+        detector_state_clear(&st);
+}
+
+Test(detector, a_release_restarts_a_duration_that_held_before_it) {
+        Detector d = exact(SYSTEM, 50, SEC(2), SEC(3));
+        DetectorState st = {};
+        ReleaseLog rl = {};
+        TestSample t;
+        uint64_t total = 0;
+
+        ts_init(&t, 0);
+        for (int i = 0; i <= 4; i++, total += MSEC(900)) {
+                system_full(&t, 0, total);
+                t.s.now = SEC(100 + i);
+                detector_evaluate(&d, &st, &t.s, &rl);
+        }
+        cr_assert(st.holding);
+        cr_assert_eq(release_log_add(&rl, "/x.service", SEC(104) + 1), 0);
+        /* still 90% stalled after the release: it counts from the release, and the duration anew */
+        for (int i = 5; i <= 10; i++, total += MSEC(900)) {
+                system_full(&t, 0, total);
+                t.s.now = SEC(100 + i);
+                DetectorVerdict v = detector_evaluate(&d, &st, &t.s, &rl);
+                cr_assert_eq(v, i == 5 ? DETECTOR_QUIET : i < 9 ? DETECTOR_ARMING : DETECTOR_FIRED, "at %d: %d", i, v);
+        }
+        release_log_clear(&rl);
+        detector_state_clear(&st);
+}
+
+Test(detector, reclaim_before_a_release_is_not_counted) {
+        Detector d = detector(DETECTOR_MEMORY_RECLAIM, SYSTEM);
+        DetectorState st = {};
+        ReleaseLog rl = {};
+        TestSample t;
+
+        d.duration_usec = SEC(10);
+        ts_init(&t, SEC(100));
+        t.s.system.last_pgscan_usec = SEC(99);
+        cr_assert_eq(detector_evaluate(&d, &st, &t.s, &rl), DETECTOR_FIRED);
+        cr_assert_eq(release_log_add(&rl, "/x.service", SEC(99) + MSEC(500)), 0);
+        cr_assert_eq(detector_evaluate(&d, &st, &t.s, &rl), DETECTOR_QUIET, "the victim's own reclaim");
+        t.s.system.last_pgscan_usec = SEC(99) + MSEC(1400);
+        cr_assert_eq(detector_evaluate(&d, &st, &t.s, &rl), DETECTOR_QUIET, "up to the sample after the release");
+        t.s.system.last_pgscan_usec = SEC(101);
+        cr_assert_eq(detector_evaluate(&d, &st, &t.s, &rl), DETECTOR_FIRED, "reclaim since");
+        release_log_clear(&rl);
 }

@@ -98,8 +98,14 @@ Test(engine_guard, default_policy_floors) {
         cr_assert_not(engine_guarded(e, 0, NULL), "without a trigger the pressure ruleset is unguarded");
         engine_free(e);
 
-        /* system full avg10 above 40%: the pressure ruleset is arming */
-        e = evaluated(p, 45, 0, 0, 0);
+        /* the system fully stalled for 90% of the last 2 s (over 50% of its 5 s window): arming */
+        e = evaluated(p, 0, 0, 0, 0);
+        TestSample t;
+        Decision d = { .kill_list_index = -1 };
+        ts_init(&t, SEC(102));
+        t.s.system.mem_psi.full.total_usec = MSEC(1800);
+        cr_assert_eq(engine_evaluate(e, &t.s, &d), 0);
+        cr_assert(engine_arming(e));
         cr_assert_not(engine_guarded(e, 7, NULL));
         engine_free(e);
         policy_free(p);

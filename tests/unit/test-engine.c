@@ -373,7 +373,8 @@ Test(engine, bad_arguments) {
 }
 
 Test(engine, long_reason_keeps_victim_part) {
-        /* Three detectors naming a long path overflow the 256-byte reason: the detector part is cut. */
+        /* Three detectors naming a long path overflow the reason's 320 bytes for detectors and ranking
+         * (the rest is kept for an escalation): the detector part is cut. */
         Detector det[] = {
                 detector(DETECTOR_EXISTS, PATTERNS(pat("/a-very-long-slice-name-that-goes-on-and-on.slice/*"))),
                 detector(DETECTOR_EXISTS, PATTERNS(pat("/a-very-long-slice-name-that-goes-on-and-on.slice/*"))),
@@ -394,7 +395,7 @@ Test(engine, long_reason_keeps_victim_part) {
         ts_cgroup(&t, "/a-very-long-slice-name-that-goes-on-and-on.slice/and-a-very-long-service-name-as-well.service",
                   41, 40, MiB(1));
         cr_assert_eq(evaluate(e, &t, &d), 1);
-        cr_assert_eq(strlen(d.reason), sizeof(d.reason) - 1, "not cut: %s", d.reason);
+        cr_assert_eq(strlen(d.reason), 320 - 1, "not cut: %s", d.reason);
         cr_assert_str_eq(d.reason + strlen(d.reason) - strlen(victim), victim, "%s", d.reason);
         cr_assert(strncmp(d.reason, "/a-very-long-slice-name-that-goes-on-and-on.slice/and-a-very-long-service-name-as-well.service exists; ", 100) == 0);
         decision_clear(&d);
@@ -967,6 +968,270 @@ Test(engine, prekill_verdict_names_and_hook) {
         o.act[0].prekill_hook = hook;
         cr_assert_eq(evaluate(e, &t, &d), 1);
         cr_assert_eq(d.prekill_hook, hook, "borrowed from the policy's action");
+        decision_clear(&d);
+        engine_free(e);
+}
+
+/* ---- kills in flight, releases, incidents ---- */
+
+/* Two rulesets: "a" watches /a.slice's pressure and kills in it, "b" watches /b.slice's. */
+typedef struct TwoSlices {
+        Pattern pa[1], pb[1], pa_children[1], pb_children[1];
+        Detector da[1], db[1];
+        DetectorGroup ga[1], gb[1];
+        Action aa[1], ab[1];
+        Ruleset rs[2];
+        Policy p;
+} TwoSlices;
+
+static Policy *two_slices(TwoSlices *o) {
+        *o = (TwoSlices) {
+                .pa = { pat("/a.slice") }, .pb = { pat("/b.slice") },
+                .pa_children = { pat("/a.slice/*") }, .pb_children = { pat("/b.slice/*") },
+        };
+        o->da[0] = pressure_above((PatternList) { o->pa, 1 }, 20, 0);
+        o->db[0] = pressure_above((PatternList) { o->pb, 1 }, 20, 0);
+        o->aa[0] = action(RANKER_SIZE_OR_GROWTH, (PatternList) { o->pa_children, 1 });
+        o->ab[0] = action(RANKER_SIZE_OR_GROWTH, (PatternList) { o->pb_children, 1 });
+        o->ga[0] = (DetectorGroup) { .detectors = o->da, .n = 1 };
+        o->gb[0] = (DetectorGroup) { .detectors = o->db, .n = 1 };
+        o->rs[0] = (Ruleset) { .name = (char *) "a", .groups = o->ga, .n_groups = 1, .actions = o->aa, .n_actions = 1 };
+        o->rs[1] = (Ruleset) { .name = (char *) "b", .groups = o->gb, .n_groups = 1, .actions = o->ab, .n_actions = 1 };
+        o->p = (Policy) { .rulesets = o->rs, .n_rulesets = 2 };
+        return &o->p;
+}
+
+/* Both slices stalled (avg10 `a`, `b`), each with two services; the first of each is the larger. */
+static void two_slices_sample(TestSample *t, usec_t now, double a, double b) {
+        ts_init(t, now);
+        ts_cgroup(t, "/a.slice", 10, 1, GiB(3))->mem_psi.full = psi(a, 0, 0);
+        ts_cgroup(t, "/a.slice/hog.service", 11, 10, GiB(2));
+        ts_cgroup(t, "/a.slice/calm.service", 12, 10, GiB(1));
+        ts_cgroup(t, "/b.slice", 20, 1, GiB(3))->mem_psi.full = psi(b, 0, 0);
+        ts_cgroup(t, "/b.slice/big.service", 21, 20, GiB(2));
+        ts_cgroup(t, "/b.slice/small.service", 22, 20, GiB(1));
+}
+
+Test(engine, a_stop_in_flight_holds_every_ruleset_that_watches_the_victim) {
+        TwoSlices o;
+        Policy *p = two_slices(&o);
+        Engine *e = NULL;
+        TestSample t;
+        Decision d, d2;
+
+        cr_assert_eq(engine_new(p, &e), 0);
+        two_slices_sample(&t, SEC(100), 50, 0);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_str_eq(d.cgroup, "/a.slice/hog.service");
+        cr_assert_eq(d.incident_kill, 1);
+        cr_assert_eq(engine_action_started(e, &d, SEC(100)), 0);
+        cr_assert(engine_held(e, 0));
+        cr_assert_not(engine_guarded(e, 0, NULL), "never quiet while a kill is in flight");
+
+        /* the stop takes 4 s; the slice still stalls, and "b" fires on its own slice meanwhile */
+        two_slices_sample(&t, SEC(102), 50, 50);
+        cr_assert_eq(evaluate(e, &t, &d2), 1, "a ruleset that does not watch the victim goes on");
+        cr_assert_str_eq(d2.ruleset, "b");
+        decision_clear(&d2);
+        engine_action_done(e, &(Decision) { .ruleset = o.rs[1].name, .ruleset_index = 1 }, false, SEC(102));
+
+        /* a third ruleset watching the whole system waits too */
+        engine_victim_gone(e, &d, SEC(104));
+        cr_assert_not(engine_held(e, 0));
+        decision_clear(&d);
+        engine_free(e);
+}
+
+Test(engine, a_ruleset_on_the_system_waits_for_any_kill_in_flight) {
+        OneRuleset o;
+        Policy *p = one_ruleset(&o, pressure_above(SYSTEM, 40, 0), action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
+        Engine *e = NULL;
+        TestSample t;
+        Decision manual = { .cgroup = (char *) "/a.slice", .kill_list_index = -1 }, d;
+
+        cr_assert_eq(engine_new(p, &e), 0);
+        cr_assert_eq(engine_action_started(e, &manual, SEC(100)), 0, "a manual kill has no ruleset");
+        sample(&t, SEC(101), 60);
+        cr_assert_eq(evaluate(e, &t, &d), 0, "the system's pressure still carries the victim");
+        engine_victim_gone(e, &manual, SEC(103));
+        sample(&t, SEC(104), 60);
+        cr_assert_eq(evaluate(e, &t, &d), 0, "avg10 60%% is from before the victim was gone: no stall since");
+        engine_free(e);
+}
+
+Test(engine, a_lost_stop_holds_back_no_longer_than_its_deadline) {
+        TwoSlices o;
+        Policy *p = two_slices(&o);
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+        char notice[768];
+
+        o.aa[0].post_action_delay_usec = 0;
+        cr_assert_eq(engine_new(p, &e), 0);
+        two_slices_sample(&t, SEC(100), 50, 0);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        d.stop_timeout_usec = SEC(2);
+        cr_assert_eq(engine_action_started(e, &d, SEC(100)), 0);
+        decision_clear(&d);
+        two_slices_sample(&t, SEC(106), 50, 0);
+        cr_assert_eq(evaluate(e, &t, &d), 0, "still within stop_timeout + grace");
+        cr_assert_not(engine_take_notice(e, notice, sizeof notice));
+        two_slices_sample(&t, SEC(107) + 1, 50, 0);
+        cr_assert_eq(evaluate(e, &t, &d), 0, "taken as gone: the stale avg10 does not count");
+        cr_assert(engine_take_notice(e, notice, sizeof notice));
+        cr_assert(strstr(notice, "The kill of /a.slice/hog.service did not report its victim gone"), "%s", notice);
+        cr_assert_not(engine_held(e, 0));
+        engine_free(e);
+}
+
+/* The spike bug: the neighbour's stop took 6 s, avg10 still carried its stall when the delay that
+ * began at StopUnit ran out, and the calm workload was the only candidate left. */
+Test(engine, the_delay_starts_when_the_victim_is_gone_and_stale_pressure_spares_the_calm) {
+        TwoSlices o;
+        Policy *p = two_slices(&o);
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        o.da[0].duration_usec = SEC(5);
+        cr_assert_eq(engine_new(p, &e), 0);
+        two_slices_sample(&t, SEC(100), 50, 0);
+        t.cg[0].mem_psi.full.total_usec = SEC(10);
+        evaluate(e, &t, &d);
+        two_slices_sample(&t, SEC(105), 50, 0);
+        t.cg[0].mem_psi.full.total_usec = SEC(14);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_str_eq(d.cgroup, "/a.slice/hog.service");
+        cr_assert_eq(engine_action_started(e, &d, SEC(105)), 0);
+        engine_victim_gone(e, &d, SEC(111));
+        decision_clear(&d);
+
+        /* the hog is gone; avg10 decays from 45% over 30 s, the counter no longer moves */
+        for (int i = 0; i <= 30; i++) {
+                two_slices_sample(&t, SEC(112 + i), 45 - i, 0);
+                t.cg[0].mem_psi.full.total_usec = SEC(15);
+                t.s.n_cgroups = 5; /* the hog's cgroup is gone: /a.slice/calm.service stays */
+                t.cg[1] = t.cg[2];
+                cr_assert_eq(evaluate(e, &t, &d), 0, "at +%d s the calm service was chosen: %s", i, d.reason);
+        }
+        engine_free(e);
+}
+
+/* One worker in one cgroup, replaced by its supervisor as soon as it dies. */
+static void respawner(TestSample *t, usec_t now, uint64_t stalled) {
+        ts_init(t, now);
+        t->s.system.mem_psi.full = psi(80, 50, 10);
+        t->s.system.mem_psi.full.total_usec = stalled;
+        ts_cgroup(t, "/user.slice", 10, 1, GiB(3));
+        ts_cgroup(t, "/user.slice/stress.service", 11, 10, GiB(3));
+        ts_cgroup(t, "/system.slice", 20, 1, GiB(1));
+        ts_cgroup(t, "/system.slice/calm.service", 21, 20, GiB(1));
+}
+
+Test(engine, a_victim_that_comes_back_is_ended_on_a_larger_scope_three_kills_at_most) {
+        OneRuleset o;
+        Detector det = pressure_above(SYSTEM, 50, SEC(1));
+        Action act = action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS);
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+        usec_t now = SEC(100);
+        uint64_t stalled = 0;
+        char notice[768];
+
+        det.window = PSI_WINDOW_EXACT;
+        det.window_usec = SEC(2);
+        act.granularity = GRANULARITY_PROCESS;
+        act.post_action_delay_usec = SEC(2);
+        Policy *p = one_ruleset(&o, det, act);
+        o.rs.method = UNIT_METHOD_KILL;
+        cr_assert_eq(engine_new(p, &e), 0);
+
+        const struct { bool process; UnitMethod method; const char *says; } steps[] = {
+                { true, UNIT_METHOD_KILL, NULL },
+                { false, UNIT_METHOD_KILL, "/user.slice/stress.service came back 3s after the last kill: escalated from process to cgroup (kill 2 of at most 3 in this incident)" },
+                { false, UNIT_METHOD_STOP, "/user.slice/stress.service came back 3s after the last kill: escalated from cgroup to unit (kill 3 of at most 3 in this incident)" },
+        };
+        for (size_t k = 0; k < 3; k++) {
+                int r = 0;
+                /* 90% stalled: it fires once the 2 s window since the release holds and the delay is over */
+                for (int i = 0; i < 20 && r == 0; i++, now += SEC(1), stalled += MSEC(900)) {
+                        respawner(&t, now, stalled);
+                        r = evaluate(e, &t, &d);
+                }
+                cr_assert_eq(r, 1, "kill %zu", k + 1);
+                cr_assert_str_eq(d.cgroup, "/user.slice/stress.service");
+                cr_assert_eq(d.granularity_process, steps[k].process, "kill %zu", k + 1);
+                cr_assert_eq(d.method, steps[k].method, "kill %zu", k + 1);
+                cr_assert_eq(d.escalated, k > 0);
+                cr_assert_eq(d.incident_kill, k + 1);
+                if (steps[k].says)
+                        cr_assert(strstr(d.reason, steps[k].says), "kill %zu: %s", k + 1, d.reason);
+                cr_assert_eq(engine_action_started(e, &d, t.s.now), 0);
+                engine_victim_gone(e, &d, t.s.now);
+                decision_clear(&d);
+        }
+        cr_assert_not(engine_take_notice(e, notice, sizeof notice));
+
+        /* a fourth time: the bound; said once */
+        for (int i = 0; i < 20; i++, now += SEC(1), stalled += MSEC(900)) {
+                respawner(&t, now, stalled);
+                cr_assert_eq(evaluate(e, &t, &d), 0, "a fourth kill at +%d s: %s", i, d.reason);
+        }
+        cr_assert(engine_take_notice(e, notice, sizeof notice));
+        cr_assert(strstr(notice, "Ruleset r still fires after 3 kills in this incident, its bound (max_kills_per_incident); "
+                                 "the last victim was /user.slice/stress.service"), "%s", notice);
+        cr_assert_not(engine_take_notice(e, notice, sizeof notice));
+
+        /* calm for 30 s: a new incident, a process first again */
+        for (int i = 0; i < 31; i++, now += SEC(1)) {
+                respawner(&t, now, stalled);
+                cr_assert_eq(evaluate(e, &t, &d), 0);
+        }
+        int r = 0;
+        for (int i = 0; i < 10 && r == 0; i++, now += SEC(1), stalled += MSEC(900)) {
+                respawner(&t, now, stalled);
+                r = evaluate(e, &t, &d);
+        }
+        cr_assert_eq(r, 1);
+        cr_assert(d.granularity_process, "a new incident starts at the action's own scope");
+        cr_assert_eq(d.incident_kill, 1);
+        decision_clear(&d);
+        engine_free(e);
+}
+
+Test(engine, another_victim_in_the_incident_is_not_escalated_but_counts) {
+        TwoSlices o;
+        Policy *p = two_slices(&o);
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+
+        o.aa[0].post_action_delay_usec = 0;
+        o.aa[0].granularity = GRANULARITY_PROCESS;
+        cr_assert_eq(engine_new(p, &e), 0);
+        two_slices_sample(&t, SEC(100), 50, 0);
+        t.cg[0].mem_psi.full.total_usec = SEC(1);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_eq(engine_action_started(e, &d, SEC(100)), 0);
+        engine_victim_gone(e, &d, SEC(100));
+        decision_clear(&d);
+
+        int r = 0;
+        for (int i = 1; i < 10 && r == 0; i++) {
+                two_slices_sample(&t, SEC(100 + i), 50, 0);
+                t.cg[0].mem_psi.full.total_usec = SEC(1) + MSEC(900) * (uint64_t) i;
+                t.cg[1] = t.cg[2]; /* the hog is gone for good; the calm service is left */
+                t.cg[1].memory_current = GiB(3);
+                t.s.n_cgroups = 5;
+                r = evaluate(e, &t, &d);
+        }
+        cr_assert_eq(r, 1);
+        cr_assert_str_eq(d.cgroup, "/a.slice/calm.service");
+        cr_assert(d.granularity_process);
+        cr_assert_not(d.escalated);
+        cr_assert(strstr(d.reason, "; kill 2 of at most 3 in this incident"), "%s", d.reason);
         decision_clear(&d);
         engine_free(e);
 }

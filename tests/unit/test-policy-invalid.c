@@ -201,7 +201,17 @@ INVALID(exists_without_cgroup, POLICY("", "{\"type\": \"exists\"}", KILL), D0, "
 INVALID(fast_fall_ratio_zero, POLICY("", "{\"type\": \"pressure_rising_beyond\", \"threshold\": 20, \"fast_fall_ratio\": 0}", KILL),
         D0 ".fast_fall_ratio", "above 0 and at most 1")
 INVALID(unknown_window, POLICY("", "{\"type\": \"pressure_above\", \"threshold\": 20, \"window\": \"avg30\"}", KILL),
-        D0 ".window", "unknown pressure window \"avg30\"; expected one of: avg10, avg60, avg300")
+        D0 ".window", "expected \"avg10\", \"avg60\" or \"avg300\" (the kernel's decaying averages), or a duration from 1s to 10m such as \"5s\" (the exact share of that window spent stalled), got \"avg30\"")
+INVALID(exact_window_too_short, POLICY("", "{\"type\": \"pressure_above\", \"threshold\": 20, \"window\": \"500ms\"}", KILL),
+        D0 ".window", "got \"500ms\": out of range")
+INVALID(exact_window_too_long, POLICY("", "{\"type\": \"pressure_above\", \"threshold\": 20, \"window\": \"11m\"}", KILL),
+        D0 ".window", "got \"11m\": out of range")
+INVALID(exact_window_not_a_string, POLICY("", "{\"type\": \"pressure_above\", \"threshold\": 20, \"window\": 5}", KILL),
+        D0 ".window", "a duration from 1s to 10m")
+INVALID(max_kills_zero, "{\"rulesets\": [{\"name\": \"r\", \"max_kills_per_incident\": 0, \"detectors\": [[" PA "]], \"actions\": [" KILL "]}]}",
+        "rulesets[0].max_kills_per_incident", "a whole number from 1 to 100")
+INVALID(max_kills_fraction, "{\"rulesets\": [{\"name\": \"r\", \"max_kills_per_incident\": 2.5, \"detectors\": [[" PA "]], \"actions\": [" KILL "]}]}",
+        "rulesets[0].max_kills_per_incident", "expected a whole number from 1 to 100, got 2.5")
 INVALID(unknown_kind, POLICY("", "{\"type\": \"pressure_above\", \"threshold\": 20, \"kind\": \"half\"}", KILL),
         D0 ".kind", "unknown pressure kind \"half\"")
 INVALID(unknown_resource, POLICY("", "{\"type\": \"pressure_above\", \"threshold\": 20, \"resource\": \"cpu\"}", KILL),

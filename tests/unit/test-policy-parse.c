@@ -137,9 +137,11 @@ Test(policy_parse, detector_defaults_per_type) {
         "                  \"prekill_hook\": [\"/usr/local/bin/save-state\", \"--quick\", \"a b\\\"c\"]},\n" \
         "                 {\"type\": \"kill\", \"ranker\": \"pressure\", \"resource\": \"io\", \"size_threshold\": 12.5},\n" \
         "                 {\"type\": \"kill\", \"ranker\": \"pgscan\", \"post_action_delay\": 0}]},\n" \
-        "    {\"name\": \"floor\", \"detectors\": [[{\"type\": \"mem_available_below\", \"threshold\": \"3.25%\"},\n" \
+        "    {\"name\": \"floor\", \"max_kills_per_incident\": 5,\n" \
+        "     \"detectors\": [[{\"type\": \"mem_available_below\", \"threshold\": \"3.25%\"},\n" \
         "                                        {\"type\": \"swap_free_below\", \"threshold\": 4097},\n" \
-        "                                        {\"type\": \"memory_reclaim\", \"cgroup\": \"/\", \"duration\": \"250us\"}]],\n" \
+        "                                        {\"type\": \"memory_reclaim\", \"cgroup\": \"/\", \"duration\": \"250us\"},\n" \
+        "                                        {\"type\": \"pressure_above\", \"window\": \"2500ms\", \"threshold\": 30}]],\n" \
         "     \"actions\": [{\"type\": \"kill\"}]}\n" \
         "  ]\n" \
         "}\n"
@@ -225,6 +227,10 @@ Test(policy_parse, every_key_reaches_its_field) {
         cr_assert_eq(d[0].amount.permyriad, 325);
         cr_assert_eq(d[1].amount.bytes, 4097);
         cr_assert_eq(d[2].duration_usec, 250);
+        cr_assert_eq(d[3].window, PSI_WINDOW_EXACT);
+        cr_assert_eq(d[3].window_usec, 2500 * USEC_PER_MSEC);
+        cr_assert_eq(rs->max_kills, 5);
+        cr_assert_eq(p->rulesets[0].max_kills, MAX_KILLS_PER_INCIDENT_DEFAULT);
         policy_free(p);
 }
 

@@ -274,6 +274,22 @@ static void unit_stop_fall_back(UnitStop *st, const char *why) {
         unit_stop_free(st);
 }
 
+static int on_job_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error);
+
+/* StopUnit (RestartUnit) without waiting. The answer may take as long as the stop may: a thrashing
+ * PID 1 can take seconds to answer, and the bus's default 2 s would take a stop that is under way
+ * for a refusal and kill the unit's cgroup behind systemd's back (Restart= then restarts it). */
+static int unit_stop_call(UnitStop *st, sd_bus *bus, const char *unit) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                               st->restart ? "RestartUnit" : "StopUnit");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", unit, "replace");
+        if (r >= 0)
+                r = sd_bus_call_async(bus, &st->call, m, on_job_reply, st, st->timeout_usec + STOP_KILL_GRACE_USEC);
+        return r;
+}
+
 static int on_job_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         UnitStop *st = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(reply);
@@ -429,8 +445,7 @@ int unit_stopper_start(UnitStopper *s, int cgroup_root_fd, const Decision *d, us
         memcpy(st->res.pids, st->pids, (st->n_pinned < KILL_MAX_PIDS_RECORDED ? st->n_pinned : KILL_MAX_PIDS_RECORDED) * sizeof(pid_t));
 
         st->started_usec = now_usec(CLOCK_MONOTONIC);
-        r = sd_bus_call_method_async(bus, &st->call, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER,
-                                     st->restart ? "RestartUnit" : "StopUnit", on_job_reply, st, "ss", unit, "replace");
+        r = unit_stop_call(st, bus, unit);
         if (r >= 0)
                 r = sd_event_add_time(s->event, &st->poll, CLOCK_MONOTONIC, st->started_usec + st->poll_usec, STOP_TIMER_ACCURACY_USEC, on_poll, st);
         if (r >= 0)

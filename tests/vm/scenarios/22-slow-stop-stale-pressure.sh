@@ -1,0 +1,96 @@
+# vm: -t 420
+# One stop per incident, and no stale second victim. test.slice holds a calm service (30 MiB, steady,
+# an ordinary candidate: nothing protects it) and, five times in a row, a hog service that thrashes
+# under MemoryHigh (no swap for it) and whose ExecStop= takes 4 s, while its main process goes on
+# thrashing. The ruleset is the old-style one many people have: method stop, stop_timeout 6s, full
+# avg10 over 15% on /test.slice for 2 s, kill the largest of /test.slice/*, post_action_delay 3s.
+#
+# The numbers are chosen so that a killer that trusts the kernel's avg10, or starts its post-action
+# delay at the StopUnit call, stops the calm service right after each hog: the delay (3 s) runs out
+# before the stop is over (4 s of ExecStop=), and once the hog is gone full avg10 still carries its
+# stall (from 40-80% it needs some 10-15 s to fall under 15%), with the calm service the only
+# candidate left. A right one stops each hog once and counts only the stall that accrues after the
+# hog is gone, which is none: the calm service neither allocates nor stalls.
+#
+# Each round: the hog is stopped exactly once (one history entry, one stop job in PID 1's journal),
+# its cgroup is empty; then 25 s of quiet (longer than avg10 needs to decay) with no kill at all. At
+# the end the calm service is the same instance (InvocationID, NRestarts 0, MainPID, active; its
+# Restart=always would show a kill as a new InvocationID) and the kernel OOM killer never fired.
+. /vmlab-src/lib.sh
+ROUNDS=5 QUIET_S=25
+start_pressured '{"interval": "1s", "fast_interval": "100ms",
+ "rulesets": [{"name": "test-slice-pressure", "method": "stop", "stop_timeout": "6s",
+   "detectors": [[{"type": "pressure_above", "cgroup": "/test.slice", "kind": "full", "window": "avg10",
+                   "threshold": 15, "duration": "2s"}]],
+   "actions": [{"type": "kill", "cgroup": "/test.slice/*", "ranker": "size_or_growth", "post_action_delay": "3s"}]}]}'
+oom0=$(kernel_oom_kills)
+# Both unit files, then one daemon-reload (each costs seconds under TCG).
+printf '%s\n' "[Service]
+Slice=test.slice
+ExecStart=$HOG 30 0
+Restart=always
+RestartSec=1" > /run/systemd/system/calm.service
+printf '%s\n' "[Service]
+Slice=test.slice
+ExecStart=$HOG 400 0
+ExecStop=/bin/sleep 4
+TimeoutStopSec=60
+MemoryHigh=150M
+MemorySwapMax=0" > /run/systemd/system/slowhog@.service
+systemctl daemon-reload
+systemctl start calm.service || fail "calm.service did not start"
+wait_memory calm.service 30
+calm_id=$(unit_prop calm.service InvocationID) calm_pid=$(unit_prop calm.service MainPID)
+log "calm.service: $(unit_facts calm.service)"
+
+# calm_check WHEN: fails unless calm.service is still the instance it was at the start.
+calm_check() {
+        [ "$(unit_prop calm.service ActiveState)" = active ] && [ "$(unit_prop calm.service InvocationID)" = "$calm_id" ] &&
+                [ "$(unit_prop calm.service NRestarts)" = 0 ] && [ "$(unit_prop calm.service MainPID)" = "$calm_pid" ] && return 0
+        fail "$1: calm.service is no longer the instance it was (InvocationID $calm_id, MainPID $calm_pid, active): now" \
+             "$(unit_facts calm.service); pressured's kills for it: $(history_count /test.slice/calm.service)," \
+             "newest kill entry: $(journal_kills | tail -n 1). Expected: only the hog is stopped; the stall it leaves" \
+             "behind in avg10 is not a reason to stop the calm service"
+}
+
+for r in $(seq "$ROUNDS"); do
+        u=slowhog@$r.service cg=/test.slice/slowhog@$r.service
+        t_start=$(now)
+        systemctl start "$u" || fail "round $r: $u did not start"
+        log "round $r: $u started"
+        while [ "$(unit_prop "$u" ActiveState)" != inactive ] && [ "$(unit_prop "$u" ActiveState)" != failed ]; do
+                over "$t_start" 90 && fail "round $r: $u is still $(unit_prop "$u" ActiveState) 90 s after it started;" \
+                        "pressured's kills for it: $(history_count "$cg"). Expected: stopped within about 20 s"
+                calm_check "round $r, while $u runs or is being stopped"
+                sleep 0.5
+        done
+        t_gone=$(now)
+        cgroup_empty "$cg" || fail "round $r: $u is $(unit_prop "$u" ActiveState) but its cgroup still holds $(cat "/sys/fs/cgroup$cg/cgroup.procs" | tr '\n' ' ')"
+        t_kill=$(first_kill_time "$cg")
+        [ -n "$t_kill" ] || fail "round $r: $u ended ($(unit_facts "$u")) without a kill entry from pressured"
+        echo "TIMING round $r: $u start -> StopUnit decision $(diff_s "$t_start" "$t_kill") s, -> gone $(diff_s "$t_start" "$t_gone") s (guest clock)"
+        # The quiet time: no kill of anything, the calm service the same instance throughout.
+        n_before=$(history_lines | wc -l)
+        while ! over "$t_gone" "$QUIET_S"; do
+                calm_check "round $r, $(since "$t_gone") s after $u was gone"
+                [ "$(history_lines | wc -l)" = "$n_before" ] || fail "round $r: pressured acted again $(since "$t_gone") s after" \
+                        "$u was gone: $(history_lines | tail -n 1). Expected: no action on the stall the stopped hog left behind"
+                sleep 0.5
+        done
+        n_hist=$(history_count "$cg")
+        [ "$n_hist" = 1 ] || fail "round $r: pressured's history holds $n_hist entries for $cg; expected exactly one stop"
+        n_jobs=$(journalctl -u "$u" -o cat --no-pager | grep -c "^Stopping ")
+        [ "$n_jobs" = 1 ] || fail "round $r: PID 1 ran $n_jobs stop jobs for $u; expected exactly one"
+        history_kills unit "$u" > /tmp/kills.txt
+        method=$(tail -n 1 /tmp/kills.txt | cut -f3)
+        case $method in stop|stop+kill) ;; *) fail "round $r: $u ended with method '$method' (oomctl history: $(cat /tmp/kills.txt)); expected stop or stop+kill" ;; esac
+        log "round $r: $u stopped once (method $method, PID 1: $(unit_prop "$u" Result)); quiet for ${QUIET_S} s; calm.service untouched"
+done
+
+history_kills > /tmp/kills.txt
+others=$(grep -v -P '^/test.slice/slowhog@\d+\.service\t' /tmp/kills.txt)
+[ -z "$others" ] || fail "pressured also acted on: $others"
+[ "$(wc -l < /tmp/kills.txt)" = "$ROUNDS" ] || fail "oomctl history lists $(wc -l < /tmp/kills.txt) kills for $ROUNDS hogs: $(cat /tmp/kills.txt)"
+calm_check "at the end"
+[ "$(kernel_oom_kills)" = "$oom0" ] || fail "the kernel OOM killer fired ($(($(kernel_oom_kills) - oom0)) kills)"
+pass "$ROUNDS slow-stopping hogs, each stopped exactly once; the calm service lived through every stale avg10 (InvocationID $calm_id); no kernel OOM kill"

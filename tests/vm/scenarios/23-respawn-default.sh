@@ -33,7 +33,7 @@ until [ "$(unit_prop respawn.service ActiveState)" != active ] && cgroup_empty "
         n=$(history_count "$CG")
         if [ "$n" -gt "$MAX_KILLS" ]; then
                 history_kills cgroup "$CG" > /tmp/kills.txt
-                fail "pressured made $n kills for $CG in $(since "$t_start") s and the offender still runs" \
+                fail "pressured made $(wc -l < /tmp/kills.txt) kills for $CG in $(since "$t_start") s and the offender still runs" \
                      "($(unit_facts respawn.service)); its kills (cgroup, unit, method, processes): $(cut -f1-4 /tmp/kills.txt | tr '\t\n' ' ;')" \
                      "Expected: after a kill whose cgroup is the top candidate again, escalation to the cgroup, then the unit, at most $MAX_KILLS kills"
         fi

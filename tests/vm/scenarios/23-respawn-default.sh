@@ -56,4 +56,4 @@ others=$(grep -v -P "^\Q$CG\E\t" /tmp/kills.txt)
         [ "$(unit_prop calm.service MainPID)" = "$calm_pid" ] \
         || fail "calm.service is no longer the instance it was (InvocationID $calm_id, MainPID $calm_pid): $(unit_facts calm.service)"
 [ "$(kernel_oom_kills)" = "$oom0" ] || fail "the kernel OOM killer fired ($(($(kernel_oom_kills) - oom0)) kills): $(dmesg | grep -m3 -i 'killed process')"
-pass "the default policy ended a self-respawning offender with $n kill(s) (methods: $(cut -f3 /tmp/kills.txt | tr '\n' ' ')), nothing else was killed, no kernel OOM kill"
+pass "the default policy ended a self-respawning offender with $n kill(s) (methods: $(cut -f3 /tmp/kills.txt | paste -sd' ')), nothing else was killed, no kernel OOM kill"

@@ -73,4 +73,4 @@ others=$(grep -v -P "^\Q$CG\E\t" /tmp/kills.txt)
         [ "$(unit_prop calm.service MainPID)" = "$calm_pid" ] \
         || fail "calm.service is no longer the instance it was (InvocationID $calm_id, MainPID $calm_pid): $(unit_facts calm.service)"
 [ "$(kernel_oom_kills)" = "$oom0" ] || fail "the kernel OOM killer fired ($(($(kernel_oom_kills) - oom0)) kills)"
-pass "escalation ended a Restart=always hog with $n kill(s) (methods: $(grep -P "^\Q$CG\E\t" /tmp/kills.txt | cut -f3 | tr '\n' ' ')), NRestarts stayed $restarts; nothing else killed; no kernel OOM kill"
+pass "escalation ended a Restart=always hog with $n kill(s) (methods: $(grep -P "^\Q$CG\E\t" /tmp/kills.txt | cut -f3 | paste -sd' ')), NRestarts stayed $restarts; nothing else killed; no kernel OOM kill"

@@ -278,3 +278,49 @@ kill_field() {
         journalctl MESSAGE_ID=$KILL_MESSAGE_ID PRESSURED_UNIT="$1" -o json --no-pager | tail -n 1 |
                 python3 -c 'import json, sys; l = sys.stdin.read().strip(); print(json.loads(l).get(sys.argv[1], "") if l else "")' "$2"
 }
+
+# --- Decision quality: one right kill per incident (scenarios 22 to 24) ---
+
+# unit_prop UNIT PROPERTY: one property of a unit as systemd reports it now (ActiveState, InvocationID, NRestarts...).
+unit_prop() { systemctl show -P "$2" "$1" 2>/dev/null; }
+
+# unit_facts UNIT: "ActiveState/SubState InvocationID NRestarts MainPID" on one line, for messages.
+unit_facts() {
+        echo "$(unit_prop "$1" ActiveState)/$(unit_prop "$1" SubState) InvocationID=$(unit_prop "$1" InvocationID)" \
+             "NRestarts=$(unit_prop "$1" NRestarts) MainPID=$(unit_prop "$1" MainPID) Result=$(unit_prop "$1" Result)"
+}
+
+# cgroup_empty CGROUP: true when the cgroup (a path from the cgroup2 root) holds no process, or is gone.
+cgroup_empty() {
+        local ev=/sys/fs/cgroup$1/cgroup.events
+        [ ! -e "$ev" ] || grep -qx 'populated 0' "$ev" 2>/dev/null
+}
+
+# history_count CGROUP: how many entries pressured's persisted history holds for CGROUP (reads the file
+# itself: cheap enough to poll while a guest thrashes).
+history_count() { history_lines | grep -c "\"cgroup\":\"$1\""; }
+
+# history_kills [KEY VALUE]: the kills as `oomctl history --json` reports them, oldest first, one line each:
+# "cgroup<TAB>unit<TAB>method<TAB>processes killed<TAB>pids<TAB>ruleset"; with KEY VALUE only the entries
+# whose KEY (cgroup, unit, ruleset, method) is VALUE. Fails the scenario when oomctl cannot answer.
+history_kills() {
+        "$OOMCTL" history --json > /tmp/history.json 2> /tmp/history.err \
+                || fail "oomctl history --json failed: $(cat /tmp/history.err)"
+        python3 - /tmp/history.json "$@" <<'PY' || fail "oomctl history --json printed no kill list: $(head -c 300 /tmp/history.json)"
+import json, sys
+kills = json.load(open(sys.argv[1]))["kills"]
+key, value = (sys.argv[2], sys.argv[3]) if len(sys.argv) > 3 else (None, None)
+kills.sort(key=lambda k: k.get("time", 0))
+for k in kills:
+    if key and k.get(key) != value:
+        continue
+    print("\t".join(str(x) for x in (k.get("cgroup"), k.get("unit"), k.get("method"), k.get("killed"),
+                                     ",".join(str(p) for p in k.get("pids") or []), k.get("ruleset"))))
+PY
+}
+
+# first_kill_time CGROUP: the guest time (monotonic seconds) of pressured's first kill entry for CGROUP, or "".
+first_kill_time() {
+        journalctl MESSAGE_ID=$KILL_MESSAGE_ID PRESSURED_CGROUP="$1" -o short-monotonic --no-pager | head -n 1 |
+                sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'
+}

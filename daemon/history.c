@@ -219,7 +219,10 @@ static int record_to_json(const KillRecord *rec, char **ret) {
             add_u64(o, "memory_bytes", rec->memory_bytes) < 0 ||
             add_u64(o, "freed_bytes", rec->freed_bytes) < 0 ||
             !cJSON_AddNumberToObject(o, "pressure", rec->pressure) ||
-            !cJSON_AddBoolToObject(o, "dry_run", rec->dry_run))
+            !cJSON_AddBoolToObject(o, "dry_run", rec->dry_run) ||
+            add_u64(o, "incident_kill", rec->incident_kill) < 0 ||
+            add_string_or_null(o, "scope", rec->scope) < 0 ||
+            !cJSON_AddBoolToObject(o, "escalated", rec->escalated))
                 r = -ENOMEM;
         if (r < 0)
                 return r;

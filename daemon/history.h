@@ -28,6 +28,9 @@ typedef struct KillRecord {
         uint64_t freed_bytes;
         double pressure;
         bool dry_run;
+        unsigned incident_kill;   /* the how-manyth kill of its ruleset in this incident; 0: a manual kill */
+        const char *scope;        /* "process", "cgroup" or "unit": how much the kill ended; may be NULL */
+        bool escalated;           /* the victim had come back: a larger scope than its action says */
 } KillRecord;
 
 typedef struct History History;

@@ -104,6 +104,9 @@ int kill_report(const Decision *d, const KillResult *res, int kill_error, Histor
                                 "PRESSURED_KILLED=%u", res->n_killed,
                                 "PRESSURED_FREED=%" PRIu64, freed,
                                 "PRESSURED_DRY_RUN=%d", d->dry_run,
+                                "PRESSURED_INCIDENT_KILL=%u", d->incident_kill,
+                                "PRESSURED_SCOPE=%s", kill_scope_to_string(decision_scope(d)),
+                                "PRESSURED_ESCALATED=%d", d->escalated,
                                 NULL);
         else
                 log_full_errno(priority, 0,
@@ -128,6 +131,9 @@ int kill_report(const Decision *d, const KillResult *res, int kill_error, Histor
                 .freed_bytes = freed,
                 .pressure = d->pressure,
                 .dry_run = d->dry_run,
+                .incident_kill = d->incident_kill,
+                .scope = kill_scope_to_string(decision_scope(d)),
+                .escalated = d->escalated,
         };
         rec.n_pids = res->n_killed < ELEMENTSOF(rec.pids) ? res->n_killed : ELEMENTSOF(rec.pids);
         memcpy(rec.pids, res->pids, rec.n_pids * sizeof(pid_t));
@@ -151,6 +157,9 @@ int kill_report(const Decision *d, const KillResult *res, int kill_error, Histor
                 cJSON_AddNumberToObject(summary, "memory_bytes", (double) d->memory);
                 cJSON_AddNumberToObject(summary, "freed_bytes", (double) freed);
                 cJSON_AddNumberToObject(summary, "pressure", d->pressure);
+                cJSON_AddNumberToObject(summary, "incident_kill", d->incident_kill);
+                cJSON_AddStringToObject(summary, "scope", rec.scope);
+                cJSON_AddBoolToObject(summary, "escalated", d->escalated);
                 if (stopped)
                         cJSON_AddNumberToObject(summary, "stop_to_gone_usec", (double) res->stop_to_gone_usec);
         }

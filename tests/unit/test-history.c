@@ -122,6 +122,9 @@ Test(history, append_read_back) {
         r2.n_pids = 1;
         r2.pids[0] = 4242;
         r2.n_killed = 1;
+        r2.incident_kill = 2;
+        r2.scope = "cgroup";
+        r2.escalated = true;
         cr_assert_eq(history_append(h, &r2), 0);
         cr_assert_eq(history_count(h), 2);
 
@@ -150,8 +153,14 @@ Test(history, append_read_back) {
         cr_assert_eq(cJSON_GetObjectItem(e, "freed_bytes")->valueint, 1024);
         cr_assert_float_eq(cJSON_GetObjectItem(e, "pressure")->valuedouble, 72.5, 1e-9);
         cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(e, "dry_run")));
+        cr_assert_eq(cJSON_GetObjectItem(e, "incident_kill")->valueint, 0, "a manual kill");
+        cr_assert(cJSON_IsNull(cJSON_GetObjectItem(e, "scope")));
+        cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(e, "escalated")));
 
         e = cJSON_GetArrayItem(a, 1);
+        cr_assert_eq(cJSON_GetObjectItem(e, "incident_kill")->valueint, 2);
+        cr_assert_str_eq(cJSON_GetObjectItem(e, "scope")->valuestring, "cgroup");
+        cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(e, "escalated")));
         cr_assert_str_eq(cJSON_GetObjectItem(e, "cgroup")->valuestring, "/user.slice/b \"quoted\"\nname");
         cr_assert(cJSON_IsNull(cJSON_GetObjectItem(e, "unit")));
         cr_assert_str_eq(cJSON_GetObjectItem(e, "comm")->valuestring, "stress-ng");

@@ -269,8 +269,11 @@ for name, b in sorted(before.items()):
     if restarted or gone or died:
         killed.append(name)
 
+# A victim is the load when it names the load's unit or process, or the slice holding it: oomd's
+# packaged rule kills the children of user@*.service, so app.slice, which holds only the load here.
 def is_load(text):
-    return load + ".service" in text or any(c == text or f"({c})" in text or f'"{c}"' in text for c in comms)
+    return load + ".service" in text or text.rstrip("/").endswith("/user@0.service/app.slice") \
+        or any(c == text or f"({c})" in text for c in comms)
 
 # The kernel's victims this cell: "Out of memory: Killed process PID (COMM)" / "oom-kill:...task=COMM".
 kernel_victims = re.findall(r"Killed process \d+ \(([^)]*)\)", open(dmesg_path, errors="replace").read())
@@ -286,7 +289,12 @@ for line in open(journal_path, errors="replace"):
     msg = e.get("MESSAGE") or ""
     if isinstance(msg, list):
         msg = bytes(msg).decode(errors="replace")
-    if unit == "pressured":
+    if unit == "oomd" and msg.startswith("oomd kill: "):
+        # One line per kill on /dev/kmsg: "oomd kill: PRESSURES... CGROUP BYTES ruleset:[...] ...". Its
+        # own log repeats "Killed N: PID(COMM)..." for every signal it retries, so that is not counted.
+        f = msg.split()
+        victims.append("/" + f[5] if len(f) > 5 else msg)
+    elif unit == "pressured":
         if e.get("MESSAGE_ID") == "f3a1c4be5d2b4c6f9e0a7d18b2c3e4f5" and e.get("PRESSURED_DRY_RUN") == "0" \
                 and int(e.get("PRESSURED_KILLED") or 0) > 0:
             victims.append(e.get("PRESSURED_CGROUP") or msg)
@@ -300,10 +308,6 @@ for line in open(journal_path, errors="replace"):
         m = re.match(r"Killed (\S+) due to", msg)
         if m:
             victims.append(m.group(1))
-    elif unit == "oomd":  # Killed PID: CGROUP ... / oomd kill: ...
-        m = re.search(r"(?:^|\] )Killed (.*)", msg)
-        if m:
-            victims.append(m.group(1)[:120])
 
 collateral = [k for k in killed if k != load]
 collateral += [f"{unit}:{v}" for v in victims if not is_load(v)]
@@ -317,11 +321,10 @@ if os.path.exists(stalls_path):
         f = line.split()
         if len(f) == 2:
             stalls.append((float(f[0]), float(f[1])))
-after_relief = sum(ms for t, ms in stalls if t_relief is not None and t >= t_relief) if t_relief is not None else None
-load_rel = exit_rec(env["load_exit"])
 relief = t_relief
-if relief is not None and load_rel and float(load_rel["t"]) >= t_start:
-    relief = min(relief, float(load_rel["t"]))  # the ExecStopPost= stamp, when earlier than the poll
+if relief is not None and load_exit and float(load_exit["t"]) >= t_start:
+    relief = min(relief, float(load_exit["t"]))  # the ExecStopPost= stamp, when earlier than the poll
+after_relief = sum(ms for t, ms in stalls if t >= relief) if relief is not None else None
 cpu = (int(env["cpu1"]) - int(env["cpu0"])) / 1e6 if env["cpu0"] and env["cpu1"] else None
 num = lambda k: float(probe[k]) if k in probe else None
 result = {

@@ -173,7 +173,7 @@ systemctl --user reset-failed "$LOAD.service" 2>/dev/null
 systemd-run --user --quiet --unit="$LOAD" -p "ExecStopPost=/run/bench/record-exit $LOAD" "${cmd[@]}" \
         || harness_fail "$LOAD.service did not start in root's user manager"
 t_start=$(now)
-log "$kind $LOAD started (${load_mib} MiB; MemTotal $mem_total_mib MiB, MemAvailable $avail_mib MiB, swap $SWAP), contender $CONTENDER"
+log "$kind $LOAD started ($([ "$LOAD" = leaker ] && echo "$LEAK_MIB_PER_S MiB/s" || echo "$load_mib MiB"); MemTotal $mem_total_mib MiB, MemAvailable $avail_mib MiB, swap $SWAP), contender $CONTENDER"
 
 alive() { grep -q '^populated 1' "$1/cgroup.events" 2>/dev/null; }
 t_relief="" harness_killed=0

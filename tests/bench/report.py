@@ -7,8 +7,12 @@ writes into BENCH_DIR:
                  which of the issue's targets for pressured hold
   scenarios.gp   the gnuplot script for scenarios.png (kept, so the plot can be redrawn by hand)
   scenarios.png  workload wall time / ideal and the neighbour's time to its kill, grouped by scenario
-  results.md     a header (date, host CPU, guest, the command), then scenarios.md and cost.md if
-                 the cost part wrote one, then the cost targets read from results.jsonl
+  freeze.md      the freeze benchmark: per load, swap configuration and contender, the probe's
+                 stalls, the time to relief, the kills and the collateral
+  freeze.gp/.png the probe's stalled time and the time to relief, per offender cell
+  results.md     a header (date, host CPU, guest, the command), then scenarios.md, freeze.md and
+                 cost.md if the cost part wrote one, then the cost targets read from results.jsonl,
+                 then pressured's decisions (check.py)
 
 Usage: report.py [--command CMD] [--guest TEXT] BENCH_DIR
 Exit: 0; 1 when there is nothing to report or gnuplot failed (the markdown is written first).
@@ -24,6 +28,9 @@ import shutil
 import statistics
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check  # noqa: E402  (beside this file: pressured's decisions, the part that can fail)
 
 NEIGHBOURS = ["runaway", "burst", "spike"]
 CONTENDERS = ["kernel", "earlyoom", "systemd-oomd", "oomd", "pressured"]
@@ -284,6 +291,143 @@ unset multiplot
     return None
 
 
+OFFENDERS = ["leaker", "thrasher", "respawn"]
+BUSY = ["build", "spike", "copy"]
+
+
+def secs(ms_values):
+    return [v / 1e3 if v is not None else None for v in ms_values]
+
+
+class FreezeCell:
+    """The runs of one contender on one load in one swap configuration."""
+
+    def __init__(self, runs):
+        self.runs = runs
+        self.n = len(runs)
+        self.worst_s = secs([num(r.get("probe_worst_ms")) for r in runs])
+        self.stalled_s = secs([num(r.get("probe_stalled_ms")) for r in runs])
+        self.after_s = secs([num(r.get("probe_stalled_after_relief_ms")) for r in runs])
+        self.relieved = sum(1 for r in runs if r.get("relieved"))
+        self.relief_s = [num(r.get("relief_s")) for r in runs if r.get("relieved")]
+        self.completed = sum(1 for r in runs if r.get("load_completed"))
+        self.kills = sum(num(r.get("contender_kills")) or 0 for r in runs)
+        self.kernel = sum(num(r.get("kernel_oom_kills")) or 0 for r in runs)
+        self.collateral = [c for r in runs for c in (r.get("collateral") or [])]
+        self.cpu = [num(r.get("daemon_cpu_s")) for r in runs]
+        self.cell_s = [num(r.get("cell_s")) for r in runs]
+
+    def stats(self, values):
+        vals = sorted(v for v in values if v is not None)
+        return (statistics.median(vals), vals[0], vals[-1]) if vals else None
+
+
+def freeze_report(bench, objs):
+    """freeze.md (and freeze.png): returns (markdown lines, error text or None)."""
+    fr = [o for o in objs if o.get("kind") == "freeze"]
+    if not fr:
+        return [], None
+    groups = {}
+    for o in fr:
+        groups.setdefault((str(o.get("load")), "swap" if o.get("swap") else "noswap", str(o.get("contender"))), []).append(o)
+    cells = {k: FreezeCell(v) for k, v in groups.items()}
+    loads = ordered({k[0] for k in cells}, OFFENDERS + BUSY)
+    contenders = ordered({k[2] for k in cells}, CONTENDERS)
+    keys = [(ld, sw, ct) for ld in loads for sw in ("swap", "noswap") for ct in contenders if (ld, sw, ct) in cells]
+    cpu = lambda c: spread(c.cpu) if any(v is not None for v in c.cpu) else "–"
+    md = ["## Freeze: the whole machine, no memory limit", "",
+          "A 1 GiB guest without any cgroup memory limit, with a 1 GiB swap disk throttled to 2,000 IOPS (swap) or "
+          "none (noswap). An interactive probe (a service, 64 MiB, wakes every 100 ms and touches an eighth of it) "
+          "measures the machine's stalls: its worst wake's lateness and the sum of the lateness of every wake more than "
+          "50 ms late, from before the load starts to the cell's end. The load runs in root's user manager "
+          "(`user@0.service/app.slice`), where Debian's systemd-oomd defaults apply; each contender runs with its "
+          "packaged defaults (pressured: no policy file). **Relief**: the offender's cgroup is empty, counted from the "
+          "offender's start; an offender cell ends 10 s after relief or at 180 s (guest clock). Kills: by the "
+          "contender (its own log), by the kernel (`oom_kill` in /proc/vmstat). Collateral: anything but the load "
+          "killed, the probe included. Median [min–max] over the runs.", ""]
+    off = [k for k in keys if k[0] in OFFENDERS or cells[k].runs[0].get("load_kind") == "offender"]
+    busy = [k for k in keys if k not in off]
+    if off:
+        md += ["### Offenders", "", table(
+            ["offender", "swap", "contender", "runs", "probe worst stall (s)", "probe stalled (s)",
+             "stalled after relief (s)", "relieved", "relief after (s)", "contender kills", "kernel OOM kills",
+             "collateral", "daemon CPU (s)"],
+            [[ld, sw, ct, str(c.n), spread(c.worst_s, "{:.1f}"), spread(c.stalled_s, "{:.1f}"),
+              spread(c.after_s, "{:.1f}"), f"{c.relieved}/{c.n}", spread(c.relief_s, "{:.1f}"), str(c.kills),
+              str(c.kernel), ", ".join(sorted(set(c.collateral))) or "0", cpu(c)]
+             for (ld, sw, ct) in off for c in [cells[(ld, sw, ct)]]]), ""]
+    if busy:
+        md += ["### Busy but healthy (no kill is the right answer)", "", table(
+            ["load", "swap", "contender", "runs", "load finished", "probe worst stall (s)", "probe stalled (s)",
+             "contender kills", "kernel OOM kills", "collateral", "daemon CPU (s)"],
+            [[ld, sw, ct, str(c.n), f"{c.completed}/{c.n}", spread(c.worst_s, "{:.1f}"), spread(c.stalled_s, "{:.1f}"),
+              str(c.kills), str(c.kernel), ", ".join(sorted(set(c.collateral))) or "0", cpu(c)]
+             for (ld, sw, ct) in busy for c in [cells[(ld, sw, ct)]]]), ""]
+    err = None
+    if off:
+        err = write_freeze_plot(bench, cells, off, contenders)
+        md += ["![the probe's stalled time and the time to relief per offender cell](freeze.png)", ""]
+    return md, err
+
+
+def write_freeze_plot(bench, cells, keys, contenders):
+    """freeze.dat + freeze.gp, then gnuplot makes freeze.png. Returns an error text or None."""
+    groups = ordered({(k[0], k[1]) for k in keys}, [(ld, sw) for ld in OFFENDERS for sw in ("swap", "noswap")])
+    with open(os.path.join(bench, "freeze.dat"), "w") as f:
+        f.write("# offender/swap, then per contender (" + " ".join(contenders) + "): stalled_s med min max, relief_s med min max\n")
+        for ld, sw in groups:
+            cols = [f"{ld}/{sw}"]
+            for ct in contenders:
+                c = cells.get((ld, sw, ct))
+                for vals in (c.stalled_s, c.relief_s) if c else ([], []):
+                    st = c.stats(vals) if c else None
+                    cols += [f"{v:.2f}" for v in st] if st else ["NaN"] * 3
+            f.write(" ".join(cols) + "\n")
+
+    def plots(first):
+        return ", \\\n     ".join(
+            f"'freeze.dat' using {first + 6 * i}:{first + 1 + 6 * i}:{first + 2 + 6 * i}"
+            + (":xtic(1)" if i == 0 else "") + f" title '{ct}' lc rgb '{COLOURS.get(ct, '#cc79a7')}'"
+            for i, ct in enumerate(contenders))
+
+    any_relief = any(cells[k].relief_s for k in keys)
+    relief_plot = plots(5) if any_relief else "2 notitle"
+    relief_label = "" if any_relief else \
+        "set label 1 'no offender was relieved in any run' at graph 0.5, graph 0.5 center\nset yrange [0:1]\nunset xtics\n"
+    gp = os.path.join(bench, "freeze.gp")
+    with open(gp, "w") as f:
+        f.write(f"""# gnuplot script written by tests/bench/report.py; redraw with: cd {bench} && gnuplot freeze.gp
+set terminal {gnuplot_terminal()}
+set output 'freeze.png'
+set datafile missing 'NaN'
+set style data histograms
+set style histogram errorbars gap 1 lw 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set grid ytics
+set xrange [-0.5:{len(groups) - 0.5}]
+set key outside right top vertical
+set multiplot layout 2,1 title "freeze: the whole machine, no memory limit; median of the runs, bars from min to max"
+set title "the probe's stalled time: sum of its wakes' lateness over 50 ms, guest seconds (lower is better)"
+set ylabel "seconds"
+set yrange [0:*]
+plot {plots(2)}
+set title "offender start to relief (its cgroup empty), guest seconds (lower is better; no bar = not relieved in 180 s)"
+set ylabel "seconds"
+set yrange [0:*]
+{relief_label}plot {relief_plot}
+unset multiplot
+""")
+    if shutil.which("gnuplot") is None:
+        return "gnuplot is not installed (tests/bench/install-peers.sh installs gnuplot-nox): no freeze.png"
+    run = subprocess.run(["gnuplot", "freeze.gp"], cwd=bench, capture_output=True, text=True)
+    if run.returncode != 0 or not os.path.exists(os.path.join(bench, "freeze.png")):
+        return f"gnuplot failed on {gp}: {run.stderr.strip()}"
+    if run.stderr.strip():
+        print(f"report: gnuplot warned: {run.stderr.strip()}", file=sys.stderr)
+    return None
+
+
 def host_cpu():
     try:
         with open("/proc/cpuinfo") as f:
@@ -324,7 +468,8 @@ def main():
     md = ["## Scenarios", ""]
     if not rows:
         md.append("No scenario results in results.jsonl.")
-        status = 1
+        if not any(o.get("kind") in ("freeze", "cost") for o in objs):
+            status = 1
     else:
         kernels = sorted({str(o.get("guest_kernel")) for o in scen if o.get("guest_kernel")})
         ideals = sorted({num(o.get("ideal_s")) for o in scen if num(o.get("ideal_s"))})
@@ -361,6 +506,14 @@ def main():
             print(f"report: {err}", file=sys.stderr)
             status = 1
 
+    freeze_md, err = freeze_report(bench, objs)
+    if err:
+        print(f"report: {err}", file=sys.stderr)
+        status = 1
+    if freeze_md:
+        with open(os.path.join(bench, "freeze.md"), "w") as f:
+            f.write("\n".join(freeze_md) + "\n")
+
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     res = ["# pressured against its peers", "",
            f"- date: {now}",
@@ -371,6 +524,8 @@ def main():
         res.append(f"- command: `{args.command}`")
     res.append(f"- raw results: results.jsonl ({len(objs)} objects)")
     res += ["", "\n".join(md)]
+    if freeze_md:
+        res += ["", "\n".join(freeze_md)]
     cost_md = os.path.join(bench, "cost.md")
     if os.path.exists(cost_md):
         with open(cost_md) as f:
@@ -378,9 +533,14 @@ def main():
     ct = cost_targets(objs)
     if ct:
         res += ["### Targets for pressured (cost)", ""] + [f"- {mark(h)}: {t}" for h, t in ct] + [""]
+    decisions, _ = check.check(objs)
+    res += ["### pressured's decisions (tests/bench/check.py: what makes the benchmark fail)", ""]
+    res += [f"- {d}" for d in decisions] if decisions else ["- every pressured cell decided right"]
+    res += [""]
     with open(os.path.join(bench, "results.md"), "w") as f:
         f.write("\n".join(res) + "\n")
-    print(f"report: wrote {bench}/results.md, scenarios.md" + (", scenarios.png" if rows and status == 0 else ""))
+    print(f"report: wrote {bench}/results.md, scenarios.md" + (", scenarios.png" if rows and status == 0 else "")
+          + (", freeze.md, freeze.png" if freeze_md else ""))
     return status
 
 

@@ -1,20 +1,36 @@
 #!/usr/bin/env bash
 # The whole benchmark, one command: pressured against the kernel alone, earlyoom, systemd-oomd and
-# Facebook's oomd, each in a fresh guest with the same inputs (tests/bench/vm/scenario.sh), then the
-# daemons' own cost (tests/bench/cost.sh), then the tables and the plot (tests/bench/report.py).
+# Facebook's oomd, each in a fresh guest with the same inputs. Three parts: the scenarios (a
+# workload beside a misbehaving neighbour in bench.slice, tests/bench/vm/scenario.sh), the freeze
+# benchmark (the whole machine, no memory limit, an interactive probe, tests/bench/vm/freeze.sh),
+# then the daemons' own cost (tests/bench/cost.sh); then the tables and plots (report.py) and the
+# check of pressured's decisions (check.py).
 #
 # Usage: tests/bench/run.sh [--short] [--reps N] [BUILD_DIR]        (as root; BUILD_DIR defaults to build)
-#   --short   one repetition of one scenario (spike) per contender, cost at 100 cgroups only (CI)
-#   --reps N  repetitions of each scenario cell (default 3; 1 with --short)
-# Environment, to run part of it by hand: BENCH_CONTENDERS="pressured oomd", BENCH_NEIGHBOURS="burst",
-# BENCH_COST=0 (the scenarios only), BENCH_SCENARIOS=0 (the cost part only).
+#   --short   CI: one repetition of one scenario (spike) per contender; freeze: pressured only, on
+#             the respawning thrasher with swap and the 2 s spike with swap; cost at 100 cgroups only
+#   --reps N  repetitions of each scenario cell (default 3; 1 with --short) and of each freeze cell
+#             (default 1)
+# Environment, to run part of it by hand:
+#   BENCH_CONTENDERS="pressured oomd"   scenario contenders;  BENCH_NEIGHBOURS="burst"
+#   BENCH_FREEZE_CONTENDERS="..."        freeze contenders (default all five; --short: pressured)
+#   BENCH_OFFENDERS="leaker thrasher respawn"  freeze offenders (--short: respawn)
+#   BENCH_BUSY="build spike copy"        freeze busy-but-healthy loads (--short: spike)
+#   BENCH_SWAP="swap noswap"             freeze swap configurations (--short: swap; copy always noswap)
+#   BENCH_SCENARIOS=0, BENCH_FREEZE=0, BENCH_COST=0   leave that part out
+# Freeze cells: an offender cell ends 10 s after relief (the offender's cgroup is empty) or 180 s
+# after the offender started (guest clock); a busy cell when its load ends. The guest: 1 GiB RAM,
+# 2 vCPUs, a 1 GiB swap disk throttled to 2,000 IOPS ("swap") or none ("noswap").
 #
-# Writes BUILD_DIR/bench/: results.jsonl (every BENCH_RESULT object), scenarios.md, scenarios.png,
-# cost.md, cost.png, results.md (all of it, with the machine, the date and this command), and a log
-# per guest in logs/. Guests run one at a time (flock /tmp/vm.lock), each in BUILD_DIR/vm-runs/bench-*.
-# Exit: 0 when every cell gave a result and the report was written (whether or not pressured met its
-# targets: results.md says that); 1 when a cell, the cost part or the report failed; 2 on bad
-# arguments; 77 without root (meson counts it as skipped).
+# Writes BUILD_DIR/bench/: results.jsonl (every BENCH_RESULT object), scenarios.md/.png, freeze.md/.png,
+# cost.md/.png, results.md (all of it, with the machine, the date and this command), and a log per
+# guest in logs/. Guests run one at a time (flock /tmp/vm.lock), each in BUILD_DIR/vm-runs/bench-*.
+# Exit: 0 when every cell gave a result, the report was written and pressured decided right in
+# every cell; 3 when pressured decided wrongly in a cell (check.py names it: it killed the workload,
+# the probe or anything but the offender, left an offender running, let the workload run over 1.10x
+# its ideal, or killed during a healthy load), in --short and full runs alike (peers' failures are
+# results, never a failure); 1 when a cell, the cost part or the report failed; 2 on bad arguments;
+# 77 without root (meson counts it as skipped).
 set -uo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 COMMAND="tests/bench/run.sh $*"
@@ -25,22 +41,25 @@ while [ $# -gt 0 ]; do
                 --short) short=1 ;;
                 --reps) reps=${2:-}; shift ;;
                 --reps=*) reps=${1#--reps=} ;;
-                -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+                -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
                 -*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
                 *) build=$1 ;;
         esac
         shift
 done
 case $reps in
-        "") reps=$([ $short = 1 ] && echo 1 || echo 3) ;;
+        "") reps=$([ $short = 1 ] && echo 1 || echo 3) freeze_reps=1 ;;
         *[!0-9]*|0) echo "run.sh: --reps wants a positive whole number, not '$reps'" >&2; exit 2 ;;
+        *) freeze_reps=$reps ;;
 esac
 [ -d "$build" ] || { echo "run.sh: no build folder $build: run 'meson setup $build && ninja -C $build' first" >&2; exit 2; }
 BUILD=$(cd "$build" && pwd)
 [ "$(id -u)" = 0 ] || { echo "run.sh: the benchmark boots guests and installs the peers with apt, so it needs root: skipped" >&2; exit 77; }
 SCENARIO=$SRC/tests/bench/vm/scenario.sh
 [ -f "$SCENARIO" ] || { echo "run.sh: no $SCENARIO in this source tree" >&2; exit 1; }
-for bin in daemon/pressured tests/bench/bench-workload tests/bench/bench-neighbour; do
+FREEZE=$SRC/tests/bench/vm/freeze.sh
+for bin in daemon/pressured tests/bench/bench-workload tests/bench/bench-neighbour tests/bench/bench-probe \
+           tests/bench/bench-thrasher tests/bench/bench-busy; do
         [ -x "$BUILD/$bin" ] || { echo "run.sh: $BUILD/$bin is missing: run 'ninja -C $BUILD' first" >&2; exit 1; }
 done
 
@@ -52,6 +71,20 @@ elif [ $short = 1 ]; then
 else
         NEIGHBOURS=(runaway burst spike)
 fi
+if [ $short = 1 ]; then
+        read -ra FREEZE_CONTENDERS <<< "${BENCH_FREEZE_CONTENDERS:-pressured}"
+        read -ra OFFENDERS <<< "${BENCH_OFFENDERS-respawn}"
+        read -ra BUSY <<< "${BENCH_BUSY-spike}"
+        read -ra SWAPS <<< "${BENCH_SWAP:-swap}"
+else
+        read -ra FREEZE_CONTENDERS <<< "${BENCH_FREEZE_CONTENDERS:-kernel earlyoom systemd-oomd oomd pressured}"
+        read -ra OFFENDERS <<< "${BENCH_OFFENDERS-leaker thrasher respawn}"
+        read -ra BUSY <<< "${BENCH_BUSY-build spike copy}"
+        read -ra SWAPS <<< "${BENCH_SWAP:-swap noswap}"
+fi
+for sw in "${SWAPS[@]}"; do
+        case $sw in swap|noswap) ;; *) echo "run.sh: BENCH_SWAP takes swap and noswap, not '$sw'" >&2; exit 2 ;; esac
+done
 SHORT_FLAG=()
 [ $short = 0 ] || SHORT_FLAG=(--short)
 MEM=1024 SWAP=1024 IOPS=2000 GUEST_TIMEOUT=600
@@ -106,6 +139,65 @@ print("workload %s, %s, neighbour %s%s, collateral %s" % (
         done
 done
 
+# --- the freeze benchmark: one guest per contender x load x swap configuration x repetition ---
+# A cell's guest arguments: the throttled swap disk as the scenarios have it, none, or for the copy
+# an unthrottled scratch disk (freeze.sh turns its swap off and writes 2x RAM to it).
+freeze_cells=()
+if [ "${BENCH_FREEZE:-1}" != 0 ]; then
+        for rep in $(seq 1 "$freeze_reps"); do
+                for load in "${OFFENDERS[@]}" "${BUSY[@]}"; do
+                        for sw in "${SWAPS[@]}"; do
+                                [ "$load" = copy ] && [ "$sw" = swap ] && continue
+                                for c in "${FREEZE_CONTENDERS[@]}"; do freeze_cells+=("$c $load $sw $rep"); done
+                        done
+                        # the copy runs without swap only: still one cell when BENCH_SWAP=swap
+                        if [ "$load" = copy ] && [[ " ${SWAPS[*]} " != *" noswap "* ]]; then
+                                for c in "${FREEZE_CONTENDERS[@]}"; do freeze_cells+=("$c $load noswap $rep"); done
+                        fi
+                done
+        done
+fi
+if [ ${#freeze_cells[@]} -gt 0 ]; then
+        echo "=== bench: ${#freeze_cells[@]} freeze runs (${OFFENDERS[*]} ${BUSY[*]} x ${FREEZE_CONTENDERS[*]} x ${SWAPS[*]} x $freeze_reps), one guest each ==="
+else
+        echo "=== bench: no freeze runs (BENCH_FREEZE=0 or nothing selected) ==="
+fi
+n=0
+for cell in "${freeze_cells[@]}"; do
+        read -r c load sw rep <<< "$cell"
+        n=$((n + 1))
+        name=bench-freeze-$c-$load-$sw-$rep
+        log=$OUT/logs/$name.log
+        case $load:$sw in
+                copy:*) disk=(-S 2560) swapvar=0 ;;
+                *:swap) disk=(-S "$SWAP" -I "$IOPS") swapvar=1 ;;
+                *) disk=() swapvar=0 ;;
+        esac
+        start=$SECONDS
+        flock /tmp/vm.lock "$SRC/tests/vm/boot.sh" -m "$MEM" "${disk[@]}" -t "$GUEST_TIMEOUT" -o "$name" \
+                -e "CONTENDER=$c" -e "LOAD=$load" -e "SWAP=$swapvar" -e "REP=$rep" -e "SHORT=$short" "$BUILD" "$FREEZE" > "$log" 2>&1
+        rc=$?
+        results=$(grep '^BENCH_RESULT ' "$log" | sed 's/^BENCH_RESULT //')
+        count=$(printf '%s' "$results" | grep -c . || true)
+        if [ "$count" = 1 ]; then
+                printf '%s\n' "$results" >> "$OUT/results.jsonl"
+                summary=$(printf '%s' "$results" | python3 -c 'import json,sys; r=json.load(sys.stdin)
+def f(v, fmt): return "-" if v is None else fmt % v
+print("probe worst stall %s, stalled %s, %s, %d kill(s) by the contender, %d by the kernel, collateral %s" % (
+    f(r.get("probe_worst_ms") and r["probe_worst_ms"] / 1e3, "%.1f s"), f(r.get("probe_stalled_ms") and r["probe_stalled_ms"] / 1e3, "%.1f s"),
+    ("relief after " + f(r.get("relief_s"), "%.1f s")) if r.get("relieved") else ("NOT relieved in %s s" % r.get("cell_s")) if r.get("load_kind") == "offender"
+    else ("load ran to its end" if r.get("load_completed") else "load did NOT finish"),
+    r.get("contender_kills") or 0, r.get("kernel_oom_kills") or 0, ",".join(r.get("collateral") or []) or "none"))' 2>/dev/null || echo "result not readable")
+                echo "[$n/${#freeze_cells[@]}] $name: $summary ($((SECONDS - start)) s)"
+                [ $rc = 0 ] || echo "    note: the guest exited $rc; its result is kept (log: $log)"
+        else
+                echo "[$n/${#freeze_cells[@]}] $name: FAILED, $count BENCH_RESULT lines, guest exit $rc ($((SECONDS - start)) s); log: $log"
+                grep -e '^vm: ' -e '^FAIL' "$log" | head -3 | sed 's/^/    /'
+                echo "$name guest-exit=$rc results=$count" >> "$OUT/failed-cells.txt"
+                status=1
+        fi
+done
+
 COST=$SRC/tests/bench/cost.sh
 if [ "${BENCH_COST:-1}" = 0 ]; then
         echo "=== bench: BENCH_COST=0: the cost part is left out ==="
@@ -120,5 +212,13 @@ fi
 echo "=== bench: report ==="
 python3 "$SRC/tests/bench/report.py" --command "$COMMAND" --guest "$GUEST" "$OUT" || status=1
 [ -f "$OUT/results.md" ] && cat "$OUT/results.md"
+echo "=== bench: pressured's decisions ==="
+python3 "$SRC/tests/bench/check.py" "$OUT/results.jsonl"
+case $? in
+        0) ;;
+        3) echo "run.sh: pressured decided wrongly in the cells above (DECISION FAILED); each guest's log is $OUT/logs/NAME.log" >&2
+           status=3 ;;
+        *) echo "run.sh: the decision check could not read $OUT/results.jsonl" >&2; [ $status = 3 ] || status=1 ;;
+esac
 echo "bench: everything is in $OUT/ (results.md, results.jsonl, logs/)"
 exit $status

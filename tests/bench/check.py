@@ -6,7 +6,9 @@ Peers' results are results, never failures. A pressured cell fails when:
                   (collateral), or the workload's wall time was above 1.10x its ideal
   freeze, offender cells
                   anything but the offender was killed (collateral, the probe included, by anyone),
-                  or the offender was not relieved (its cgroup never emptied) within the cell
+                  the offender was not relieved (its cgroup never emptied) within the cell,
+                  pressured killed more than MAX_KILLS_PER_INCIDENT times for the one offender, or
+                  the kernel's OOM killer had to act
   freeze, busy cells
                   pressured killed anything at all (a busy-but-healthy load must see no kill)
 
@@ -19,6 +21,7 @@ import json
 import sys
 
 RATIO_TARGET = 1.10
+MAX_KILLS_PER_INCIDENT = 3  # the daemon's own bound (max_kills_per_incident's default)
 FAILED_EXIT = 3
 
 
@@ -50,6 +53,11 @@ def failures(r):
             why.append("collateral kills: " + ", ".join(collateral))
         if not r.get("relieved"):
             why.append("the %s was not relieved (its cgroup never emptied) in %s s" % (r.get("load"), r.get("cell_s")))
+        kills = r.get("contender_kills") or 0
+        if kills > MAX_KILLS_PER_INCIDENT:
+            why.append("%d kills for one offender (at most %d per incident)" % (kills, MAX_KILLS_PER_INCIDENT))
+        if r.get("kernel_oom_kills"):
+            why.append("the kernel's OOM killer acted %d time(s) before pressured did" % r["kernel_oom_kills"])
     elif kind == "freeze" and r.get("load_kind") == "busy":
         if r.get("contender_kills"):
             why.append("pressured killed %d time(s) under a healthy %s load: %s"
@@ -93,6 +101,8 @@ def self_test():
         (dict(good_offender, collateral=["probe"]), 1),
         (dict(good_offender, relieved=False, cell_s=180.0), 1),
         (dict(good_offender, contender="oomd", collateral=["probe"], relieved=False), 0),  # a peer: a result
+        (dict(good_offender, contender_kills=4), 1),
+        (dict(good_offender, kernel_oom_kills=1), 1),
         ({"kind": "freeze", "contender": "pressured", "load": "spike", "load_kind": "busy", "swap": True, "rep": 1,
           "contender_kills": 0, "collateral": []}, 0),
         ({"kind": "freeze", "contender": "pressured", "load": "spike", "load_kind": "busy", "swap": True, "rep": 1,

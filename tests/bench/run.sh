@@ -27,7 +27,8 @@
 # guest in logs/. Guests run one at a time (flock /tmp/vm.lock), each in BUILD_DIR/vm-runs/bench-*.
 # Exit: 0 when every cell gave a result, the report was written and pressured decided right in
 # every cell; 3 when pressured decided wrongly in a cell (check.py names it: it killed the workload,
-# the probe or anything but the offender, left an offender running, let the workload run over 1.10x
+# the probe or anything but the offender, left an offender running, killed more than 3 times for one
+# offender, let the kernel's OOM killer act, let the workload run over 1.10x
 # its ideal, or killed during a healthy load), in --short and full runs alike (peers' failures are
 # results, never a failure); 1 when a cell, the cost part or the report failed; 2 on bad arguments;
 # 77 without root (meson counts it as skipped).

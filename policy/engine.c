@@ -655,7 +655,7 @@ static void decision_escalate(const Engine *e, size_t ri, const Snapshot *s, Dec
                 reason_append(d, "; kill %u of at most %u in this incident", d->incident_kill, max);
                 return;
         }
-        format_duration(ago, sizeof(ago), inc->gone && s->now > inc->gone ? s->now - inc->gone : 0);
+        snprintf(ago, sizeof(ago), "%.1fs", inc->gone && s->now > inc->gone ? (double) (s->now - inc->gone) / 1e6 : 0.0);
         to = inc->scope == KILL_SCOPE_PROCESS ? KILL_SCOPE_CGROUP : KILL_SCOPE_UNIT;
         if (s->degraded || decision_scope(d) >= to) {
                 /* Without a memory controller only processes die; or the action already ends as much. */

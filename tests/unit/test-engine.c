@@ -1150,8 +1150,8 @@ Test(engine, a_victim_that_comes_back_is_ended_on_a_larger_scope_three_kills_at_
 
         const struct { bool process; UnitMethod method; const char *says; } steps[] = {
                 { true, UNIT_METHOD_KILL, NULL },
-                { false, UNIT_METHOD_KILL, "/user.slice/stress.service came back 3s after the last kill: escalated from process to cgroup (kill 2 of at most 3 in this incident)" },
-                { false, UNIT_METHOD_STOP, "/user.slice/stress.service came back 3s after the last kill: escalated from cgroup to unit (kill 3 of at most 3 in this incident)" },
+                { false, UNIT_METHOD_KILL, "/user.slice/stress.service came back 3.0s after the last kill: escalated from process to cgroup (kill 2 of at most 3 in this incident)" },
+                { false, UNIT_METHOD_STOP, "/user.slice/stress.service came back 3.0s after the last kill: escalated from cgroup to unit (kill 3 of at most 3 in this incident)" },
         };
         for (size_t k = 0; k < 3; k++) {
                 int r = 0;

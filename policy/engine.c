@@ -26,7 +26,9 @@ typedef struct Incident {
         KillScope scope;          /* how the last victim was ended */
         usec_t last_fired;        /* the last evaluation at which a group of the ruleset fired */
         usec_t gone;              /* when the last victim was gone; 0 while it is in flight */
+        uint64_t memory;          /* what the last victim held */
         bool bound_told;          /* engine_take_notice() said the bound was reached */
+        bool aftermath_told;      /* ... or that a candidate was too small to be the cause */
 } Incident;
 
 /* A kill begun and not yet gone (engine_action_started). */
@@ -304,6 +306,7 @@ int engine_action_started(Engine *e, const Decision *d, usec_t now) {
                         .cgroup = c,
                         .scope = decision_scope(d),
                         .last_fired = inc->last_fired,
+                        .memory = d->memory,
                 };
                 e->held[d->ruleset_index] = true;
         }
@@ -638,6 +641,30 @@ static void incident_update(Incident *inc, bool firing, usec_t now) {
         }
 }
 
+/* Whether the next kill of an incident may take a victim other than the last one. Right after a
+ * large kill the survivors page their memory back in, and the system stalls on that for a while:
+ * a candidate holding less than 1/AFTERMATH_RATIO of what the last victim held cannot be what keeps
+ * the pressure up, and killing it would take a bystander without relieving anything. */
+static bool incident_allows(Engine *e, size_t ri, const Decision *d) {
+        Incident *inc = &e->incidents[ri];
+        char last[16], now[16];
+
+        if (inc->kills == 0 || !inc->cgroup || cgroup_path_at_or_below(d->cgroup, inc->cgroup) ||
+            cgroup_path_at_or_below(inc->cgroup, d->cgroup) || d->memory >= inc->memory / AFTERMATH_RATIO)
+                return true;
+        if (!inc->aftermath_told) {
+                format_bytes(last, sizeof(last), (double) inc->memory);
+                format_bytes(now, sizeof(now), (double) d->memory);
+                snprintf(e->notice, sizeof(e->notice),
+                         "Ruleset %s still fires after killing %s (%s), but the candidate it finds now, %s, holds only %s, "
+                         "less than 1/%d of that: the stall is the aftermath of the kill (memory paged back in), which "
+                         "killing %s would not relieve. Not killing it; a larger candidate still may be",
+                         e->policy->rulesets[ri].name, inc->cgroup, last, d->cgroup, now, AFTERMATH_RATIO, d->cgroup);
+                inc->aftermath_told = true;
+        }
+        return false;
+}
+
 /* The next kill of an incident: when the victim is the last one come back (the same cgroup, one
  * below it or above it), it is ended on the next larger scope: process -> cgroup -> unit. Says so
  * in the reason, with the kill's number in the incident. */
@@ -750,6 +777,10 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
                 for (size_t ai = 0; ai < rs->n_actions && !decided && r >= 0; ai++) {
                         r = action_decide(p, s, ri, ai, why, ret);
                         decided = r > 0;
+                }
+                if (decided && !incident_allows(e, ri, ret)) {
+                        decision_clear(ret);
+                        decided = false;
                 }
                 if (decided)
                         decision_escalate(e, ri, s, ret);

@@ -1235,3 +1235,47 @@ Test(engine, another_victim_in_the_incident_is_not_escalated_but_counts) {
         decision_clear(&d);
         engine_free(e);
 }
+
+/* The leaker is gone, the survivors page back in and the system still stalls: the small service
+ * left is not the cause and must live; a large newcomer still may die. */
+Test(engine, after_a_large_kill_a_much_smaller_candidate_is_not_the_cause) {
+        TwoSlices o;
+        Policy *p = two_slices(&o);
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+        char notice[768];
+
+        o.aa[0].post_action_delay_usec = 0;
+        cr_assert_eq(engine_new(p, &e), 0);
+        two_slices_sample(&t, SEC(100), 50, 0);
+        t.cg[0].mem_psi.full.total_usec = SEC(1);
+        cr_assert_eq(evaluate(e, &t, &d), 1);
+        cr_assert_str_eq(d.cgroup, "/a.slice/hog.service");
+        cr_assert_eq(engine_action_started(e, &d, SEC(100)), 0);
+        engine_victim_gone(e, &d, SEC(100));
+        decision_clear(&d);
+
+        for (int i = 1; i <= 8; i++) {
+                two_slices_sample(&t, SEC(100 + i), 50, 0);
+                t.cg[0].mem_psi.full.total_usec = SEC(1) + MSEC(900) * (uint64_t) i;
+                /* the hog's cgroup is gone: calm.service and b.slice's are left */
+                t.cg[1] = t.cg[2];
+                t.cg[1].memory_current = t.cg[1].effective_usage = MiB(500); /* under a quarter of the hog's 2G */
+                t.cg[2] = t.cg[3];
+                t.cg[3] = t.cg[4];
+                t.s.n_cgroups = 4;
+                cr_assert_eq(evaluate(e, &t, &d), 0, "at +%d s: %s", i, d.reason);
+        }
+        cr_assert(engine_take_notice(e, notice, sizeof notice));
+        cr_assert(strstr(notice, "Ruleset a still fires after killing /a.slice/hog.service (2.0G), but the candidate it finds "
+                                 "now, /a.slice/calm.service, holds only 500M, less than 1/4 of that"), "%s", notice);
+        cr_assert_not(engine_take_notice(e, notice, sizeof notice), "said once");
+
+        t.cg[1].memory_current = t.cg[1].effective_usage = MiB(600);
+        t.cg[1].average_usage = (double) MiB(600);
+        cr_assert_eq(evaluate(e, &t, &d), 1, "a quarter or more may be the cause");
+        cr_assert(strstr(d.reason, "kill 2 of at most 3 in this incident"), "%s", d.reason);
+        decision_clear(&d);
+        engine_free(e);
+}

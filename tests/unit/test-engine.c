@@ -1012,6 +1012,19 @@ static void two_slices_sample(TestSample *t, usec_t now, double a, double b) {
         ts_cgroup(t, "/b.slice/small.service", 22, 20, GiB(1));
 }
 
+/* Ruleset "a" kills /a.slice/hog.service at 100 s, gone at once: the first kill of an incident. */
+static void kill_the_hog(Engine *e, TestSample *t) {
+        Decision d;
+
+        two_slices_sample(t, SEC(100), 50, 0);
+        t->cg[0].mem_psi.full.total_usec = SEC(1);
+        cr_assert_eq(evaluate(e, t, &d), 1);
+        cr_assert_str_eq(d.cgroup, "/a.slice/hog.service");
+        cr_assert_eq(engine_action_started(e, &d, SEC(100)), 0);
+        engine_victim_gone(e, &d, SEC(100));
+        decision_clear(&d);
+}
+
 Test(engine, a_stop_in_flight_holds_every_ruleset_that_watches_the_victim) {
         TwoSlices o;
         Policy *p = two_slices(&o);
@@ -1211,12 +1224,7 @@ Test(engine, another_victim_in_the_incident_is_not_escalated_but_counts) {
         o.aa[0].post_action_delay_usec = 0;
         o.aa[0].granularity = GRANULARITY_PROCESS;
         cr_assert_eq(engine_new(p, &e), 0);
-        two_slices_sample(&t, SEC(100), 50, 0);
-        t.cg[0].mem_psi.full.total_usec = SEC(1);
-        cr_assert_eq(evaluate(e, &t, &d), 1);
-        cr_assert_eq(engine_action_started(e, &d, SEC(100)), 0);
-        engine_victim_gone(e, &d, SEC(100));
-        decision_clear(&d);
+        kill_the_hog(e, &t);
 
         int r = 0;
         for (int i = 1; i < 10 && r == 0; i++) {
@@ -1248,13 +1256,7 @@ Test(engine, after_a_large_kill_a_much_smaller_candidate_is_not_the_cause) {
 
         o.aa[0].post_action_delay_usec = 0;
         cr_assert_eq(engine_new(p, &e), 0);
-        two_slices_sample(&t, SEC(100), 50, 0);
-        t.cg[0].mem_psi.full.total_usec = SEC(1);
-        cr_assert_eq(evaluate(e, &t, &d), 1);
-        cr_assert_str_eq(d.cgroup, "/a.slice/hog.service");
-        cr_assert_eq(engine_action_started(e, &d, SEC(100)), 0);
-        engine_victim_gone(e, &d, SEC(100));
-        decision_clear(&d);
+        kill_the_hog(e, &t);
 
         for (int i = 1; i <= 8; i++) {
                 two_slices_sample(&t, SEC(100 + i), 50, 0);

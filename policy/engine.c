@@ -641,16 +641,16 @@ static void incident_update(Incident *inc, bool firing, usec_t now) {
         }
 }
 
-/* Whether the next kill of an incident may take a victim other than the last one. Right after a
- * large kill the survivors page their memory back in, and the system stalls on that for a while:
- * a candidate holding less than 1/AFTERMATH_RATIO of what the last victim held cannot be what keeps
- * the pressure up, and killing it would take a bystander without relieving anything. */
+/* Whether the next kill of an incident may go ahead. Right after a large kill the survivors page
+ * their memory back in, and the system stalls on that for a while: a candidate holding less than
+ * 1/AFTERMATH_RATIO of what the last victim held cannot be what keeps the pressure up, be it a
+ * bystander or what is left in the last victim's cgroup (an ExecStopPost=, a worker just re-forked:
+ * once that has grown enough to matter, it may die). */
 static bool incident_allows(Engine *e, size_t ri, const Decision *d) {
         Incident *inc = &e->incidents[ri];
         char last[16], now[16];
 
-        if (inc->kills == 0 || !inc->cgroup || cgroup_path_at_or_below(d->cgroup, inc->cgroup) ||
-            cgroup_path_at_or_below(inc->cgroup, d->cgroup) || d->memory >= inc->memory / AFTERMATH_RATIO)
+        if (inc->kills == 0 || !inc->cgroup || d->memory >= inc->memory / AFTERMATH_RATIO)
                 return true;
         if (!inc->aftermath_told) {
                 format_bytes(last, sizeof(last), (double) inc->memory);
@@ -710,8 +710,13 @@ static void decision_escalate(const Engine *e, size_t ri, const Snapshot *s, Dec
         if (to == KILL_SCOPE_UNIT)
                 d->method = UNIT_METHOD_STOP;
         d->escalated = true;
-        reason_append(d, "; %s came back %s after the last kill: escalated from %s to %s (kill %u of at most %u in this incident)",
-                      d->cgroup, ago, kill_scope_to_string(inc->scope), kill_scope_to_string(to), d->incident_kill, max);
+        if (decision_scope(d) <= inc->scope) /* the last kill already was the largest step */
+                reason_append(d, "; %s came back %s after the last kill, ended by %s again (kill %u of at most %u in this incident)",
+                              d->cgroup, ago, kill_scope_to_string(decision_scope(d)), d->incident_kill, max);
+        else
+                reason_append(d, "; %s came back %s after the last kill: escalated from %s to %s (kill %u of at most %u in this incident)",
+                              d->cgroup, ago, kill_scope_to_string(inc->scope), kill_scope_to_string(decision_scope(d)),
+                              d->incident_kill, max);
 }
 
 int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {

@@ -1281,3 +1281,53 @@ Test(engine, after_a_large_kill_a_much_smaller_candidate_is_not_the_cause) {
         decision_clear(&d);
         engine_free(e);
 }
+
+/* With method stop, the second kill is already the unit: a third finds no larger step; and what is
+ * left in the cgroup right after a kill (an ExecStopPost=, a worker just re-forked) is too small to
+ * be the cause until it grows. */
+Test(engine, after_the_unit_nothing_is_larger_and_a_small_remnant_waits_until_it_grows) {
+        OneRuleset o;
+        Detector det = pressure_above(SYSTEM, 50, SEC(1));
+        Action act = action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS);
+        Engine *e = NULL;
+        TestSample t;
+        Decision d;
+        usec_t now = SEC(100);
+        uint64_t stalled = 0;
+        char notice[768];
+        const char *says[] = {
+                NULL,
+                "/user.slice/stress.service came back 3.0s after the last kill: escalated from process to unit (kill 2 of at most 3",
+                "after the last kill, ended by unit again (kill 3 of at most 3",
+        };
+
+        det.window = PSI_WINDOW_EXACT;
+        det.window_usec = SEC(2);
+        act.granularity = GRANULARITY_PROCESS;
+        act.post_action_delay_usec = SEC(2);
+        Policy *p = one_ruleset(&o, det, act);
+        o.rs.method = UNIT_METHOD_STOP;
+        cr_assert_eq(engine_new(p, &e), 0);
+
+        for (size_t k = 0; k < 3; k++) {
+                int r = 0;
+                for (int i = 0; i < 20 && r == 0; i++, now += SEC(1), stalled += MSEC(900)) {
+                        respawner(&t, now, stalled);
+                        if (k == 2 && i < 3) /* just after the second kill: 100M left of 3G */
+                                t.cg[1].memory_current = t.cg[1].effective_usage = MiB(100);
+                        r = evaluate(e, &t, &d);
+                        cr_assert(k < 2 || i >= 3 || r == 0, "the remnant was killed: %s", d.reason);
+                }
+                cr_assert_eq(r, 1, "kill %zu", k + 1);
+                if (says[k])
+                        cr_assert(strstr(d.reason, says[k]), "kill %zu: %s", k + 1, d.reason);
+                cr_assert_eq(decision_scope(&d), k == 0 ? KILL_SCOPE_PROCESS : KILL_SCOPE_UNIT);
+                cr_assert_eq(engine_action_started(e, &d, t.s.now), 0);
+                engine_victim_gone(e, &d, t.s.now);
+                decision_clear(&d);
+        }
+        cr_assert(engine_take_notice(e, notice, sizeof notice));
+        cr_assert(strstr(notice, "the candidate it finds now, /user.slice/stress.service, holds only 100M, less than 1/4"),
+                  "%s", notice);
+        engine_free(e);
+}

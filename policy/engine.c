@@ -641,16 +641,18 @@ static void incident_update(Incident *inc, bool firing, usec_t now) {
         }
 }
 
-/* Whether the next kill of an incident may go ahead. Right after a large kill the survivors page
- * their memory back in, and the system stalls on that for a while: a candidate holding less than
- * 1/AFTERMATH_RATIO of what the last victim held cannot be what keeps the pressure up, be it a
- * bystander or what is left in the last victim's cgroup (an ExecStopPost=, a worker just re-forked:
- * once that has grown enough to matter, it may die). */
+/* Whether the next kill of an incident may take a victim other than the last one. Right after a
+ * large kill the survivors page their memory back in, and the system stalls on that for a while:
+ * a candidate holding less than 1/AFTERMATH_RATIO of what the last victim held cannot be what keeps
+ * the pressure up, and killing it would take a bystander without relieving anything. The last
+ * victim come back is no bystander: ending it while it is small keeps it from thrashing again (a
+ * freeze benchmark run that waited for a re-forked worker to grow relieved 19 s later). */
 static bool incident_allows(Engine *e, size_t ri, const Decision *d) {
         Incident *inc = &e->incidents[ri];
         char last[16], now[16];
 
-        if (inc->kills == 0 || !inc->cgroup || d->memory >= inc->memory / AFTERMATH_RATIO)
+        if (inc->kills == 0 || !inc->cgroup || cgroup_path_at_or_below(d->cgroup, inc->cgroup) ||
+            cgroup_path_at_or_below(inc->cgroup, d->cgroup) || d->memory >= inc->memory / AFTERMATH_RATIO)
                 return true;
         if (!inc->aftermath_told) {
                 format_bytes(last, sizeof(last), (double) inc->memory);

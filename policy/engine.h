@@ -44,8 +44,8 @@ typedef enum KillScope { KILL_SCOPE_PROCESS, KILL_SCOPE_CGROUP, KILL_SCOPE_UNIT 
 KillScope decision_scope(const Decision *d);
 const char *kill_scope_to_string(KillScope s);
 
-/* Within an incident, the next victim must hold at least 1/AFTERMATH_RATIO of what the last one held:
- * less cannot be what keeps the pressure up after a large kill (incident_allows). */
+/* Within an incident, another victim than the last must hold at least 1/AFTERMATH_RATIO of what the
+ * last one held: less cannot be what keeps the pressure up after a large kill (incident_allows). */
 #define AFTERMATH_RATIO 4
 /* An incident is over when its ruleset has not fired for this long after its last victim was gone:
  * the kill count per incident starts again, and so does escalation. */

@@ -1282,10 +1282,9 @@ Test(engine, after_a_large_kill_a_much_smaller_candidate_is_not_the_cause) {
         engine_free(e);
 }
 
-/* With method stop, the second kill is already the unit: a third finds no larger step; and what is
- * left in the cgroup right after a kill (an ExecStopPost=, a worker just re-forked) is too small to
- * be the cause until it grows. */
-Test(engine, after_the_unit_nothing_is_larger_and_a_small_remnant_waits_until_it_grows) {
+/* With method stop, the second kill is already the unit: a third finds no larger step. The victim
+ * come back is ended however small it is now: it is the offender, not a bystander. */
+Test(engine, after_the_unit_nothing_is_larger_and_the_victim_come_back_dies_small) {
         OneRuleset o;
         Detector det = pressure_above(SYSTEM, 50, SEC(1));
         Action act = action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS);
@@ -1298,7 +1297,7 @@ Test(engine, after_the_unit_nothing_is_larger_and_a_small_remnant_waits_until_it
         const char *says[] = {
                 NULL,
                 "/user.slice/stress.service came back 3.0s after the last kill: escalated from process to unit (kill 2 of at most 3",
-                "after the last kill, ended by unit again (kill 3 of at most 3",
+                "/user.slice/stress.service came back 3.0s after the last kill, ended by unit again (kill 3 of at most 3",
         };
 
         det.window = PSI_WINDOW_EXACT;
@@ -1316,7 +1315,6 @@ Test(engine, after_the_unit_nothing_is_larger_and_a_small_remnant_waits_until_it
                         if (k == 2 && i < 3) /* just after the second kill: 100M left of 3G */
                                 t.cg[1].memory_current = t.cg[1].effective_usage = MiB(100);
                         r = evaluate(e, &t, &d);
-                        cr_assert(k < 2 || i >= 3 || r == 0, "the remnant was killed: %s", d.reason);
                 }
                 cr_assert_eq(r, 1, "kill %zu", k + 1);
                 if (says[k])
@@ -1326,8 +1324,6 @@ Test(engine, after_the_unit_nothing_is_larger_and_a_small_remnant_waits_until_it
                 engine_victim_gone(e, &d, t.s.now);
                 decision_clear(&d);
         }
-        cr_assert(engine_take_notice(e, notice, sizeof notice));
-        cr_assert(strstr(notice, "the candidate it finds now, /user.slice/stress.service, holds only 100M, less than 1/4"),
-                  "%s", notice);
+        cr_assert_not(engine_take_notice(e, notice, sizeof notice), "%s", notice);
         engine_free(e);
 }

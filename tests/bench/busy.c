@@ -23,28 +23,11 @@
 
 #include "bench-util.h"
 
-#define BLOCK_BYTES (1024 * 1024)
 
 static double now_s(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static char **blocks_new(long mib) {
-        char **blocks = calloc((size_t) mib, sizeof *blocks);
-        if (!blocks)
-                return NULL;
-        for (long i = 0; i < mib;) {
-                char *p = mmap(NULL, BLOCK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-                if (p == MAP_FAILED) {
-                        sleep_s(0.1);
-                        continue;
-                }
-                memset(p, 0x5a, BLOCK_BYTES);
-                blocks[i++] = p;
-        }
-        return blocks;
 }
 
 static int build(long procs, long mib, long seconds) {

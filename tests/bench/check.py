@@ -66,6 +66,7 @@ def failures(r):
 
 
 def load(path):
+    """The objects in results.jsonl (or BENCH_RESULT lines); a line that is not JSON is reported and skipped."""
     out = []
     with open(path) as f:
         for n, line in enumerate(f, 1):

@@ -44,26 +44,6 @@ RSS_TARGET_KIB = 2048
 CUTOFF_RATIO = 4.0  # a scenario run ends at 4x ideal: an unfinished workload plots there
 
 
-def load(path):
-    """The objects in results.jsonl; a line that is not a JSON object is reported and skipped."""
-    out = []
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            if line.startswith("BENCH_RESULT "):
-                line = line[len("BENCH_RESULT "):]
-            try:
-                obj = json.loads(line)
-            except ValueError as e:
-                print(f"report: {path}:{n}: not JSON ({e}), skipped", file=sys.stderr)
-                continue
-            if isinstance(obj, dict):
-                out.append(obj)
-    return out
-
-
 def ordered(found, preferred):
     return [x for x in preferred if x in found] + sorted(x for x in found if x not in preferred)
 
@@ -450,7 +430,7 @@ def main():
     if not os.path.exists(src):
         print(f"report: no {src}: run tests/bench/run.sh first", file=sys.stderr)
         return 1
-    objs = load(src)
+    objs = check.load(src)  # the same reading as the check's
     scen = [o for o in objs if o.get("kind") == "scenario"]
     status = 0
 

@@ -23,24 +23,14 @@
 
 #include "bench-util.h"
 
-#define BLOCK_BYTES (1024 * 1024)
 
 static _Noreturn void thrash(long mib) {
         long page = sysconf(_SC_PAGESIZE);
-        char **blocks = calloc((size_t) mib, sizeof *blocks);
+        printf("THRASHER worker %d allocating %ld MiB\n", (int) getpid(), mib);
+        char **blocks = blocks_new(mib);
         if (!blocks) {
                 fprintf(stderr, "bench-thrasher: out of memory for the block table\n");
                 exit(1);
-        }
-        printf("THRASHER worker %d allocating %ld MiB\n", (int) getpid(), mib);
-        for (long i = 0; i < mib;) {
-                char *p = mmap(NULL, BLOCK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-                if (p == MAP_FAILED) {
-                        sleep_s(0.1);
-                        continue;
-                }
-                memset(p, 0x5a, BLOCK_BYTES);
-                blocks[i++] = p;
         }
         printf("THRASHER worker %d holds %ld MiB, touching it all in a loop\n", (int) getpid(), mib);
         for (long pass = 1;; pass++) {

@@ -15,6 +15,7 @@ writes into BENCH_DIR:
                  then pressured's decisions (check.py)
 
 Usage: report.py [--command CMD] [--guest TEXT] BENCH_DIR
+       report.py --self-test     checks the freeze targets' verdicts against crafted cells
 Exit: 0; 1 when there is nothing to report or gnuplot failed (the markdown is written first).
 Python 3 standard library only.
 """
@@ -343,11 +344,70 @@ def freeze_report(bench, objs):
             [[ld, sw, ct, str(c.n), f"{c.completed}/{c.n}", spread(c.worst_s, "{:.1f}"), spread(c.stalled_s, "{:.1f}"),
               str(c.kills), str(c.kernel), ", ".join(sorted(set(c.collateral))) or "0", cpu(c)]
              for (ld, sw, ct) in busy for c in [cells[(ld, sw, ct)]]]), ""]
+    md += ["### Targets for pressured (freeze)", ""]
+    md += [f"- {mark(h)}: {t}" for h, t in freeze_targets(cells, off, busy)] + [""]
     err = None
     if off:
         err = write_freeze_plot(bench, cells, off, contenders)
         md += ["![the probe's stalled time and the time to relief per offender cell](freeze.png)", ""]
     return md, err
+
+
+# A worst stall below one wake period of the probe (100 ms) is no stall: the target of a third of the
+# best peer's is not asked below it (a third of 0.05 s is noise).
+STALL_FLOOR_S = 0.1
+
+
+def freeze_targets(cells, off, busy):
+    """The issue's freeze targets for pressured, each as (holds: bool|None, text)."""
+    out = []
+    groups = ordered({(ld, sw) for ld, sw, _ in off}, [(ld, sw) for ld in OFFENDERS for sw in ("swap", "noswap")])
+    ours_groups = [g for g in groups if (g[0], g[1], "pressured") in cells]
+    if not ours_groups:
+        out.append((None, "pressured has no offender cell in this run: no offender target measured"))
+    sooner_bad, stall_bad, bound_bad, compared = [], [], [], 0
+    for ld, sw in ours_groups:
+        ours = cells[(ld, sw, "pressured")]
+        peers = {ct: c for (l2, s2, ct), c in cells.items() if (l2, s2) == (ld, sw) and ct != "pressured"}
+        mine = ours.stats(ours.relief_s) if ours.relieved == ours.n else None
+        for ct, c in sorted(peers.items()):
+            theirs = c.stats(c.relief_s) if c.relieved else None
+            compared += 1
+            if mine is None:
+                sooner_bad.append(f"{ld}/{sw}: pressured relieved {ours.relieved}/{ours.n} runs")
+                break
+            if theirs is not None and theirs[0] <= mine[0]:
+                sooner_bad.append(f"{ld}/{sw}: {ct} {theirs[0]:.1f} s vs pressured {mine[0]:.1f} s")
+        worst = ours.stats(ours.worst_s)
+        peer_worst = [(c.stats(c.worst_s)[0], ct) for ct, c in peers.items() if c.stats(c.worst_s)]
+        if worst and peer_worst:
+            best, who = min(peer_worst)
+            if worst[0] >= STALL_FLOOR_S and worst[0] > best / 3:
+                stall_bad.append(f"{ld}/{sw}: pressured {worst[0]:.1f} s, best peer {who} {best:.1f} s "
+                                 f"(a third: {best / 3:.1f} s)")
+        per_run = [num(r.get("contender_kills")) or 0 for r in ours.runs]
+        if max(per_run) > 3 or ours.collateral or ours.kernel:
+            bound_bad.append(f"{ld}/{sw}: up to {max(per_run)} kills in a run, collateral "
+                             f"{', '.join(sorted(set(ours.collateral))) or '0'}, {ours.kernel} kernel OOM kills")
+    if ours_groups:
+        holds = False if sooner_bad else (True if compared else None)
+        out.append((holds, "offender relieved sooner (median) than by every peer in every offender cell (a peer "
+                    "that never relieved it counts as slower)" + ("" if compared else ": no peer ran beside it")
+                    + ("" if not sooner_bad else ". " + "; ".join(sooner_bad))))
+        holds = False if stall_bad else (True if compared else None)
+        out.append((holds, "probe's worst stall (median) at most a third of the best peer's, in every offender cell "
+                    f"(a stall under {STALL_FLOOR_S:g} s counts as none)"
+                    + ("" if not stall_bad else ". " + "; ".join(stall_bad))))
+        out.append((not bound_bad, "at most 3 kills per offender, no collateral, no kernel OOM kill"
+                    + ("" if not bound_bad else ". " + "; ".join(bound_bad))))
+    ours_busy = [k for k in busy if k[2] == "pressured"]
+    if ours_busy:
+        bad = [f"{ld}/{sw}: {cells[(ld, sw, ct)].kills} kills" for ld, sw, ct in ours_busy if cells[(ld, sw, ct)].kills]
+        out.append((not bad, "no kill by pressured under a busy but healthy load"
+                    + ("" if not bad else ". " + "; ".join(bad))))
+    else:
+        out.append((None, "no busy-but-healthy cell for pressured in this run"))
+    return out
 
 
 def write_freeze_plot(bench, cells, keys, contenders):
@@ -419,7 +479,56 @@ def host_cpu():
     return platform.processor() or "unknown"
 
 
+def self_test():
+    """freeze_targets() against crafted cells: each case names the verdicts it must give."""
+    def run(ct, load, swap, worst, relief, kills=1, collateral=(), kernel=0, kind="offender"):
+        return {"kind": "freeze", "contender": ct, "load": load, "load_kind": kind, "swap": swap,
+                "probe_worst_ms": worst * 1e3, "probe_stalled_ms": worst * 1e3, "relieved": relief is not None,
+                "relief_s": relief, "contender_kills": kills, "kernel_oom_kills": kernel,
+                "collateral": list(collateral), "load_completed": kind == "busy"}
+
+    def verdicts(runs):
+        groups = {}
+        for r in runs:
+            groups.setdefault((r["load"], "swap" if r["swap"] else "noswap", r["contender"]), []).append(r)
+        cells = {k: FreezeCell(v) for k, v in groups.items()}
+        off = [k for k in cells if cells[k].runs[0]["load_kind"] == "offender"]
+        return [h for h, _ in freeze_targets(cells, off, [k for k in cells if k not in off])]
+
+    peers = [run("oomd", "respawn", True, 28.8, 56.9), run("kernel", "respawn", True, 42.0, None, 0)]
+    busy_ok = [run("pressured", "spike", True, 0.0, None, 0, kind="busy")]
+    cases = [
+        ("pressured first, a third of the stall", peers + [run("pressured", "respawn", True, 9.0, 15.0, 2)] + busy_ok,
+         [True, True, True, True]),
+        ("relieved later than a peer", peers + [run("pressured", "respawn", True, 9.0, 60.0, 2)] + busy_ok,
+         [False, True, True, True]),
+        ("stall over a third of the best peer's", peers + [run("pressured", "respawn", True, 10.4, 15.0, 2)] + busy_ok,
+         [True, False, True, True]),
+        ("not relieved", peers + [run("pressured", "respawn", True, 5.0, None, 3)] + busy_ok, [False, True, True, True]),
+        ("four kills", peers + [run("pressured", "respawn", True, 5.0, 15.0, 4)] + busy_ok, [True, True, False, True]),
+        ("collateral", peers + [run("pressured", "respawn", True, 5.0, 15.0, 1, ["probe"])] + busy_ok,
+         [True, True, False, True]),
+        ("a kill under a busy load", peers + [run("pressured", "respawn", True, 5.0, 15.0, 1),
+                                              run("pressured", "build", True, 0.0, None, 1, kind="busy")],
+         [True, True, True, False]),
+        ("stalls under the floor are none", [run("oomd", "leaker", False, 0.02, 30.0),
+                                             run("pressured", "leaker", False, 0.05, 20.0)] + busy_ok,
+         [True, True, True, True]),
+        ("no peer beside it", [run("pressured", "leaker", False, 0.05, 20.0)] + busy_ok, [None, None, True, True]),
+    ]
+    bad = 0
+    for name, runs, want in cases:
+        got = verdicts(runs)
+        if got != want:
+            bad += 1
+            print(f"report self-test: {name}: verdicts {got}, expected {want}", file=sys.stderr)
+    print(f"report self-test: {len(cases) - bad}/{len(cases)} cases right" if not bad else "report self-test: FAILED")
+    return 1 if bad else 0
+
+
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
     ap = argparse.ArgumentParser(description="Writes the benchmark's tables and plot from results.jsonl.")
     ap.add_argument("bench_dir", help="the folder with results.jsonl (BUILD/bench)")
     ap.add_argument("--command", default="", help="the command that produced the results, for results.md")

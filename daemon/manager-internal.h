@@ -121,6 +121,7 @@ struct Manager {
         HookRunner *hooks;          /* the pre-kill hooks running */
         PendingKill *pending;       /* step 1: kills waiting out their prekill_timeout */
         size_t n_pending;
+        char *dying_told;           /* the cgroup last logged as "already killed, still exiting" */
 };
 
 /* While quiet, takes a sample now so that a client (status, dump, kill list) sees current figures. */

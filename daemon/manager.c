@@ -455,6 +455,8 @@ static void manager_announce_kill(Manager *m, const Decision *d, usec_t wait_use
 static void manager_record_kill(Manager *m, const Decision *d, const KillResult *res, int kill_error) {
         cJSON *summary = NULL;
 
+        free(m->dying_told); /* a new kill: its victim's wait, if any, is told again */
+        m->dying_told = NULL;
         if (kill_report(d, res, kill_error, m->history, &summary) <= 0)
                 return;
         /* Counted before Killed goes out, so the KillCount properties it refreshes are current. */
@@ -484,13 +486,50 @@ static void on_unit_stop_done(const Decision *d, const KillResult *res, int erro
         m->last_status_usec = 0; /* publish it now */
 }
 
-/* One action per victim at a time: a stop in flight ends within stop_timeout + 1 s. */
-static bool manager_victim_busy(Manager *m, const Decision *d) {
-        if (d->dry_run || !unit_stopper_busy(m->stopper, d->cgroup))
+/* Whether every process in the cgroup of decision d was already killed and is still exiting (SIGKILL
+ * pending): a killed process can take seconds to go when the kernel holds it on I/O (swap under a
+ * thrash), and while it does its cgroup looks like the same victim come back. Killing it again, or
+ * its cgroup or unit, ends nothing more; the wait is logged once per cgroup. False when the cgroup
+ * cannot be read or holds a process not yet killed (a re-forked worker is a new victim). */
+static bool manager_victim_dying(Manager *m, const Decision *d) {
+        ProcSample *procs = NULL;
+        size_t n = 0, dying = 0;
+        char who[128] = "";
+
+        if (d->dry_run || m->degraded || d->kind != TARGET_CGROUP || !m->tree)
                 return false;
-        log_debug("Ruleset %s chose %s again while its unit is being stopped; waiting for that stop",
-                  d->ruleset, d->cgroup);
+        _cleanup_close_ int fd = cgroup_tree_open(m->tree, d->cgroup);
+        if (fd < 0 || proc_scan_cgroup(m->config.proc_root, fd, &procs, &n) < 0)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (procs[i].kill_pending) {
+                        if (dying++ == 0)
+                                snprintf(who, sizeof who, "%d (%s)", (int) procs[i].pid, procs[i].comm);
+                }
+        proc_samples_free(procs, n);
+        if (n == 0 || dying < n)
+                return false;
+        if (!m->dying_told || !streq(m->dying_told, d->cgroup)) {
+                log_notice("Ruleset %s chose %s again, but its %zu process(es), pid %s%s, were already killed and are still "
+                           "exiting (held in the kernel, most often on swap I/O): waiting for them rather than killing "
+                           "again", d->ruleset, d->cgroup, n, who, n > 1 ? " and others" : "");
+                free(m->dying_told);
+                m->dying_told = strdup(d->cgroup);
+        }
         return true;
+}
+
+/* One action per victim at a time: a stop in flight ends within stop_timeout + 1 s, and a victim
+ * already killed and still exiting is waited for. */
+static bool manager_victim_busy(Manager *m, const Decision *d) {
+        if (d->dry_run)
+                return false;
+        if (unit_stopper_busy(m->stopper, d->cgroup)) {
+                log_debug("Ruleset %s chose %s again while its unit is being stopped; waiting for that stop",
+                          d->ruleset, d->cgroup);
+                return true;
+        }
+        return manager_victim_dying(m, d);
 }
 
 /* Steps 2 to 5 for a decision already announced. */
@@ -527,7 +566,7 @@ static int manager_kill_announced(Manager *m, const Snapshot *snap, Decision *d,
                         ssize_t i = engine_pick_process(m->policy, snap, procs, n, d->cgroup);
                         if (i < 0) {
                                 log_warning("Cgroup %s was chosen by ruleset %s but holds no process that may be killed "
-                                            "(all omitted, protected by oom_score_adj -1000, or gone); the ruleset waits out "
+                                            "(all omitted, protected by oom_score_adj -1000, already killed and exiting, or gone); the ruleset waits out "
                                             "its post-action delay before it tries again", d->cgroup, d->ruleset);
                                 r = -EPERM;
                         } else {
@@ -1498,6 +1537,7 @@ Manager *manager_free(Manager *m) {
         while (m->n_pending > 0)
                 manager_drop_pending(m, m->n_pending - 1);
         free(m->pending);
+        free(m->dying_told);
         hook_runner_free(m->hooks);
         systemd_annotations_free(m->annotations);
         bus_manager_free(m->bus);

@@ -9,6 +9,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,10 +112,22 @@ static int stat_parse(const char *text, ProcSample *p) {
         return 0;
 }
 
-/* /proc/PID/status: Uid (real), VmRSS, RssAnon, VmSwap. Kernel threads and zombies have no Vm*
- * lines: 0. RssAnon exists since 4.5. */
+/* Whether a SigPnd:/ShdPnd: mask (hex, after the colon) holds SIGKILL. An unreadable mask holds nothing. */
+static bool mask_has_sigkill(const char *q) {
+        char *end;
+        unsigned long long mask;
+
+        errno = 0;
+        mask = strtoull(skip_blanks(q), &end, 16);
+        return errno == 0 && end != q && (mask & (1ULL << (SIGKILL - 1)));
+}
+
+/* /proc/PID/status: Uid (real), VmRSS, RssAnon, VmSwap, and whether SIGKILL is pending (SigPnd, or
+ * ShdPnd where a kill of the whole process stays until it is gone). Kernel threads and zombies
+ * have no Vm* lines: 0. RssAnon exists since 4.5. */
 static int status_parse(const char *text, ProcSample *p) {
-        enum { HAVE_UID = 1, HAVE_RSS = 2, HAVE_ANON = 4, HAVE_SWAP = 8, HAVE_ALL = 15 };
+        enum { HAVE_UID = 1, HAVE_RSS = 2, HAVE_ANON = 4, HAVE_SWAP = 8, HAVE_SIGPND = 16, HAVE_SHDPND = 32,
+               HAVE_ALL = 63 };
         unsigned have = 0;
 
         for (const char *s = text; s && have != HAVE_ALL; s = next_line(s)) {
@@ -139,6 +153,9 @@ static int status_parse(const char *text, ProcSample *p) {
                 } else if (strncmp(s, "VmSwap:", 7) == 0) {
                         r = scan_line_value(s + 7, /* kib= */ true, &p->swap, NULL);
                         have |= HAVE_SWAP;
+                } else if (strncmp(s, "SigPnd:", 7) == 0 || strncmp(s, "ShdPnd:", 7) == 0) {
+                        p->kill_pending = p->kill_pending || mask_has_sigkill(s + 7);
+                        have |= s[1] == 'i' ? HAVE_SIGPND : HAVE_SHDPND;
                 }
                 if (r < 0)
                         return r;

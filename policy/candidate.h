@@ -94,12 +94,13 @@ static inline bool cgroup_may_die(const Policy *p, const Snapshot *s, const CGro
 }
 
 /* A process that may die: never PID 1, kernel threads, ourselves, anything in our cgroup,
- * oom_score_adj -1000 (the kernel's own "never"), or what the policy omits; and within `scope`
- * (a cgroup path, NULL = anywhere). */
+ * oom_score_adj -1000 (the kernel's own "never"), what the policy omits, or one already killed and
+ * still exiting (another kill would end nothing more); and within `scope` (a cgroup path, NULL =
+ * anywhere). */
 static inline bool process_is_pickable(const Policy *p, const Snapshot *s, const ProcSample *proc, const char *scope) {
         const char *cg = proc->cgroup ?: "/";
 
-        if (proc->pid <= 1 || proc->kernel_thread)
+        if (proc->pid <= 1 || proc->kernel_thread || proc->kill_pending)
                 return false;
         if (s->self_pid > 0 && proc->pid == s->self_pid)
                 return false;

@@ -108,6 +108,8 @@ typedef struct ProcSample {
         int oom_score_adj;
         bool kernel_thread;
         uint64_t start_time;    /* /proc/PID/stat field 22, to tell a reused pid apart */
+        bool kill_pending;      /* SIGKILL pending: already killed, still exiting (often held in the
+                                 * kernel on I/O); killing it again would do nothing */
 } ProcSample;
 
 typedef struct Snapshot {

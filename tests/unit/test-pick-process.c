@@ -50,6 +50,20 @@ Test(pick_process, kernel_threads_even_when_huge) {
         cr_assert_eq(pick(&p, &t, NULL), 200);
 }
 
+Test(pick_process, never_one_already_killed_and_still_exiting) {
+        Policy p = {};
+        TestSample t;
+
+        procs(&t);
+        t.proc[6].kill_pending = true; /* firefox, the largest: SIGKILL pending, still exiting */
+        cr_assert_eq(pick(&p, &t, NULL), 100, "the next largest, not the one already dying");
+        cr_assert_eq(pick(&p, &t, "/user.slice/user-1000.slice/app-firefox.scope"), 201,
+                     "in its own cgroup, what is not yet killed (a re-forked worker)");
+        t.proc[7].kill_pending = true;
+        cr_assert_eq(pick(&p, &t, "/user.slice/user-1000.slice/app-firefox.scope"), -1,
+                     "a cgroup whose processes are all dying has nothing left to kill");
+}
+
 Test(pick_process, oom_score_adj) {
         Policy p = {};
         TestSample t;

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -242,7 +244,76 @@ Test(proc_broken, scan_cgroup_procs) {
         close(cg);
 }
 
+Test(proc_broken, sigkill_pending) {
+        ProcSample p;
+
+        add_process(40, "dying", "VmRSS:\t1 kB\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000100\n");
+        add_process(41, "dying-thread", "SigPnd:\t0000000000000100\nShdPnd:\t0000000000000000\n");
+        add_process(42, "termed", "SigPnd:\t0000000000000000\nShdPnd:\t0000000000004000\n");
+        add_process(43, "odd-mask", "SigPnd:\tzz\nShdPnd:\t\n");
+        add_process(44, "old-kernel", "VmRSS:\t1 kB\n");
+        cr_assert_eq(proc_read(root, 40, &p), 0);
+        cr_assert(p.kill_pending, "SIGKILL (bit 8) in the shared mask: a kill of the whole process");
+        cr_assert_eq(p.rss, 1024);
+        free(p.cgroup);
+        cr_assert_eq(proc_read(root, 41, &p), 0);
+        cr_assert(p.kill_pending, "SIGKILL in the thread's own mask");
+        free(p.cgroup);
+        cr_assert_eq(proc_read(root, 42, &p), 0);
+        cr_assert(!p.kill_pending, "SIGTERM pending is no kill");
+        free(p.cgroup);
+        cr_assert_eq(proc_read(root, 43, &p), 0, "an unreadable mask does not make the process unreadable");
+        cr_assert(!p.kill_pending);
+        free(p.cgroup);
+        cr_assert_eq(proc_read(root, 44, &p), 0);
+        cr_assert(!p.kill_pending);
+        free(p.cgroup);
+}
+
 /* The real /proc of this host, read only. */
+
+/* A real pending signal, from the kernel's own masks: a child that blocks SIGTERM and SIGUSR1 and
+ * has both sent to it shows them pending in ShdPnd; neither is a kill, so kill_pending stays false.
+ * (A real pending SIGKILL cannot be held on purpose: the fixture above stands for it.) */
+Test(proc_real, other_pending_signals_are_no_kill) {
+        int ready[2];
+        ProcSample p;
+        char c;
+
+        cr_assert_eq(pipe(ready), 0);
+        pid_t child = fork();
+        cr_assert_geq(child, 0);
+        if (child == 0) {
+                sigset_t set;
+                sigemptyset(&set);
+                sigaddset(&set, SIGTERM);
+                sigaddset(&set, SIGUSR1);
+                sigprocmask(SIG_BLOCK, &set, NULL);
+                (void) !write(ready[1], "r", 1);
+                for (;;)
+                        pause();
+        }
+        cr_assert_eq(read(ready[0], &c, 1), 1);
+        cr_assert_eq(kill(child, SIGTERM), 0);
+        cr_assert_eq(kill(child, SIGUSR1), 0);
+        cr_assert_eq(proc_read("/proc", child, &p), 0);
+        cr_assert(!p.kill_pending);
+        free(p.cgroup);
+
+        char path[64], buf[4096];
+        snprintf(path, sizeof path, "/proc/%d/status", (int) child);
+        FILE *f = fopen(path, "r");
+        cr_assert_not_null(f);
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        cr_assert_not_null(strstr(buf, "ShdPnd:\t0000000000004200"),
+                           "the kernel shows SIGTERM and SIGUSR1 pending, the masks the parser reads: %s", buf);
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        close(ready[0]);
+        close(ready[1]);
+}
 
 Test(proc_real, read_self) {
         ProcSample p;

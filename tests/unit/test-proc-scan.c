@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "macro.h"
 #include "procfs.h"
 #include "test-util.h"
 
@@ -245,29 +246,28 @@ Test(proc_broken, scan_cgroup_procs) {
 }
 
 Test(proc_broken, sigkill_pending) {
-        ProcSample p;
+        static const struct {
+                const char *comm, *status;
+                bool want;
+                const char *why;
+        } cases[] = {
+                { "dying", "VmRSS:\t1 kB\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000100\n", true,
+                  "SIGKILL (bit 8) in the shared mask: a kill of the whole process" },
+                { "dying-thread", "SigPnd:\t0000000000000100\nShdPnd:\t0000000000000000\n", true,
+                  "SIGKILL in the thread's own mask" },
+                { "termed", "SigPnd:\t0000000000000000\nShdPnd:\t0000000000004000\n", false, "SIGTERM pending is no kill" },
+                { "odd-mask", "SigPnd:\tzz\nShdPnd:\t\n", false, "an unreadable mask holds nothing" },
+                { "no-masks", "VmRSS:\t1 kB\n", false, "no mask lines at all" },
+        };
 
-        add_process(40, "dying", "VmRSS:\t1 kB\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000100\n");
-        add_process(41, "dying-thread", "SigPnd:\t0000000000000100\nShdPnd:\t0000000000000000\n");
-        add_process(42, "termed", "SigPnd:\t0000000000000000\nShdPnd:\t0000000000004000\n");
-        add_process(43, "odd-mask", "SigPnd:\tzz\nShdPnd:\t\n");
-        add_process(44, "old-kernel", "VmRSS:\t1 kB\n");
-        cr_assert_eq(proc_read(root, 40, &p), 0);
-        cr_assert(p.kill_pending, "SIGKILL (bit 8) in the shared mask: a kill of the whole process");
-        cr_assert_eq(p.rss, 1024);
-        free(p.cgroup);
-        cr_assert_eq(proc_read(root, 41, &p), 0);
-        cr_assert(p.kill_pending, "SIGKILL in the thread's own mask");
-        free(p.cgroup);
-        cr_assert_eq(proc_read(root, 42, &p), 0);
-        cr_assert(!p.kill_pending, "SIGTERM pending is no kill");
-        free(p.cgroup);
-        cr_assert_eq(proc_read(root, 43, &p), 0, "an unreadable mask does not make the process unreadable");
-        cr_assert(!p.kill_pending);
-        free(p.cgroup);
-        cr_assert_eq(proc_read(root, 44, &p), 0);
-        cr_assert(!p.kill_pending);
-        free(p.cgroup);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                ProcSample p;
+
+                add_process(40 + (int) i, cases[i].comm, cases[i].status);
+                cr_assert_eq(proc_read(root, 40 + (pid_t) i, &p), 0, "%s: the process is still read", cases[i].comm);
+                cr_assert_eq(p.kill_pending, cases[i].want, "%s: %s", cases[i].comm, cases[i].why);
+                free(p.cgroup);
+        }
 }
 
 /* The real /proc of this host, read only. */

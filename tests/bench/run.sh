@@ -18,6 +18,10 @@
 #   BENCH_BUSY="build spike copy"        freeze busy-but-healthy loads (--short: spike)
 #   BENCH_SWAP="swap noswap"             freeze swap configurations (--short: swap; copy always noswap)
 #   BENCH_SCENARIOS=0, BENCH_FREEZE=0, BENCH_COST=0   leave that part out
+#   BENCH_TIMELINE=1                     each freeze guest's log (logs/NAME.log) also gets what the
+#                                        machine went through: PSI, swap and refault totals every 250 ms
+#                                        ("TIMELINE"), the probe's stalls, the contender's journal
+#                                        (pressured's at debug level); tests/bench/timeline.py LOG reads it
 # Freeze cells: an offender cell ends 10 s after relief (the offender's cgroup is empty) or 180 s
 # after the offender started (guest clock); a busy cell when its load ends. The guest: 1 GiB RAM,
 # 2 vCPUs, a 1 GiB swap disk throttled to 2,000 IOPS ("swap") or none ("noswap").
@@ -60,7 +64,7 @@ SCENARIO=$SRC/tests/bench/vm/scenario.sh
 [ -f "$SCENARIO" ] || { echo "run.sh: no $SCENARIO in this source tree" >&2; exit 1; }
 FREEZE=$SRC/tests/bench/vm/freeze.sh
 for bin in daemon/pressured tests/bench/bench-workload tests/bench/bench-neighbour tests/bench/bench-probe \
-           tests/bench/bench-thrasher tests/bench/bench-busy; do
+           tests/bench/bench-thrasher tests/bench/bench-busy tests/bench/bench-timeline; do
         [ -x "$BUILD/$bin" ] || { echo "run.sh: $BUILD/$bin is missing: run 'ninja -C $BUILD' first" >&2; exit 1; }
 done
 
@@ -176,7 +180,8 @@ for cell in "${freeze_cells[@]}"; do
         esac
         start=$SECONDS
         flock /tmp/vm.lock "$SRC/tests/vm/boot.sh" -m "$MEM" "${disk[@]}" -t "$GUEST_TIMEOUT" -o "$name" \
-                -e "CONTENDER=$c" -e "LOAD=$load" -e "SWAP=$swapvar" -e "REP=$rep" -e "SHORT=$short" "$BUILD" "$FREEZE" > "$log" 2>&1
+                -e "CONTENDER=$c" -e "LOAD=$load" -e "SWAP=$swapvar" -e "REP=$rep" -e "SHORT=$short" \
+                -e "TIMELINE=${BENCH_TIMELINE:-0}" "$BUILD" "$FREEZE" > "$log" 2>&1
         rc=$?
         results=$(grep '^BENCH_RESULT ' "$log" | sed 's/^BENCH_RESULT //')
         count=$(printf '%s' "$results" | grep -c . || true)

@@ -25,14 +25,16 @@
 # worked (a killed probe is a result); 1 with a FAIL line when the harness broke.
 #
 # Environment (boot.sh -e): CONTENDER kernel|earlyoom|systemd-oomd|oomd|pressured,
-# LOAD leaker|thrasher|respawn|build|spike|copy, SWAP 1|0 (what the host gave: checked), REP, SHORT.
+# LOAD leaker|thrasher|respawn|build|spike|copy, SWAP 1|0 (what the host gave: checked), REP, SHORT,
+# TIMELINE 1 to print, after the result, what the machine went through (bench-timeline every 250 ms:
+# "TIMELINE" lines of PSI, swap and refault totals; "PROBE_STALL" lines; "CONTENDER" journal lines).
 # Run: flock /tmp/vm.lock tests/vm/boot.sh -S 1024 -I 2000 -e CONTENDER=pressured -e LOAD=respawn -e SWAP=1 BUILD tests/bench/vm/freeze.sh
 . /vmlab-src/lib.sh
 
 BENCH=/vmlab-build/tests/bench
 PROBE_MIB=64 LEAK_MIB_PER_S=30 OFFENDER_MAX_S=180 OFFENDER_SETTLE_S=10 BUSY_MAX_S=300 BUSY_SETTLE_S=5
 BUILD_PROCS=4 BUILD_S=60 SPIKE_HOLD_S=2
-CONTENDER=${CONTENDER:-kernel} LOAD=${LOAD:-respawn} SWAP=${SWAP:-1} REP=${REP:-1} SHORT=${SHORT:-0}
+CONTENDER=${CONTENDER:-kernel} LOAD=${LOAD:-respawn} SWAP=${SWAP:-1} REP=${REP:-1} SHORT=${SHORT:-0} TIMELINE=${TIMELINE:-0}
 
 harness_fail() {
         echo "FAIL: $* (harness error: this run measured nothing)"
@@ -41,7 +43,7 @@ harness_fail() {
 }
 case $CONTENDER in kernel|earlyoom|systemd-oomd|oomd|pressured) ;; *) harness_fail "unknown CONTENDER '$CONTENDER'" ;; esac
 case $LOAD in leaker|thrasher|respawn) kind=offender ;; build|spike|copy) kind=busy ;; *) harness_fail "unknown LOAD '$LOAD'" ;; esac
-for b in bench-probe bench-neighbour bench-thrasher bench-busy; do
+for b in bench-probe bench-neighbour bench-thrasher bench-busy bench-timeline; do
         [ -x "$BENCH/$b" ] || harness_fail "no $BENCH/$b: build the tree first"
 done
 # The harness is not part of the machine under test: no OOM killer may end the measurement
@@ -105,7 +107,8 @@ pressured)
         # No policy file at all: the embedded default policy (plus the ManagedOOM*= annotations it
         # reads from systemd, here those of the systemd-oomd package installed on the host).
         rm -rf /etc/pressured/policy.d
-        start_pressured_service "" --log-level=info
+        # With TIMELINE=1 at debug level: its PSI trigger wake-ups and quiet changes go into the timeline.
+        start_pressured_service "" --log-level=$([ "$TIMELINE" = 1 ] && echo debug || echo info)
         contender_unit=pressured
         ;;
 esac
@@ -143,6 +146,12 @@ running_units() { systemctl "$@" list-units --type=service --state=running --pla
 mapfile -t sys_before < <(running_units)
 mapfile -t user_before < <(running_units --user)
 { svc_state "${sys_before[@]}"; svc_state --user "${user_before[@]}"; } > /tmp/services-before
+
+# --- the timeline, when asked: started after the services' list, so its own end is no collateral ---
+if [ "$TIMELINE" = 1 ]; then
+        systemd-run --quiet --unit=timeline -p OOMScoreAdjust=-1000 "$BENCH/bench-timeline" 250 /run/bench/timeline \
+                || harness_fail "timeline.service did not start"
+fi
 
 oom0=$(kernel_oom_kills)
 cg_cpu_usec() { [ -n "$contender_cg" ] && awk '$1 == "usage_usec" { print $2 }' "$contender_cg/cpu.stat" 2>/dev/null; }
@@ -210,6 +219,14 @@ mapfile -t before_sys < <(awk '$1 !~ /^user:/ { print $1 }' /tmp/services-before
 mapfile -t before_user < <(awk '$1 ~ /^user:/ { sub("^user:", "", $1); print $1 }' /tmp/services-before)
 { svc_state "${before_sys[@]}"; svc_state --user "${before_user[@]}"; } > /tmp/services-after
 dmesg | tail -n +$((dmesg_lines0 + 1)) > /tmp/dmesg-cell
+if [ "$TIMELINE" = 1 ]; then
+        # Guest uptime seconds throughout, as the journal's short-monotonic stamps: the load started at $t_start.
+        systemctl stop timeline.service
+        echo "TIMELINE # load started at $t_start$([ -n "$t_relief" ] && echo ", relief at $t_relief")"
+        sed 's/^/TIMELINE /' /run/bench/timeline 2>/dev/null || echo "TIMELINE # none written: $(journalctl -u timeline -o cat --no-pager | tail -n 2)"
+        sed 's/^/PROBE_STALL /' /run/bench/probe.stat.stalls 2>/dev/null
+        journalctl -u "${contender_unit:-pressured}" -o short-monotonic --no-pager --after-cursor="$journal_cursor" | sed 's/^/CONTENDER /'
+fi
 journalctl --after-cursor="$journal_cursor" -o json --no-pager > /tmp/journal-cell.json 2>/dev/null
 
 export BENCH_JSON_IN=$(

@@ -34,27 +34,35 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
+#define SOME_TOTAL0 1e6 /* the totals the fixture starts from: written before the writer runs */
+#define FULL_TOTAL0 5e5
+
+/* Replaces the fixture's /proc/pressure/memory with these totals (renamed in: the daemon never reads half a file). */
+static void pressure_write(double some, double full) {
+        char *path = fixture_path(&fx, "proc/pressure/memory"), *tmp = fixture_path(&fx, "proc/pressure/.memory");
+        FILE *o = fopen(tmp, "we");
+        if (o) {
+                fprintf(o, "some avg10=0.00 avg60=0.00 avg300=0.00 total=%.0f\n"
+                           "full avg10=0.00 avg60=0.00 avg300=0.00 total=%.0f\n", some, full);
+                fclose(o);
+                rename(tmp, path);
+        }
+        free(path);
+        free(tmp);
+}
+
 /* Advances the fixture's /proc/pressure/memory totals as a host stalling at the set rates would. */
 static void *pressure_writer(void *userdata) {
-        char *path = fixture_path(&fx, "proc/pressure/memory"), *tmp = fixture_path(&fx, "proc/pressure/.memory");
-        double some = 1e6, full = 5e5;
+        double some = SOME_TOTAL0, full = FULL_TOTAL0;
         uint64_t last = now_usec();
         while (!atomic_load(&writer_stop)) {
                 uint64_t now = now_usec();
                 some += (double) (now - last) * atomic_load(&some_rate);
                 full += (double) (now - last) * atomic_load(&full_rate);
                 last = now;
-                FILE *o = fopen(tmp, "we");
-                if (o) {
-                        fprintf(o, "some avg10=0.00 avg60=0.00 avg300=0.00 total=%.0f\n"
-                                   "full avg10=0.00 avg60=0.00 avg300=0.00 total=%.0f\n", some, full);
-                        fclose(o);
-                        rename(tmp, path); /* the daemon never reads half a file */
-                }
+                pressure_write(some, full);
                 host_sleep_ms(PRESSURE_WRITE_MS);
         }
-        free(path);
-        free(tmp);
         return NULL;
 }
 
@@ -76,6 +84,9 @@ static void setup(void) {
         atomic_store(&writer_stop, false);
         atomic_store(&some_rate, 0.0);
         atomic_store(&full_rate, 0.0);
+        /* The writer's first totals in place before anything reads them: on a loaded host the thread
+         * may start late, and the jump from the copied fixture's totals would read as a stall burst. */
+        pressure_write(SOME_TOTAL0, FULL_TOTAL0);
         cr_assert_eq(pthread_create(&writer, NULL, pressure_writer, NULL), 0);
         fixture_start_bus(&fx, BUS_POLICY_OPEN);
 }

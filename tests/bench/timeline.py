@@ -5,15 +5,62 @@ swap-outs, refaults (pages/s), pages scanned, MemAvailable and SwapFree (MiB); t
 (when each began and how long) and the contender's journal lines in between, at their times.
 
 Usage: timeline.py [--step S] LOG       (LOG: BUILD/bench/logs/bench-freeze-...log; S default 1)
-Exit: 0; 1 when the log has no TIMELINE rows (the cell ran without BENCH_TIMELINE=1).
+       timeline.py --self-test          reads a crafted log and checks the rates and the marks
+Exit: 0; 1 when the log has no TIMELINE rows (the cell ran without BENCH_TIMELINE=1) or the
+self-test failed.
 Python 3 standard library only.
 """
 import argparse
+import os
 import re
 import sys
 
 
+SELF_TEST_LOG = """TIMELINE # load started at 100.0, relief at 102.6
+TIMELINE # t_s some_us full_us pswpin pswpout refault_anon refault_file pgscan memavail_kib swapfree_kib (every 250 ms)
+TIMELINE 100.0 0 0 0 0 0 0 0 1048576 1048576
+TIMELINE 101.0 500000 250000 2000 4000 100 50 9000 0 1040000
+TIMELINE 102.0 1400000 1150000 2000 5000 100 50 9000 0 1030000
+TIMELINE 103.0 1400000 1150000 2000 5000 100 50 9000 747520 1030000
+PROBE_STALL 100.9 2500.0
+PROBE_STALL 101.5 30.0
+CONTENDER [  102.40] vm pressured[1]: Killed process 5 (hog)
+"""
+
+
+def self_test():
+    import contextlib
+    import io
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as f:
+        f.write(SELF_TEST_LOG)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        sys.argv = ["timeline.py", f.name]
+        rc = main()
+    os.unlink(f.name)
+    lines = out.getvalue().splitlines()
+    want = [
+        lambda ls: rc == 0,
+        lambda ls: any(l.split()[:3] == ["1.0", "50.0", "25.0"] and l.split()[3:5] == ["2000", "4000"] for l in ls),
+        lambda ls: any(l.split()[:3] == ["2.0", "90.0", "90.0"] for l in ls),
+        lambda ls: any(l.split()[0] == "3.0" and l.split()[-2:] == ["730", "1006"] for l in ls),
+        lambda ls: any("0.9" in l and "probe stalled 2.5 s" in l for l in ls),
+        lambda ls: not any("probe stalled 0.0 s" in l for l in ls),
+        lambda ls: any("2.4" in l and "Killed process 5" in l for l in ls),
+        lambda ls: any("2.6" in l and "relief" in l for l in ls),
+    ]
+    bad = [i for i, w in enumerate(want) if not w(lines)]
+    if bad:
+        print("timeline self-test: checks " + ", ".join(map(str, bad)) + " failed on:\n" + out.getvalue(), file=sys.stderr)
+        return 1
+    print(f"timeline self-test: {len(want)}/{len(want)} checks right")
+    return 0
+
+
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
     ap = argparse.ArgumentParser(description="What a freeze cell's guest went through, from its log.")
     ap.add_argument("log")
     ap.add_argument("--step", type=float, default=1.0, help="seconds per row (default 1)")

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/epoll.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "../policy/macro.h"
@@ -87,6 +89,14 @@ int psi_trigger_add(PsiTriggerSet *s, const char *key, int dirfd, const char *na
         _cleanup_close_ int fd = openat(dirfd, name, O_RDWR | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
+        /* Only the kernel's pressure files take a trigger. Anything else (a test's fixture /proc or
+         * cgroup tree) would store the text, overwriting the pressure figures the daemon reads next. */
+        struct statfs fs;
+        if (fstatfs(fd, &fs) < 0)
+                return -errno;
+        if (fs.f_type != PROC_SUPER_MAGIC && fs.f_type != CGROUP2_SUPER_MAGIC)
+                return log_debug_errno(-EINVAL, "Not arming a PSI trigger on %s: it is not on procfs or cgroup2, so it "
+                                       "is no kernel pressure file; it is polled instead", key);
 
         char buf[64];
         int l = snprintf(buf, sizeof buf, "%s %llu %llu", full ? "full" : "some",

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "psi_trigger.h"
@@ -28,16 +29,22 @@ Test(psi_trigger, real_pressure_file) {
         cr_assert_eq(psi_trigger_set_new(e, on_fire, &fired, &s), 0);
         cr_assert(psi_trigger_available(s), "a new set must try");
 
-        /* A file that is not a pressure file takes the text but cannot be polled: an error for that
-         * key, and the set stays available for real pressure files. */
-        char tmp[] = "/tmp/pressured-psi-XXXXXX";
+        /* A file that is not a pressure file (a fixture's) is refused before anything is written to
+         * it: an error for that key, the file as it was, and the set still available for real files. */
+        static const char figures[] = "some avg10=1.50 avg60=0.75 avg300=0.25 total=123456\n"
+                                      "full avg10=0.50 avg60=0.20 avg300=0.05 total=65432\n";
+        char tmp[] = "/tmp/pressured-psi-XXXXXX", back[sizeof figures + 64] = "";
         int fd = mkstemp(tmp);
         cr_assert_geq(fd, 0);
-        close(fd);
+        cr_assert_eq(write(fd, figures, strlen(figures)), (ssize_t) strlen(figures));
         int r = psi_trigger_add(s, tmp, AT_FDCWD, tmp, false, 100000);
+        ssize_t k = pread(fd, back, sizeof back - 1, 0);
+        close(fd);
         unlink(tmp);
         cr_assert_lt(r, 0, "a regular file cannot be a trigger");
         cr_assert_neq(r, -EOPNOTSUPP);
+        cr_assert_eq(k, (ssize_t) strlen(figures));
+        cr_assert_str_eq(back, figures, "arming a trigger wrote into a file that is no kernel pressure file");
         cr_assert(psi_trigger_available(s));
         cr_assert_eq(psi_trigger_count(s), 0);
 

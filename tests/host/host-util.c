@@ -280,6 +280,15 @@ bool host_file_contains(const char *path, const char *needle, unsigned timeout_m
         }
 }
 
+unsigned host_file_count(const char *path, const char *needle) {
+        char *text = host_read_file(path);
+        unsigned n = 0;
+        for (const char *p = text; p && (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        free(text);
+        return n;
+}
+
 char *host_mkdtemp(void) {
         char *t = strdup("/tmp/pressured-test-XXXXXX");
         if (t && !mkdtemp(t)) {

@@ -43,6 +43,8 @@ bool host_child_alive(pid_t pid);
 
 /* Polls until `path` contains `needle` or timeout_ms passes. */
 bool host_file_contains(const char *path, const char *needle, unsigned timeout_ms);
+/* How often `needle` occurs in the file now (0 when it cannot be read). */
+unsigned host_file_count(const char *path, const char *needle);
 /* DIR/NAME, malloc'd, or NULL. */
 char *host_path_in(const char *dir, const char *name);
 /* Creates (or truncates) PATH, or DIR/NAME, with the text. 0 or negative errno. */

@@ -49,16 +49,6 @@ static void write_status(const char *proc_pid, pid_t pid, bool kill_pending) {
         free(final);
 }
 
-/* Lines of the file holding `needle`. */
-static unsigned count_in(const char *path, const char *needle) {
-        char *text = host_read_file(path);
-        unsigned n = 0;
-        for (const char *p = text; p && (p = strstr(p, needle)); p += strlen(needle))
-                n++;
-        free(text);
-        return n;
-}
-
 Test(kill_once, a_victim_still_exiting_is_waited_for_not_killed_again, .fini = teardown, .timeout = 90) {
         tmp = host_mkdtemp();
         cr_assert_not_null(tmp);
@@ -117,7 +107,7 @@ Test(kill_once, a_victim_still_exiting_is_waited_for_not_killed_again, .fini = t
         host_sleep_ms(3000); /* 15 intervals, 3 post-action delays */
         char *l = host_read_file(log);
         cr_assert(host_child_alive(child), "a victim already killed and exiting was killed again:\n%s", l);
-        cr_assert_eq(count_in(log, WAIT_NOTICE), 1, "the wait was not logged exactly once:\n%s", l);
+        cr_assert_eq(host_file_count(log, WAIT_NOTICE), 1, "the wait was not logged exactly once:\n%s", l);
         cr_assert(strstr(l, "Ruleset once chose /victim.slice again") && strstr(l, pid_name),
                   "the notice names neither the ruleset and cgroup nor the pid:\n%s", l);
         cr_assert_null(strstr(l, "Killed cgroup"), "a kill was recorded:\n%s", l);

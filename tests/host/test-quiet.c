@@ -55,16 +55,6 @@ static const char unguarded[] =
         "{\"rulesets\": [{\"name\": \"size\", \"detectors\": [[{\"type\": \"memory_above\", \"cgroup\": \"/\", \"threshold\": \"1000T\"}]],"
         " \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/*\", \"granularity\": \"process\"}]}]}\n";
 
-/* The number of times `needle` occurs in the file. */
-static unsigned count_in(const char *path, const char *needle) {
-        char *text = host_read_file(path);
-        unsigned n = 0;
-        for (const char *p = text; p && (p = strstr(p, needle)); p += strlen(needle))
-                n++;
-        free(text);
-        return n;
-}
-
 Test(quiet, floor_only_goes_quiet_and_a_reload_ends_it, .fini = cleanup, .timeout = 60) {
         start_daemon(floor_only, "debug");
         char *status = host_assert_path_in(run, "status.json");
@@ -79,14 +69,14 @@ Test(quiet, floor_only_goes_quiet_and_a_reload_ends_it, .fini = cleanup, .timeou
         cr_assert(host_file_contains(status, "\"quiet\":\tfalse", 1000), "still quiet after the reload: %s",
                   host_read_file(status));
         host_sleep_ms(1500);
-        cr_assert_eq(count_in(log_path, "Quiet: no rule can fire"), 1, "quiet under a rule nothing guards: %s",
+        cr_assert_eq(host_file_count(log_path, "Quiet: no rule can fire"), 1, "quiet under a rule nothing guards: %s",
                      host_read_file(log_path));
 
         host_assert_write_text(policy, floor_only);
         kill(daemon_pid, SIGHUP);
-        for (unsigned i = 0; i < 100 && count_in(log_path, "Quiet: no rule can fire") < 2; i++)
+        for (unsigned i = 0; i < 100 && host_file_count(log_path, "Quiet: no rule can fire") < 2; i++)
                 host_sleep_ms(100);
-        cr_assert_eq(count_in(log_path, "Quiet: no rule can fire"), 2, "not quiet again with the floor-only policy: %s",
+        cr_assert_eq(host_file_count(log_path, "Quiet: no rule can fire"), 2, "not quiet again with the floor-only policy: %s",
                      host_read_file(log_path));
         free(status);
 }
@@ -238,7 +228,7 @@ Test(quiet, a_look_arms_no_timer, .fini = cleanup, .timeout = 60) {
         cr_assert_geq(preads, 2, "%u looks at /proc/meminfo in 3 s with a gap of 3 GiB to the floor (%s): "
                       "expected about six", preads, floor);
         cr_assert(host_file_contains(log_path, "Quiet: no rule can fire", 0));
-        cr_assert_eq(count_in(log_path, "Not quiet"), 0, "quiet ended during the count: %s", host_read_file(log_path));
+        cr_assert_eq(host_file_count(log_path, "Not quiet"), 0, "quiet ended during the count: %s", host_read_file(log_path));
         free(table);
         free(counts);
 }

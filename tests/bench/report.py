@@ -209,6 +209,49 @@ def gnuplot_terminal():
         else "png size 1100,800"
 
 
+def histogram_series(dat, contenders, first):
+    """gnuplot's series for one panel: per contender, the median, min and max found from column `first`
+    of its 6 columns in `dat`, the groups' names from column 1."""
+    return ", \\\n     ".join(
+        f"'{dat}' using {first + 6 * i}:{first + 1 + 6 * i}:{first + 2 + 6 * i}"
+        + (":xtic(1)" if i == 0 else "") + f" title '{ct}' lc rgb '{COLOURS.get(ct, '#cc79a7')}'"
+        for i, ct in enumerate(contenders))
+
+
+def empty_panel(text):
+    """A panel with no valid point (gnuplot refuses to plot one) says why instead: its set-up, its plot."""
+    return (f"set label 1 '{text}' at graph 0.5, graph 0.5 center\nset yrange [0:1]\nunset xtics\n",
+            "2 notitle\nunset label 1")
+
+
+def write_histograms(bench, name, n_groups, title, panels):
+    """NAME.gp, two panels of histograms with error bars, then gnuplot makes NAME.png. panels: the
+    gnuplot lines of each panel, after the common set-up. Returns an error text or None."""
+    gp = os.path.join(bench, f"{name}.gp")
+    with open(gp, "w") as f:
+        f.write(f"""# gnuplot script written by tests/bench/report.py; redraw with: cd {bench} && gnuplot {name}.gp
+set terminal {gnuplot_terminal()}
+set output '{name}.png'
+set datafile missing 'NaN'
+set style data histograms
+set style histogram errorbars gap 1 lw 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set grid ytics
+set xrange [-0.5:{n_groups - 0.5}]
+set key outside right top vertical
+set multiplot layout 2,1 title "{title}"
+""" + "".join(panels) + "unset multiplot\n")
+    if shutil.which("gnuplot") is None:
+        return f"gnuplot is not installed (tests/bench/install-peers.sh installs gnuplot-nox): no {name}.png"
+    run = subprocess.run(["gnuplot", f"{name}.gp"], cwd=bench, capture_output=True, text=True)
+    if run.returncode != 0 or not os.path.exists(os.path.join(bench, f"{name}.png")):
+        return f"gnuplot failed on {gp}: {run.stderr.strip()}"
+    if run.stderr.strip():
+        print(f"report: gnuplot warned: {run.stderr.strip()}", file=sys.stderr)
+    return None
+
+
 def write_plot(bench, cells, neighbours, contenders):
     """scenarios.dat + scenarios.gp, then gnuplot makes scenarios.png. Returns an error text or None."""
     dat = os.path.join(bench, "scenarios.dat")
@@ -226,50 +269,22 @@ def write_plot(bench, cells, neighbours, contenders):
                 cols += [f"{v:.2f}" for v in k] if k else ["NaN"] * 3
             f.write(" ".join(cols) + "\n")
 
-    def plots(first):
-        return ", \\\n     ".join(
-            f"'scenarios.dat' using {first + 6 * i}:{first + 1 + 6 * i}:{first + 2 + 6 * i}"
-            + (":xtic(1)" if i == 0 else "") + f" title '{ct}' lc rgb '{COLOURS.get(ct, '#cc79a7')}'"
-            for i, ct in enumerate(contenders))
-
     any_kill = any(c.kill_stats() for c in cells.values())
-    # gnuplot refuses a plot with no valid point: say so instead of drawing an empty panel.
-    kill_plot = plots(5) if any_kill else ("2 notitle\nunset label 1")
-    kill_label = "" if any_kill else \
-        "set label 1 'no neighbour was killed in any run' at graph 0.5, graph 0.5 center\nset yrange [0:1]\nunset xtics\n"
-    gp = os.path.join(bench, "scenarios.gp")
-    with open(gp, "w") as f:
-        f.write(f"""# gnuplot script written by tests/bench/report.py; redraw with: cd {bench} && gnuplot scenarios.gp
-set terminal {gnuplot_terminal()}
-set output 'scenarios.png'
-set datafile missing 'NaN'
-set style data histograms
-set style histogram errorbars gap 1 lw 1
-set style fill solid 0.8 border -1
-set boxwidth 0.9
-set grid ytics
-set xrange [-0.5:{len(neighbours) - 0.5}]
-set key outside right top vertical
-set multiplot layout 2,1 title "pressured and its peers: median of the runs, bars from min to max"
-set title "workload wall time / ideal (lower is better; {RATIO_TARGET:.2f} is the target; a workload that did not finish counts as {CUTOFF_RATIO:g})"
+    kill_label, kill_plot = ("", histogram_series("scenarios.dat", contenders, 5)) if any_kill \
+        else empty_panel("no neighbour was killed in any run")
+    return write_histograms(bench, "scenarios", len(neighbours),
+                            "pressured and its peers: median of the runs, bars from min to max", [
+        f"""set title "workload wall time / ideal (lower is better; {RATIO_TARGET:.2f} is the target; a workload that did not finish counts as {CUTOFF_RATIO:g})"
 set ylabel "wall / ideal"
 set yrange [0:{CUTOFF_RATIO + 0.3:g}]
-plot {plots(2)}, \\
+plot {histogram_series("scenarios.dat", contenders, 2)}, \\
      {RATIO_TARGET} with lines dashtype 2 lc rgb 'black' title '{RATIO_TARGET:.2f}x'
-set title "neighbour start to its kill, guest seconds (lower is better; no bar = never killed)"
+""",
+        f"""set title "neighbour start to its kill, guest seconds (lower is better; no bar = never killed)"
 set ylabel "seconds"
 set yrange [0:*]
 {kill_label}plot {kill_plot}
-unset multiplot
-""")
-    if shutil.which("gnuplot") is None:
-        return "gnuplot is not installed (tests/bench/install-peers.sh installs gnuplot-nox): no scenarios.png"
-    run = subprocess.run(["gnuplot", "scenarios.gp"], cwd=bench, capture_output=True, text=True)
-    if run.returncode != 0 or not os.path.exists(os.path.join(bench, "scenarios.png")):
-        return f"gnuplot failed on {gp}: {run.stderr.strip()}"
-    if run.stderr.strip():
-        print(f"report: gnuplot warned: {run.stderr.strip()}", file=sys.stderr)
-    return None
+"""])
 
 
 OFFENDERS = ["leaker", "thrasher", "respawn"]
@@ -424,48 +439,21 @@ def write_freeze_plot(bench, cells, keys, contenders):
                     cols += [f"{v:.2f}" for v in st] if st else ["NaN"] * 3
             f.write(" ".join(cols) + "\n")
 
-    def plots(first):
-        return ", \\\n     ".join(
-            f"'freeze.dat' using {first + 6 * i}:{first + 1 + 6 * i}:{first + 2 + 6 * i}"
-            + (":xtic(1)" if i == 0 else "") + f" title '{ct}' lc rgb '{COLOURS.get(ct, '#cc79a7')}'"
-            for i, ct in enumerate(contenders))
-
     any_relief = any(cells[k].relief_s for k in keys)
-    relief_plot = plots(5) if any_relief else "2 notitle"
-    relief_label = "" if any_relief else \
-        "set label 1 'no offender was relieved in any run' at graph 0.5, graph 0.5 center\nset yrange [0:1]\nunset xtics\n"
-    gp = os.path.join(bench, "freeze.gp")
-    with open(gp, "w") as f:
-        f.write(f"""# gnuplot script written by tests/bench/report.py; redraw with: cd {bench} && gnuplot freeze.gp
-set terminal {gnuplot_terminal()}
-set output 'freeze.png'
-set datafile missing 'NaN'
-set style data histograms
-set style histogram errorbars gap 1 lw 1
-set style fill solid 0.8 border -1
-set boxwidth 0.9
-set grid ytics
-set xrange [-0.5:{len(groups) - 0.5}]
-set key outside right top vertical
-set multiplot layout 2,1 title "freeze: the whole machine, no memory limit; median of the runs, bars from min to max"
-set title "the probe's stalled time: sum of its wakes' lateness over 50 ms, guest seconds (lower is better)"
+    relief_label, relief_plot = ("", histogram_series("freeze.dat", contenders, 5)) if any_relief \
+        else empty_panel("no offender was relieved in any run")
+    return write_histograms(bench, "freeze", len(groups),
+                            "freeze: the whole machine, no memory limit; median of the runs, bars from min to max", [
+        f"""set title "the probe's stalled time: sum of its wakes' lateness over 50 ms, guest seconds (lower is better)"
 set ylabel "seconds"
 set yrange [0:*]
-plot {plots(2)}
-set title "offender start to relief (its cgroup empty), guest seconds (lower is better; no bar = not relieved in 180 s)"
+plot {histogram_series("freeze.dat", contenders, 2)}
+""",
+        f"""set title "offender start to relief (its cgroup empty), guest seconds (lower is better; no bar = not relieved in 180 s)"
 set ylabel "seconds"
 set yrange [0:*]
 {relief_label}plot {relief_plot}
-unset multiplot
-""")
-    if shutil.which("gnuplot") is None:
-        return "gnuplot is not installed (tests/bench/install-peers.sh installs gnuplot-nox): no freeze.png"
-    run = subprocess.run(["gnuplot", "freeze.gp"], cwd=bench, capture_output=True, text=True)
-    if run.returncode != 0 or not os.path.exists(os.path.join(bench, "freeze.png")):
-        return f"gnuplot failed on {gp}: {run.stderr.strip()}"
-    if run.stderr.strip():
-        print(f"report: gnuplot warned: {run.stderr.strip()}", file=sys.stderr)
-    return None
+"""])
 
 
 def host_cpu():

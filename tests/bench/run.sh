@@ -9,7 +9,7 @@
 # Usage: tests/bench/run.sh [--short] [--reps N] [BUILD_DIR]        (as root; BUILD_DIR defaults to build)
 #   --short   CI: one repetition of one scenario (spike) per contender; freeze: pressured only, on
 #             the respawning thrasher with swap and the 2 s spike with swap; cost at 100 cgroups only
-#   --reps N  repetitions of each scenario cell (default 3; 1 with --short) and of each freeze cell
+#   --reps N  repetitions of each scenario cell (default 5; 1 with --short) and of each freeze cell
 #             (default 1)
 # Environment, to run part of it by hand:
 #   BENCH_CONTENDERS="pressured oomd"   scenario contenders;  BENCH_NEIGHBOURS="burst"
@@ -53,7 +53,7 @@ while [ $# -gt 0 ]; do
         shift
 done
 case $reps in
-        "") reps=$([ $short = 1 ] && echo 1 || echo 3) freeze_reps=1 ;;
+        "") reps=$([ $short = 1 ] && echo 1 || echo 5) freeze_reps=1 ;;
         *[!0-9]*|0) echo "run.sh: --reps wants a positive whole number, not '$reps'" >&2; exit 2 ;;
         *) freeze_reps=$reps ;;
 esac
@@ -101,6 +101,44 @@ rm -f "$OUT"/results.jsonl "$OUT"/failed-cells.txt "$OUT"/*.md "$OUT"/*.png "$OU
 : > "$OUT/results.jsonl"
 status=0
 
+# What a guest's one result says, in a line: Python with the result object as r and f(value, fmt).
+read -r -d '' SCENARIO_SUMMARY <<'PY'
+print("workload %s, %s, neighbour %s%s, collateral %s" % (
+    "survived" if r.get("workload_survived") else "LOST", "wall/ideal " + f(r.get("workload_ratio"), "%.2f"),
+    "killed after " if r.get("neighbour_killed") else "not killed", f(r.get("neighbour_kill_s"), "%.1f s") if r.get("neighbour_killed") else "",
+    ",".join(r.get("collateral") or []) or "none"))
+PY
+read -r -d '' FREEZE_SUMMARY <<'PY'
+print("probe worst stall %s, stalled %s, %s, %d kill(s) by the contender, %d by the kernel, collateral %s" % (
+    f(r.get("probe_worst_ms") and r["probe_worst_ms"] / 1e3, "%.1f s"), f(r.get("probe_stalled_ms") and r["probe_stalled_ms"] / 1e3, "%.1f s"),
+    ("relief after " + f(r.get("relief_s"), "%.1f s")) if r.get("relieved") else ("NOT relieved in %s s" % r.get("cell_s")) if r.get("load_kind") == "offender"
+    else ("load ran to its end" if r.get("load_completed") else "load did NOT finish"),
+    r.get("contender_kills") or 0, r.get("kernel_oom_kills") or 0, ",".join(r.get("collateral") or []) or "none"))
+PY
+
+# keep_result PROGRESS NAME LOG RC START SUMMARY: keeps the guest's one BENCH_RESULT line in
+# results.jsonl and prints "[PROGRESS] NAME: what it says (seconds)". A log without exactly one is
+# a failed cell: named, its first problems shown, listed in failed-cells.txt, and the run fails.
+keep_result() {
+        local progress=$1 name=$2 log=$3 rc=$4 start=$5 summarize=$6 results count summary
+        results=$(grep '^BENCH_RESULT ' "$log" | sed 's/^BENCH_RESULT //')
+        count=$(printf '%s' "$results" | grep -c . || true)
+        if [ "$count" = 1 ]; then
+                printf '%s\n' "$results" >> "$OUT/results.jsonl"
+                summary=$(printf '%s' "$results" | python3 -c "import json, sys
+r = json.load(sys.stdin)
+def f(v, fmt): return '-' if v is None else fmt % v
+$summarize" 2>/dev/null || echo "result not readable")
+                echo "[$progress] $name: $summary ($((SECONDS - start)) s)"
+                [ "$rc" = 0 ] || echo "    note: the guest exited $rc; its result is kept (log: $log)"
+        else
+                echo "[$progress] $name: FAILED, $count BENCH_RESULT lines, guest exit $rc ($((SECONDS - start)) s); log: $log"
+                grep -e '^vm: ' -e '^FAIL' "$log" | head -3 | sed 's/^/    /'
+                echo "$name guest-exit=$rc results=$count" >> "$OUT/failed-cells.txt"
+                status=1
+        fi
+}
+
 echo "=== bench: installing the peers (nothing is started on this machine) ==="
 # Under the VM lock: a guest shares this machine's /usr, which must not change while one runs.
 flock /tmp/vm.lock "$SRC/tests/bench/install-peers.sh" || { echo "run.sh: the peers could not be installed" >&2; exit 1; }
@@ -121,25 +159,7 @@ for rep in $(seq 1 "$reps"); do
                         start=$SECONDS
                         flock /tmp/vm.lock "$SRC/tests/vm/boot.sh" -m "$MEM" -S "$SWAP" -I "$IOPS" -t "$GUEST_TIMEOUT" -o "$name" \
                                 -e "CONTENDER=$c" -e "NEIGHBOUR=$nb" -e "REP=$rep" -e "SHORT=$short" "$BUILD" "$SCENARIO" > "$log" 2>&1
-                        rc=$?
-                        results=$(grep '^BENCH_RESULT ' "$log" | sed 's/^BENCH_RESULT //')
-                        count=$(printf '%s' "$results" | grep -c . || true)
-                        if [ "$count" = 1 ]; then
-                                printf '%s\n' "$results" >> "$OUT/results.jsonl"
-                                summary=$(printf '%s' "$results" | python3 -c 'import json,sys; r=json.load(sys.stdin)
-def f(v, fmt): return "-" if v is None else fmt % v
-print("workload %s, %s, neighbour %s%s, collateral %s" % (
-    "survived" if r.get("workload_survived") else "LOST", "wall/ideal " + f(r.get("workload_ratio"), "%.2f"),
-    "killed after " if r.get("neighbour_killed") else "not killed", f(r.get("neighbour_kill_s"), "%.1f s") if r.get("neighbour_killed") else "",
-    ",".join(r.get("collateral") or []) or "none"))' 2>/dev/null || echo "result not readable")
-                                echo "[$n/$total] $name: $summary ($((SECONDS - start)) s)"
-                                [ $rc = 0 ] || echo "    note: the guest exited $rc; its result is kept (log: $log)"
-                        else
-                                echo "[$n/$total] $name: FAILED, $count BENCH_RESULT lines, guest exit $rc ($((SECONDS - start)) s); log: $log"
-                                grep -e '^vm: ' "$log" | head -3 | sed 's/^/    /'
-                                echo "$name guest-exit=$rc results=$count" >> "$OUT/failed-cells.txt"
-                                status=1
-                        fi
+                        keep_result "$n/$total" "$name" "$log" $? "$start" "$SCENARIO_SUMMARY"
                 done
         done
 done
@@ -182,26 +202,7 @@ for cell in "${freeze_cells[@]}"; do
         flock /tmp/vm.lock "$SRC/tests/vm/boot.sh" -m "$MEM" "${disk[@]}" -t "$GUEST_TIMEOUT" -o "$name" \
                 -e "CONTENDER=$c" -e "LOAD=$load" -e "SWAP=$swapvar" -e "REP=$rep" -e "SHORT=$short" \
                 -e "TIMELINE=${BENCH_TIMELINE:-0}" "$BUILD" "$FREEZE" > "$log" 2>&1
-        rc=$?
-        results=$(grep '^BENCH_RESULT ' "$log" | sed 's/^BENCH_RESULT //')
-        count=$(printf '%s' "$results" | grep -c . || true)
-        if [ "$count" = 1 ]; then
-                printf '%s\n' "$results" >> "$OUT/results.jsonl"
-                summary=$(printf '%s' "$results" | python3 -c 'import json,sys; r=json.load(sys.stdin)
-def f(v, fmt): return "-" if v is None else fmt % v
-print("probe worst stall %s, stalled %s, %s, %d kill(s) by the contender, %d by the kernel, collateral %s" % (
-    f(r.get("probe_worst_ms") and r["probe_worst_ms"] / 1e3, "%.1f s"), f(r.get("probe_stalled_ms") and r["probe_stalled_ms"] / 1e3, "%.1f s"),
-    ("relief after " + f(r.get("relief_s"), "%.1f s")) if r.get("relieved") else ("NOT relieved in %s s" % r.get("cell_s")) if r.get("load_kind") == "offender"
-    else ("load ran to its end" if r.get("load_completed") else "load did NOT finish"),
-    r.get("contender_kills") or 0, r.get("kernel_oom_kills") or 0, ",".join(r.get("collateral") or []) or "none"))' 2>/dev/null || echo "result not readable")
-                echo "[$n/${#freeze_cells[@]}] $name: $summary ($((SECONDS - start)) s)"
-                [ $rc = 0 ] || echo "    note: the guest exited $rc; its result is kept (log: $log)"
-        else
-                echo "[$n/${#freeze_cells[@]}] $name: FAILED, $count BENCH_RESULT lines, guest exit $rc ($((SECONDS - start)) s); log: $log"
-                grep -e '^vm: ' -e '^FAIL' "$log" | head -3 | sed 's/^/    /'
-                echo "$name guest-exit=$rc results=$count" >> "$OUT/failed-cells.txt"
-                status=1
-        fi
+        keep_result "$n/${#freeze_cells[@]}" "$name" "$log" $? "$start" "$FREEZE_SUMMARY"
 done
 
 COST=$SRC/tests/bench/cost.sh

@@ -6,6 +6,7 @@
 
 #include "../policy/candidate.h"
 #include "../policy/macro.h"
+#include "../policy/utf8.h"
 #include "bus_cgroup.h"
 #include "bus_manager.h"
 #include "log.h"
@@ -78,10 +79,11 @@ static int property_get(sd_bus *bus, const char *object, const char *interface, 
 
 #define FIELD(bit, value) ((s->fields & (bit)) ? (value) : UINT64_MAX)
 #define PSI(line) ((s->fields & CG_MEMORY_PSI) && s->mem_psi.line.valid ? s->mem_psi.line.avg10 : -1.0)
+        _cleanup_free_ char *buf = NULL;
         if (streq(property, "Path"))
-                return sd_bus_message_append(reply, "s", e->path);
+                return sd_bus_message_append(reply, "s", utf8_valid_or_copy(e->path, &buf));
         if (streq(property, "Unit"))
-                return sd_bus_message_append(reply, "s", unit_name_of_cgroup(e->path));
+                return sd_bus_message_append(reply, "s", utf8_valid_or_copy(unit_name_of_cgroup(e->path), &buf));
         if (streq(property, "MemoryCurrent"))
                 return sd_bus_message_append(reply, "t", FIELD(CG_MEMORY_CURRENT, s->memory_current));
         if (streq(property, "MemoryLow"))

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "../policy/macro.h"
+#include "../policy/utf8.h"
 #include "bus_cgroup.h"
 #include "bus_manager.h"
 #include "log.h"
@@ -182,7 +183,7 @@ static bool json_bool(const cJSON *o, const char *key) {
 
 /* Replies with one JSON document as text. */
 static int reply_json(sd_bus_message *msg, const cJSON *doc) {
-        _cleanup_free_ char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+        _cleanup_free_ char *text = doc ? json_print_utf8(doc, false) : NULL;
         if (!text)
                 return -ENOMEM;
         return sd_bus_reply_method_return(msg, "s", text);
@@ -215,10 +216,10 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
         const LevelEntry *e = m->levels ? level_tracker_entries(m->levels, &n) : NULL;
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 const CGroupSample *s = e[i].sample;
-                _cleanup_free_ char *object = NULL;
+                _cleanup_free_ char *object = NULL, *buf = NULL;
                 r = bus_cgroup_object_path(e[i].path, &object);
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "(sostd)", e[i].path, object, pressure_level_to_string(e[i].level),
+                        r = sd_bus_message_append(reply, "(sostd)", utf8_valid_or_copy(e[i].path, &buf), object, pressure_level_to_string(e[i].level),
                                                   s->fields & CG_MEMORY_CURRENT ? s->memory_current : UINT64_MAX,
                                                   (s->fields & CG_MEMORY_PSI) && s->mem_psi.full.valid ? s->mem_psi.full.avg10 : -1.0);
         }
@@ -266,9 +267,11 @@ static int method_kill(sd_bus_message *msg, void *userdata, sd_bus_error *error)
                 return set_ops_error(error, &err);
 
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *buf = NULL;
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
-                r = sd_bus_message_append(reply, "su", json_string(o, "cgroup"), (uint32_t) json_u64(o, "killed"));
+                r = sd_bus_message_append(reply, "su", utf8_valid_or_copy(json_string(o, "cgroup"), &buf),
+                                          (uint32_t) json_u64(o, "killed"));
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "u");
         const cJSON *pids = cJSON_GetObjectItemCaseSensitive(o, "pids"), *p;
@@ -596,10 +599,16 @@ static void emit_manager_changed(BusManager *b, const char *property, const char
                 log_debug_errno(r, "Failed to send PropertiesChanged(%s) on %s: %m", property, BUS_MANAGER_PATH);
 }
 
-void bus_manager_emit_event(BusManager *b, const cJSON *e) {
-        if (!b || !b->bus || !e)
+void bus_manager_emit_event(BusManager *b, const cJSON *event) {
+        if (!b || !b->bus || !event)
                 return;
+        /* D-Bus strings must be valid UTF-8 and a cgroup's or a process's name may not be: the signals
+         * carry U+FFFD for such bytes, as the socket's events do; the lookups below use the real name. */
+        _cleanup_free_ char *text = json_print_utf8(event, false);
+        _cleanup_(cJSON_Deletep) cJSON *valid = text ? cJSON_Parse(text) : NULL;
+        const cJSON *e = valid ? valid : event;
         const char *name = json_string(e, "event"), *cgroup = json_string(e, "cgroup");
+        const char *real_cgroup = json_string(event, "cgroup");
         int r = 0;
 
         if (streq(name, "KillPending"))
@@ -619,8 +628,8 @@ void bus_manager_emit_event(BusManager *b, const cJSON *e) {
                                        json_number(e, "pressure", -1), json_bool(e, "dry_run"));
                 if (!json_bool(e, "dry_run")) { /* the manager counted it before publishing */
                         emit_manager_changed(b, "KillCount", NULL);
-                        if (b->manager->levels && level_tracker_find(b->manager->levels, cgroup))
-                                bus_cgroup_emit_changed(b->bus, cgroup, "KillCount");
+                        if (b->manager->levels && level_tracker_find(b->manager->levels, real_cgroup))
+                                bus_cgroup_emit_changed(b->bus, real_cgroup, "KillCount");
                 }
         } else if (streq(name, "PolicyChanged")) {
                 r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "suub",
@@ -631,10 +640,10 @@ void bus_manager_emit_event(BusManager *b, const cJSON *e) {
                 r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sssd",
                                        cgroup, json_string(e, "level"), json_string(e, "previous_level"),
                                        json_number(e, "pressure", -1));
-                if (streq(cgroup, "/"))
+                if (streq(real_cgroup, "/"))
                         emit_manager_changed(b, "PressureLevel", NULL);
                 else
-                        bus_cgroup_emit_changed(b->bus, cgroup, "Level");
+                        bus_cgroup_emit_changed(b->bus, real_cgroup, "Level");
         } else if (streq(name, "PressureRecovered"))
                 r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sst",
                                        cgroup, json_string(e, "worst_level"), json_u64(e, "duration_usec"));

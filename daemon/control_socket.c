@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "../policy/macro.h"
+#include "../policy/utf8.h"
+#include "clock.h"
 #include "control_socket.h"
 #include "log.h"
 #include "operations.h"
@@ -18,21 +20,34 @@
 /* The read buffer starts small and grows to one whole line: most requests are a few dozen bytes. */
 #define READ_BUFFER_INITIAL 4096
 #define READ_BUFFER_MAX (CONTROL_LINE_MAX + 1) /* the longest line and its '\n' */
+/* At most one log line per this long about refused or dropped clients; the rest are counted in it. */
+#define DROP_LOG_INTERVAL_USEC (10 * USEC_PER_SEC)
 
 typedef struct Connection Connection;
+
+/* What the connections of one uid hold, for its ceilings. */
+typedef struct UidUsage {
+        struct UidUsage *next;
+        uid_t uid;
+        unsigned n_connections;
+        size_t bytes;
+} UidUsage;
 
 struct Connection {
         ControlSocket *owner;
         Connection *prev, *next;
+        Connection *wait_prev, *wait_next; /* in the socket's queue of connections with requests left */
         int fd;
         sd_event_source *io;
         Caller caller;
+        UidUsage *usage;
         char *rbuf;
         size_t rlen, rcap;
         char *wbuf;
         size_t woff, wlen, wcap;  /* unsent bytes are wbuf[woff..wlen) */
         bool subscribed;
-        bool closing;             /* read no more; close once the queue is sent */
+        bool eof;                 /* the client sent all it will; close once answered */
+        bool waiting;             /* in the queue: has whole request lines it has not been served yet */
         bool dead;                /* drop as soon as no callback of ours is using it */
         bool busy;                /* inside its own io callback */
 };
@@ -42,15 +57,139 @@ struct ControlSocket {
         sd_event *event;
         int fd;
         sd_event_source *io;
+        sd_event_source *serve;   /* defer: serves the queue's head while the budget lasts */
+        sd_event_source *resume;  /* the budget's next window */
         char *path;
         Connection *connections;
         unsigned n_connections;
+        Connection *wait_head, *wait_tail;
+        UidUsage *usage;
+        size_t bytes_others;      /* held by all connections not of root */
+        usec_t window_end, spent_usec;
+        usec_t drop_logged_usec;
+        unsigned drops_unlogged;
 };
 
 DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
 
+/* Logs why a client was refused or dropped, at most once per DROP_LOG_INTERVAL_USEC: a thousand
+ * hostile connections must not flood the journal either. */
+__attribute__((format(printf, 2, 3)))
+static void drop_log(ControlSocket *s, const char *fmt, ...) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        if (s->drop_logged_usec != 0 && now < s->drop_logged_usec + DROP_LOG_INTERVAL_USEC) {
+                s->drops_unlogged++;
+                return;
+        }
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        if (s->drops_unlogged > 0)
+                log_warning("%s (and %u more clients refused or dropped in the last %u s)", msg, s->drops_unlogged,
+                            (unsigned) (DROP_LOG_INTERVAL_USEC / USEC_PER_SEC));
+        else
+                log_warning("%s", msg);
+        s->drop_logged_usec = now;
+        s->drops_unlogged = 0;
+}
+
+static UidUsage *uid_usage_get(ControlSocket *s, uid_t uid) {
+        for (UidUsage *u = s->usage; u; u = u->next)
+                if (u->uid == uid)
+                        return u;
+        UidUsage *u = calloc(1, sizeof *u);
+        if (!u)
+                return NULL;
+        *u = (UidUsage) { .uid = uid, .next = s->usage };
+        s->usage = u;
+        return u;
+}
+
+static void uid_usage_put(ControlSocket *s, UidUsage *u) {
+        if (--u->n_connections > 0)
+                return;
+        for (UidUsage **p = &s->usage; *p; p = &(*p)->next)
+                if (*p == u) {
+                        *p = u->next;
+                        break;
+                }
+        free(u);
+}
+
+/* Whether the connection may hold `more` bytes beyond what it holds now, within all three ceilings. */
+static bool connection_may_grow(const Connection *c, size_t more) {
+        size_t held = c->rcap + c->wcap;
+        if (held + more > CONTROL_CONNECTION_MEMORY_MAX || c->usage->bytes + more > CONTROL_UID_MEMORY_MAX)
+                return false;
+        return c->caller.uid == 0 || c->owner->bytes_others + more <= CONTROL_MEMORY_MAX;
+}
+
+/* Books a change of what the connection holds (new capacity minus old). */
+static void connection_charge(Connection *c, size_t old_bytes, size_t new_bytes) {
+        c->usage->bytes = c->usage->bytes - old_bytes + new_bytes;
+        if (c->caller.uid != 0)
+                c->owner->bytes_others = c->owner->bytes_others - old_bytes + new_bytes;
+}
+
+/* Resizes one of the connection's buffers to cap bytes (0 frees it), booking the change. */
+static int connection_resize(Connection *c, char **buf, size_t *bufcap, size_t cap) {
+        if (cap == 0) {
+                connection_charge(c, *bufcap, 0);
+                free(*buf);
+                *buf = NULL;
+                *bufcap = 0;
+                return 0;
+        }
+        if (cap > *bufcap && !connection_may_grow(c, cap - *bufcap))
+                return -ENOBUFS;
+        char *n = realloc(*buf, cap);
+        if (!n)
+                return -ENOMEM;
+        connection_charge(c, *bufcap, cap);
+        *buf = n;
+        *bufcap = cap;
+        return 0;
+}
+
+static void wait_queue_remove(Connection *c) {
+        ControlSocket *s = c->owner;
+        if (!c->waiting)
+                return;
+        if (c->wait_prev)
+                c->wait_prev->wait_next = c->wait_next;
+        else
+                s->wait_head = c->wait_next;
+        if (c->wait_next)
+                c->wait_next->wait_prev = c->wait_prev;
+        else
+                s->wait_tail = c->wait_prev;
+        c->wait_prev = c->wait_next = NULL;
+        c->waiting = false;
+        if (!s->wait_head)
+                (void) sd_event_source_set_enabled(s->serve, SD_EVENT_OFF);
+}
+
+static void wait_queue_push(Connection *c) {
+        ControlSocket *s = c->owner;
+        if (c->waiting)
+                return;
+        c->wait_prev = s->wait_tail;
+        if (s->wait_tail)
+                s->wait_tail->wait_next = c;
+        else
+                s->wait_head = c;
+        s->wait_tail = c;
+        c->waiting = true;
+        /* The serve source runs while the budget lasts; past it, on_resume turns it on again. */
+        if (!sd_event_source_get_enabled(s->resume, NULL))
+                (void) sd_event_source_set_enabled(s->serve, SD_EVENT_ON);
+}
+
 static void connection_free(Connection *c) {
         ControlSocket *s = c->owner;
+        wait_queue_remove(c);
         if (c->prev)
                 c->prev->next = c->next;
         else
@@ -61,69 +200,109 @@ static void connection_free(Connection *c) {
         sd_event_source_disable_unref(c->io);
         if (c->fd >= 0)
                 close(c->fd);
-        free(c->rbuf);
-        free(c->wbuf);
+        (void) connection_resize(c, &c->rbuf, &c->rcap, 0);
+        (void) connection_resize(c, &c->wbuf, &c->wcap, 0);
+        uid_usage_put(s, c->usage);
         free(c);
 }
 
 /* Drops the client now, or when its own callback returns (the callback still uses it). */
 static void connection_drop(Connection *c) {
         c->dead = true;
+        wait_queue_remove(c);
         if (!c->busy)
                 connection_free(c);
 }
 
-static void connection_update_events(Connection *c) {
-        uint32_t events = (c->closing ? 0 : EPOLLIN) | (c->wlen > c->woff ? EPOLLOUT : 0);
-        if (events == 0) { /* closing and everything sent */
-                connection_drop(c);
-                return;
-        }
-        (void) sd_event_source_set_io_events(c->io, events);
+static bool connection_has_request(const Connection *c) {
+        return c->rlen > 0 && memchr(c->rbuf, '\n', c->rlen);
 }
 
-/* Queues text and a '\n'. -ENOBUFS when the client has CONTROL_QUEUE_MAX unsent: it is then dropped. */
+static size_t connection_unsent(const Connection *c) {
+        return c->wlen - c->woff;
+}
+
+/* Reading waits while requests it sent wait to be served, or replies wait to be read; with nothing
+ * to wait for and nothing more to come, the connection ends. False when it ended (and is freed,
+ * unless its callback is running). */
+static bool connection_update_events(Connection *c) {
+        if (c->dead)
+                return false;
+        bool more_input = !c->eof && !c->waiting && connection_unsent(c) < CONTROL_QUEUE_PAUSE;
+        uint32_t events = (more_input ? EPOLLIN : 0) | (connection_unsent(c) > 0 ? EPOLLOUT : 0);
+        if (events == 0) {
+                if (c->eof && !c->waiting) { /* all answered and sent */
+                        connection_drop(c);
+                        return false;
+                }
+                /* Not even EPOLLHUP: a client that hung up while it waits must not wake the loop. */
+                (void) sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+                return true;
+        }
+        (void) sd_event_source_set_io_events(c->io, events);
+        (void) sd_event_source_set_enabled(c->io, SD_EVENT_ON);
+        return true;
+}
+
+/* Sends what is queued, as far as the socket takes it. Negative when the client went away. */
+static int connection_write(Connection *c) {
+        while (connection_unsent(c) > 0) {
+                ssize_t k = send(c->fd, c->wbuf + c->woff, connection_unsent(c), MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (k < 0)
+                        return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+                c->woff += (size_t) k;
+        }
+        c->woff = c->wlen = 0;
+        return connection_resize(c, &c->wbuf, &c->wcap, 0); /* an idle client holds no buffer */
+}
+
+/* Queues text and a '\n', sending at once what the socket takes. A client whose unsent replies and
+ * events would pass a ceiling (a subscriber that stopped reading) is dropped: -ENOBUFS. */
 static int connection_enqueue(Connection *c, const char *text) {
         size_t l = strlen(text);
         if (c->dead)
                 return -ENOBUFS;
-        if (c->wlen - c->woff + l + 1 > CONTROL_QUEUE_MAX) {
-                log_notice("Dropping control socket client (pid %d, uid %u): %d KiB of replies and events wait unsent, "
-                           "it has stopped reading. It may reconnect; a monitor must read its events as they come",
-                           (int) c->caller.pid, (unsigned) c->caller.uid, CONTROL_QUEUE_MAX / 1024);
-                connection_drop(c);
-                return -ENOBUFS;
+        if (c->woff > 0) { /* compact before growing */
+                memmove(c->wbuf, c->wbuf + c->woff, connection_unsent(c));
+                c->wlen -= c->woff;
+                c->woff = 0;
         }
-        if (c->woff > 0 && c->woff == c->wlen)
-                c->woff = c->wlen = 0;
         if (c->wlen + l + 1 > c->wcap) {
-                if (c->woff > 0) { /* compact before growing */
-                        memmove(c->wbuf, c->wbuf + c->woff, c->wlen - c->woff);
-                        c->wlen -= c->woff;
-                        c->woff = 0;
-                }
-                if (c->wlen + l + 1 > c->wcap) {
-                        size_t cap = c->wcap ? c->wcap : 4096;
-                        while (cap < c->wlen + l + 1)
-                                cap *= 2;
-                        char *n = realloc(c->wbuf, cap);
-                        if (!n) {
-                                connection_drop(c);
-                                return -ENOMEM;
-                        }
-                        c->wbuf = n;
-                        c->wcap = cap;
+                size_t cap = c->wcap ? c->wcap : 4096;
+                while (cap < c->wlen + l + 1)
+                        cap *= 2;
+                int r = connection_resize(c, &c->wbuf, &c->wcap, cap);
+                size_t most = CONTROL_CONNECTION_MEMORY_MAX - c->rcap;
+                if (r == -ENOBUFS && most > c->wlen + l + 1) /* near its ceiling: all that it may have */
+                        r = connection_resize(c, &c->wbuf, &c->wcap, most);
+                if (r == -ENOBUFS) /* near its user's or the total ceiling: exactly what it needs */
+                        r = connection_resize(c, &c->wbuf, &c->wcap, c->wlen + l + 1);
+                if (r < 0) {
+                        drop_log(c->owner, "Dropping control socket client (pid %d, uid %u): %zu KiB of replies and "
+                                 "events wait unsent and %zu KiB more would pass what %s may hold; it has stopped reading. "
+                                 "It may reconnect; a monitor must read its events as they come",
+                                 (int) c->caller.pid, (unsigned) c->caller.uid, connection_unsent(c) / 1024, (l + 1) / 1024,
+                                 r == -ENOMEM ? "memory allows" :
+                                 c->rcap + c->wcap + l > CONTROL_CONNECTION_MEMORY_MAX ? "one connection" :
+                                 c->usage->bytes + l > CONTROL_UID_MEMORY_MAX ? "one user's connections" :
+                                 "all users' connections");
+                        connection_drop(c);
+                        return -ENOBUFS;
                 }
         }
         memcpy(c->wbuf + c->wlen, text, l);
         c->wbuf[c->wlen + l] = '\n';
         c->wlen += l + 1;
-        connection_update_events(c);
+        if (connection_write(c) < 0) { /* the client went away: nothing to tell it */
+                connection_drop(c);
+                return -EPIPE;
+        }
+        (void) connection_update_events(c);
         return 0;
 }
 
 static int connection_send_json(Connection *c, const cJSON *o) {
-        _cleanup_free_ char *text = cJSON_PrintUnformatted(o);
+        _cleanup_free_ char *text = json_print_utf8(o, false);
         if (!text) {
                 connection_drop(c);
                 return -ENOMEM;
@@ -264,12 +443,14 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
                 const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "min_memory");
                 if (cJSON_IsString(v))
                         min_memory = v->valuestring;
-                else if (cJSON_IsNumber(v) && v->valuedouble >= 0 && double_is_whole(v->valuedouble)) {
+                else if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 0x1p53 && double_is_whole(v->valuedouble)) {
+                        /* Up to 2^53 a double holds every whole number: what is echoed is what was sent. */
                         snprintf(mem, sizeof mem, "%.0f", v->valuedouble);
                         min_memory = mem;
                 } else if (v && !cJSON_IsNull(v))
-                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "argument \"min_memory\" of %s must be a size: bytes, "
-                                           "or a string such as \"512M\" or \"10%%\"", name), NULL;
+                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "argument \"min_memory\" of %s must be a size: a whole "
+                                           "number of bytes up to 9007199254740992 (8 PiB), or a string such as \"512M\" or "
+                                           "\"10%%\"", name), NULL;
                 v = cJSON_GetObjectItemCaseSensitive(req, "min_pressure");
                 if (cJSON_IsNumber(v) && v->valuedouble >= 0)
                         min_pressure = v->valuedouble;
@@ -324,11 +505,28 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
         return NULL;
 }
 
+/* Strings are checked once, here at the edge, so that nothing behind it sees a string cut short or
+ * bytes that are not text: the line must be valid UTF-8 and no string in it may hold U+0000 (cJSON
+ * would end the string there: "status\u0000kill" would be read as "status"). */
+static bool request_text_is_clean(const char *line, size_t len, OpsError *err) {
+        if (!utf8_is_valid(line, len))
+                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "the request is not valid UTF-8 text; send JSON "
+                                   "encoded as UTF-8");
+        if (json_text_find_nul_escape(line, len) >= 0)
+                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "a string in the request holds \\u0000 (NUL), "
+                                   "which no name, path or reason may contain");
+        return true;
+}
+
 /* Answers one request line (without its '\n'). */
 static void handle_line(Connection *c, const char *line, size_t len) {
         OpsError err = {};
         const char *end = NULL;
 
+        if (!request_text_is_clean(line, len, &err)) {
+                send_error(c, NULL, &err);
+                return;
+        }
         _cleanup_(cJSON_Deletep) cJSON *req = cJSON_ParseWithLengthOpts(line, len, &end, false);
         if (req)
                 while (end < line + len && (*end == ' ' || *end == '\t' || *end == '\r'))
@@ -372,44 +570,105 @@ static void handle_line(Connection *c, const char *line, size_t len) {
                 c->subscribed = true;
 }
 
-/* Answers every complete line in the read buffer; a line over the limit ends the connection. */
-static void connection_process(Connection *c) {
+/* True while the clients' budget for this window lasts. */
+static bool budget_left(ControlSocket *s, usec_t now) {
+        if (now >= s->window_end) {
+                s->window_end = now + CONTROL_BUDGET_WINDOW_USEC;
+                s->spent_usec = 0;
+        }
+        return s->spent_usec < CONTROL_BUDGET_USEC;
+}
+
+/* Past the budget: nothing is served until the window ends. */
+static void budget_pause(ControlSocket *s) {
+        (void) sd_event_source_set_enabled(s->serve, SD_EVENT_OFF);
+        (void) sd_event_source_set_time(s->resume, s->window_end);
+        (void) sd_event_source_set_enabled(s->resume, SD_EVENT_ONESHOT);
+}
+
+/* A line over the limit: answered too-large, and the connection ends. */
+static void connection_refuse_long_line(Connection *c) {
+        OpsError err = {};
+        ops_error_set(&err, OPS_ERROR_TOO_LARGE, "the request line is longer than %d bytes, which no request needs; "
+                    "closing the connection", CONTROL_LINE_MAX);
+        log_notice("Control socket client (pid %d, uid %u) sent a request line over %d bytes; answered too-large "
+                   "and closed the connection", (int) c->caller.pid, (unsigned) c->caller.uid, CONTROL_LINE_MAX);
+        c->rlen = 0;
+        c->eof = true;
+        send_error(c, NULL, &err);
+}
+
+static void connection_serve_lines(Connection *c);
+
+/* Answers the connection's whole request lines, at most CONTROL_REQUESTS_PER_TURN of them and only
+ * while the budget lasts and its replies are read; what is left waits in the queue for a later turn.
+ * False when the connection ended (it is freed then). */
+static bool connection_serve(Connection *c) {
+        c->busy = true; /* a reply may drop it: it is freed below, not under our feet */
+        connection_serve_lines(c);
+        c->busy = false;
+        if (c->dead) {
+                connection_free(c);
+                return false;
+        }
+        return connection_update_events(c);
+}
+
+static void connection_serve_lines(Connection *c) {
+        ControlSocket *s = c->owner;
         size_t start = 0;
+        unsigned served = 0;
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        bool privileged = c->caller.uid == 0; /* root is not held to the budget: it could stop us anyway */
+
+        wait_queue_remove(c);
         for (;;) {
-                if (c->dead || c->closing)
+                if (c->dead)
                         return;
                 char *nl = memchr(c->rbuf + start, '\n', c->rlen - start);
                 if (!nl)
                         break;
+                if (served == CONTROL_REQUESTS_PER_TURN || connection_unsent(c) >= CONTROL_QUEUE_PAUSE ||
+                    (!privileged && !budget_left(s, now)))
+                        break;
                 handle_line(c, c->rbuf + start, (size_t) (nl - (c->rbuf + start)));
                 start = (size_t) (nl - c->rbuf) + 1;
-        }
-        memmove(c->rbuf, c->rbuf + start, c->rlen - start);
-        c->rlen -= start;
-        if (c->rlen > CONTROL_LINE_MAX) {
-                OpsError err = {};
-                ops_error_set(&err, OPS_ERROR_TOO_LARGE, "the request line is longer than %d bytes, which no request needs; "
-                            "closing the connection", CONTROL_LINE_MAX);
-                log_notice("Control socket client (pid %d, uid %u) sent a request line over %d bytes; answered too-large "
-                           "and closed the connection", (int) c->caller.pid, (unsigned) c->caller.uid, CONTROL_LINE_MAX);
-                send_error(c, NULL, &err);
-                if (!c->dead) {
-                        c->closing = true;
-                        connection_update_events(c);
+                served++;
+                if (!privileged) {
+                        usec_t after = now_usec(CLOCK_MONOTONIC);
+                        s->spent_usec += after - now;
+                        now = after;
                 }
         }
+        if (c->dead)
+                return;
+        memmove(c->rbuf, c->rbuf + start, c->rlen - start);
+        c->rlen -= start;
+        if (connection_has_request(c)) {
+                /* Waiting on its own unread replies is not the queue's business: EPOLLOUT resumes it. */
+                if (connection_unsent(c) < CONTROL_QUEUE_PAUSE) {
+                        wait_queue_push(c);
+                        if (!privileged && !budget_left(s, now))
+                                budget_pause(s);
+                }
+        } else if (c->rlen > CONTROL_LINE_MAX)
+                connection_refuse_long_line(c);
+        else if (c->rlen == 0)
+                (void) connection_resize(c, &c->rbuf, &c->rcap, 0); /* an idle client holds no buffer */
 }
 
+/* Reads once: 1 when data came (or nothing yet), 0 at EOF, negative on error or when the buffer may
+ * not grow (-ENOBUFS). */
 static int connection_read(Connection *c) {
         if (c->rlen == c->rcap) {
                 size_t cap = c->rcap ? c->rcap * 2 : READ_BUFFER_INITIAL;
                 if (cap > READ_BUFFER_MAX)
                         cap = READ_BUFFER_MAX;
-                char *n = realloc(c->rbuf, cap);
-                if (!n)
-                        return -ENOMEM;
-                c->rbuf = n;
-                c->rcap = cap;
+                if (cap == c->rcap) /* a whole line's room and no '\n': connection_serve refuses it */
+                        return 1;
+                int r = connection_resize(c, &c->rbuf, &c->rcap, cap);
+                if (r < 0)
+                        return r;
         }
         ssize_t k = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
         if (k < 0)
@@ -417,47 +676,118 @@ static int connection_read(Connection *c) {
         if (k == 0)
                 return 0;
         c->rlen += (size_t) k;
-        connection_process(c);
         return 1;
-}
-
-static int connection_write(Connection *c) {
-        while (c->wlen > c->woff) {
-                ssize_t k = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff, MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (k < 0)
-                        return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-                c->woff += (size_t) k;
-        }
-        c->woff = c->wlen = 0;
-        return 0;
 }
 
 static int on_connection_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Connection *c = userdata;
-        int r;
+        bool had_unsent = connection_unsent(c) >= CONTROL_QUEUE_PAUSE;
 
         c->busy = true;
-        if (revents & EPOLLOUT) {
-                r = connection_write(c);
-                if (r < 0) /* the client went away: nothing to tell it */
-                        c->dead = true;
-        }
-        if (!c->dead && !c->closing && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
-                r = connection_read(c);
-                if (r == 0) {
+        if ((revents & EPOLLOUT) && connection_write(c) < 0)
+                c->dead = true; /* the client went away: nothing to tell it */
+        if (!c->dead && !c->eof && !c->waiting && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+                int r = connection_read(c);
+                if (r == 0)
                         /* EOF: what it asked for is still answered, then the connection closes. A half
                          * line it never finished is dropped. */
-                        c->closing = true;
+                        c->eof = true;
+                else if (r == -ENOBUFS) {
+                        drop_log(c->owner, "Dropping control socket client (pid %d, uid %u): its request would pass "
+                                 "what the connections of uid %u or of all users may hold (%d and %d KiB)",
+                                 (int) c->caller.pid, (unsigned) c->caller.uid, (unsigned) c->caller.uid,
+                                 CONTROL_UID_MEMORY_MAX / 1024, CONTROL_MEMORY_MAX / 1024);
+                        c->dead = true;
                 } else if (r < 0)
                         c->dead = true;
-        } else if (!c->dead && (revents & (EPOLLHUP | EPOLLERR)) && c->closing)
-                c->dead = true;
+        }
         c->busy = false;
 
-        if (c->dead)
+        if (c->dead) {
                 connection_free(c);
-        else
-                connection_update_events(c);
+                return 0;
+        }
+        /* New lines, or room again for the replies of lines it sent before. */
+        if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) || had_unsent) {
+                if (!connection_serve(c))
+                        return 0;
+        } else if (!connection_update_events(c))
+                return 0;
+        if (c->eof && (revents & (EPOLLHUP | EPOLLERR)) && connection_unsent(c) > 0)
+                connection_drop(c); /* gone both ways: what waits can never be sent */
+        return 0;
+}
+
+/* The queue's head gets its turn, then goes to the back if it has more. */
+static int on_serve(sd_event_source *src, void *userdata) {
+        ControlSocket *s = userdata;
+        if (s->wait_head)
+                connection_serve(s->wait_head);
+        return 0;
+}
+
+static int on_resume(sd_event_source *src, uint64_t usec, void *userdata) {
+        ControlSocket *s = userdata;
+        if (s->wait_head)
+                (void) sd_event_source_set_enabled(s->serve, SD_EVENT_ON);
+        return 0;
+}
+
+/* Takes the accepted fd cfd as a client: 0, or negative when it is refused (cfd then closed). */
+static int connection_new(ControlSocket *s, int cfd) {
+        struct ucred cred;
+        socklen_t l = sizeof cred;
+        if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0) {
+                log_warning_errno(errno, "Failed to read the credentials of a control socket client: %m; closing it");
+                close(cfd);
+                return -errno;
+        }
+        UidUsage *u = uid_usage_get(s, cred.uid);
+        if (!u) {
+                close(cfd);
+                return log_oom();
+        }
+        u->n_connections++; /* from here on, uid_usage_put gives it back */
+        if (u->n_connections > CONTROL_CONNECTIONS_PER_UID_MAX && cred.uid != 0) {
+                drop_log(s, "Refusing a control socket connection from uid %u (pid %d): it has %d open already, the "
+                         "most one user may have. Look for a client of that user that opens connections without "
+                         "closing them", (unsigned) cred.uid, (int) cred.pid, CONTROL_CONNECTIONS_PER_UID_MAX);
+                uid_usage_put(s, u);
+                close(cfd);
+                return -EUSERS;
+        }
+        Connection *c = calloc(1, sizeof *c);
+        if (!c) {
+                uid_usage_put(s, u);
+                close(cfd);
+                return log_oom();
+        }
+        gid_t groups[CALLER_GROUPS_MAX];
+        socklen_t gl = sizeof groups;
+        /* Supplementary groups, for the policy's admin_group; a caller with more than fit is
+         * judged on its primary group alone (ERANGE). */
+        if (getsockopt(cfd, SOL_SOCKET, SO_PEERGROUPS, groups, &gl) < 0)
+                gl = 0;
+        *c = (Connection) {
+                .owner = s,
+                .fd = cfd,
+                .caller = { .uid = cred.uid, .gid = cred.gid, .pid = cred.pid, .n_groups = gl / sizeof(gid_t) },
+                .usage = u,
+                .next = s->connections,
+        };
+        memcpy(c->caller.groups, groups, c->caller.n_groups * sizeof(gid_t));
+        if (s->connections)
+                s->connections->prev = c;
+        s->connections = c;
+        s->n_connections++;
+        int r = sd_event_add_io(s->event, &c->io, cfd, EPOLLIN, on_connection_io, c);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to watch a control socket connection: %m; closing it");
+                connection_free(c);
+                return r;
+        }
+        (void) sd_event_source_set_priority(c->io, SD_EVENT_PRIORITY_IDLE);
+        (void) sd_event_source_set_description(c->io, "control-connection");
         return 0;
 }
 
@@ -474,49 +804,13 @@ static int on_listen_io(sd_event_source *src, int fd, uint32_t revents, void *us
                         return 0;
                 }
                 if (s->n_connections >= CONTROL_CONNECTIONS_MAX) {
-                        log_warning("Refusing a control socket connection: %d are open already, the most pressured "
-                                    "serves at once. Look for a client that opens connections without closing them",
-                                    CONTROL_CONNECTIONS_MAX);
+                        drop_log(s, "Refusing a control socket connection: %d are open already, the most pressured "
+                                 "serves at once. Look for a client that opens connections without closing them",
+                                 CONTROL_CONNECTIONS_MAX);
                         close(cfd);
                         continue;
                 }
-                struct ucred cred;
-                socklen_t l = sizeof cred;
-                if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0) {
-                        log_warning_errno(errno, "Failed to read the credentials of a control socket client: %m; closing it");
-                        close(cfd);
-                        continue;
-                }
-                Connection *c = calloc(1, sizeof *c);
-                if (!c) {
-                        close(cfd);
-                        log_oom();
-                        continue;
-                }
-                gid_t groups[CALLER_GROUPS_MAX];
-                socklen_t gl = sizeof groups;
-                /* Supplementary groups, for the policy's admin_group; a caller with more than fit is
-                 * judged on its primary group alone (ERANGE). */
-                if (getsockopt(cfd, SOL_SOCKET, SO_PEERGROUPS, groups, &gl) < 0)
-                        gl = 0;
-                *c = (Connection) {
-                        .owner = s,
-                        .fd = cfd,
-                        .caller = { .uid = cred.uid, .gid = cred.gid, .pid = cred.pid, .n_groups = gl / sizeof(gid_t) },
-                        .next = s->connections,
-                };
-                memcpy(c->caller.groups, groups, c->caller.n_groups * sizeof(gid_t));
-                if (s->connections)
-                        s->connections->prev = c;
-                s->connections = c;
-                s->n_connections++;
-                int r = sd_event_add_io(s->event, &c->io, cfd, EPOLLIN, on_connection_io, c);
-                if (r < 0) {
-                        log_warning_errno(r, "Failed to watch a control socket connection: %m; closing it");
-                        connection_free(c);
-                        continue;
-                }
-                (void) sd_event_source_set_description(c->io, "control-connection");
+                (void) connection_new(s, cfd);
         }
 }
 
@@ -569,7 +863,20 @@ int control_socket_new(Manager *m, sd_event *e, const char *path, ControlSocket 
                 log_error_errno(r, "Failed to watch the control socket %s: %m", path);
                 goto fail;
         }
+        (void) sd_event_source_set_priority(s->io, SD_EVENT_PRIORITY_IDLE);
         (void) sd_event_source_set_description(s->io, "control-socket");
+        r = sd_event_add_defer(e, &s->serve, on_serve, s);
+        if (r >= 0)
+                r = sd_event_add_time(e, &s->resume, CLOCK_MONOTONIC, 0, 0, on_resume, s);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up serving the control socket %s: %m", path);
+                goto fail;
+        }
+        (void) sd_event_source_set_enabled(s->serve, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(s->resume, SD_EVENT_OFF);
+        (void) sd_event_source_set_priority(s->serve, SD_EVENT_PRIORITY_IDLE);
+        (void) sd_event_source_set_description(s->serve, "control-serve");
+        (void) sd_event_source_set_description(s->resume, "control-budget");
         log_debug("Control socket listening on %s", path);
         *ret = s;
         return 0;
@@ -585,6 +892,8 @@ ControlSocket *control_socket_free(ControlSocket *s) {
         while (s->connections)
                 connection_free(s->connections);
         sd_event_source_disable_unref(s->io);
+        sd_event_source_disable_unref(s->serve);
+        sd_event_source_disable_unref(s->resume);
         if (s->fd >= 0) {
                 close(s->fd);
                 (void) unlink(s->path);
@@ -602,7 +911,7 @@ void control_socket_broadcast(ControlSocket *s, const cJSON *event) {
                 next = c->next;
                 if (!c->subscribed || c->dead)
                         continue;
-                if (!text && !(text = cJSON_PrintUnformatted(event))) {
+                if (!text && !(text = json_print_utf8(event, false))) {
                         log_oom();
                         return;
                 }

@@ -4,8 +4,16 @@
 /*
  * The control socket (DESIGN.md section 6, protocol in README "Control socket"): AF_UNIX stream,
  * one JSON object per line each way, the caller known by SO_PEERCRED. Every request goes to the
- * operations layer (operations.h); subscribers get events. Nothing here blocks: each connection
- * has a bounded read buffer (one 64 KiB line) and a bounded write queue (1 MiB, then it is dropped).
+ * operations layer (operations.h); subscribers get events.
+ *
+ * Any local user may connect, so nothing a client does may delay a decision or make the daemon
+ * (whose memory is locked) grow without bound:
+ * - its sources run at idle priority: a due sample, a PSI trigger or a stop's reply always goes first;
+ * - a connection is served at most CONTROL_REQUESTS_PER_TURN requests per loop turn, round robin,
+ *   and all clients together at most CONTROL_BUDGET_USEC of each CONTROL_BUDGET_WINDOW_USEC;
+ * - while CONTROL_QUEUE_PAUSE of replies wait unsent for a client, its further requests wait too;
+ * - what a connection holds (read buffer and unsent replies and events) is counted against its own,
+ *   its uid's and the total ceilings below; a client that would pass one is dropped, with a reason logged.
  */
 
 #include <cjson/cJSON.h>
@@ -15,10 +23,26 @@
 
 /* The longest request line, without its '\n'; longer ones get "too-large" and the connection closes. */
 #define CONTROL_LINE_MAX 65536
-/* What may wait unsent for one client; past it the client is dropped (a subscriber that stopped reading). */
-#define CONTROL_QUEUE_MAX (1024 * 1024)
+/* What one connection may hold. A history reply of 1000 entries is about 450 KiB. */
+#define CONTROL_CONNECTION_MEMORY_MAX (1024 * 1024)
+/* What all connections of one uid may hold together. */
+#define CONTROL_UID_MEMORY_MAX (2 * 1024 * 1024)
+/* What the connections of all users but root may hold together. Root is not counted here, so the
+ * admin's oomctl is served whatever others do: the socket's buffers never pass this plus
+ * CONTROL_UID_MEMORY_MAX, plus about 0.6 KiB of bookkeeping per open connection. */
+#define CONTROL_MEMORY_MAX (4 * 1024 * 1024)
+/* While this much waits unsent for a client, its next requests wait: it asks faster than it reads. */
+#define CONTROL_QUEUE_PAUSE (64 * 1024)
 /* Open connections beyond this are refused at once, so clients cannot take every fd the killer needs. */
 #define CONTROL_CONNECTIONS_MAX 1024
+/* Open connections of one uid beyond this are refused: one user cannot take them all. */
+#define CONTROL_CONNECTIONS_PER_UID_MAX 32
+/* Requests answered for one connection before the loop turns (and other clients get theirs). */
+#define CONTROL_REQUESTS_PER_TURN 8
+/* The time all clients' requests may take together in each window; past it they wait for the next
+ * window, so a flood of requests costs the machine at most a fifth of one CPU. */
+#define CONTROL_BUDGET_USEC (200 * USEC_PER_MSEC)
+#define CONTROL_BUDGET_WINDOW_USEC USEC_PER_SEC
 
 typedef struct ControlSocket ControlSocket;
 

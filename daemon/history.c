@@ -4,6 +4,10 @@
  * fdatasync, so a crash loses at most the line being written; a torn last line is skipped on
  * reading and the next append starts a fresh line. Rotation writes a temp file and renames it
  * over the old one, so there is always one complete file on disk.
+ *
+ * The file is parsed once, at open. After that the newest max_entries lines live in a ring in
+ * memory, kept with each append: a history request copies lines out of it and never reads or
+ * parses the file, so no client can make the daemon do work in proportion to the file.
  */
 
 #include <cjson/cJSON.h>
@@ -18,10 +22,17 @@
 #include <unistd.h>
 
 #include "../policy/macro.h"
+#include "../policy/utf8.h"
 #include "history.h"
 #include "log.h"
 
 #define HISTORY_FILE_NAME "history.jsonl"
+
+typedef struct HistoryLine {
+        usec_t time;          /* the entry's "time" (realtime) */
+        char *text;           /* one JSON object, valid UTF-8, no newline */
+        size_t len;
+} HistoryLine;
 
 struct History {
         char *dir;
@@ -30,6 +41,8 @@ struct History {
         unsigned max_entries;
         unsigned n_lines;     /* complete entries in the file */
         bool need_newline;    /* the file ends without '\n' (torn write): prefix the next append */
+        HistoryLine *ring;    /* the newest max_entries entries, oldest at ring[first] */
+        unsigned first, n_ring;
 };
 
 DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
@@ -65,36 +78,61 @@ static int read_all(int fd, char **ret, size_t *ret_size) {
         return 0;
 }
 
-static bool line_is_entry(const char *line, size_t len) {
-        _cleanup_(cJSON_Deletep) cJSON *j = cJSON_ParseWithLength(line, len);
-        return j && cJSON_IsObject(j);
+/* Keeps text (taken) as the newest entry, dropping the oldest when the ring is full. */
+static void ring_push(History *h, usec_t time, char *text) {
+        unsigned slot = (h->first + h->n_ring) % h->max_entries;
+        if (h->n_ring == h->max_entries) {
+                free(h->ring[h->first].text);
+                h->first = (h->first + 1) % h->max_entries;
+        } else
+                h->n_ring++;
+        h->ring[slot] = (HistoryLine) { .time = time, .text = text, .len = strlen(text) };
 }
 
-/* Counts entries: complete non-empty lines, plus an unterminated last line if it parses. Sets
- * need_newline when the file does not end with '\n'. */
-static int history_count_lines(History *h) {
+/* One line of the file as an entry for the ring: an object with a "time", printed again so that
+ * what is served is compact, valid UTF-8 JSON whatever an older version or an editor left there.
+ * 0 when the line is not an entry (torn or foreign), 1 when kept. */
+static int load_line(History *h, const char *line, size_t len) {
+        _cleanup_(cJSON_Deletep) cJSON *j = cJSON_ParseWithLength(line, len);
+        if (!j || !cJSON_IsObject(j))
+                return 0;
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "time");
+        if (!cJSON_IsNumber(t) || t->valuedouble < 0 || t->valuedouble >= 1.8e19)
+                return 0;
+        _cleanup_free_ char *printed = cJSON_PrintUnformatted(j);
+        char *text = printed ? utf8_make_valid(printed) : NULL;
+        if (!text)
+                return -ENOMEM;
+        ring_push(h, (usec_t) t->valuedouble, text);
+        return 1;
+}
+
+/* Reads the file once: counts its entries, fills the ring with the newest, and sets need_newline
+ * when the file does not end with '\n'. */
+static int history_load(History *h) {
         _cleanup_free_ char *buf = NULL;
-        size_t size;
+        size_t size = 0;
         int r = read_all(h->fd, &buf, &size);
         if (r < 0)
                 return r;
 
         h->n_lines = 0;
-        h->need_newline = false;
-        const char *p = buf, *end = buf + size;
-        while (p < end) {
+        h->need_newline = size > 0 && buf[size - 1] != '\n';
+        for (const char *p = buf, *end = buf + size; p < end;) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p));
-                if (!nl) {
-                        h->need_newline = true;
-                        if (line_is_entry(p, (size_t) (end - p)))
-                                h->n_lines++;
+                size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                if (len > 0) {
+                        r = load_line(h, p, len);
+                        if (r < 0)
+                                return r;
+                        if (r > 0 || nl)
+                                h->n_lines++; /* a complete line counts towards rotation even if foreign */
                         else
                                 log_warning("History file %s ends with a partial line (pressured stopped mid-write?); "
                                             "ignoring that line, new entries start on a new line.", h->path);
-                        break;
                 }
-                if (nl > p)
-                        h->n_lines++;
+                if (!nl)
+                        break;
                 p = nl + 1;
         }
         return 0;
@@ -126,8 +164,9 @@ int history_open(const char *state_dir, unsigned max_entries, History **ret) {
         _cleanup_(history_freep) History *hh = h;
         h->fd = -1;
         h->max_entries = max_entries > 0 ? max_entries : HISTORY_DEFAULT_MAX_ENTRIES;
+        h->ring = calloc(h->max_entries, sizeof(HistoryLine));
         h->dir = strdup(state_dir);
-        if (!h->dir || asprintf(&h->path, "%s/" HISTORY_FILE_NAME, state_dir) < 0) {
+        if (!h->ring || !h->dir || asprintf(&h->path, "%s/" HISTORY_FILE_NAME, state_dir) < 0) {
                 h->path = NULL;
                 return -ENOMEM;
         }
@@ -137,7 +176,7 @@ int history_open(const char *state_dir, unsigned max_entries, History **ret) {
                 return log_error_errno(r, "Failed to open kill history %s: %m; check that %s is a writable directory.",
                                        h->path, state_dir);
 
-        r = history_count_lines(h);
+        r = history_load(h);
         if (r < 0)
                 return log_error_errno(r, "Failed to read kill history %s: %m.", h->path);
 
@@ -150,6 +189,9 @@ History *history_free(History *h) {
                 return NULL;
         if (h->fd >= 0)
                 close(h->fd);
+        for (unsigned i = 0; h->ring && i < h->n_ring; i++)
+                free(h->ring[(h->first + i) % h->max_entries].text);
+        free(h->ring);
         free(h->dir);
         free(h->path);
         free(h);
@@ -250,38 +292,11 @@ static int write_full(int fd, const char *buf, size_t size) {
         return 0;
 }
 
-/* Keeps the newest max_entries parsable lines: temp file, fsync, rename, fsync of the directory. */
+/* Rewrites the file with the ring's entries (the newest max_entries): temp file, fsync, rename,
+ * fsync of the directory. */
 static int history_rotate(History *h) {
-        _cleanup_free_ char *buf = NULL, *tmp = NULL;
-        _cleanup_free_ const char **keep = NULL;
-        _cleanup_free_ size_t *keep_len = NULL;
-        size_t size;
-        int r;
-
-        r = read_all(h->fd, &buf, &size);
-        if (r < 0)
-                return r;
-
-        /* A ring of the newest max_entries lines seen so far. */
-        keep = calloc(h->max_entries, sizeof(char *));
-        keep_len = calloc(h->max_entries, sizeof(size_t));
-        if (!keep || !keep_len)
-                return -ENOMEM;
-        size_t n_kept = 0, next = 0;
-        for (char *p = buf, *end = buf + size; p < end;) {
-                char *nl = memchr(p, '\n', (size_t) (end - p));
-                size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
-                if (len > 0 && line_is_entry(p, len)) {
-                        keep[next] = p;
-                        keep_len[next] = len;
-                        next = (next + 1) % h->max_entries;
-                        if (n_kept < h->max_entries)
-                                n_kept++;
-                }
-                if (!nl)
-                        break;
-                p = nl + 1;
-        }
+        _cleanup_free_ char *tmp = NULL;
+        int r = 0;
 
         if (asprintf(&tmp, "%s/." HISTORY_FILE_NAME ".XXXXXX", h->dir) < 0) {
                 tmp = NULL;
@@ -291,10 +306,9 @@ static int history_rotate(History *h) {
         if (fd < 0)
                 return -errno;
 
-        size_t first = n_kept < h->max_entries ? 0 : next;
-        for (size_t i = 0; i < n_kept && r >= 0; i++) {
-                size_t k = (first + i) % h->max_entries;
-                r = write_full(fd, keep[k], keep_len[k]);
+        for (unsigned i = 0; i < h->n_ring && r >= 0; i++) {
+                const HistoryLine *l = &h->ring[(h->first + i) % h->max_entries];
+                r = write_full(fd, l->text, l->len);
                 if (r >= 0)
                         r = write_full(fd, "\n", 1);
         }
@@ -317,21 +331,26 @@ static int history_rotate(History *h) {
         r = history_open_file(h);
         if (r < 0)
                 return r;
-        h->n_lines = (unsigned) n_kept;
+        h->n_lines = h->n_ring;
         h->need_newline = false;
         return 0;
 }
 
 int history_append(History *h, const KillRecord *rec) {
-        _cleanup_free_ char *json = NULL, *line = NULL;
+        _cleanup_free_ char *raw = NULL, *line = NULL;
         int r;
 
         if (!h || !rec)
                 return -EINVAL;
 
-        r = record_to_json(rec, &json);
-        if (r < 0)
-                return log_error_errno(r, "Failed to format the kill history entry for %s: %m.", rec->cgroup ?: "?");
+        r = record_to_json(rec, &raw);
+        /* A process or cgroup name is the user's choice of bytes: what is written is valid UTF-8. */
+        char *json = r >= 0 ? utf8_make_valid(raw) : NULL;
+        if (!json)
+                return log_error_errno(r < 0 ? r : -ENOMEM, "Failed to format the kill history entry for %s: %m.",
+                                       rec->cgroup ?: "?");
+        /* Served from memory even when the disk refuses it below: the kill happened. */
+        ring_push(h, rec->realtime_usec, json);
 
         if (asprintf(&line, "%s%s\n", h->need_newline ? "\n" : "", json) < 0) {
                 line = NULL;
@@ -344,7 +363,8 @@ int history_append(History *h, const KillRecord *rec) {
                 /* Whatever part made it is a torn line now. */
                 h->need_newline = true;
                 return log_error_errno(r, "Failed to append to kill history %s: %m; this kill is not recorded "
-                                       "there (the journal still has it). Check free space on that filesystem.", h->path);
+                                       "there (the journal and `oomctl history` still have it). Check free space on "
+                                       "that filesystem.", h->path);
         }
         h->need_newline = false;
         h->n_lines++;
@@ -362,44 +382,31 @@ int history_append(History *h, const KillRecord *rec) {
 }
 
 int history_read_json(History *h, usec_t since_usec, char **ret) {
-        _cleanup_(cJSON_Deletep) cJSON *array = NULL;
-        _cleanup_free_ char *buf = NULL;
-        size_t size;
-        int r;
+        size_t size = 3; /* "[]" and the NUL */
 
         if (!h || !ret)
                 return -EINVAL;
 
-        r = read_all(h->fd, &buf, &size);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read kill history %s: %m.", h->path);
-
-        array = cJSON_CreateArray();
-        if (!array)
-                return -ENOMEM;
-
-        for (char *p = buf, *end = buf + size; p < end;) {
-                char *nl = memchr(p, '\n', (size_t) (end - p));
-                size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
-                cJSON *o = len > 0 ? cJSON_ParseWithLength(p, len) : NULL;
-
-                if (o) {
-                        cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "time");
-                        /* Skip lines that are not entries (torn or foreign) and entries before since. */
-                        if (cJSON_IsObject(o) && cJSON_IsNumber(t) && t->valuedouble >= 0 && t->valuedouble < 1.8e19 &&
-                            (usec_t) t->valuedouble >= since_usec)
-                                cJSON_AddItemToArray(array, o);
-                        else
-                                cJSON_Delete(o);
-                }
-                if (!nl)
-                        break;
-                p = nl + 1;
+        for (unsigned i = 0; i < h->n_ring; i++) {
+                const HistoryLine *l = &h->ring[(h->first + i) % h->max_entries];
+                if (l->time >= since_usec)
+                        size += l->len + 1;
         }
-
-        char *s = cJSON_PrintUnformatted(array);
-        if (!s)
+        char *buf = malloc(size), *p = buf;
+        if (!buf)
                 return -ENOMEM;
-        *ret = s;
+        *p++ = '[';
+        for (unsigned i = 0; i < h->n_ring; i++) {
+                const HistoryLine *l = &h->ring[(h->first + i) % h->max_entries];
+                if (l->time < since_usec)
+                        continue;
+                if (p > buf + 1)
+                        *p++ = ',';
+                memcpy(p, l->text, l->len);
+                p += l->len;
+        }
+        *p++ = ']';
+        *p = 0;
+        *ret = buf;
         return 0;
 }

@@ -44,7 +44,8 @@ History *history_free(History *h);
 /* Appends one record durably. */
 int history_append(History *h, const KillRecord *r);
 
-/* The newest entries at or after since_usec (realtime), as a malloc'd JSON array text. */
+/* The newest entries (at most max_entries) at or after since_usec (realtime), oldest first, as a
+ * malloc'd JSON array text. Served from memory: the file is read only by history_open. */
 int history_read_json(History *h, usec_t since_usec, char **ret);
 
 unsigned history_count(const History *h);

@@ -26,6 +26,7 @@
 #include "cgroup_tree.h"
 #include "clock.h"
 #include "history.h"
+#include "../policy/utf8.h"
 #include "kill_report.h"
 #include "fileio.h"
 #include "killer.h"
@@ -91,7 +92,7 @@ static void manager_write_status(Manager *m, usec_t now) {
         cJSON *o = ops_status_summary(m, &err);
         if (!o)
                 return;
-        _cleanup_free_ char *text = cJSON_Print(o);
+        _cleanup_free_ char *text = json_print_utf8(o, true);
         cJSON_Delete(o);
         if (!text)
                 return;

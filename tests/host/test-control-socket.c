@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host-util.h"
@@ -1105,5 +1106,234 @@ Test(control_socket, status_names_where_each_ruleset_came_from) {
         cr_assert_str_eq(get_str(rs, "name"), "first");
         cr_assert_str_eq(get_str(rs, "source"), config);
         cr_assert_str_eq(get_str(rs, "method"), "stop");
+        cJSON_Delete(r);
+}
+
+/* ---- hostile local users: no client may stall the loop, bloat the daemon or smuggle bytes ---- */
+
+/* Restarts the daemon over a history of n entries of about 400 bytes each. */
+static void restart_with_history(unsigned n) {
+        stop_daemon();
+        FILE *f = fopen(host_path_in(state_dir, "history.jsonl"), "we");
+        cr_assert_not_null(f);
+        for (unsigned i = 1; i <= n; i++)
+                fprintf(f, "{\"time\":%u000000,\"time_iso\":\"1970-01-01T00:00:00.000000Z\",\"cgroup\":\"/system.slice/"
+                           "worker-%u.service\",\"unit\":\"worker-%u.service\",\"ruleset\":\"default\",\"reason\":\"memory "
+                           "pressure 72.50%% above 60%% for 30 s; the largest of 14 candidates\",\"method\":\"stop-unit\","
+                           "\"comm\":null,\"pids\":[%u,%u,%u],\"killed\":3,\"memory_bytes\":3221225472,\"freed_bytes\":"
+                           "3221225472,\"pressure\":72.5,\"dry_run\":false,\"incident_kill\":1,\"scope\":\"unit\","
+                           "\"escalated\":false}\n", i, i, i, 1000 + i, 2000 + i, 3000 + i);
+        cr_assert_eq(fclose(f), 0);
+        start_daemon();
+}
+
+/* A field of /proc/DAEMON/status in KiB. */
+static long daemon_status_kib(const char *field) {
+        char path[64], *text;
+        snprintf(path, sizeof path, "/proc/%d/status", (int) daemon_pid);
+        text = host_read_file(path);
+        cr_assert_not_null(text);
+        const char *p = strstr(text, field);
+        cr_assert_not_null(p, "no %s in %s", field, path);
+        long v = strtol(p + strlen(field) + 1, NULL, 10);
+        free(text);
+        return v;
+}
+
+static double daemon_cpu_seconds(void) {
+        char path[64], *text;
+        snprintf(path, sizeof path, "/proc/%d/stat", (int) daemon_pid);
+        text = host_read_file(path);
+        cr_assert_not_null(text);
+        unsigned long utime = 0, stime = 0;
+        cr_assert_eq(sscanf(strrchr(text, ')') + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime), 2);
+        free(text);
+        return (double) (utime + stime) / (double) sysconf(_SC_CLK_TCK);
+}
+
+static int become_nobody(void) {
+        if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                return -1;
+        return 0;
+}
+
+/* In a child as uid 65534: n connections, each sending `per` copies of request at once. Then, if
+ * `read_replies`, reads them all and exits 0 when every one came; otherwise holds the connections
+ * (never reading) until killed. */
+static pid_t spawn_nobody_flood(unsigned n, unsigned per, const char *request, bool read_replies) {
+        pid_t pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid > 0)
+                return pid;
+        if (become_nobody() < 0)
+                _exit(9);
+        size_t l = strlen(request);
+        char *batch = malloc(per * (l + 1));
+        for (unsigned i = 0; i < per; i++) {
+                memcpy(batch + i * (l + 1), request, l);
+                batch[i * (l + 1) + l] = '\n';
+        }
+        int fds[64];
+        for (unsigned c = 0; c < n && c < 64; c++) {
+                fds[c] = connect_socket();
+                if (fds[c] < 0)
+                        _exit(10);
+                int flags = fcntl(fds[c], F_GETFL);
+                (void) fcntl(fds[c], F_SETFL, flags | O_NONBLOCK);
+                /* What does not fit the socket now is sent while replies are read below. */
+                (void) send(fds[c], batch, per * (l + 1), MSG_NOSIGNAL);
+        }
+        if (!read_replies)
+                for (;;)
+                        pause();
+        for (unsigned c = 0; c < n; c++) {
+                (void) fcntl(fds[c], F_SETFL, fcntl(fds[c], F_GETFL) & ~O_NONBLOCK);
+                unsigned lines = 0;
+                char buf[65536];
+                struct pollfd p = { .fd = fds[c], .events = POLLIN };
+                while (lines < per && poll(&p, 1, 60000) > 0) {
+                        ssize_t k = read(fds[c], buf, sizeof buf);
+                        if (k <= 0)
+                                _exit(11);
+                        for (ssize_t i = 0; i < k; i++)
+                                lines += buf[i] == '\n';
+                }
+                if (lines < per)
+                        _exit(12);
+        }
+        _exit(0);
+}
+
+/* Milliseconds a status request from root takes to be answered. */
+static long status_latency_ms(void) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        cJSON *r = call1("{\"op\": \"status\"}");
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        expect_ok(r, -1);
+        cJSON_Delete(r);
+        return (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+}
+
+/* 3,800 pipelined history requests over a 1,999-entry history (each once re-read and re-parsed the
+ * whole file: 8 s of CPU, and a status waited 4.4 s behind them). Served from memory in turns,
+ * they cost little and nobody waits. */
+Test(control_socket, history_floods_do_not_hold_up_others) {
+        if (geteuid() != 0)
+                cr_skip_test("needs root to switch to uid 65534");
+        restart_with_history(1999);
+        double cpu0 = daemon_cpu_seconds();
+        pid_t flood = spawn_nobody_flood(10, 380, "{\"op\":\"history\",\"since\":9007199254740992}", true);
+        long worst = 0;
+        for (int i = 0; i < 5; i++) {
+                long ms = status_latency_ms();
+                worst = ms > worst ? ms : worst;
+                host_sleep_ms(50);
+        }
+        int st = host_wait_child(flood, 60000);
+        cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the flooding client did not get its 3800 replies "
+                  "(status %d)", st);
+        double cpu = daemon_cpu_seconds() - cpu0;
+        cr_log_info("status answered within %ld ms during the flood; the flood cost the daemon %.2f s of CPU", worst, cpu);
+        cr_assert_lt(worst, 2000, "a status waited %ld ms behind another user's history requests", worst);
+        cr_assert_lt(cpu, 2.0, "3800 history requests cost the daemon %.2f s of CPU: the history is re-read per request?", cpu);
+        cr_assert(host_child_alive(daemon_pid));
+}
+
+/* One user may hold CONTROL_CONNECTIONS_PER_UID_MAX (32) connections; the rest are refused at once
+ * and logged once, and root is still served. */
+Test(control_socket, one_user_holds_at_most_32_connections) {
+        if (geteuid() != 0)
+                cr_skip_test("needs root to switch to uid 65534");
+        pid_t pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                if (become_nobody() < 0)
+                        _exit(255);
+                Client c[40];
+                unsigned answered = 0;
+                for (int i = 0; i < 40; i++) {
+                        c[i] = (Client) { .fd = connect_socket() };
+                        if (c[i].fd >= 0)
+                                dprintf(c[i].fd, "{\"op\":\"status\"}\n");
+                }
+                for (int i = 0; i < 40; i++) {
+                        char *line = c[i].fd >= 0 ? client_read_line(&c[i], 5000) : NULL;
+                        answered += line != NULL;
+                        free(line);
+                }
+                _exit((int) answered);
+        }
+        int st = host_wait_child(pid, 60000);
+        cr_assert(st != -1 && WIFEXITED(st), "the client hung or crashed");
+        cr_assert_eq(WEXITSTATUS(st), 32, "%d of 40 connections of one user were served, not 32", WEXITSTATUS(st));
+        cr_assert(host_file_contains(log_path, "Refusing a control socket connection from uid 65534", 2000));
+        cr_assert_eq(host_file_count(log_path, "Refusing a control socket connection"), 1,
+                     "eight refusals in a moment are logged once");
+        cr_assert_lt(status_latency_ms(), 2000);
+}
+
+/* Clients that ask for big replies and never read: each user's buffers stay within 2 MiB and all
+ * users' within their ceiling, so the daemon's memory does not follow them (each connection could
+ * hold 1 MiB of queued replies: 32 of them held 32 MiB). */
+Test(control_socket, clients_that_never_read_stay_within_the_ceiling) {
+        if (geteuid() != 0)
+                cr_skip_test("needs root to switch to uid 65534");
+        restart_with_history(1000); /* a history reply of about 450 KiB */
+        long rss0 = daemon_status_kib("VmRSS:");
+        pid_t hold = spawn_nobody_flood(32, 20, "{\"op\":\"history\"}", false);
+        cr_assert(host_file_contains(log_path, "Dropping control socket client", 20000), "no client was dropped");
+        host_sleep_ms(1000);
+        long hwm = daemon_status_kib("VmHWM:"), rss = daemon_status_kib("VmRSS:");
+        cr_assert_lt(status_latency_ms(), 2000, "root was not served while another user's clients hold their buffers");
+        kill(hold, SIGKILL);
+        host_wait_child(hold, 5000);
+        cr_log_info("RSS %ld KiB before, %ld KiB with 32 clients that never read (peak %ld KiB)", rss0, rss, hwm);
+#ifdef __SANITIZE_ADDRESS__
+        cr_log_info("not judged under AddressSanitizer: its quarantine keeps what the daemon frees");
+#else
+        cr_assert_lt(hwm - rss0, 12 * 1024, "the daemon grew by %ld KiB for one user's clients", hwm - rss0);
+#endif
+        cr_assert(host_child_alive(daemon_pid));
+}
+
+/* Strings are checked at the edge: no NUL, valid UTF-8; nothing else may be cut short or echoed raw. */
+Test(control_socket, strings_are_checked_at_the_edge) {
+        cJSON *r = call1("{\"op\": \"status\\u0000kill\"}");
+        expect_error(r, -1, "invalid-request");
+        cr_assert(strstr(get_str(get(r, "error"), "message"), "NUL"));
+        cJSON_Delete(r);
+        r = call1("{\"op\": \"status\", \"id\": \"\xff\xfe\"}");
+        expect_error(r, -1, "invalid-request");
+        cr_assert(strstr(get_str(get(r, "error"), "message"), "UTF-8"));
+        cJSON_Delete(r);
+        r = call1("{\"op\": \"kill\", \"target\": \"/big.slice\", \"reason\": \"x\xff\xfe\", \"dry_run\": true}");
+        expect_error(r, -1, "invalid-request");
+        cJSON_Delete(r);
+        r = call1("{\"op\": \"kill\", \"target\": \"/x\\u0000/..\", \"dry_run\": true}");
+        expect_error(r, -1, "invalid-request");
+        cJSON_Delete(r);
+        r = call1("{\"op\": \"history\"}");
+        cr_assert_eq(cJSON_GetArraySize(get(expect_ok(r, -1), "kills")), 0, "a refused request reached the history");
+        cJSON_Delete(r);
+        /* What is valid passes as it is: an escaped backslash before "u0000", and any character. */
+        r = call1("{\"op\": \"status\", \"id\": \"x\\\\u0000 caf\xc3\xa9 \xe2\x9c\x93\"}");
+        cr_assert(get_bool(r, "ok"));
+        cr_assert_str_eq(get_str(r, "id"), "x\\u0000 caf\xc3\xa9 \xe2\x9c\x93");
+        cJSON_Delete(r);
+}
+
+/* A size in bytes is echoed as sent, and one a double cannot hold exactly is refused. */
+Test(control_socket, min_memory_is_echoed_as_sent) {
+        cJSON *r = call1("{\"op\": \"kill-list-add\", \"pattern\": \"/big.slice\", \"min_memory\": 123456789}");
+        expect_ok(r, -1);
+        cJSON_Delete(r);
+        r = call1("{\"op\": \"kill-list\"}");
+        const cJSON *e = cJSON_GetArrayItem(kill_list_entries(r), 0);
+        cr_assert_str_eq(get_str(e, "min_memory"), "123456789B", "the size sent, to the byte");
+        cJSON_Delete(r);
+        r = call1("{\"op\": \"kill-list-add\", \"pattern\": \"/small.slice\", \"min_memory\": 1e308}");
+        const cJSON *x = expect_error(r, -1, "invalid-request");
+        cr_assert(strstr(get_str(x, "message"), "8 PiB"), "%s", get_str(x, "message"));
         cJSON_Delete(r);
 }

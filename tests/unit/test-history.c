@@ -11,6 +11,7 @@
 
 #include "daemon/history.h"
 #include "policy/macro.h"
+#include "policy/utf8.h"
 #include "test-util.h"
 
 static char tmpdir[64];
@@ -426,4 +427,59 @@ Test(history, null_arguments) {
         cr_assert_eq(history_append(NULL, NULL), -EINVAL);
         char *json = NULL;
         cr_assert_eq(history_read_json(NULL, 0, &json), -EINVAL);
+}
+
+/* After open the file is never read again: requests are answered from memory, so their cost does
+ * not follow the file. Replacing the file under the open history proves it. */
+Test(history, served_from_memory_after_open) {
+        char text[64 * 1024] = "";
+        size_t l = 0;
+        for (int t = 1; t <= 300; t++)
+                l += (size_t) snprintf(text + l, sizeof text - l, "{\"time\":%d,\"cgroup\":\"/c%d\"}\n", t, t);
+        write_history_file(text);
+
+        History *h = NULL;
+        cr_assert_eq(history_open(state, 200, &h), 0);
+        cr_assert_eq(history_count(h), 300, "every line of the file counts towards rotation");
+        write_at(state, "history.jsonl", "this is not the history any more\n");
+
+        cJSON *a = read_array(h, 0);
+        cr_assert_eq(cJSON_GetArraySize(a), 200, "the newest max_entries are kept in memory");
+        cr_assert_float_eq(entry_time(a, 0), 101, 0);
+        cr_assert_float_eq(entry_time(a, 199), 300, 0);
+        cJSON_Delete(a);
+        a = read_array(h, 9007199254740992ULL);
+        cr_assert_eq(cJSON_GetArraySize(a), 0);
+        cJSON_Delete(a);
+
+        KillRecord r = record(301, "/new");
+        cr_assert_eq(history_append(h, &r), 0);
+        a = read_array(h, 300);
+        cr_assert_eq(cJSON_GetArraySize(a), 2);
+        cr_assert_float_eq(entry_time(a, 1), 301, 0);
+        cJSON_Delete(a);
+        history_free(h);
+}
+
+/* Process and cgroup names are bytes a user chose: the file and the replies stay valid UTF-8 JSON. */
+Test(history, names_that_are_not_utf8) {
+        write_history_file("{\"time\":1,\"comm\":\"old\xff\"}\n"); /* as an older version wrote it */
+        History *h = NULL;
+        cr_assert_eq(history_open(state, 10, &h), 0);
+        KillRecord r = record(2, "/user.slice/x\xc3\x28");
+        r.comm = "evil\xff\xfe";
+        cr_assert_eq(history_append(h, &r), 0);
+
+        char *file = history_file_text();
+        const char *added = strchr(file, '\n') + 1; /* the first line is the old one, left as it was */
+        cr_assert(utf8_is_valid(added, strlen(added)), "the line written is not valid UTF-8: %s", added);
+        cr_assert(strstr(added, "\"comm\":\"evil\xef\xbf\xbd\xef\xbf\xbd\""), "%s", added);
+        free(file);
+        char *json = NULL;
+        cr_assert_eq(history_read_json(h, 0, &json), 0);
+        cr_assert(utf8_is_valid(json, strlen(json)), "the reply is not valid UTF-8: %s", json);
+        cr_assert(strstr(json, "\"comm\":\"old\xef\xbf\xbd\""), "%s", json);
+        cr_assert(strstr(json, "\"cgroup\":\"/user.slice/x\xef\xbf\xbd(\""), "%s", json);
+        free(json);
+        history_free(h);
 }

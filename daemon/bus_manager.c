@@ -11,6 +11,7 @@
 #include <systemd/sd-bus.h>
 
 #include "config.h"
+#include "../policy/json_text.h"
 #include "../policy/macro.h"
 #include "../policy/utf8.h"
 #include "bus_cgroup.h"
@@ -320,6 +321,11 @@ static int method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *
         /* Who may ask comes before what was asked: a refused caller learns nothing about the document. */
         if (!ops_authorize(m, &c, OP_POLICY_SET, &err))
                 return set_ops_error(error, &err);
+        /* before cJSON, which would cut a string at \u0000 and let the rest of it go unchecked */
+        char why[512];
+        if (json_text_check(text, strlen(text), why, sizeof why) < 0)
+                return sd_bus_error_setf(error, error_name(OPS_ERROR_INVALID_POLICY),
+                                         "%s; the running policy is unchanged", why);
         _cleanup_(cJSON_Deletep) cJSON *doc = cJSON_Parse(text);
         if (!doc) {
                 const char *at = cJSON_GetErrorPtr();

@@ -8,58 +8,8 @@
 #include <unistd.h>
 
 #include "../policy/macro.h"
+#include "../policy/policy_file.h"
 #include "policy_load.h"
-
-#define POLICY_FILE_MAX_BYTES (1024 * 1024) /* a policy is a few KiB; anything near this is a mistake */
-#define POLICY_DROPINS_MAX 256
-
-/* Reads a whole file (fd) into a NUL-terminated malloc'd string. */
-static int read_all_fd(int fd, char **ret) {
-        size_t size = 0, cap = 4096;
-        _cleanup_free_ char *buf = malloc(cap);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                if (size + 1 >= cap) {
-                        if (cap >= POLICY_FILE_MAX_BYTES)
-                                return -EFBIG;
-                        cap *= 2;
-                        char *n = realloc(buf, cap);
-                        if (!n)
-                                return -ENOMEM;
-                        buf = n;
-                }
-                ssize_t k = read(fd, buf + size, cap - 1 - size);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                size += (size_t) k;
-        }
-        buf[size] = 0;
-        if (strlen(buf) != size)
-                return -EBADMSG; /* a NUL byte: not a JSON text */
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
-static int read_text(const char *path, char **ret, char *errbuf, size_t errlen) {
-        _cleanup_close_ int fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-                int r = -errno;
-                snprintf(errbuf, errlen, "%s: cannot open the policy file: %s", path, strerror(-r));
-                return r;
-        }
-        int r = read_all_fd(fd, ret);
-        if (r < 0)
-                snprintf(errbuf, errlen, "%s: cannot read the policy file: %s", path,
-                         r == -EFBIG ? "larger than 1 MiB, which no policy needs" :
-                         r == -EBADMSG ? "it contains a NUL byte; is it a JSON text file?" : strerror(-r));
-        return r;
-}
 
 static void format_error(const char *source, const PolicyError *e, char *errbuf, size_t errlen) {
         if (e->path[0])
@@ -71,7 +21,7 @@ static void format_error(const char *source, const PolicyError *e, char *errbuf,
 int policy_load_file(const char *path, Policy **ret, char *errbuf, size_t errlen) {
         _cleanup_free_ char *text = NULL;
         PolicyError e = {};
-        int r = read_text(path, &text, errbuf, errlen);
+        int r = policy_file_read(path, &text, errbuf, errlen);
         if (r < 0)
                 return r;
         r = policy_parse(text, strcmp(path, "-") == 0 ? "<stdin>" : path, ret, &e);
@@ -102,10 +52,10 @@ int policy_load(const PolicySources *src, Policy **ret, char **ret_description, 
 
 int policy_load_detailed(const PolicySources *src, Policy **ret, char **ret_description,
                          PolicyError *ret_error, char *errbuf, size_t errlen) {
-        Dropin dropins[POLICY_DROPINS_MAX];
+        Dropin dropins[POLICY_MAX_DROPINS];
         size_t n_dropins = 0;
-        char *texts[POLICY_DROPINS_MAX + 2] = {};
-        const char *sources[POLICY_DROPINS_MAX + 2] = {};
+        char *texts[POLICY_MAX_DROPINS + 2] = {};
+        const char *sources[POLICY_MAX_DROPINS + 2] = {};
         size_t n = 0;
         int r = 0;
         char desc[4096];
@@ -131,7 +81,7 @@ int policy_load_detailed(const PolicySources *src, Policy **ret, char **ret_desc
                 sources[m] = src->main_path ? src->main_path : "<request>";
                 dl += snprintf(desc + dl, sizeof desc - dl, "%s", sources[m]);
         } else if (src->main_path && access(src->main_path, F_OK) == 0) {
-                r = read_text(src->main_path, &texts[m], errbuf, errlen);
+                r = policy_file_read(src->main_path, &texts[m], errbuf, errlen);
                 if (r < 0)
                         goto finish;
                 sources[m] = src->main_path;
@@ -164,22 +114,27 @@ int policy_load_detailed(const PolicySources *src, Policy **ret, char **ret_desc
                         goto finish;
                 }
                 for (int j = 0; j < k; j++) {
-                        if (n_dropins < POLICY_DROPINS_MAX) {
-                                char *p = NULL;
-                                if (asprintf(&p, "%s/%s", src->dropin_dirs[i], list[j]->d_name) >= 0) {
-                                        dropins[n_dropins].path = p;
-                                        dropins[n_dropins].name = strdup(list[j]->d_name);
-                                        n_dropins++;
-                                }
+                        if (r >= 0 && n_dropins == POLICY_MAX_DROPINS) {
+                                r = -E2BIG;
+                                snprintf(errbuf, errlen, "%s: more than %u policy drop-ins in all, the limit (POLICY_MAX_DROPINS); "
+                                         "merge them into fewer files", src->dropin_dirs[i], POLICY_MAX_DROPINS);
                         }
+                        if (r >= 0 && asprintf(&dropins[n_dropins].path, "%s/%s", src->dropin_dirs[i], list[j]->d_name) < 0)
+                                r = -ENOMEM;
+                        if (r >= 0 && !(dropins[n_dropins++].name = strdup(list[j]->d_name)))
+                                r = -ENOMEM;
                         free(list[j]);
                 }
                 free(list);
+                if (r == -ENOMEM)
+                        snprintf(errbuf, errlen, "out of memory while listing the policy drop-ins");
+                if (r < 0)
+                        goto finish;
         }
         qsort(dropins, n_dropins, sizeof(Dropin), dropin_cmp);
 
         for (size_t i = 0; i < n_dropins; i++) {
-                r = read_text(dropins[i].path, &texts[n], errbuf, errlen);
+                r = policy_file_read(dropins[i].path, &texts[n], errbuf, errlen);
                 if (r < 0)
                         goto finish;
                 sources[n++] = dropins[i].path;

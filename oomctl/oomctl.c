@@ -22,13 +22,14 @@
 #include "client.h"
 #include "config.h"
 #include "format.h"
+#include "json_text.h"
 #include "macro.h"
 #include "policy.h"
+#include "policy_file.h"
 #include "table.h"
 #include "transport.h"
 
 #define DEFAULT_SOCKET_PATH RUNSTATEDIR "/pressured/control.sock"
-#define POLICY_FILE_MAX_BYTES (16u * 1024 * 1024)
 
 /* The exit codes, as documented in --help and oomctl(1). */
 enum {
@@ -608,34 +609,12 @@ static int cmd_kill(const Args *a) {
 
 /* ---- policy ---- */
 
-static int read_policy_file(const char *path, char **ret) {
-        _cleanup_free_ char *buf = NULL;
-        FILE *f = fopen(path, "re");
-        size_t len = 0;
-
-        if (!f)
-                return -errno;
-        buf = malloc(POLICY_FILE_MAX_BYTES + 1);
-        if (!buf) {
-                fclose(f);
-                return -ENOMEM;
-        }
-        len = fread(buf, 1, POLICY_FILE_MAX_BYTES + 1, f);
-        int r = ferror(f) ? -EIO : 0;
-        fclose(f);
-        if (r < 0)
-                return r;
-        if (len > POLICY_FILE_MAX_BYTES)
-                return -EFBIG;
-        buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 static int read_policy_or_explain(const char *path, char **ret) {
-        int r = read_policy_file(path, ret);
+        char why[1024];
+        int r = policy_file_read(path, ret, why, sizeof why);
+
         if (r < 0)
-                fprintf(stderr, "%s: cannot read the policy file: %s.\n", path, r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
+                fprintf(stderr, "%s.\n", why);
         return r;
 }
 
@@ -689,6 +668,12 @@ static int cmd_policy_set(const Args *a) {
 
         if (read_policy_or_explain(file, &text) < 0)
                 return EXIT_INVALID_POLICY;
+        /* before cJSON, which would cut a string at \u0000 and send the daemon what is left */
+        char why[512];
+        if (json_text_check(text, strlen(text), why, sizeof why) < 0) {
+                fprintf(stderr, "%s: %s.\n", file, why);
+                return EXIT_INVALID_POLICY;
+        }
         cJSON *doc = cJSON_Parse(text);
         if (!cJSON_IsObject(doc)) {
                 const char *at = doc ? NULL : cJSON_GetErrorPtr();

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_text.h"
 #include "macro.h"
 #include "pattern.h"
 #include "policy.h"
@@ -109,8 +110,9 @@ typedef struct Parser {
         /* names of the documents; errors name one only when there are several */
         const char **sources;
         size_t n_docs;
-        Origin *origins;
-        size_t n_origins;
+        Origin *origins;         /* sorted by node address after each document, for origin_of() */
+        size_t n_origins, n_origins_allocated;
+        size_t n_patterns;       /* patterns read so far, against POLICY_MAX_PATTERNS */
 } Parser;
 
 /* ---- JSON paths and errors ---- */
@@ -143,11 +145,19 @@ static void path_pop(Parser *p, size_t old) {
         p->path[old] = '\0';
 }
 
+static int origin_compare(const void *a, const void *b) {
+        uintptr_t x = (uintptr_t) ((const Origin *) a)->node, y = (uintptr_t) ((const Origin *) b)->node;
+
+        return x < y ? -1 : x > y;
+}
+
 static ssize_t origin_of(const Parser *p, const cJSON *node) {
-        for (size_t i = 0; node && i < p->n_origins; i++)
-                if (p->origins[i].node == node)
-                        return (ssize_t) p->origins[i].doc;
-        return -1;
+        const Origin key = { .node = node }, *o;
+
+        if (!node || p->n_origins == 0)
+                return -1;
+        o = bsearch(&key, p->origins, p->n_origins, sizeof(Origin), origin_compare);
+        return o ? (ssize_t) o->doc : -1;
 }
 
 static int vfail(Parser *p, ssize_t doc, const char *fmt, va_list ap) {
@@ -363,6 +373,12 @@ static int read_pattern(Parser *p, const cJSON *v, bool paths_only, PatternList 
         if (!cJSON_IsString(v))
                 return fail(p, v, "expected a pattern (a string: a cgroup path glob such as \"/user.slice/*\" or a process name glob), got %s",
                             GOT(v));
+        if (++p->n_patterns > POLICY_MAX_PATTERNS)
+                return fail(p, v, "more than %u patterns in the policy, the limit (POLICY_MAX_PATTERNS): each is matched against every candidate; "
+                            "use wider globs such as \"/user.slice/*\" instead of one pattern per cgroup", POLICY_MAX_PATTERNS);
+        if (strlen(v->valuestring) > PATTERN_MAX_BYTES)
+                return fail(p, v, "a pattern of %zu bytes, more than the limit of %u (PATTERN_MAX_BYTES, the longest path the kernel resolves); "
+                            "shorten it with a glob", strlen(v->valuestring), PATTERN_MAX_BYTES);
         if (pattern_validate(v->valuestring, &reason) < 0)
                 return fail(p, v, "invalid pattern %s: %s", GOT(v), reason);
         if (paths_only && v->valuestring[0] != '/')
@@ -495,6 +511,20 @@ static int require_object(Parser *p, const cJSON *v, const char *what) {
                 return fail(p, v, "expected %s (a JSON object), got %s", what, GOT(v));
         return 0;
 }
+
+/* At most `max` items in `v` when it is an array (its type is checked where it is read). The
+ * limit is named in the message as `limit`, and `advice` says what to do instead. */
+static int check_count(Parser *p, const cJSON *v, unsigned max, const char *what, const char *limit, const char *advice) {
+        int n = cJSON_IsArray(v) ? cJSON_GetArraySize(v) : 0;
+
+        if (n > (int) max)
+                return fail(p, v, "%d %s, more than the limit of %u (%s); %s", n, what, max, limit, advice);
+        return 0;
+}
+
+#define check_rulesets(p, v) \
+        check_count((p), (v), POLICY_MAX_RULESETS, "rulesets", "POLICY_MAX_RULESETS", \
+                    "every ruleset is evaluated at every sample: merge rulesets that watch the same thing")
 
 /* ---- the policy's parts ---- */
 
@@ -1188,6 +1218,10 @@ static int parse_policy_object(Parser *p, const cJSON *root, Policy *pol) {
 
         if ((v = child(root, "kill_list"))) {
                 m = path_push_key(p, "kill_list");
+                r = check_count(p, v, POLICY_MAX_KILL_LIST, "kill list entries", "POLICY_MAX_KILL_LIST",
+                                "it is walked at every kill: name known offenders with globs instead of one entry each");
+                if (r < 0)
+                        return r;
                 r = alloc_items(p, v, "kill list entries", NULL, sizeof(KillListEntry), (void **) &pol->kill_list, &pol->n_kill_list);
                 if (r < 0)
                         return r;
@@ -1214,6 +1248,9 @@ static int parse_policy_object(Parser *p, const cJSON *root, Policy *pol) {
                             "policy has no rulesets: nothing would ever be killed; add a ruleset, or remove the policy file to use the embedded default policy");
         }
         m = path_push_key(p, "rulesets");
+        r = check_rulesets(p, v);
+        if (r < 0)
+                return r;
         r = alloc_array((size_t) cJSON_GetArraySize(v), sizeof(Ruleset), (void **) &pol->rulesets);
         if (r < 0)
                 return r;
@@ -1225,6 +1262,7 @@ static int parse_policy_object(Parser *p, const cJSON *root, Policy *pol) {
                 r = parse_ruleset(p, c, &pol->rulesets[i]);
                 if (r < 0)
                         return r;
+                /* pairwise, at most POLICY_MAX_RULESETS^2 / 2 comparisons */
                 for (size_t j = 0; j < i; j++)
                         if (streq(pol->rulesets[j].name, pol->rulesets[i].name)) {
                                 path_push_key(p, "name");
@@ -1275,85 +1313,115 @@ static bool text_unclosed(const char *s) {
         return in_string || depth > 0;
 }
 
-/* cJSON turns "\u0000" into a NUL that silently cuts the string short; find one in the raw text. */
-static const char *find_nul_escape(const char *s) {
-        bool in_string = false;
+static int key_index_compare(const void *a, const void *b, void *userdata) {
+        const cJSON *const *keys = userdata;
+        size_t x = *(const size_t *) a, y = *(const size_t *) b;
+        int c = strcmp(keys[x]->string, keys[y]->string);
 
-        for (; *s; s++) {
-                if (!in_string) {
-                        if (*s == '"')
-                                in_string = true;
-                        continue;
-                }
-                if (*s == '\\') {
-                        if (s[1] == 'u' && strncmp(s + 2, "0000", 4) == 0)
-                                return s;
-                        if (s[1])
-                                s++;
-                } else if (*s == '"')
-                        in_string = false;
-        }
-        return NULL;
+        return c ? c : (x > y) - (x < y);
 }
 
-static int check_duplicate_keys(Parser *p, const cJSON *node) {
+/* The first key of `obj` that repeats an earlier one: its position, or SIZE_MAX when every key
+ * differs. The keys, at most POLICY_MAX_KEYS, are sorted by name, so a document of many keys
+ * costs n log n comparisons, not n^2. */
+static size_t first_duplicate_key(const cJSON *obj, size_t n) {
+        const cJSON *keys[POLICY_MAX_KEYS], *c;
+        size_t order[POLICY_MAX_KEYS], i = 0, first = SIZE_MAX, run = 0;
+
+        cJSON_ArrayForEach(c, obj) {
+                keys[i] = c;
+                order[i] = i;
+                i++;
+        }
+        qsort_r(order, n, sizeof(size_t), key_index_compare, keys);
+        /* in a run of equal names, the second (by position) is the first to repeat one */
+        for (i = 1; i < n; i++) {
+                if (!streq(keys[order[i]]->string, keys[order[run]]->string))
+                        run = i;
+                else if (i == run + 1 && order[i] < first)
+                        first = order[i];
+        }
+        return first;
+}
+
+/* Checks the tree as parsed, before anything reads it: at most POLICY_MAX_KEYS keys per object,
+ * none twice. Depth is bounded by json_text_validate(), which ran first. */
+static int check_tree(Parser *p, const cJSON *node) {
         const cJSON *c;
-        size_t i = 0;
+        size_t i = 0, n, dup = SIZE_MAX;
         int r;
 
+        if (!cJSON_IsObject(node) && !cJSON_IsArray(node))
+                return 0;
         if (cJSON_IsObject(node)) {
-                cJSON_ArrayForEach(c, node) {
-                        size_t m = path_push_key(p, c->string);
-                        for (const cJSON *prev = node->child; prev != c; prev = prev->next)
-                                if (streq(prev->string, c->string))
-                                        return fail(p, c, "duplicate key \"%s\": a key may appear only once in an object; remove one of them",
-                                                    c->string);
-                        r = check_duplicate_keys(p, c);
-                        if (r < 0)
-                                return r;
-                        path_pop(p, m);
-                }
-        } else if (cJSON_IsArray(node)) {
-                cJSON_ArrayForEach(c, node) {
-                        size_t m = path_push_index(p, i++);
-                        r = check_duplicate_keys(p, c);
-                        if (r < 0)
-                                return r;
-                        path_pop(p, m);
-                }
+                n = (size_t) cJSON_GetArraySize(node);
+                if (n > POLICY_MAX_KEYS)
+                        return fail(p, node, "an object with %zu keys, more than the limit of %u (POLICY_MAX_KEYS); "
+                                    "no object of a policy has more than 15: look for a pasted or generated block",
+                                    n, POLICY_MAX_KEYS);
+                dup = first_duplicate_key(node, n);
+        }
+        cJSON_ArrayForEach(c, node) {
+                size_t m = cJSON_IsObject(node) ? path_push_key(p, c->string) : path_push_index(p, i);
+
+                if (i == dup)
+                        return fail(p, c, "duplicate key \"%s\": a key may appear only once in an object; remove one of them",
+                                    c->string);
+                r = check_tree(p, c);
+                if (r < 0)
+                        return r;
+                path_pop(p, m);
+                i++;
         }
         return 0;
 }
 
-static int origins_add(Parser *p, const cJSON *node, size_t doc) {
+static int origins_add_tree(Parser *p, const cJSON *node, size_t doc) {
         const cJSON *c;
         int r;
 
-        if (p->n_origins % 64 == 0) {
-                Origin *o = realloc(p->origins, (p->n_origins + 64) * sizeof(Origin));
+        if (p->n_origins == p->n_origins_allocated) {
+                size_t n = p->n_origins_allocated ? p->n_origins_allocated * 2 : 256;
+                Origin *o = reallocarray(p->origins, n, sizeof(Origin));
                 if (!o)
                         return -ENOMEM;
                 p->origins = o;
+                p->n_origins_allocated = n;
         }
         p->origins[p->n_origins++] = (Origin) { node, doc };
         cJSON_ArrayForEach(c, node) {
-                r = origins_add(p, c, doc);
+                r = origins_add_tree(p, c, doc);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-/* Parses document `doc` into a cJSON tree: valid JSON, no NUL in strings, no duplicate keys,
- * an object at the top. */
+/* Records that every node of `root` came from document `doc`. */
+static int origins_add(Parser *p, const cJSON *root, size_t doc) {
+        int r = origins_add_tree(p, root, doc);
+
+        if (r >= 0)
+                qsort(p->origins, p->n_origins, sizeof(Origin), origin_compare);
+        return r;
+}
+
+/* Parses document `doc` into a cJSON tree: its strings sound (json_text_validate()), valid JSON,
+ * no duplicate keys, an object at the top. */
 static int parse_document(Parser *p, const char *text, size_t doc, cJSON **ret) {
-        const char *end = NULL, *nul;
+        const char *end = NULL;
+        JsonTextError text_error;
         size_t line, column;
         cJSON *root;
         int r;
 
         if (!text[strspn(text, " \t\r\n")])
                 return fail_doc(p, doc, "the document is empty; expected a JSON object such as {\"rulesets\": [...]}");
+        /* before cJSON, which would cut a string at \u0000 and take any byte */
+        if (json_text_validate(text, strlen(text), &text_error) < 0) {
+                path_append(p, "%s", text_error.path);
+                return fail_doc(p, doc, "%s", text_error.message);
+        }
 
         root = cJSON_ParseWithOpts(text, &end, true);
         if (!root) {
@@ -1375,14 +1443,6 @@ static int parse_document(Parser *p, const char *text, size_t doc, cJSON **ret) 
                                 line, column, (size_t) (end - text), near);
         }
 
-        nul = find_nul_escape(text);
-        if (nul) {
-                cJSON_Delete(root);
-                text_position(text, nul, &line, &column);
-                return fail_doc(p, doc, "a string contains \\u0000 (a NUL character) at line %zu, column %zu; names and patterns cannot contain NUL, remove it",
-                                line, column);
-        }
-
         if (p->n_docs > 1) {
                 r = origins_add(p, root, doc);
                 if (r < 0) {
@@ -1391,7 +1451,7 @@ static int parse_document(Parser *p, const char *text, size_t doc, cJSON **ret) 
                 }
         }
 
-        r = check_duplicate_keys(p, root);
+        r = check_tree(p, root);
         if (r < 0) {
                 cJSON_Delete(root);
                 return r;
@@ -1416,25 +1476,25 @@ static cJSON *find_ruleset(cJSON *rulesets, const char *name) {
         return NULL;
 }
 
-/* Puts `new` where `old` is in `array` and moves `old` to the graveyard. Rebuilt with detach and
- * append only: cJSON_InsertItemInArray refuses to insert after a detach in Debian's 1.7.15, and
- * cJSON_ReplaceItemViaPointer frees the old item, whose address the origin table still holds. */
-static int array_replace(cJSON *array, cJSON *old, cJSON *new, cJSON *graveyard) {
-        _cleanup_free_ cJSON **items = NULL;
-        size_t n = 0;
-
-        items = calloc((size_t) cJSON_GetArraySize(array) + 1, sizeof(cJSON *));
-        if (!items)
-                return -ENOMEM;
-        while (array->child)
-                items[n++] = cJSON_DetachItemViaPointer(array, array->child);
-        for (size_t i = 0; i < n; i++)
-                if (items[i] == old) {
-                        cJSON_AddItemToArray(graveyard, old);
-                        cJSON_AddItemToArray(array, new);
-                } else
-                        cJSON_AddItemToArray(array, items[i]);
-        return 0;
+/* Puts `new` where `old` is in `array` and moves `old` to the graveyard, in constant time. Linked in
+ * by hand: cJSON_InsertItemInArray refuses to insert after a detach in Debian's 1.7.15, and
+ * cJSON_ReplaceItemViaPointer frees the old item, whose address the origin table still holds.
+ * cJSON's list: each item's prev is the one before it, the first item's prev is the last. */
+static void array_replace(cJSON *array, cJSON *old, cJSON *new, cJSON *graveyard) {
+        new->next = old->next;
+        if (old == array->child) {
+                new->prev = old->prev == old ? new : old->prev;
+                array->child = new;
+        } else {
+                new->prev = old->prev;
+                old->prev->next = new;
+        }
+        if (new->next)
+                new->next->prev = new;
+        else
+                array->child->prev = new;
+        old->next = old->prev = NULL;
+        cJSON_AddItemToArray(graveyard, old);
 }
 
 /* Merges drop-in rulesets into dst_root's "rulesets" by name. Replaced and removed nodes go to
@@ -1443,13 +1503,19 @@ static int array_replace(cJSON *array, cJSON *old, cJSON *new, cJSON *graveyard)
 static int merge_rulesets(Parser *p, cJSON *dst_root, cJSON *src, cJSON *graveyard) {
         cJSON *dst = cJSON_GetObjectItemCaseSensitive(dst_root, "rulesets"), *e, *next;
         _cleanup_free_ const char **seen = NULL;
-        size_t i = 0;
+        size_t i = 0, n_dst;
+        int r;
 
         path_push_key(p, "rulesets");
         if (!cJSON_IsArray(src))
                 return fail(p, src, "expected an array of rulesets, got %s", GOT(src));
         if (dst && !cJSON_IsArray(dst))
                 return fail(p, dst, "expected an array of rulesets, got %s", GOT(dst));
+        /* bounds the merge: each ruleset is looked up by name among at most the limit */
+        r = check_rulesets(p, src);
+        if (r < 0)
+                return r;
+        n_dst = (size_t) cJSON_GetArraySize(dst);
         if (!dst) {
                 dst = cJSON_AddArrayToObject(dst_root, "rulesets");
                 if (!dst)
@@ -1494,6 +1560,7 @@ static int merge_rulesets(Parser *p, cJSON *dst_root, cJSON *src, cJSON *graveya
                                         return fail(p, e, "cannot remove ruleset \"%s\": no ruleset of that name is defined before this drop-in; check the name",
                                                     name->valuestring);
                                 cJSON_AddItemToArray(graveyard, cJSON_DetachItemViaPointer(dst, old));
+                                n_dst--;
                                 path_pop(p, m);
                                 continue;
                         }
@@ -1502,14 +1569,15 @@ static int merge_rulesets(Parser *p, cJSON *dst_root, cJSON *src, cJSON *graveya
 
                 cJSON_DetachItemViaPointer(src, e);
                 old = find_ruleset(dst, name->valuestring);
-                if (old) {
-                        int r = array_replace(dst, old, e, graveyard);
-                        if (r < 0) {
-                                cJSON_Delete(e);
-                                return r;
-                        }
-                } else
+                if (old)
+                        array_replace(dst, old, e, graveyard);
+                else {
                         cJSON_AddItemToArray(dst, e);
+                        if (++n_dst > POLICY_MAX_RULESETS) {
+                                path_pop(p, m);
+                                return check_rulesets(p, dst);
+                        }
+                }
                 path_pop(p, m);
         }
         path_pop(p, 0);
@@ -1545,6 +1613,21 @@ static int merge_object(Parser *p, cJSON *dst, cJSON *src, bool top, cJSON *grav
         return 0;
 }
 
+/* All documents together within POLICY_MAX_BYTES: the size of a policy bounds the cost of loading it. */
+static int check_total_size(Parser *p, const char *const *texts, size_t n) {
+        size_t total = 0;
+
+        for (size_t i = 0; i < n; i++)
+                total += texts[i] ? strlen(texts[i]) : 0;
+        if (total <= POLICY_MAX_BYTES)
+                return 0;
+        if (n == 1)
+                return fail_doc(p, 0, "the policy is %zu bytes, more than the limit of " POLICY_MAX_BYTES_TEXT
+                                " (POLICY_MAX_BYTES); a policy is a few KiB: is it the right file?", total);
+        return fail_doc(p, 0, "the policy's %zu documents are %zu bytes together, more than the limit of " POLICY_MAX_BYTES_TEXT
+                        " (POLICY_MAX_BYTES); a policy is a few KiB: look for a drop-in that does not belong", n, total);
+}
+
 static int parse_documents(const char *const *texts, const char *const *sources, size_t n, Policy **ret,
                            PolicyError *err) {
         _cleanup_(policy_freep) Policy *pol = NULL;
@@ -1574,6 +1657,10 @@ static int parse_documents(const char *const *texts, const char *const *sources,
                         names[i] = "a drop-in without a name";
         }
         p.sources = names;
+
+        r = check_total_size(&p, texts, n);
+        if (r < 0)
+                return r;
 
         graveyard = cJSON_CreateArray();
         if (!graveyard)

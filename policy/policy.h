@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy_limits.h"
 #include "sample.h"
 
 /* A size threshold: absolute bytes, or a fraction of some total (MemTotal, SwapTotal...). */
@@ -86,12 +87,6 @@ typedef enum RankerType {
 } RankerType;
 
 typedef enum Granularity { GRANULARITY_CGROUP, GRANULARITY_PROCESS } Granularity;
-
-/* An action's "prekill_hook": argv of a command run before the kill. 32 arguments are plenty for a
- * script and its options, and keep a typo (a pasted array) from becoming a huge exec; 4095 bytes is
- * PATH_MAX - 1, the longest argv[0] exec accepts, and ample for any other argument. */
-#define PREKILL_HOOK_MAX_ARGS      32
-#define PREKILL_HOOK_ARG_MAX_BYTES 4095
 
 typedef struct Action {
         RankerType ranker;

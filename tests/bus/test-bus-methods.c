@@ -179,6 +179,12 @@ Test(methods, get_and_set_policy) {
         msg = manager_call_error(fx.client, "org.pressured.oom1.Error.InvalidPolicy", "SetPolicy", "sb", "not json", false);
         cr_assert(strstr(msg, "not valid JSON"), "%s", msg);
         free(msg);
+        /* cJSON would have cut the name to "ok" */
+        msg = manager_call_error(fx.client, "org.pressured.oom1.Error.InvalidPolicy", "SetPolicy", "sb",
+                                 "{\"rulesets\": [{\"name\": \"ok\\u0000BAD\"}]}", false);
+        expect_path_prefix(msg, "rulesets[0].name");
+        cr_assert(strstr(msg, "\\u0000 (a NUL character)"), "%s", msg);
+        free(msg);
 
         char *source = manager_call_string(fx.client, "SetPolicy", "sb", NEW_POLICY, false);
         cr_assert_str_eq(source, runtime);

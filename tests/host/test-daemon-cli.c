@@ -10,11 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host-util.h"
+#include "policy-worst-case.h"
 
 static char *tmp;
 
@@ -102,6 +105,66 @@ Test(daemon_cli, check_config_names_the_json_path) {
         cr_assert(strstr(out, "/nonexistent/policy.json") && strstr(out, "No such file"), "%s", out);
         free(out);
         free(p);
+}
+
+Test(daemon_cli, check_config_refuses_a_fifo_at_once) {
+        /* a plain open() of a FIFO waits for a writer for good */
+        char *fifo = path_in("policy.json"), *log = path_in("check"), *out;
+        cr_assert_eq(mkfifo(fifo, 0600), 0);
+        pid_t pid = host_spawn_daemon((char *[]) { "pressured", "--check-config", fifo, NULL }, log);
+        int st = host_wait_child(pid, 5000);
+        if (st == -1)
+                host_stop_daemon(pid);
+        cr_assert_neq(st, -1, "pressured --check-config hangs on a FIFO");
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %d", st);
+        out = host_read_file(log);
+        cr_assert(strstr(out, fifo) && strstr(out, "is a FIFO, not a regular file: give a policy file"), "%s", out);
+        free(out);
+        free(log);
+        free(fifo);
+}
+
+Test(daemon_cli, check_config_refuses_a_directory_and_a_device) {
+        char *out;
+        cr_assert_eq(run("dir", (char *[]) { "pressured", "--check-config", tmp, NULL }, &out), 3);
+        cr_assert(strstr(out, "is a directory, not a regular file"), "%s", out);
+        free(out);
+        cr_assert_eq(run("null", (char *[]) { "pressured", "--check-config", "/dev/null", NULL }, &out), 3);
+        cr_assert(strstr(out, "/dev/null is a character device, not a regular file"), "%s", out);
+        free(out);
+}
+
+/* CPU seconds of the children reaped so far. */
+static double children_cpu_seconds(void) {
+        struct rusage ru;
+        cr_assert_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
+        return (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Each policy at a limit of policy_limits.h is checked in well under a second (README "Limits"; 5 s
+ * of CPU allows for a slow machine); one past it is refused, naming the limit. */
+Test(daemon_cli, check_config_at_and_past_the_limits, .timeout = 170) {
+        for (WorstCase c = 0; c < _WORST_CASE_MAX; c++)
+                for (int over = 0; over <= 1; over++) {
+                        char name[64], *text = worst_case_policy(c, over), *out;
+                        snprintf(name, sizeof name, "%s%s.json", worst_case_name(c), over ? "-past" : "");
+                        char *p = path_in(name);
+                        host_assert_write_text(p, text);
+                        double cpu = children_cpu_seconds();
+                        int st = run("check", (char *[]) { "pressured", "--check-config", p, NULL }, &out);
+                        cpu = children_cpu_seconds() - cpu;
+                        cr_log_info("pressured --check-config %s: exit %d, %.3f s of CPU", name, st, cpu);
+                        cr_assert_lt(cpu, 5.0, "%s took %.3f s of CPU", name, cpu);
+                        if (over)
+                                cr_assert(st == 3 && strstr(out, worst_case_limit(c)), "%s: %s", name, out);
+                        else if (worst_case_valid(c))
+                                cr_assert(st == 0 && strstr(out, "valid policy"), "%s: %s", name, out);
+                        else
+                                cr_assert(st == 3 && strstr(out, "unknown key \"x\""), "%s: %s", name, out);
+                        free(out);
+                        free(p);
+                        free(text);
+                }
 }
 
 Test(daemon_cli, invalid_policy_at_start_exits_3) {

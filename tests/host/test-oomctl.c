@@ -408,6 +408,16 @@ Test(oomctl, policy_show_check_set_reload) {
         cr_assert_eq(r.rc, 3);
         cr_assert(strstr(r.err, "not valid JSON"), "%s", r.err);
         run_free(&r);
+        /* refused before cJSON, which would send the daemon a ruleset named "ok" */
+        host_assert_write_text(junk, "{\"rulesets\": [{\"name\": \"ok\\u0000BAD\"}]}");
+        r = oomctl("policy", "set", junk);
+        cr_assert_eq(r.rc, 3);
+        cr_assert(strstr(r.err, "rulesets[0].name: a string contains \\u0000"), "%s", r.err);
+        run_free(&r);
+        r = oomctl("policy", "check", tmp);
+        cr_assert_eq(r.rc, 3);
+        cr_assert(strstr(r.err, "is a directory, not a regular file"), "%s", r.err);
+        run_free(&r);
         r = oomctl("policy", "show");
         cr_assert(strstr(r.out, "\"never\""), "a refused set changed the policy:\n%s", r.out);
         run_free(&r);

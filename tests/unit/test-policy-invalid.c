@@ -272,7 +272,28 @@ INVALID(overflowing_number, POLICY("", "{\"type\": \"pressure_above\", \"thresho
         D0 ".threshold", "got a number too large to represent")
 INVALID(nan_string_duration, POLICY("\"interval\": \"nan\",", PA, KILL), "interval", "expected a duration")
 INVALID(inf_string_size, POLICY("", "{\"type\": \"memory_above\", \"threshold\": \"inf\"}", KILL), D0 ".threshold", "expected a size")
-INVALID(nul_in_string, POLICY("\"omit\": [\"/init.scope\\u0000evil\"],", PA, KILL), "", "\\u0000 (a NUL character) at line 1")
+/* Strings: checked in the text, before cJSON, which would cut one at \u0000 and take any byte */
+#define NUL_PHRASE "a string contains \\u0000 (a NUL character) at byte "
+INVALID(nul_in_string, POLICY("\"omit\": [\"/init.scope\\u0000evil\"],", PA, KILL), "omit[0]", NUL_PHRASE "22 (line 1, column 23)")
+INVALID(nul_in_ruleset_name, "{\"rulesets\": [{\"name\": \"ok\\u0000BAD\", \"detectors\": [[" PA "]], \"actions\": [" KILL "]}]}",
+        "rulesets[0].name", NUL_PHRASE)
+INVALID(nul_in_detector_pattern, POLICY("", "{\"type\": \"exists\", \"cgroup\": [\"/a\", \"/b\\u0000\"]}", KILL),
+        D0 ".cgroup[1]", NUL_PHRASE)
+INVALID(nul_in_kill_list_entry, POLICY("\"kill_list\": [{\"pattern\": \"java\"}, {\"pattern\": \"/x\\u0000.slice\"}],", PA, KILL),
+        "kill_list[1].pattern", NUL_PHRASE)
+INVALID(nul_in_prekill_hook_argument, POLICY("", PA, "{\"type\": \"kill\", \"prekill_hook\": [\"/bin/echo\", \"a\\u0000b\"]}"),
+        A0 ".prekill_hook[1]", NUL_PHRASE)
+INVALID(nul_in_admin_group, POLICY("\"admin_group\": \"wheel\\u0000\",", PA, KILL), "admin_group", NUL_PHRASE)
+INVALID(nul_in_key, POLICY("\"dry_run\\u0000x\": true,", PA, KILL), "", "a key contains \\u0000")
+INVALID(nul_after_escaped_backslash, POLICY("\"omit\": [\"a\\\\\\u0000\"],", PA, KILL), "omit[0]", NUL_PHRASE)
+INVALID(utf8_byte_ff, POLICY("\"omit\": [\"caf\xff\"],", PA, KILL), "omit[0]", "invalid UTF-8, byte 0xff")
+INVALID(utf8_overlong_slash, POLICY("\"omit\": [\"/a\xc0\xaf..\"],", PA, KILL), "omit[0]", "byte 0xc0 (an overlong encoding)")
+INVALID(utf8_surrogate, "{\"rulesets\": [{\"name\": \"r\xed\xa0\x80\", \"detectors\": [[" PA "]], \"actions\": [" KILL "]}]}",
+        "rulesets[0].name", "byte 0xed (a UTF-16 surrogate")
+INVALID(utf8_lone_surrogate_escape, POLICY("\"kill_list\": [{\"pattern\": \"a\\ud800\"}],", PA, KILL), "kill_list[0].pattern",
+        "\\ud800, the first half of a UTF-16 surrogate pair without the second")
+INVALID(utf8_truncated_at_the_end, POLICY("\"omit\": [\"ok\"],", PA, KILL) "\xe2\x82", "", "a character cut short by the end of the text")
+INVALID(raw_tab_in_string, POLICY("\"omit\": [\"a\tb\"],", PA, KILL), "omit[0]", "the raw control character 0x09")
 
 Test(policy_invalid, escaped_backslash_before_u0000_is_not_a_nul) {
         /* "\\u0000" is a backslash followed by the text u0000, which is a valid (if odd) glob */
@@ -281,6 +302,24 @@ Test(policy_invalid, escaped_backslash_before_u0000_is_not_a_nul) {
         int r = policy_parse(POLICY("\"omit\": [\"a\\\\\\\\u0000\"],", PA, KILL), NULL, &p, &err);
         cr_assert_eq(r, 0, "%s: %s", err.path, err.message);
         cr_assert_str_eq(p->omit.items[0].glob, "a\\\\u0000");
+        policy_free(p);
+}
+
+Test(policy_invalid, valid_multi_byte_utf8_is_accepted) {
+        Policy *p = NULL;
+        PolicyError err = {};
+        int r = policy_parse(POLICY("\"omit\": [\"caf\xc3\xa9\", \"\xe6\x97\xa5\xe6\x9c\xac\", \"/user.slice/\xf0\x9f\x98\x80*\", \"\\ud83d\\ude00\"],"
+                                    "\"kill_list\": [{\"pattern\": \"/\xe2\x82\xac.slice\"}],",
+                                    PA, "{\"type\": \"kill\", \"prekill_hook\": [\"/usr/local/bin/sp\xc3\xa4ter\", \"\xf4\x8f\xbf\xbf\"]}"),
+                             NULL, &p, &err);
+
+        cr_assert_eq(r, 0, "%s: %s", err.path, err.message);
+        cr_assert_str_eq(p->omit.items[0].glob, "caf\xc3\xa9");
+        cr_assert_str_eq(p->omit.items[1].glob, "\xe6\x97\xa5\xe6\x9c\xac");
+        cr_assert_str_eq(p->omit.items[2].glob, "/user.slice/\xf0\x9f\x98\x80*");
+        cr_assert_str_eq(p->omit.items[3].glob, "\xf0\x9f\x98\x80", "an escaped surrogate pair is one character");
+        cr_assert_str_eq(p->kill_list[0].pattern.glob, "/\xe2\x82\xac.slice");
+        cr_assert_str_eq(p->rulesets[0].actions[0].prekill_hook[1], "\xf4\x8f\xbf\xbf");
         policy_free(p);
 }
 

@@ -4,8 +4,12 @@
  * or the embedded default, and the drop-ins over both.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "daemon/policy_load.h"
 #include "test-util.h"
@@ -84,4 +88,96 @@ Test(policy_load, a_bad_main_file_is_named_in_the_error_despite_the_base) {
         cr_assert_lt(r, 0);
         cr_assert_null(p);
         cr_assert(strstr(err, "policy.json") && strstr(err, "rulesets"), "error: %s", err);
+}
+
+/* Loads dir/rel as the only main document; returns the error. */
+static int load_file_at(const char *rel, char *err, size_t size) {
+        char path[256];
+        Policy *p = NULL;
+        int r;
+
+        path_at(path, sizeof path, dir, rel);
+        r = policy_load_file(path, &p, err, size);
+        if (r >= 0)
+                policy_free(p);
+        return r;
+}
+
+/* A FIFO with no writer would block a plain open() for good: refused at once instead. */
+Test(policy_load, a_fifo_is_refused_without_blocking, .timeout = 10) {
+        char path[256], dropins[256], dropin[256], err[1024] = "";
+        Policy *p = NULL;
+
+        path_at(path, sizeof path, dir, "policy.json");
+        path_at(dropins, sizeof dropins, dir, "policy.d");
+        path_at(dropin, sizeof dropin, dir, "policy.d/10-fifo.json");
+        cr_assert_eq(mkfifo(path, 0600), 0);
+        cr_assert_lt(load_file_at("policy.json", err, sizeof err), 0);
+        cr_assert(strstr(err, path) && strstr(err, "is a FIFO, not a regular file: give a policy file"), "%s", err);
+
+        /* the same as the daemon's main file, and as a drop-in */
+        PolicySources src = { .main_path = path };
+        cr_assert_lt(policy_load(&src, &p, NULL, err, sizeof err), 0);
+        cr_assert(strstr(err, "is a FIFO"), "%s", err);
+        cr_assert_eq(rename(path, dropin), 0);
+        src = (PolicySources) { .main_path = path, .dropin_dirs = { dropins } };
+        cr_assert_lt(policy_load(&src, &p, NULL, err, sizeof err), 0);
+        cr_assert(strstr(err, "10-fifo.json is a FIFO"), "%s", err);
+        cr_assert_null(p);
+}
+
+Test(policy_load, a_directory_and_a_device_are_refused) {
+        char err[1024] = "";
+        Policy *p = NULL;
+
+        cr_assert_eq(load_file_at("policy.d", err, sizeof err), -EISDIR);
+        cr_assert(strstr(err, "policy.d is a directory, not a regular file"), "%s", err);
+        cr_assert_lt(policy_load_file("/dev/null", &p, err, sizeof err), 0);
+        cr_assert(strstr(err, "/dev/null is a character device, not a regular file"), "%s", err);
+        cr_assert_null(p);
+}
+
+Test(policy_load, a_file_past_the_byte_limit_is_refused_unread) {
+        char path[256], err[1024] = "";
+
+        path_at(path, sizeof path, dir, "policy.json");
+        write_at(dir, "policy.json", "");
+        cr_assert_eq(truncate(path, POLICY_MAX_BYTES + 1), 0); /* sparse: the size alone refuses it */
+        cr_assert_eq(load_file_at("policy.json", err, sizeof err), -EFBIG);
+        cr_assert(strstr(err, "1048577 bytes, more than the limit of 1 MiB"), "%s", err);
+}
+
+Test(policy_load, a_nul_byte_in_a_file_is_refused_with_its_offset) {
+        char path[256], err[1024] = "";
+        FILE *f;
+
+        path_at(path, sizeof path, dir, "policy.json");
+        f = fopen(path, "we");
+        cr_assert_not_null(f);
+        cr_assert_eq(fwrite("{\"a\0\"}", 1, 6, f), 6);
+        cr_assert_eq(fclose(f), 0);
+        cr_assert_lt(load_file_at("policy.json", err, sizeof err), 0);
+        cr_assert(strstr(err, "a NUL byte at byte 3"), "%s", err);
+}
+
+Test(policy_load, drop_ins_past_the_limit_are_refused) {
+        char dropins[256], name[64], err[1024] = "";
+        Policy *p = NULL;
+
+        path_at(dropins, sizeof dropins, dir, "policy.d");
+        for (unsigned i = 0; i <= POLICY_MAX_DROPINS; i++) {
+                snprintf(name, sizeof name, "policy.d/%03u.json", i);
+                write_at(dir, name, "{\"dry_run\": true}");
+        }
+        PolicySources src = { .dropin_dirs = { dropins } };
+        cr_assert_eq(policy_load(&src, &p, NULL, err, sizeof err), -E2BIG);
+        cr_assert(strstr(err, "more than 256 policy drop-ins") && strstr(err, "POLICY_MAX_DROPINS"), "%s", err);
+        cr_assert_null(p);
+
+        /* at the limit they load */
+        snprintf(name, sizeof name, "policy.d/%03u.json", POLICY_MAX_DROPINS);
+        rm_rf_at(dir, name);
+        cr_assert_eq(policy_load(&src, &p, NULL, err, sizeof err), 0, "%s", err);
+        cr_assert(p->dry_run);
+        policy_free(p);
 }

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The size and count limits of a policy, each defined once with its reason (README "Limits").
+ * Every real policy is far below them. Together they bound what a mistaken or hostile document
+ * costs: a policy at all of them is read, checked and loaded in well under a second
+ * (tests/unit/test-policy-limits.c), and one past any of them is refused with a message that
+ * names the limit.
+ */
+
+/* Bytes of one policy: its documents together (the main file, the drop-ins, the rulesets generated
+ * from systemd's settings). The embedded default is 2 KiB and a large hand-written policy a few
+ * tens; a megabyte is a generated or pasted mistake. Also the most a policy file may hold. */
+#define POLICY_MAX_BYTES (1024u * 1024u)
+#define POLICY_MAX_BYTES_TEXT "1 MiB"
+
+/* Drop-in files merged into one policy, over all drop-in directories. */
+#define POLICY_MAX_DROPINS 256u
+
+/* Nesting of objects and arrays in a JSON text (json_text_check()). The deepest a valid policy
+ * nests is 6 (rulesets[].detectors[][].cgroup[]), a control request one more; the limit also keeps
+ * every recursive walk of the tree shallow. */
+#define JSON_MAX_DEPTH 16u
+
+/* Keys of one object. The largest object of a policy, an action, has 15 possible keys. */
+#define POLICY_MAX_KEYS 64u
+
+/* Rulesets of one policy, after merging. Every ruleset's detectors are evaluated at every sample;
+ * systemd's settings add one or two per annotated unit. */
+#define POLICY_MAX_RULESETS 1024u
+
+/* Entries of the kill list. It is walked in order, against every candidate, at every kill. */
+#define POLICY_MAX_KILL_LIST 1024u
+
+/* Patterns written in one policy (omit, avoid, prefer, cgroup lists, kill-list entries). Each is
+ * matched against every candidate when a ruleset ranks, and the sample plan holds each once. */
+#define POLICY_MAX_PATTERNS 4096u
+
+/* Bytes of one pattern: PATH_MAX - 1, the longest path the kernel resolves, so the longest cgroup
+ * path a pattern can usefully spell. */
+#define PATTERN_MAX_BYTES 4095u
+
+/* An action's "prekill_hook": 32 arguments are plenty for a script and its options, and keep a
+ * typo (a pasted array) from becoming a huge exec; 4095 bytes is PATH_MAX - 1, the longest argv[0]
+ * exec accepts, and ample for any other argument. */
+#define PREKILL_HOOK_MAX_ARGS      32
+#define PREKILL_HOOK_ARG_MAX_BYTES 4095

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../policy/macro.h"
+#include "../policy/json_text.h"
 #include "../policy/utf8.h"
 #include "clock.h"
 #include "control_socket.h"
@@ -505,25 +506,16 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
         return NULL;
 }
 
-/* Strings are checked once, here at the edge, so that nothing behind it sees a string cut short or
- * bytes that are not text: the line must be valid UTF-8 and no string in it may hold U+0000 (cJSON
- * would end the string there: "status\u0000kill" would be read as "status"). */
-static bool request_text_is_clean(const char *line, size_t len, OpsError *err) {
-        if (!utf8_is_valid(line, len))
-                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "the request is not valid UTF-8 text; send JSON "
-                                   "encoded as UTF-8");
-        if (json_text_find_nul_escape(line, len) >= 0)
-                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "a string in the request holds \\u0000 (NUL), "
-                                   "which no name, path or reason may contain");
-        return true;
-}
-
 /* Answers one request line (without its '\n'). */
 static void handle_line(Connection *c, const char *line, size_t len) {
         OpsError err = {};
         const char *end = NULL;
 
-        if (!request_text_is_clean(line, len, &err)) {
+        /* Strings are checked once, here at the edge: valid UTF-8, no U+0000 (cJSON would end the
+         * string there: "status\u0000kill" would be read as "status"), nothing cut short behind it. */
+        char why[256];
+        if (json_text_check(line, len, why, sizeof why) < 0) {
+                ops_error_set(&err, OPS_ERROR_INVALID_REQUEST, "the request is not clean JSON text: %s", why);
                 send_error(c, NULL, &err);
                 return;
         }

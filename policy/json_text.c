@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "json_text.h"
+#include "utf8.h"
 
 /* Shown of a key in a path; a longer one is cut. */
 #define PATH_KEY_MAX 64
@@ -83,60 +84,9 @@ static int fail_at(Scanner *s, size_t at, const char *advice, const char *fmt, .
         return -EBADMSG;
 }
 
-/* The length of the UTF-8 sequence at buf[at] (RFC 3629, table 3-7 of Unicode), or 0 with *why
- * saying what is wrong with it. */
-static size_t utf8_sequence(const unsigned char *p, size_t left, const char **why) {
-        unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-        size_t n;
-
-        if (c < 0x80)
-                return 1;
-        if (c < 0xc2) {
-                *why = c < 0xc0 ? "a continuation byte without a start" : "an overlong encoding";
-                return 0;
-        }
-        if (c < 0xe0)
-                n = 2;
-        else if (c < 0xf0) {
-                n = 3;
-                if (c == 0xe0)
-                        lo = 0xa0; /* below: overlong */
-                else if (c == 0xed)
-                        hi = 0x9f; /* above: U+D800..U+DFFF, the UTF-16 surrogates */
-        } else if (c < 0xf5) {
-                n = 4;
-                if (c == 0xf0)
-                        lo = 0x90; /* below: overlong */
-                else if (c == 0xf4)
-                        hi = 0x8f; /* above: beyond U+10FFFF */
-        } else {
-                *why = "a byte that never occurs in UTF-8 (a code point beyond U+10FFFF, or not text)";
-                return 0;
-        }
-
-        for (size_t i = 1; i < n; i++) {
-                if (i >= left) {
-                        *why = "a character cut short by the end of the text";
-                        return 0;
-                }
-                if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf)) {
-                        if (i == 1 && c == 0xed && p[i] >= 0xa0 && p[i] <= 0xbf)
-                                *why = "a UTF-16 surrogate (U+D800..U+DFFF), which UTF-8 never encodes";
-                        else if (i == 1 && (c == 0xe0 || c == 0xf0) && p[i] >= 0x80 && p[i] < lo)
-                                *why = "an overlong encoding";
-                        else if (i == 1 && c == 0xf4 && p[i] > hi && p[i] <= 0xbf)
-                                *why = "a code point beyond U+10FFFF";
-                        else
-                                *why = "a character cut short";
-                        return 0;
-                }
-        }
-        return n;
-}
-
 static int check_utf8(Scanner *s, size_t at, size_t *ret_len) {
         const char *why = NULL;
-        size_t n = utf8_sequence(s->buf + at, s->len - at, &why);
+        size_t n = utf8_char_len((const char *) s->buf + at, s->len - at, &why);
 
         if (n == 0)
                 return fail_at(s, at, "save the file as UTF-8", "invalid UTF-8, byte 0x%02x (%s),", s->buf[at], why);

@@ -8,42 +8,67 @@
 
 #define REPLACEMENT_CHARACTER "\xef\xbf\xbd" /* U+FFFD */
 
-static bool is_continuation(unsigned char c) {
-        return (c & 0xc0) == 0x80;
-}
+/* RFC 3629, as table 3-7 of Unicode lays it out: the second byte's range depends on the first. */
+size_t utf8_char_len(const char *s, size_t left, const char **ret_why) {
+        const unsigned char *p = (const unsigned char *) s;
+        const char *dummy, **why = ret_why ? ret_why : &dummy;
+        unsigned char c, lo = 0x80, hi = 0xbf;
+        size_t n;
 
-size_t utf8_char_len(const char *s, size_t n) {
-        const unsigned char *u = (const unsigned char *) s;
-        size_t len;
-        uint32_t cp, min;
-
-        if (n == 0)
+        if (left == 0) {
+                *why = "nothing";
                 return 0;
-        if (u[0] < 0x80)
-                return 1;
-        if ((u[0] & 0xe0) == 0xc0)
-                len = 2, cp = u[0] & 0x1f, min = 0x80;
-        else if ((u[0] & 0xf0) == 0xe0)
-                len = 3, cp = u[0] & 0x0f, min = 0x800;
-        else if ((u[0] & 0xf8) == 0xf0)
-                len = 4, cp = u[0] & 0x07, min = 0x10000;
-        else
-                return 0; /* a continuation byte first, or 0xf8..0xff */
-        if (n < len)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if (!is_continuation(u[i]))
-                        return 0;
-                cp = cp << 6 | (u[i] & 0x3f);
         }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        c = p[0];
+
+        if (c < 0x80)
+                return 1;
+        if (c < 0xc2) {
+                *why = c < 0xc0 ? "a continuation byte without a start" : "an overlong encoding";
                 return 0;
-        return len;
+        }
+        if (c < 0xe0)
+                n = 2;
+        else if (c < 0xf0) {
+                n = 3;
+                if (c == 0xe0)
+                        lo = 0xa0; /* below: overlong */
+                else if (c == 0xed)
+                        hi = 0x9f; /* above: U+D800..U+DFFF, the UTF-16 surrogates */
+        } else if (c < 0xf5) {
+                n = 4;
+                if (c == 0xf0)
+                        lo = 0x90; /* below: overlong */
+                else if (c == 0xf4)
+                        hi = 0x8f; /* above: beyond U+10FFFF */
+        } else {
+                *why = "a byte that never occurs in UTF-8 (a code point beyond U+10FFFF, or not text)";
+                return 0;
+        }
+
+        for (size_t i = 1; i < n; i++) {
+                if (i >= left) {
+                        *why = "a character cut short by the end of the text";
+                        return 0;
+                }
+                if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf)) {
+                        if (i == 1 && c == 0xed && p[i] >= 0xa0 && p[i] <= 0xbf)
+                                *why = "a UTF-16 surrogate (U+D800..U+DFFF), which UTF-8 never encodes";
+                        else if (i == 1 && (c == 0xe0 || c == 0xf0) && p[i] >= 0x80 && p[i] < lo)
+                                *why = "an overlong encoding";
+                        else if (i == 1 && c == 0xf4 && p[i] > hi && p[i] <= 0xbf)
+                                *why = "a code point beyond U+10FFFF";
+                        else
+                                *why = "a character cut short";
+                        return 0;
+                }
+        }
+        return n;
 }
 
 bool utf8_is_valid(const char *s, size_t n) {
         while (n > 0) {
-                size_t l = utf8_char_len(s, n);
+                size_t l = utf8_char_len(s, n, NULL);
                 if (l == 0)
                         return false;
                 s += l;
@@ -56,7 +81,7 @@ char *utf8_make_valid(const char *s) {
         size_t n = strlen(s), bad = 0;
 
         for (size_t i = 0; i < n;) {
-                size_t l = utf8_char_len(s + i, n - i);
+                size_t l = utf8_char_len(s + i, n - i, NULL);
                 bad += l == 0;
                 i += l ? l : 1;
         }
@@ -65,7 +90,7 @@ char *utf8_make_valid(const char *s) {
                 return NULL;
         char *p = out;
         for (size_t i = 0; i < n;) {
-                size_t l = utf8_char_len(s + i, n - i);
+                size_t l = utf8_char_len(s + i, n - i, NULL);
                 if (l == 0) {
                         memcpy(p, REPLACEMENT_CHARACTER, 3);
                         p += 3;
@@ -86,20 +111,6 @@ const char *utf8_valid_or_copy(const char *s, char **buf) {
                 return s;
         *buf = utf8_make_valid(s);
         return *buf ? *buf : "";
-}
-
-ssize_t json_text_find_nul_escape(const char *s, size_t n) {
-        bool in_string = false;
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] == '"')
-                        in_string = !in_string;
-                else if (in_string && s[i] == '\\') {
-                        if (i + 5 < n && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0)
-                                return (ssize_t) i;
-                        i++; /* the escaped character, whatever it is, is not the string's end */
-                }
-        }
-        return -1;
 }
 
 char *json_print_utf8(const cJSON *o, bool indented) {

@@ -9,10 +9,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/types.h>
 
-/* The length (1 to 4) of the valid character at s[0..n), or 0 when it is not valid UTF-8 (n == 0 too). */
-size_t utf8_char_len(const char *s, size_t n);
+/* The length (1 to 4) of the valid character at s[0..n), or 0 when it is not valid UTF-8 (n == 0
+ * too), with *why (when why is not NULL) saying what is wrong with it. */
+size_t utf8_char_len(const char *s, size_t n, const char **why);
 
 /* True when all of s[0..n) is valid UTF-8. */
 bool utf8_is_valid(const char *s, size_t n);
@@ -24,10 +24,6 @@ char *utf8_make_valid(const char *s);
 /* s itself when it is valid UTF-8; otherwise a valid copy made as utf8_make_valid does, kept in
  * *buf for the caller to free ("" when out of memory). For a D-Bus string, which must be valid. */
 const char *utf8_valid_or_copy(const char *s, char **buf);
-
-/* The offset of the first "\u0000" escape inside a string of the JSON text s[0..n) (one that an
- * odd run of backslashes does not make literal text), or -1 when there is none. */
-ssize_t json_text_find_nul_escape(const char *s, size_t n);
 
 typedef struct cJSON cJSON;
 

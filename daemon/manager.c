@@ -582,6 +582,10 @@ static int manager_kill_announced(Manager *m, const Snapshot *snap, Decision *d,
                 r = -ENODEV;
         else
                 r = killer_kill_cgroup(root_fd, d->cgroup, false, res);
+        if (r == 0 && res->n_killed == 0)
+                /* Its processes exited between the sample that chose it and the kill: not a kill, nor a
+                 * victim to wait for, and not one of the incident's max_kills_per_incident. */
+                r = -ESRCH;
 
         manager_record_kill(m, d, res, r);
         return r;

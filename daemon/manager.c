@@ -583,6 +583,10 @@ static int manager_kill_announced(Manager *m, const Snapshot *snap, Decision *d,
                 r = -ENODEV;
         else
                 r = killer_kill_cgroup(root_fd, d->cgroup, false, res);
+        if (r == 0 && res->n_killed == 0)
+                /* Its processes exited between the sample that chose it and the kill: not a kill, nor a
+                 * victim to wait for, and not one of the incident's max_kills_per_incident. */
+                r = -ESRCH;
 
         manager_record_kill(m, d, res, r);
         return r;
@@ -1421,13 +1425,14 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         if (r < 0)
                 return r;
 
+        /* Without a history the daemon still kills and serves: a full or read-only disk must not
+         * take the host's OOM protection with it. Kills are then in the journal only. */
         r = mkdir_p(c->state_dir, 0755);
         if (r < 0)
-                return log_error_errno(r, "Failed to create the state directory %s: %m; the kill history cannot be kept there. "
-                                       "Pass --state-dir to use another directory", c->state_dir);
-        r = history_open(c->state_dir, HISTORY_DEFAULT_MAX_ENTRIES, &m->history);
-        if (r < 0)
-                return r; /* history_open said what and why */
+                log_error_errno(r, "Failed to create the state directory %s: %m; kills are logged but not kept in the "
+                                "history. Pass --state-dir to use another directory", c->state_dir);
+        else
+                (void) history_open(c->state_dir, HISTORY_DEFAULT_MAX_ENTRIES, &m->history); /* says what and why */
 
         r = sd_event_default(&m->event);
         if (r < 0)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -158,10 +159,13 @@ void host_stop_daemon(pid_t pid) {
         }
 }
 
-pid_t host_spawn_daemon(char *const argv[], const char *log_path) {
+pid_t host_spawn_daemon_nofile(char *const argv[], const char *log_path, unsigned nofile) {
         pid_t pid = fork();
         if (pid != 0)
                 return pid;
+        struct rlimit rl = { nofile, nofile };
+        if (nofile > 0 && setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                _exit(94);
         int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0)
                 _exit(95);
@@ -169,6 +173,21 @@ pid_t host_spawn_daemon(char *const argv[], const char *log_path) {
         dup2(fd, STDOUT_FILENO);
         execv(PRESSURED_BIN, argv);
         _exit(96);
+}
+
+pid_t host_spawn_daemon(char *const argv[], const char *log_path) {
+        return host_spawn_daemon_nofile(argv, log_path, 0);
+}
+
+pid_t host_spawn_sleeper(void) {
+        pid_t pid = fork();
+        if (pid == 0) {
+                /* Dies with the test, also when a timeout ends it before its teardown. */
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                for (;;)
+                        pause();
+        }
+        return pid;
 }
 
 int host_wait_child(pid_t pid, unsigned timeout_ms) {
@@ -224,15 +243,39 @@ char *host_read_file(const char *path) {
         return buf;
 }
 
-char *host_control_request(const char *sock_path, const char *request, unsigned timeout_ms) {
+int host_control_connect(const char *sock_path) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock_path);
+        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+bool host_control_wait(pid_t pid, const char *sock_path, unsigned timeout_ms) {
+        for (unsigned waited = 0;; waited += 10) {
+                int fd = host_control_connect(sock_path);
+                if (fd >= 0) {
+                        close(fd);
+                        return true;
+                }
+                if (!host_child_alive(pid) || waited >= timeout_ms)
+                        return false;
+                host_sleep_ms(10);
+        }
+}
+
+char *host_control_request(const char *sock_path, const char *request, unsigned timeout_ms) {
+        int fd = host_control_connect(sock_path);
         char *buf = NULL;
         size_t len = 0, size = 0;
 
-        snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock_path);
-        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0 ||
-            send(fd, request, strlen(request), MSG_NOSIGNAL) != (ssize_t) strlen(request) ||
+        if (fd < 0 || send(fd, request, strlen(request), MSG_NOSIGNAL) != (ssize_t) strlen(request) ||
             send(fd, "\n", 1, MSG_NOSIGNAL) != 1)
                 goto fail;
         for (;;) {

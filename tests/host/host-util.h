@@ -32,9 +32,14 @@ pid_t host_spawn_hog(const char *abs_path, unsigned mib, unsigned limit_mib);
 
 /* Starts the built daemon with argv (NULL-terminated, argv[0] ignored), stderr to `log_path`. */
 pid_t host_spawn_daemon(char *const argv[], const char *log_path);
+/* The same with RLIMIT_NOFILE (soft and hard) at `nofile`, so the daemon cannot raise it. */
+pid_t host_spawn_daemon_nofile(char *const argv[], const char *log_path, unsigned nofile);
 /* Ends a daemon started by host_spawn_daemon: SIGTERM, and SIGKILL when it has not exited within
  * 5 s. Does nothing for pid <= 0. */
 void host_stop_daemon(pid_t pid);
+
+/* Forks a child that does nothing but wait to be killed: a victim for fixtures that describe it as big. */
+pid_t host_spawn_sleeper(void);
 
 /* Waits for pid (our child) up to timeout_ms; returns its wait status, or -1 on timeout. */
 int host_wait_child(pid_t pid, unsigned timeout_ms);
@@ -66,6 +71,12 @@ void host_assert_fixture_cgroup(const char *dir, bool populated, const char *mem
 char *host_read_file(const char *path);
 /* Writes text to an existing file (no O_CREAT: cgroup files). 0 or negative errno. */
 int host_write_file(const char *path, const char *text);
+
+/* A connection to the control socket at sock_path: its fd, or negative errno. */
+int host_control_connect(const char *sock_path);
+/* Polls until the control socket of daemon `pid` accepts a connection; false when the daemon exited
+ * or timeout_ms passed first. */
+bool host_control_wait(pid_t pid, const char *sock_path, unsigned timeout_ms);
 
 /* One request on a fresh connection to the control socket at sock_path: the reply line, malloc'd
  * without its newline, or NULL (no connection, or no reply within timeout_ms). */

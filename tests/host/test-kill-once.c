@@ -52,12 +52,8 @@ static void write_status(const char *proc_pid, pid_t pid, bool kill_pending) {
 Test(kill_once, a_victim_still_exiting_is_waited_for_not_killed_again, .fini = teardown, .timeout = 90) {
         tmp = host_mkdtemp();
         cr_assert_not_null(tmp);
-        child = fork();
+        child = host_spawn_sleeper();
         cr_assert_geq(child, 0);
-        if (child == 0) {
-                for (;;)
-                        pause();
-        }
 
         char *root = host_assert_path_in(tmp, "cgroup"), *victim = host_assert_path_in(tmp, "cgroup/victim.slice");
         char *proc = host_assert_path_in(tmp, "proc"), *policy = host_assert_path_in(tmp, "policy.json");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -21,6 +22,8 @@
 /* The read buffer starts small and grows to one whole line: most requests are a few dozen bytes. */
 #define READ_BUFFER_INITIAL 4096
 #define READ_BUFFER_MAX (CONTROL_LINE_MAX + 1) /* the longest line and its '\n' */
+/* After accept() fails for want of descriptors, the socket is not watched for this long. */
+#define ACCEPT_RETRY_USEC USEC_PER_SEC
 /* At most one log line per this long about refused or dropped clients; the rest are counted in it. */
 #define DROP_LOG_INTERVAL_USEC (10 * USEC_PER_SEC)
 
@@ -60,6 +63,7 @@ struct ControlSocket {
         sd_event_source *io;
         sd_event_source *serve;   /* defer: serves the queue's head while the budget lasts */
         sd_event_source *resume;  /* the budget's next window */
+        sd_event_source *accept_retry; /* watching the socket again after EMFILE */
         char *path;
         Connection *connections;
         unsigned n_connections;
@@ -783,22 +787,43 @@ static int connection_new(ControlSocket *s, int cfd) {
         return 0;
 }
 
+/* The most connections served at once: CONTROL_CONNECTIONS_MAX, and never more than half the
+ * open-file limit, so clients cannot take the descriptors that sampling and killing need. */
+static unsigned connections_max(void) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur / 2 >= CONTROL_CONNECTIONS_MAX)
+                return CONTROL_CONNECTIONS_MAX;
+        return (unsigned) (rl.rlim_cur / 2);
+}
+
+static int on_accept_retry(sd_event_source *src, uint64_t usec, void *userdata) {
+        ControlSocket *s = userdata;
+        (void) sd_event_source_set_enabled(s->io, SD_EVENT_ON);
+        return 0;
+}
+
 static int on_listen_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
         ControlSocket *s = userdata;
+        unsigned max = connections_max();
 
         for (;;) {
                 int cfd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (cfd < 0) {
                         if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
                                 return 0;
-                        /* EMFILE and friends: try again on the next wakeup, do not spin on the log. */
-                        log_warning_errno(errno, "Failed to accept a control socket connection: %m; it will be retried");
+                        /* EMFILE and friends: the connection stays queued and the socket readable, so
+                         * stop watching it for a while rather than wake again at once. */
+                        log_warning_errno(errno, "Failed to accept a control socket connection: %m; not accepting "
+                                          "for %u s", (unsigned) (ACCEPT_RETRY_USEC / USEC_PER_SEC));
+                        (void) sd_event_source_set_enabled(s->io, SD_EVENT_OFF);
+                        (void) sd_event_source_set_time_relative(s->accept_retry, ACCEPT_RETRY_USEC);
+                        (void) sd_event_source_set_enabled(s->accept_retry, SD_EVENT_ONESHOT);
                         return 0;
                 }
-                if (s->n_connections >= CONTROL_CONNECTIONS_MAX) {
-                        drop_log(s, "Refusing a control socket connection: %d are open already, the most pressured "
-                                 "serves at once. Look for a client that opens connections without closing them",
-                                 CONTROL_CONNECTIONS_MAX);
+                if (s->n_connections >= max) {
+                        drop_log(s, "Refusing a control socket connection: %u are open already, the most pressured "
+                                 "serves at once (at most %d, and half the open-file limit). Look for a client that "
+                                 "opens connections without closing them", max, CONTROL_CONNECTIONS_MAX);
                         close(cfd);
                         continue;
                 }
@@ -860,12 +885,16 @@ int control_socket_new(Manager *m, sd_event *e, const char *path, ControlSocket 
         r = sd_event_add_defer(e, &s->serve, on_serve, s);
         if (r >= 0)
                 r = sd_event_add_time(e, &s->resume, CLOCK_MONOTONIC, 0, 0, on_resume, s);
+        if (r >= 0)
+                r = sd_event_add_time(e, &s->accept_retry, CLOCK_MONOTONIC, 0, 0, on_accept_retry, s);
         if (r < 0) {
                 log_error_errno(r, "Failed to set up serving the control socket %s: %m", path);
                 goto fail;
         }
         (void) sd_event_source_set_enabled(s->serve, SD_EVENT_OFF);
         (void) sd_event_source_set_enabled(s->resume, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(s->accept_retry, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(s->accept_retry, "control-accept-retry");
         (void) sd_event_source_set_priority(s->serve, SD_EVENT_PRIORITY_IDLE);
         (void) sd_event_source_set_description(s->serve, "control-serve");
         (void) sd_event_source_set_description(s->resume, "control-budget");
@@ -886,6 +915,7 @@ ControlSocket *control_socket_free(ControlSocket *s) {
         sd_event_source_disable_unref(s->io);
         sd_event_source_disable_unref(s->serve);
         sd_event_source_disable_unref(s->resume);
+        sd_event_source_disable_unref(s->accept_retry);
         if (s->fd >= 0) {
                 close(s->fd);
                 (void) unlink(s->path);

@@ -357,11 +357,15 @@ int history_append(History *h, const KillRecord *rec) {
                 return log_error_errno(-ENOMEM, "Out of memory formatting the kill history entry.");
         }
 
-        /* One write: with O_APPEND the line lands whole after the current end. */
+        /* One write: with O_APPEND the line lands whole after the current end. When the disk takes
+         * only part of it (ENOSPC at a page boundary), the part is cut off again, so the file never
+         * holds a torn line that a failed write left. */
+        struct stat st;
+        bool know_size = fstat(h->fd, &st) >= 0;
         r = write_full(h->fd, line, strlen(line));
         if (r < 0) {
-                /* Whatever part made it is a torn line now. */
-                h->need_newline = true;
+                if (!know_size || ftruncate(h->fd, st.st_size) < 0)
+                        h->need_newline = true; /* whatever part made it is a torn line now */
                 return log_error_errno(r, "Failed to append to kill history %s: %m; this kill is not recorded "
                                        "there (the journal and `oomctl history` still have it). Check free space on "
                                        "that filesystem.", h->path);

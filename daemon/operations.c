@@ -341,6 +341,10 @@ cJSON *ops_policy_get(Manager *m, const Caller *c, OpsError *err) {
 cJSON *ops_history(Manager *m, const Caller *c, uint64_t since_usec, OpsError *err) {
         AUTHORIZE(c, OP_HISTORY, err);
         _cleanup_free_ char *text = NULL;
+        if (!m->history)
+                return ops_fail(err, OPS_ERROR_FAILED, "no kill history is kept: the state directory %s could not be "
+                                "written when pressured started (the log says why); kills are in the journal. Fix the "
+                                "directory and restart pressured", m->config.state_dir);
         int r = history_read_json(m->history, since_usec, &text);
         if (r < 0)
                 return ops_oom(err); /* served from memory: running out of it is the only failure */
@@ -754,6 +758,9 @@ cJSON *ops_kill(Manager *m, const Caller *c, const char *target, const char *rea
         cJSON *o = NULL;
         if (r == -ENOENT)
                 ops_fail(err, OPS_ERROR_NOT_FOUND, "cgroup %s vanished before it could be killed; nothing to do", path);
+        else if (r == -ESRCH)
+                ops_fail(err, OPS_ERROR_NOT_FOUND, "every process of cgroup %s had exited before it could be killed; "
+                         "nothing to do", path);
         else if (r < 0)
                 ops_fail(err, OPS_ERROR_FAILED, "failed to kill cgroup %s: %s; see the journal (journalctl -u pressured)",
                          path, strerror(-r));

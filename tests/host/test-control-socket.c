@@ -1115,7 +1115,9 @@ Test(control_socket, status_names_where_each_ruleset_came_from) {
 /* Restarts the daemon over a history of n entries of about 400 bytes each. */
 static void restart_with_history(unsigned n) {
         stop_daemon();
-        FILE *f = fopen(host_path_in(state_dir, "history.jsonl"), "we");
+        char *path = host_path_in(state_dir, "history.jsonl");
+        FILE *f = fopen(path, "we");
+        free(path);
         cr_assert_not_null(f);
         for (unsigned i = 1; i <= n; i++)
                 fprintf(f, "{\"time\":%u000000,\"time_iso\":\"1970-01-01T00:00:00.000000Z\",\"cgroup\":\"/system.slice/"

@@ -124,7 +124,8 @@ struct Manager {
         char *dying_told;           /* the cgroup last logged as "already killed, still exiting" */
 };
 
-/* While quiet, takes a sample now so that a client (status, dump, kill list) sees current figures. */
+/* While quiet, takes a sample now so that a client (status, dump, kill list) sees current figures,
+ * unless the last one is younger than a second. */
 void manager_refresh(Manager *m);
 
 /* Sends an event (the JSON model in README "Events"; borrowed) to control socket subscribers and as

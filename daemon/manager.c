@@ -67,6 +67,9 @@
 #define QUIET_FLOOR_MARGIN 2
 /* The status file is rewritten at most this often (and after every kill or reload). */
 #define STATUS_REFRESH_USEC (10 * USEC_PER_SEC)
+/* A request's figures are fresh enough when the last sample is younger than this: without it, a
+ * client asking for status in a loop would make the daemon sample the whole tree per request. */
+#define REQUEST_REFRESH_MIN_AGE_USEC USEC_PER_SEC
 /* The sampling timer's slack: within these bounds, a tenth of the delay (manager_schedule_from). */
 #define SAMPLE_ACCURACY_MIN_USEC USEC_PER_MSEC
 #define SAMPLE_ACCURACY_MAX_USEC (250 * USEC_PER_MSEC)
@@ -1258,7 +1261,7 @@ static void manager_sample(Manager *m) {
 }
 
 void manager_refresh(Manager *m) {
-        if (!m->quiet || m->in_sample)
+        if (!m->quiet || m->in_sample || now_usec(CLOCK_MONOTONIC) < m->last_sample_usec + REQUEST_REFRESH_MIN_AGE_USEC)
                 return;
         manager_sample(m);
         manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));

@@ -94,6 +94,14 @@ echo "pressured's journal on the clients: $(journalctl -u pressured -o cat --no-
 journalctl -u pressured -o cat --no-pager | grep -i 'control socket\|client\|connection' | sort | uniq -c | sort -rn | head -n 5
 [ -s /tmp/guard ] && fail "pressured's RSS reached $(cat /tmp/guard) KiB under the clients (the guard stopped them at $GUARD_KIB KiB)"
 [ "$(pressured_pid)" = "$pid" ] || fail "pressured is now pid $(pressured_pid), was $pid: it died under the clients"
+# Once the clients are gone pressured must answer again; how long it takes is printed (work it queued
+# for them may still be under way).
+t=$(now)
+until timeout 60 "$OOMCTL" --socket "$CONTROL_SOCK" status > /tmp/status-after.txt 2>&1; do
+        over "$t" 180 && fail "pressured still does not answer oomctl status 180 s after the clients were stopped: $(head -c 300 /tmp/status-after.txt)"
+        sleep 1
+done
+echo "TIMING clients stopped -> oomctl status answers again: $(since "$t") s"
 assert_serving "after the hostile clients"
 history_kills | tail -n +$((N_PREFILL + 1)) | cut -f1 > /tmp/new-kills.txt
 [ "$(tr '\n' ' ' < /tmp/new-kills.txt)" = "/test.slice/hog1.service /test.slice/hog2.service " ] \

@@ -1,7 +1,7 @@
 # vm: -t 420
-# A fork storm inside the offender. storm.service's main process forks children as fast as it can, without
-# end; each child allocates 2 MiB a second without end. TasksMax=200 caps the storm (so the guest survives:
-# forks past it fail and bash retries) and MemoryHigh=150M without swap makes the unit thrash, test.slice's
+# A fork storm inside the offender. storm.service runs four shell loops that fork children as fast as they
+# can, without end; each child allocates 1 MiB and holds it. TasksMax=200 caps the storm (so the guest
+# survives: forks past it fail and bash retries) and MemoryHigh=150M without swap makes the unit thrash, test.slice's
 # pressure with it. The ruleset stops the largest of test.slice/* (method stop): the whole unit must go at once,
 # however many processes it has and however fast they come, and nothing beside it.
 #
@@ -16,8 +16,8 @@ pid=$(pressured_pid)
 calm_start
 t_start=$(now)
 systemd-run --quiet --unit=storm --slice=test.slice -p TasksMax=200 -p MemoryHigh=150M -p MemorySwapMax=0 \
-        /bin/bash -c "while :; do $HOG 0 2 & done" || fail "storm.service did not start"
-log "storm.service started: children forked without pause, each allocating 2 MiB/s, TasksMax=200"
+        /bin/bash -c "for i in 1 2 3 4; do (while :; do $HOG 1 0 & done) & done; wait" || fail "storm.service did not start"
+log "storm.service started: four loops forking children without pause, each holding 1 MiB, TasksMax=200"
 peak=0 refused=0
 while state=$(unit_prop storm.service ActiveState); { [ "$state" != inactive ] && [ "$state" != failed ]; } || ! cgroup_empty "$CG"; do
         n=$(unit_prop storm.service TasksCurrent)
@@ -33,7 +33,7 @@ t_kill=$(wait_kill_time "$CG")
 for _ in $(seq 50); do [ -n "$(kill_field storm.service PRESSURED_METHOD)" ] && break; sleep 0.2; done
 echo "TIMING storm start -> kill entry: $(diff_s "$t_start" "$t_kill") s, -> cgroup empty: $(diff_s "$t_start" "$t_gone") s;" \
      "up to $peak tasks seen, $refused forks refused at TasksMax; method $(kill_field storm.service PRESSURED_METHOD), $(kill_field storm.service PRESSURED_KILLED) process(es) in the entry (guest clock)"
-left=$(pgrep -f "$HOG 0 2" | tr '\n' ' ')
+left=$(pgrep -f "$HOG 1 0" | tr '\n' ' ')
 [ -z "$left" ] || fail "processes of the storm survived: $left ($(for p in $left; do cat /proc/$p/cgroup; done | sort | uniq -c | tr '\n' ' '))"
 n_stops=$(journalctl -u pressured -o cat --no-pager | grep -c "Stopping unit storm.service")
 [ "$n_stops" -le 1 ] || fail "pressured issued $n_stops StopUnit calls for storm.service"

@@ -8,7 +8,7 @@
 # Asserts: each hog is killed exactly once, and nothing else is; the kill delay with the clients (hog
 # start -> pressured's decision to stop it, guest clock) is at most 1 s longer than without; pressured's peak RSS
 # (VmHWM) stays under 32 MiB (a provisional ceiling until the documented one is set); pressured is the
-# same process, `oomctl status` answers and the history is intact once the clients are gone. Refused and
+# same process, `oomctl status` answers within 120 s of the clients going and the history is intact. Refused and
 # dropped connections are counted and printed, not failures. A guard stops the clients should the
 # daemon's RSS pass 512 MiB, to keep the guest alive long enough to report it.
 . /vmlab-src/lib.sh
@@ -68,7 +68,7 @@ systemd-run --quiet --unit=hostile -p User=nobody -p Group=nogroup -p LimitNOFIL
 ( while sleep 0.5; do
         r=$(mem_kib "$pid" VmRSS) || exit 0
         if [ "${r:-0}" -gt "$GUARD_KIB" ]; then echo "$r" > /tmp/guard; systemctl kill -s KILL hostile.service; exit 0; fi
-  done ) &
+  done ) 2>/dev/null &
 guard=$!
 t=$(now)
 until [ -s /tmp/hostile.json ] && [ "$(python3 -c 'import json; print(json.load(open("/tmp/hostile.json"))["connects"])')" -ge "$N_CLIENTS" ]; do
@@ -94,11 +94,20 @@ echo "pressured's journal on the clients: $(journalctl -u pressured -o cat --no-
 journalctl -u pressured -o cat --no-pager | grep -i 'control socket\|client\|connection' | sort | uniq -c | sort -rn | head -n 5
 [ -s /tmp/guard ] && fail "pressured's RSS reached $(cat /tmp/guard) KiB under the clients (the guard stopped them at $GUARD_KIB KiB)"
 [ "$(pressured_pid)" = "$pid" ] || fail "pressured is now pid $(pressured_pid), was $pid: it died under the clients"
-# Once the clients are gone pressured must answer again; how long it takes is printed (work it queued
-# for them may still be under way).
+# The acceptance checks are gathered, so that one failing does not hide the others.
+problems=()
+[ "$(awk -v a="$delay1" -v b="$delay0" 'BEGIN { print (a <= b + 1) }')" = 1 ] \
+        || problems+=("with $N_CLIENTS hostile clients pressured decided to stop the hog $delay1 s after its start, without them $delay0 s: more than 1 s later")
+[ "$hwm1" -le "$RSS_CEILING_KIB" ] || problems+=("pressured's peak RSS under the clients is $hwm1 KiB, over the $RSS_CEILING_KIB KiB ceiling")
+# Once the clients are gone pressured must answer again soon; how long it takes is printed (work it
+# queued for them may still be under way).
 t=$(now)
 until timeout 60 "$OOMCTL" --socket "$CONTROL_SOCK" status > /tmp/status-after.txt 2>&1; do
-        over "$t" 180 && fail "pressured still does not answer oomctl status 180 s after the clients were stopped: $(head -c 300 /tmp/status-after.txt)"
+        if over "$t" 120; then
+                problems+=("pressured still does not answer oomctl status 120 s after the clients were stopped: $(head -c 200 /tmp/status-after.txt);" \
+                           "it is busy with them: $(journalctl -u pressured -o cat --no-pager | tail -n 1)")
+                fail "$(printf '%s. ' "${problems[@]}")"
+        fi
         sleep 1
 done
 echo "TIMING clients stopped -> oomctl status answers again: $(since "$t") s"
@@ -107,7 +116,5 @@ history_kills | tail -n +$((N_PREFILL + 1)) | cut -f1 > /tmp/new-kills.txt
 [ "$(tr '\n' ' ' < /tmp/new-kills.txt)" = "/test.slice/hog1.service /test.slice/hog2.service " ] \
         || fail "the kills after the pre-filled history: $(tr '\n' ' ' < /tmp/new-kills.txt); expected hog1 and hog2 once each"
 assert_bystanders
-[ "$(awk -v a="$delay1" -v b="$delay0" 'BEGIN { print (a <= b + 1) }')" = 1 ] \
-        || fail "with $N_CLIENTS hostile clients the hog was killed $delay1 s after its start, without them $delay0 s: more than 1 s later"
-[ "$hwm1" -le "$RSS_CEILING_KIB" ] || fail "pressured's peak RSS under the clients is $hwm1 KiB, over the $RSS_CEILING_KIB KiB ceiling"
+[ ${#problems[@]} = 0 ] || fail "$(printf '%s. ' "${problems[@]}")"
 pass "with $N_CLIENTS hostile clients the hog was killed in $delay1 s (without: $delay0 s); pressured's VmHWM $hwm1 KiB"

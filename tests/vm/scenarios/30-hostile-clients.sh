@@ -104,7 +104,7 @@ problems=()
 t=$(now)
 until timeout 60 "$OOMCTL" --socket "$CONTROL_SOCK" status > /tmp/status-after.txt 2>&1; do
         if over "$t" 120; then
-                problems+=("pressured still does not answer oomctl status 120 s after the clients were stopped: $(head -c 200 /tmp/status-after.txt);" \
+                problems+=("pressured still does not answer oomctl status 120 s after the clients were stopped: $(head -c 200 /tmp/status-after.txt)" \
                            "it is busy with them: $(journalctl -u pressured -o cat --no-pager | tail -n 1)")
                 fail "$(printf '%s. ' "${problems[@]}")"
         fi

@@ -324,3 +324,163 @@ first_kill_time() {
         journalctl MESSAGE_ID=$KILL_MESSAGE_ID PRESSURED_CGROUP="$1" -o short-monotonic --no-pager | head -n 1 |
                 sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'
 }
+
+# --- Faults around the daemon (scenarios 25 to 30) ---
+CONTROL_SOCK=/run/pressured/control.sock
+
+# wait_journal PATTERN [TIMEOUT]: waits until pressured's journal has a line matching PATTERN (grep -e);
+# returns 1 on timeout.
+wait_journal() {
+        local pattern=$1 timeout=${2:-60} t; t=$(now)
+        until journalctl -u pressured -o cat --no-pager | grep -q -e "$pattern"; do
+                over "$t" "$timeout" && return 1
+                sleep 0.2
+        done
+}
+
+# wait_ended UNIT [TIMEOUT]: waits until UNIT is inactive or failed and its cgroup (in test.slice) is
+# empty; returns 1 on timeout.
+wait_ended() {
+        local unit=$1 timeout=${2:-120} t state; t=$(now)
+        while state=$(unit_prop "$unit" ActiveState); { [ "$state" != inactive ] && [ "$state" != failed ]; } ||
+                ! cgroup_empty "/test.slice/$unit"; do
+                over "$t" "$timeout" && return 1
+                sleep 0.2
+        done
+}
+
+# fd_count PID: how many file descriptors PID holds open.
+fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+# mem_kib PID FIELD: a field of /proc/PID/status in KiB (VmRSS, VmHWM).
+mem_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+
+# assert_serving WHY: fails unless `oomctl status` answers over the control socket (the bus is not
+# needed for it), and every line of the persisted history is one JSON object that `oomctl history
+# --json` lists as many kills. WHY says where the scenario is.
+assert_serving() {
+        timeout 60 "$OOMCTL" --socket "$CONTROL_SOCK" status > /tmp/serving.txt 2>&1 \
+                || fail "$1: oomctl status over the control socket failed ($?): $(head -c 500 /tmp/serving.txt)"
+        "$OOMCTL" --socket "$CONTROL_SOCK" history --json > /tmp/serving-history.json 2>&1 \
+                || fail "$1: oomctl history --json failed: $(head -c 500 /tmp/serving-history.json)"
+        python3 - /var/lib/pressured/history.jsonl /tmp/serving-history.json <<'PY' || fail "$1: the kill history is not intact"
+import json, os, sys
+lines = open(sys.argv[1]).read().splitlines() if os.path.exists(sys.argv[1]) else []
+for i, l in enumerate(lines, 1):
+    if not isinstance(json.loads(l), dict):
+        sys.exit("history.jsonl line %d is not an object: %s" % (i, l[:200]))
+listed = json.load(open(sys.argv[2]))["kills"]
+if len(listed) != len(lines):
+    sys.exit("history.jsonl holds %d entries, oomctl history lists %d" % (len(lines), len(listed)))
+PY
+}
+
+# slow_stop_unit NAME [MIB]: installs NAME, a hog service in test.slice that thrashes under MemoryHigh
+# (MIB, default 400, without swap) and whose stop hangs (ExecStop=/bin/sleep 600, TimeoutStopSec=300):
+# only pressured's escalation at stop_timeout ends it. Restart=on-failure, which a stop must not trigger.
+slow_stop_unit() {
+        unit_file "$1" "[Service]
+Slice=test.slice
+ExecStart=$HOG ${2:-400} 0
+ExecStop=/bin/sleep 600
+TimeoutStopSec=300
+Restart=on-failure
+RestartSec=1
+MemoryHigh=150M
+MemorySwapMax=0"
+}
+
+# assert_only_killed CGROUP COUNT: `oomctl history` lists exactly COUNT kills of CGROUP and none of
+# anything else.
+assert_only_killed() {
+        history_kills > /tmp/kills.txt
+        local n others
+        n=$(grep -c -P "^\Q$1\E\t" /tmp/kills.txt)
+        [ "$n" = "$2" ] || fail "oomctl history lists $n kills of $1; expected $2: $(tr '\t\n' ' ;' < /tmp/kills.txt)"
+        others=$(grep -v -P "^\Q$1\E\t" /tmp/kills.txt)
+        [ -z "$others" ] || fail "pressured also acted on: $(tr '\t\n' ' ;' <<< "$others")"
+}
+
+# test_slice_policy [RULESET_FIELDS] [ACTION_FIELDS] [CANDIDATES]: the policy most fault scenarios run:
+# full avg10 of /test.slice over 10% for 2 s kills the largest of CANDIDATES (a JSON pattern or array,
+# default "/test.slice/*"), post_action_delay 15s; RULESET_FIELDS and ACTION_FIELDS are extra JSON
+# members ('"method": "stop", ' before the rest), e.g. a stop_timeout.
+test_slice_policy() {
+        printf '%s' '{"interval": "1s", "fast_interval": "100ms",
+ "rulesets": [{"name": "test-slice-pressure", '"${1:-}"'
+   "detectors": [[{"type": "pressure_above", "cgroup": "/test.slice", "kind": "full", "window": "avg10",
+                   "threshold": 10, "duration": "2s"}]],
+   "actions": [{"type": "kill", "cgroup": '"${3:-\"/test.slice/*\"}"', "ranker": "size_or_growth", '"${2:-}"'"post_action_delay": "15s"}]}]}'
+}
+
+# calm_start: a well-behaved unit (calm.service, 20 MiB, steady) in test.slice beside the offender;
+# remembers its instance and the kernel's OOM kill count for assert_bystanders.
+calm_start() {
+        OOM0=$(kernel_oom_kills)
+        hog calm 20 0
+        wait_memory calm.service 20
+        CALM_ID=$(unit_prop calm.service InvocationID)
+}
+# assert_bystanders: calm.service is the instance calm_start started, and the kernel OOM killer never fired.
+assert_bystanders() {
+        [ "$(unit_prop calm.service ActiveState)" = active ] && [ "$(unit_prop calm.service InvocationID)" = "$CALM_ID" ] \
+                || fail "calm.service is not the instance it was ($CALM_ID): $(unit_facts calm.service)"
+        [ "$(kernel_oom_kills)" = "$OOM0" ] || fail "the kernel OOM killer fired ($(($(kernel_oom_kills) - OOM0)) kills)"
+}
+
+# --- A fault while pressured stops a unit (scenarios 25, 26) ---
+# fault_during_stop WHAT CMD...: runs the stop scenario around one fault. pressured.service with method
+# stop, stop_timeout STOP_TIMEOUT_S (12 s); calm.service; stophog.service (slow_stop_unit) started; as
+# soon as pressured logs its StopUnit, CMD runs (WHAT names it in messages). Then: the hog's cgroup
+# empty and the unit inactive/failed within 60 s of the StopUnit, one kill entry (stop, stop+kill or
+# cgroup.kill) and one StopUnit, pressured the same process (PRESSURED_PID0). Prints TIMING lines; sets
+# T_FAULT_DONE (guest time after CMD) and METHOD. fault_stop_finish does the checks after the scenario's own.
+STOP_TIMEOUT_S=12
+fault_during_stop() {
+        local what=$1 t_start t_stop t_gone; shift
+        start_pressured_service "$(test_slice_policy '"method": "stop", "stop_timeout": "'$STOP_TIMEOUT_S's",')"
+        wait_bus_name "$BUS_NAME"
+        PRESSURED_PID0=$(pressured_pid)
+        calm_start
+        slow_stop_unit stophog.service
+        t_start=$(now)
+        systemctl start stophog.service || fail "stophog.service did not start"
+        log "stophog started (its stop hangs); pressured $PRESSURED_PID0"
+        wait_journal "Stopping unit stophog.service" 120 || fail "pressured did not stop stophog.service within 120 s ($(unit_facts stophog.service))"
+        t_stop=$(now)
+        log "pressured's StopUnit is out: $what"
+        "$@" || fail "$what failed"
+        T_FAULT_DONE=$(now)
+        log "$what done in $(diff_s "$t_stop" "$T_FAULT_DONE") s (stophog: $(unit_facts stophog.service))"
+        wait_ended stophog.service 60 || fail "stophog.service is still $(unit_facts stophog.service) 60 s after pressured's StopUnit" \
+                "($what under it); its cgroup holds: $(tr '\n' ' ' < /sys/fs/cgroup/test.slice/stophog.service/cgroup.procs 2>/dev/null)"
+        t_gone=$(wait_kill_time /test.slice/stophog.service) # pressured's entry: written when the processes are gone
+        [ -n "$t_gone" ] || fail "stophog.service ended ($(unit_facts stophog.service)) without a kill entry from pressured"
+        t_stop=$(journal_time "Stopping unit stophog.service") # pressured's own line: the scenario may see it late
+        METHOD=$(kill_field stophog.service PRESSURED_METHOD)
+        echo "TIMING stophog start -> StopUnit: $(diff_s "$t_start" "$t_stop") s; StopUnit -> $what done: $(diff_s "$t_stop" "$T_FAULT_DONE") s;" \
+             "StopUnit -> stophog gone: $(diff_s "$t_stop" "$t_gone") s (stop_timeout $STOP_TIMEOUT_S s, method ${METHOD:-none}; pressured's journal, guest clock)"
+        [ "$(pressured_pid)" = "$PRESSURED_PID0" ] || fail "pressured is now pid $(pressured_pid), was $PRESSURED_PID0: it died ($what)"
+        case $METHOD in stop|stop+kill|cgroup.kill) ;; *) fail "the kill entry for stophog.service has method '$METHOD'" ;; esac
+        local n_stops; n_stops=$(journalctl -u pressured -o cat --no-pager | grep -c "Stopping unit stophog.service")
+        [ "$n_stops" = 1 ] || fail "pressured issued $n_stops StopUnit calls for one victim"
+}
+# fault_stop_finish: pressured answers `oomctl --bus status` and over the socket, the history is intact
+# and holds the one kill; Restart=on-failure did not bring stophog back; the bystanders are untouched.
+fault_stop_finish() {
+        timeout 60 "$OOMCTL" --bus status > /tmp/bus-status.txt 2>&1 || fail "oomctl --bus status failed: $(head -c 300 /tmp/bus-status.txt)"
+        assert_serving "$1"
+        assert_only_killed /test.slice/stophog.service 1
+        sleep 3 # RestartSec=1 twice over
+        local state; state=$(unit_prop stophog.service ActiveState)
+        { [ "$state" = inactive ] || [ "$state" = failed ]; } && [ "$(unit_prop stophog.service NRestarts)" = 0 ] \
+                || fail "stophog.service came back after the stop: $(unit_facts stophog.service)"
+        assert_bystanders
+}
+
+# wait_kill_time CGROUP [TIMEOUT]: first_kill_time, waiting up to TIMEOUT seconds (20) for the entry:
+# pressured writes it once the victim is gone, and journald may take a while to have it.
+wait_kill_time() {
+        local t k; t=$(now)
+        until k=$(first_kill_time "$1"); [ -n "$k" ] || over "$t" "${2:-20}"; do sleep 0.2; done
+        echo "$k"
+}

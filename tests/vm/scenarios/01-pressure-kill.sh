@@ -4,11 +4,7 @@
 # post_action_delay is the default 15 s: full avg10 needs about that long to fall below the threshold
 # after the hog is gone, and a shorter delay would let the stale average pick the calm unit next.
 . /vmlab-src/lib.sh
-start_pressured '{"interval": "1s", "fast_interval": "100ms",
- "rulesets": [{"name": "test-slice-pressure",
-   "detectors": [[{"type": "pressure_above", "cgroup": "/test.slice", "kind": "full", "window": "avg10",
-                   "threshold": 10, "duration": "2s"}]],
-   "actions": [{"type": "kill", "cgroup": "/test.slice/*", "ranker": "size_or_growth", "post_action_delay": "15s"}]}]}'
+start_pressured "$(test_slice_policy)" # full avg10 of /test.slice > 10% for 2 s, post_action_delay 15s
 oom0=$(kernel_oom_kills)
 hog calm 20 0
 wait_memory calm.service 20

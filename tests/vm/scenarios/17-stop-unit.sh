@@ -14,15 +14,7 @@ start_pressured_service '{"interval": "1s", "fast_interval": "100ms",
                    "threshold": 10, "duration": "2s"}]],
    "actions": [{"type": "kill", "cgroup": "/test.slice/*", "ranker": "size_or_growth", "post_action_delay": "0s"}]}]}'
 oom0=$(kernel_oom_kills)
-unit_file stophog.service "[Service]
-Slice=test.slice
-ExecStart=$HOG 400 0
-ExecStop=/bin/sleep 600
-TimeoutStopSec=300
-Restart=on-failure
-RestartSec=1
-MemoryHigh=150M
-MemorySwapMax=0"
+slow_stop_unit stophog.service
 systemctl start stophog.service || fail "stophog.service did not start"
 log "stophog started"
 wait_dead stophog.service 120 || fail "stophog is still active 120 s after it started: $(systemctl show -p ActiveState -p SubState stophog.service | tr '\n' ' ')"

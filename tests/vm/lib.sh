@@ -355,8 +355,8 @@ fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 mem_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 
 # assert_serving WHY: fails unless `oomctl status` answers over the control socket (the bus is not
-# needed for it), and every line of the persisted history is one JSON object that `oomctl history
-# --json` lists as many kills. WHY says where the scenario is.
+# needed for it), and every line of the persisted history is one JSON object, the newest 1000 of
+# which `oomctl history --json` lists, in order. WHY says where the scenario is.
 assert_serving() {
         timeout 60 "$OOMCTL" --socket "$CONTROL_SOCK" status > /tmp/serving.txt 2>&1 \
                 || fail "$1: oomctl status over the control socket failed ($?): $(head -c 500 /tmp/serving.txt)"
@@ -369,8 +369,12 @@ for i, l in enumerate(lines, 1):
     if not isinstance(json.loads(l), dict):
         sys.exit("history.jsonl line %d is not an object: %s" % (i, l[:200]))
 listed = json.load(open(sys.argv[2]))["kills"]
-if len(listed) != len(lines):
+# pressured serves the newest 1000 from memory; the file may hold up to twice that between rotations.
+if len(listed) != min(len(lines), 1000):
     sys.exit("history.jsonl holds %d entries, oomctl history lists %d" % (len(lines), len(listed)))
+newest = [json.loads(l)["time"] for l in lines[len(lines) - len(listed):]]
+if [k["time"] for k in listed] != newest:
+    sys.exit("oomctl history does not list the newest entries of history.jsonl, in order")
 PY
 }
 

@@ -7,12 +7,14 @@
 #
 # Asserts: each hog is killed exactly once, and nothing else is; the kill delay with the clients (hog
 # start -> pressured's decision to stop it, guest clock) is at most 1 s longer than without; pressured's peak RSS
-# (VmHWM) stays under 32 MiB (a provisional ceiling until the documented one is set); pressured is the
+# (VmHWM) grows by at most 8 MiB, the socket's documented ceiling and one reply; pressured is the
 # same process, `oomctl status` answers within 120 s of the clients going and the history is intact. Refused and
 # dropped connections are counted and printed, not failures. A guard stops the clients should the
 # daemon's RSS pass 512 MiB, to keep the guest alive long enough to report it.
 . /vmlab-src/lib.sh
-N_CLIENTS=1000 N_PREFILL=1990 RSS_CEILING_KIB=$((32 * 1024)) GUARD_KIB=$((512 * 1024))
+# The socket's buffers are bounded at 6 MiB plus 0.6 KiB per connection (README, "Control socket");
+# with one history reply being built on top, pressured may grow by 8 MiB under any number of clients.
+N_CLIENTS=1000 N_PREFILL=1990 GROWTH_CEILING_KIB=$((8 * 1024)) GUARD_KIB=$((512 * 1024))
 
 # The history pressured finds at start: N_PREFILL dry-run entries of a past week, in its own format.
 mkdir -p /var/lib/pressured
@@ -87,7 +89,7 @@ kill "$guard" 2>/dev/null
 stats=$(cat /tmp/hostile.json)
 echo "TIMING hog start -> kill decision: without clients $delay0 s, with $N_CLIENTS hostile clients $delay1 s (guest clock; bound: without + 1 s)"
 echo "TIMING hog start -> kill entry (hog gone): without clients $entry0 s, with clients $entry1 s (guest clock)"
-echo "TIMING pressured memory: without clients VmRSS $rss0 KiB, VmHWM $hwm0 KiB; with clients VmRSS $rss1 KiB, VmHWM $hwm1 KiB (ceiling $RSS_CEILING_KIB KiB, provisional); fds $fd0 -> $fd1"
+echo "TIMING pressured memory: without clients VmRSS $rss0 KiB, VmHWM $hwm0 KiB; with clients VmRSS $rss1 KiB, VmHWM $hwm1 KiB (growth ceiling $GROWTH_CEILING_KIB KiB); fds $fd0 -> $fd1"
 echo "TIMING oomctl status over the socket under the clients: $status_s s (exit $rc)"
 echo "TIMING clients: $stats"
 echo "pressured's journal on the clients: $(journalctl -u pressured -o cat --no-pager | grep -c -i 'control socket\|client\|connection') lines, e.g.:"
@@ -98,7 +100,7 @@ journalctl -u pressured -o cat --no-pager | grep -i 'control socket\|client\|con
 problems=()
 [ "$(awk -v a="$delay1" -v b="$delay0" 'BEGIN { print (a <= b + 1) }')" = 1 ] \
         || problems+=("with $N_CLIENTS hostile clients pressured decided to stop the hog $delay1 s after its start, without them $delay0 s: more than 1 s later")
-[ "$hwm1" -le "$RSS_CEILING_KIB" ] || problems+=("pressured's peak RSS under the clients is $hwm1 KiB, over the $RSS_CEILING_KIB KiB ceiling")
+[ $((hwm1 - hwm0)) -le "$GROWTH_CEILING_KIB" ] || problems+=("pressured's peak RSS grew from $hwm0 to $hwm1 KiB under the clients, more than the $GROWTH_CEILING_KIB KiB the socket's ceilings allow")
 # Once the clients are gone pressured must answer again soon; how long it takes is printed (work it
 # queued for them may still be under way).
 t=$(now)
@@ -112,7 +114,7 @@ until timeout 60 "$OOMCTL" --socket "$CONTROL_SOCK" status > /tmp/status-after.t
 done
 echo "TIMING clients stopped -> oomctl status answers again: $(since "$t") s"
 assert_serving "after the hostile clients"
-history_kills | tail -n +$((N_PREFILL + 1)) | cut -f1 > /tmp/new-kills.txt
+history_kills | awk -F'\t' '$6 != "prefill"' | cut -f1 > /tmp/new-kills.txt
 [ "$(tr '\n' ' ' < /tmp/new-kills.txt)" = "/test.slice/hog1.service /test.slice/hog2.service " ] \
         || fail "the kills after the pre-filled history: $(tr '\n' ' ' < /tmp/new-kills.txt); expected hog1 and hog2 once each"
 assert_bystanders

@@ -69,7 +69,7 @@ static int gone_to_esrch(int r) {
 
 /* /proc/PID/stat: "pid (comm) state ppid ... flags(9) ... starttime(22) ...". comm may contain
  * spaces and ')', so the fields start after the LAST ')'. */
-static int stat_parse(const char *text, ProcSample *p) {
+int proc_stat_parse(const char *text, ProcSample *p) {
         const char *open_paren, *close_paren, *s;
         uint64_t flags = 0, start_time = 0;
         size_t len;
@@ -125,7 +125,7 @@ static bool mask_has_sigkill(const char *q) {
 /* /proc/PID/status: Uid (real), VmRSS, RssAnon, VmSwap, and whether SIGKILL is pending (SigPnd, or
  * ShdPnd where a kill of the whole process stays until it is gone). Kernel threads and zombies
  * have no Vm* lines: 0. RssAnon exists since 4.5. */
-static int status_parse(const char *text, ProcSample *p) {
+int proc_status_parse(const char *text, ProcSample *p) {
         enum { HAVE_UID = 1, HAVE_RSS = 2, HAVE_ANON = 4, HAVE_SWAP = 8, HAVE_SIGPND = 16, HAVE_SHDPND = 32,
                HAVE_ALL = 63 };
         unsigned have = 0;
@@ -174,7 +174,7 @@ static int int_parse(const char *text, int *ret) {
 }
 
 /* The "0::/path" line of /proc/PID/cgroup; "/" when there is none (a v1-only host). */
-static int cgroup_line_parse(const char *text, char **ret) {
+int proc_cgroup_line_parse(const char *text, char **ret) {
         for (const char *s = text; s; s = next_line(s))
                 if (strncmp(s, "0::", 3) == 0) {
                         const char *path = s + 3, *end = strchrnul(path, '\n');
@@ -216,7 +216,7 @@ static int pid_stat_read(ProcReader *rd, const char *pid_name, ProcSample *p) {
                 return r;
         if (rd->buf[0] == 0)
                 return -ESRCH; /* reaped while we read */
-        return stat_parse(rd->buf, p);
+        return proc_stat_parse(rd->buf, p);
 }
 
 static int oom_score_parse(const char *text, ProcSample *p) {
@@ -228,7 +228,7 @@ static int oom_score_adj_parse(const char *text, ProcSample *p) {
 }
 
 static int cgroup_parse(const char *text, ProcSample *p) {
-        return cgroup_line_parse(text, &p->cgroup);
+        return proc_cgroup_line_parse(text, &p->cgroup);
 }
 
 /* The files read after stat, in order; cgroup last, as it is the only one that allocates. */
@@ -236,7 +236,7 @@ static const struct {
         const char *name;
         int (*parse)(const char *text, ProcSample *p);
 } pid_files[] = {
-        { "status",        status_parse },
+        { "status",        proc_status_parse },
         { "oom_score",     oom_score_parse },
         { "oom_score_adj", oom_score_adj_parse },
         { "cgroup",        cgroup_parse },
@@ -447,7 +447,7 @@ int proc_cgroup_path(const char *proc_root, pid_t pid, char **ret) {
                 r = pid_file_read(&rd, name, "cgroup");
         if (r < 0)
                 return r;
-        return cgroup_line_parse(rd.buf, ret);
+        return proc_cgroup_line_parse(rd.buf, ret);
 }
 
 int proc_start_time_read(const char *proc_root, pid_t pid, uint64_t *ret) {

@@ -4,15 +4,17 @@
 # unit, host and bus suites in both builds (the bus suite starts its own dbus-daemon; its GLib client
 # needs python3-gi) and the VM suite (a real kernel under QEMU, one guest per scenario; tests/vm/)
 # in the first, then the short benchmark against the peers there (tests/bench/run.sh --short: one
-# guest per contender; the full benchmark stays out of CI), and ends with one line: "N passed,
-# N failed" (criterion test cases, VM scenarios, the benchmark, plus any test executable that died
-# before reporting).
+# guest per contender; the full benchmark stays out of CI). A third build, with clang, runs the
+# libFuzzer harnesses briefly (suite fuzz, tests/fuzz/). It ends with one line: "N passed,
+# N failed" (criterion test cases, VM scenarios, the benchmark, fuzz harnesses, plus any test
+# executable that died before reporting).
 set -u
 cd "$(dirname "$0")/.."
 
 PACKAGES=(gcc pkg-config meson ninja-build libsystemd-dev libcjson-dev libcriterion-dev python3
           qemu-system-x86 busybox-static cpio xz-utils binutils systemd dbus dbus-daemon
-          python3-gi gir1.2-glib-2.0 dbus-bin util-linux strace)
+          python3-gi gir1.2-glib-2.0 dbus-bin util-linux strace
+          clang libclang-rt-14-dev) # clang's libFuzzer (libclang_rt.fuzzer) for the fuzz build
 
 if [ "$(id -u)" = 0 ]; then
         export DEBIAN_FRONTEND=noninteractive
@@ -27,20 +29,23 @@ fi
 
 status=0
 summaries=()
-for variant in werror asan; do
+for variant in werror asan fuzz; do
         dir="build-test-$variant"
+        setup_env=()
         case $variant in
                 # The benchmark runs on its own below (bench-short), never in the normal runs (bench: hours).
                 werror) opts=(-Dwerror=true); suites=(--no-suite bench --no-suite bench-short) ;;
                 # The VM suite boots the plain build's daemon; under TCG a sanitized one adds nothing but time.
                 asan)   opts=(-Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false)
                         suites=(--no-suite vm --no-suite bench --no-suite bench-short) ;;
+                # Each harness for a bounded time (fuzz_seconds) on its seeds; the other suites are not built.
+                fuzz)   opts=(-Dfuzz=true -Dtests=false); suites=(--suite fuzz); setup_env=(CC=clang) ;;
         esac
         echo "=== build: $variant ==="
         if [ -d "$dir" ]; then
                 meson setup --reconfigure "$dir" "${opts[@]}" >/dev/null || status=1
         else
-                meson setup "$dir" "${opts[@]}" >/dev/null || status=1
+                env "${setup_env[@]}" meson setup "$dir" "${opts[@]}" >/dev/null || status=1
         fi
         if ! ninja -C "$dir"; then
                 echo "build $variant failed" >&2

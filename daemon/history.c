@@ -93,8 +93,9 @@ static void ring_push(History *h, usec_t time, char *text) {
  * what is served is compact, valid UTF-8 JSON whatever an older version or an editor left there.
  * 0 when the line is not an entry (torn or foreign), 1 when kept. */
 static int load_line(History *h, const char *line, size_t len) {
-        _cleanup_(cJSON_Deletep) cJSON *j = cJSON_ParseWithLength(line, len);
-        if (!j || !cJSON_IsObject(j))
+        const char *end = NULL;
+        _cleanup_(cJSON_Deletep) cJSON *j = cJSON_ParseWithLengthOpts(line, len, &end, false);
+        if (!j || !cJSON_IsObject(j) || end != line + len) /* "{...} junk" is not an entry */
                 return 0;
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "time");
         if (!cJSON_IsNumber(t) || t->valuedouble < 0 || t->valuedouble >= 1.8e19)

@@ -49,6 +49,7 @@ typedef struct OpsError {
 __attribute__((format(printf, 3, 4)))
 bool ops_error_set(OpsError *err, OpsErrorCode code, const char *fmt, ...);
 /* The same with a va_list. */
+__attribute__((format(printf, 3, 0)))
 void ops_error_setv(OpsError *err, OpsErrorCode code, const char *fmt, va_list ap);
 
 /* "invalid-request", "unknown-op", ... as on the wire. */

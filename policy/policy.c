@@ -160,6 +160,7 @@ static ssize_t origin_of(const Parser *p, const cJSON *node) {
         return o ? (ssize_t) o->doc : -1;
 }
 
+__attribute__((format(printf, 3, 0)))
 static int vfail(Parser *p, ssize_t doc, const char *fmt, va_list ap) {
         size_t len;
 

@@ -39,7 +39,7 @@ for variant in werror asan fuzz; do
                 asan)   opts=(-Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false)
                         suites=(--no-suite vm --no-suite bench --no-suite bench-short) ;;
                 # Each harness for a bounded time (fuzz_seconds) on its seeds; the other suites are not built.
-                fuzz)   opts=(-Dfuzz=true -Dtests=false); suites=(--suite fuzz); setup_env=(CC=clang) ;;
+                fuzz)   opts=(-Dwerror=true -Dfuzz=true -Dtests=false); suites=(--suite fuzz); setup_env=(CC=clang) ;;
         esac
         echo "=== build: $variant ==="
         if [ -d "$dir" ]; then

@@ -17,6 +17,8 @@
 #include "control_socket.h"
 #include "fuzz-policy-check.h"
 #include "fuzz-util.h"
+#include "json_text.h"
+#include "utf8.h"
 #include "macro.h"
 #include "operations.h"
 #include "unit_name.h"
@@ -82,14 +84,25 @@ static bool args_valid(const cJSON *req, Op op) {
         return true;
 }
 
+/* What passed the edge check holds only valid UTF-8 strings and keys, none cut short by a NUL. */
+static void strings_valid(const cJSON *j) {
+        fuzz_assert(!j->string || utf8_is_valid(j->string, strlen(j->string)));
+        fuzz_assert(!cJSON_IsString(j) || utf8_is_valid(j->valuestring, strlen(j->valuestring)));
+        for (const cJSON *c = j->child; c; c = c->next)
+                strings_valid(c);
+}
+
 /* A line as handle_line() takes it: one JSON object (blanks after it allowed) with an "op" string
  * naming a known operation. Returns the object, or NULL when the socket answers an error. */
 static cJSON *request_parse(const char *line, size_t len, Op *ret) {
         const char *end = NULL;
-        cJSON *req = cJSON_ParseWithLengthOpts(line, len, &end, false);
 
+        if (json_text_check(line, len, NULL, 0) < 0) /* the socket's edge check comes first */
+                return NULL;
+        cJSON *req = cJSON_ParseWithLengthOpts(line, len, &end, false);
         if (!req)
                 return NULL;
+        strings_valid(req);
         while (end < line + len && (*end == ' ' || *end == '\t' || *end == '\r'))
                 end++;
         const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op");

@@ -483,3 +483,15 @@ Test(history, names_that_are_not_utf8) {
         free(json);
         history_free(h);
 }
+
+/* A line is an entry only when it is one JSON object and nothing else. */
+Test(history, trailing_text_makes_a_line_foreign) {
+        write_history_file("{\"time\":1} junk\n{\"time\":2}\n");
+        History *h = NULL;
+        cr_assert_eq(history_open(state, 10, &h), 0);
+        cJSON *a = read_array(h, 0);
+        cr_assert_eq(cJSON_GetArraySize(a), 1);
+        cr_assert_float_eq(entry_time(a, 0), 2, 0);
+        cJSON_Delete(a);
+        history_free(h);
+}

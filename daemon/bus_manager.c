@@ -337,6 +337,20 @@ static int method_set_policy(sd_bus_message *msg, void *userdata, sd_bus_error *
         return reply_source(msg, ops_policy_set(m, &c, doc, persist, &err), &err, error);
 }
 
+/* SetPolicy with the document in a sealed memfd: any policy up to POLICY_MAX_BYTES, whatever the
+ * bus's message limits. The caller is authorized before the descriptor is read (ops_policy_set_fd). */
+static int method_set_policy_from_fd(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int fd, persist;
+        Caller c;
+        OpsError err;
+        int r = sd_bus_message_read(msg, "hb", &fd, &persist); /* fd stays the message's */
+        if (r < 0)
+                return r;
+        CALLER_OR_FAIL(msg, OP_POLICY_SET, c, error);
+        return reply_source(msg, ops_policy_set_fd(m, &c, fd, persist, &err), &err, error);
+}
+
 static int method_reload_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         Caller c;
@@ -539,6 +553,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("GetPolicy", "", "", "s", SD_BUS_PARAM(policy_json), method_get_policy, OPEN),
         SD_BUS_METHOD_WITH_NAMES("SetPolicy", "sb", SD_BUS_PARAM(policy_json) SD_BUS_PARAM(persist),
                                  "s", SD_BUS_PARAM(source), method_set_policy, OPEN),
+        SD_BUS_METHOD_WITH_NAMES("SetPolicyFromFd", "hb", SD_BUS_PARAM(policy_fd) SD_BUS_PARAM(persist),
+                                 "s", SD_BUS_PARAM(source), method_set_policy_from_fd, OPEN),
         SD_BUS_METHOD_WITH_NAMES("ReloadPolicy", "", "", "s", SD_BUS_PARAM(source), method_reload_policy, OPEN),
         SD_BUS_METHOD_WITH_NAMES("GetKillList", "", "", "a(ssd)", SD_BUS_PARAM(entries), method_get_kill_list, OPEN),
         SD_BUS_METHOD_WITH_NAMES("AddKillListEntry", "ssdib",

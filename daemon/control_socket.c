@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,10 +25,22 @@
 #define READ_BUFFER_MAX (CONTROL_LINE_MAX + 1) /* the longest line and its '\n' */
 /* After accept() fails for want of descriptors, the socket is not watched for this long. */
 #define ACCEPT_RETRY_USEC USEC_PER_SEC
+/* Descriptors one recvmsg() takes: one is all a request may carry; room for a few more lets us see
+ * (and close) the extra ones rather than have the kernel cut the message (MSG_CTRUNC, also handled). */
+#define READ_FDS_MAX 4
 /* At most one log line per this long about refused or dropped clients; the rest are counted in it. */
 #define DROP_LOG_INTERVAL_USEC (10 * USEC_PER_SEC)
 
 typedef struct Connection Connection;
+
+/* What became of the descriptors a client passed with its latest data ("policy_fd"). */
+typedef enum Passed {
+        PASSED_NONE,          /* nothing passed, or already given to its request */
+        PASSED_FD,            /* one descriptor, in passed_fd */
+        PASSED_MANY,          /* more than one for one request: all closed */
+        PASSED_UNAUTHORIZED,  /* the caller may not set the policy: closed unread */
+        PASSED_BUSY,          /* CONTROL_PASSED_FDS_MAX held already: closed */
+} Passed;
 
 /* What the connections of one uid hold, for its ceilings. */
 typedef struct UidUsage {
@@ -47,6 +60,12 @@ struct Connection {
         UidUsage *usage;
         char *rbuf;
         size_t rlen, rcap;
+        /* A descriptor goes with the request line that holds the last byte read along with it
+         * (the kernel ends a read at the end of the message that carried descriptors): the first
+         * line whose '\n' is at passed_at or after, in rbuf. */
+        Passed passed;
+        int passed_fd;
+        size_t passed_at;
         char *wbuf;
         size_t woff, wlen, wcap;  /* unsent bytes are wbuf[woff..wlen) */
         bool subscribed;
@@ -73,6 +92,7 @@ struct ControlSocket {
         usec_t window_end, spent_usec;
         usec_t drop_logged_usec;
         unsigned drops_unlogged;
+        unsigned n_passed_fds;    /* descriptors held for request lines not complete yet */
 };
 
 DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
@@ -192,8 +212,24 @@ static void wait_queue_push(Connection *c) {
                 (void) sd_event_source_set_enabled(s->serve, SD_EVENT_ON);
 }
 
+/* The descriptor passed for a request line, now that the line is served or the connection ends:
+ * the caller owns what is returned (-1 when none) and *ret_passed says what came. */
+static int connection_take_passed(Connection *c, Passed *ret_passed) {
+        int fd = c->passed_fd;
+        if (ret_passed)
+                *ret_passed = c->passed;
+        if (fd >= 0)
+                c->owner->n_passed_fds--;
+        c->passed_fd = -1;
+        c->passed = PASSED_NONE;
+        return fd;
+}
+
 static void connection_free(Connection *c) {
         ControlSocket *s = c->owner;
+        int pfd = connection_take_passed(c, NULL);
+        if (pfd >= 0)
+                close(pfd);
         wait_queue_remove(c);
         if (c->prev)
                 c->prev->next = c->next;
@@ -393,8 +429,40 @@ static bool arg_int(const cJSON *req, const char *op, const char *key, bool requ
         return true;
 }
 
+/* policy-set with "policy_fd": true: the policy is in the descriptor passed with the line. */
+static cJSON *policy_set_passed(Connection *c, const cJSON *inline_policy, int fd, Passed passed, bool persist,
+                                OpsError *err) {
+        if (inline_policy)
+                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "policy-set got both \"policy\" and \"policy_fd\": "
+                                   "send the document one way, inline or in the descriptor"), NULL;
+        switch (passed) {
+        case PASSED_FD:
+                return ops_policy_set_fd(c->owner->manager, &c->caller, fd, persist, err);
+        case PASSED_MANY:
+                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "more than one file descriptor came with this "
+                                   "policy-set request; it takes exactly one, a sealed memfd holding the policy. All were "
+                                   "closed unread and the running policy is unchanged"), NULL;
+        case PASSED_UNAUTHORIZED:
+                /* authorized since? say what the operation says; the descriptor was closed unread either way */
+                if (!ops_authorize(c->owner->manager, &c->caller, OP_POLICY_SET, err))
+                        return NULL;
+                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "the descriptor passed with this policy-set came "
+                                   "before the caller was allowed to set the policy, and was closed unread; send it "
+                                   "again"), NULL;
+        case PASSED_BUSY:
+                return ops_error_set(err, OPS_ERROR_FAILED, "pressured holds %d descriptors passed by clients already, the "
+                                   "most it takes at once; the one sent with this policy-set was closed unread: try "
+                                   "again in a moment", CONTROL_PASSED_FDS_MAX), NULL;
+        case PASSED_NONE:
+        default:
+                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "policy-set says \"policy_fd\": true, but no file "
+                                   "descriptor came with the request line: pass a sealed memfd holding the policy as "
+                                   "SCM_RIGHTS, in the same sendmsg() as the line"), NULL;
+        }
+}
+
 /* Runs one operation for a request object; returns the result or NULL with *err filled. */
-static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
+static cJSON *dispatch(Connection *c, Op op, const cJSON *req, int passed_fd, Passed passed, OpsError *err) {
         Manager *m = c->owner->manager;
         const char *name = op_to_string(op);
 
@@ -488,10 +556,20 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
                 if (!ops_authorize(m, &c->caller, op, err) ||
                     !arg_bool(req, name, "persist", false, &persist, err))
                         return NULL;
+                bool use_fd = false;
+                if (!arg_bool(req, name, "policy_fd", false, &use_fd, err))
+                        return NULL;
                 const cJSON *p = cJSON_GetObjectItemCaseSensitive(req, "policy");
+                if (use_fd)
+                        return policy_set_passed(c, p, passed_fd, passed, persist, err);
+                if (passed != PASSED_NONE)
+                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "a file descriptor came with this policy-set "
+                                           "request, which does not say \"policy_fd\": true; it was closed unread and the "
+                                           "running policy is unchanged"), NULL;
                 if (!cJSON_IsObject(p))
                         return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "policy-set needs the argument \"policy\": "
-                                           "the whole policy document as a JSON object"), NULL;
+                                           "the whole policy document as a JSON object, or \"policy_fd\": true with the "
+                                           "document in a sealed memfd passed along (SCM_RIGHTS)"), NULL;
                 return ops_policy_set(m, &c->caller, p, persist, err);
         }
         case OP_POLICY_RELOAD:
@@ -510,8 +588,10 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, OpsError *err) {
         return NULL;
 }
 
-/* Answers one request line (without its '\n'). */
-static void handle_line(Connection *c, const char *line, size_t len) {
+/* Answers one request line (without its '\n'); passed_fd (owned, closed here) and passed say what
+ * descriptors came with it. */
+static void handle_line(Connection *c, const char *line, size_t len, int passed_fd, Passed passed) {
+        _cleanup_close_ int pfd = passed_fd;
         OpsError err = {};
         const char *end = NULL;
 
@@ -556,7 +636,14 @@ static void handle_line(Connection *c, const char *line, size_t len) {
                 return;
         }
 
-        cJSON *result = dispatch(c, op, req, &err);
+        if (passed != PASSED_NONE && op != OP_POLICY_SET) {
+                ops_error_set(&err, OPS_ERROR_INVALID_REQUEST, "a file descriptor came with this %s request, which takes "
+                            "none; it was closed unread. Only policy-set takes one, with \"policy_fd\": true",
+                            opv->valuestring);
+                send_error(c, id, &err);
+                return;
+        }
+        cJSON *result = dispatch(c, op, req, pfd, passed, &err);
         if (!result) {
                 send_error(c, id, &err);
                 return;
@@ -627,7 +714,11 @@ static void connection_serve_lines(Connection *c) {
                 if (served == CONTROL_REQUESTS_PER_TURN || connection_unsent(c) >= CONTROL_QUEUE_PAUSE ||
                     (!privileged && !budget_left(s, now)))
                         break;
-                handle_line(c, c->rbuf + start, (size_t) (nl - (c->rbuf + start)));
+                Passed passed = PASSED_NONE;
+                int pfd = -1;
+                if (c->passed != PASSED_NONE && (size_t) (nl - c->rbuf) >= c->passed_at)
+                        pfd = connection_take_passed(c, &passed);
+                handle_line(c, c->rbuf + start, (size_t) (nl - (c->rbuf + start)), pfd, passed);
                 start = (size_t) (nl - c->rbuf) + 1;
                 served++;
                 if (!privileged) {
@@ -640,6 +731,8 @@ static void connection_serve_lines(Connection *c) {
                 return;
         memmove(c->rbuf, c->rbuf + start, c->rlen - start);
         c->rlen -= start;
+        if (c->passed != PASSED_NONE)
+                c->passed_at -= start; /* its line is not complete yet: it starts at or after start */
         if (connection_has_request(c)) {
                 /* Waiting on its own unread replies is not the queue's business: EPOLLOUT resumes it. */
                 if (connection_unsent(c) < CONTROL_QUEUE_PAUSE) {
@@ -653,8 +746,45 @@ static void connection_serve_lines(Connection *c) {
                 (void) connection_resize(c, &c->rbuf, &c->rcap, 0); /* an idle client holds no buffer */
 }
 
+/* Takes the descriptors that came with the `len` bytes just read (at rbuf[c->rlen]): one for the
+ * request line they end in, if the caller may set the policy and it has none waiting; any other is
+ * closed at once, unread, and the line is answered with why. */
+static void connection_take_fds(Connection *c, int *fds, size_t n, bool truncated, size_t len) {
+        ControlSocket *s = c->owner;
+        OpsError ignored;
+        Passed what;
+
+        if (n == 0 && !truncated)
+                return;
+        if (!ops_authorize(s->manager, &c->caller, OP_POLICY_SET, &ignored))
+                what = PASSED_UNAUTHORIZED;
+        else if (n != 1 || truncated || c->passed != PASSED_NONE)
+                what = PASSED_MANY;
+        else if (s->n_passed_fds >= CONTROL_PASSED_FDS_MAX)
+                what = PASSED_BUSY;
+        else
+                what = PASSED_FD;
+        if (what != PASSED_FD) {
+                for (size_t i = 0; i < n; i++)
+                        close(fds[i]);
+                if (c->passed == PASSED_NONE)
+                        c->passed_at = c->rlen + (len > 0 ? len - 1 : 0);
+                else {
+                        int old = connection_take_passed(c, NULL);
+                        if (old >= 0)
+                                close(old);
+                }
+                c->passed = what;
+                return;
+        }
+        c->passed = PASSED_FD;
+        c->passed_fd = fds[0];
+        c->passed_at = c->rlen + (len > 0 ? len - 1 : 0);
+        s->n_passed_fds++;
+}
+
 /* Reads once: 1 when data came (or nothing yet), 0 at EOF, negative on error or when the buffer may
- * not grow (-ENOBUFS). */
+ * not grow (-ENOBUFS). Descriptors passed along (SCM_RIGHTS) go to connection_take_fds(). */
 static int connection_read(Connection *c) {
         if (c->rlen == c->rcap) {
                 size_t cap = c->rcap ? c->rcap * 2 : READ_BUFFER_INITIAL;
@@ -666,11 +796,36 @@ static int connection_read(Connection *c) {
                 if (r < 0)
                         return r;
         }
-        ssize_t k = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int) * READ_FDS_MAX)];
+        } control = {};
+        struct iovec iov = { .iov_base = c->rbuf + c->rlen, .iov_len = c->rcap - c->rlen };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
+        ssize_t k = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (k < 0)
                 return errno == EAGAIN || errno == EINTR ? 1 : -errno;
-        if (k == 0)
+
+        int fds[READ_FDS_MAX];
+        size_t n_fds = 0;
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+                        size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                        for (size_t i = 0; i < n; i++) {
+                                int fd;
+                                memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+                                if (n_fds < READ_FDS_MAX)
+                                        fds[n_fds++] = fd;
+                                else
+                                        close(fd); /* cannot happen: the buffer holds READ_FDS_MAX */
+                        }
+                }
+        if (k == 0) {
+                for (size_t i = 0; i < n_fds; i++)
+                        close(fds[i]);
                 return 0;
+        }
+        connection_take_fds(c, fds, n_fds, mh.msg_flags & MSG_CTRUNC, (size_t) k);
         c->rlen += (size_t) k;
         return 1;
 }
@@ -767,6 +922,7 @@ static int connection_new(ControlSocket *s, int cfd) {
         *c = (Connection) {
                 .owner = s,
                 .fd = cfd,
+                .passed_fd = -1,
                 .caller = { .uid = cred.uid, .gid = cred.gid, .pid = cred.pid, .n_groups = gl / sizeof(gid_t) },
                 .usage = u,
                 .next = s->connections,

@@ -19,10 +19,13 @@
 #include <cjson/cJSON.h>
 #include <systemd/sd-event.h>
 
+#include "../policy/policy_limits.h"
 #include "manager.h"
 
-/* The longest request line, without its '\n'; longer ones get "too-large" and the connection closes. */
-#define CONTROL_LINE_MAX 65536
+/* CONTROL_LINE_MAX, the longest request line, is in policy_limits.h: oomctl knows it too. */
+/* Descriptors passed with requests ("policy_fd") held at once by all connections, waiting for their
+ * request line to be complete: each is one more fd of ours, and the killer needs its fds. */
+#define CONTROL_PASSED_FDS_MAX 16
 /* What one connection may hold. A history reply of 1000 entries is about 450 KiB. */
 #define CONTROL_CONNECTION_MEMORY_MAX (1024 * 1024)
 /* What all connections of one uid may hold together. */

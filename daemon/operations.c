@@ -13,7 +13,9 @@
 #include "config.h"
 #include "../policy/candidate.h"
 #include "../policy/format.h"
+#include "../policy/json_text.h"
 #include "../policy/macro.h"
+#include "../policy/policy_file.h"
 #include "clock.h"
 #include "fileio.h"
 #include "log.h"
@@ -600,6 +602,35 @@ cJSON *ops_policy_set(Manager *m, const Caller *c, const cJSON *policy, bool per
         if (!cJSON_IsObject(policy))
                 return ops_fail(err, OPS_ERROR_INVALID_REQUEST, "\"policy\" must be a JSON object (the whole policy document)");
         return replace_policy(m, policy, persist, err);
+}
+
+cJSON *ops_policy_set_fd(Manager *m, const Caller *c, int fd, bool persist, OpsError *err) {
+        static const char what[] = "the policy passed as a descriptor";
+        _cleanup_free_ char *text = NULL;
+        char why[768];
+
+        AUTHORIZE(c, OP_POLICY_SET, err); /* before the descriptor is so much as looked at */
+        int r = policy_fd_read(fd, what, &text, why, sizeof why);
+        if (r < 0)
+                return ops_fail(err, r == -EFBIG ? OPS_ERROR_TOO_LARGE : r == -EBADMSG ? OPS_ERROR_INVALID_POLICY :
+                                r == -ENOMEM ? OPS_ERROR_FAILED : OPS_ERROR_INVALID_REQUEST,
+                                "%s; the running policy is unchanged", why);
+        size_t len = strlen(text);
+        /* before cJSON, which would cut a string at \u0000 and let the rest of it go unchecked */
+        if (json_text_check(text, len, why, sizeof why) < 0)
+                return ops_fail(err, OPS_ERROR_INVALID_POLICY, "%s: %s; the running policy is unchanged", what, why);
+        const char *end = NULL;
+        _cleanup_(cJSON_Deletep) cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
+        if (doc)
+                while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+                        end++;
+        if (!doc || end != text + len) {
+                const char *at = doc ? end : cJSON_GetErrorPtr();
+                return ops_fail(err, OPS_ERROR_INVALID_POLICY, "%s is not valid JSON (near byte %zu); the running policy "
+                                "is unchanged. Check the file with 'oomctl policy check FILE'", what,
+                                at && at >= text && at <= text + len ? (size_t) (at - text) : (size_t) 0);
+        }
+        return ops_policy_set(m, c, doc, persist, err);
 }
 
 cJSON *ops_policy_reload(Manager *m, const Caller *c, OpsError *err) {

@@ -103,5 +103,10 @@ cJSON *ops_kill_list_remove(Manager *m, const Caller *c, int64_t index, bool per
 cJSON *ops_kill_list_move(Manager *m, const Caller *c, int64_t from, int64_t to, bool persist, OpsError *err);
 /* policy: the new main document (borrowed). */
 cJSON *ops_policy_set(Manager *m, const Caller *c, const cJSON *policy, bool persist, OpsError *err);
+/* The same with the document's text in fd (borrowed), a sealed memfd (policy_fd_read()): the
+ * caller is authorized before a byte is read, then the text gets the checks of a request line
+ * (json_text_check) and of a policy file. How the socket's "policy_fd" and D-Bus SetPolicyFromFd
+ * carry a policy of any size up to POLICY_MAX_BYTES. */
+cJSON *ops_policy_set_fd(Manager *m, const Caller *c, int fd, bool persist, OpsError *err);
 cJSON *ops_policy_reload(Manager *m, const Caller *c, OpsError *err);
 cJSON *ops_set_dry_run(Manager *m, const Caller *c, bool dry_run, OpsError *err);

@@ -10,6 +10,7 @@
 
 #include "bus_client.h"
 #include "macro.h"
+#include "policy_file.h"
 
 #define BUS_REPLY_TIMEOUT_USEC ((uint64_t) CLIENT_REPLY_TIMEOUT_SEC * UINT64_C(1000000))
 
@@ -307,7 +308,11 @@ static int op_policy_set(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON 
         _cleanup_free_ char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
         if (!text)
                 return doc ? -ENOMEM : -EINVAL;
-        int r = call_method(b, "SetPolicy", e, &reply, "sb", text, field_bool(req, "persist"));
+        /* In a sealed memfd, as on the socket: any policy up to POLICY_MAX_BYTES, one way for every size. */
+        _cleanup_close_ int fd = policy_memfd_new("oomctl-policy", text, strlen(text));
+        if (fd < 0)
+                return fd;
+        int r = call_method(b, "SetPolicyFromFd", e, &reply, "hb", fd, field_bool(req, "persist"));
         return r < 0 ? r : read_policy_source(reply, ret);
 }
 

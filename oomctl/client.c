@@ -10,6 +10,7 @@
 
 #include "client.h"
 #include "macro.h"
+#include "policy_file.h"
 
 struct Client {
         int fd;
@@ -114,17 +115,85 @@ static void copy_string(char *dst, size_t size, const cJSON *item) {
         snprintf(dst, size, "%s", s ? s : "");
 }
 
+/* Sends the first bytes of buf with fd attached (SCM_RIGHTS), as far as one sendmsg() takes them;
+ * returns how many went, or negative errno. */
+static ssize_t send_with_fd(int sock, const char *buf, size_t len, int fd) {
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+        for (;;) {
+                ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+                if (n >= 0)
+                        return n;
+                if (errno != EINTR)
+                        return errno == EPIPE ? -ECONNRESET : -errno;
+        }
+}
+
+/* A policy-set request with "policy" becomes {"op":"policy-set","policy_fd":true,...} and a sealed
+ * memfd holding the document: a policy of any size up to POLICY_MAX_BYTES, where a request line
+ * holds at most CONTROL_LINE_MAX. 0 with *ret_wire (a new object) and *ret_fd, or 0 with both
+ * untouched for any other request, or negative errno. */
+static int policy_set_as_fd(const cJSON *request, cJSON **ret_wire, int *ret_fd) {
+        const char *op = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(request, "op"));
+        const cJSON *policy = cJSON_GetObjectItemCaseSensitive(request, "policy");
+
+        if (!op || !streq(op, "policy-set") || !cJSON_IsObject(policy))
+                return 0;
+        _cleanup_free_ char *text = cJSON_PrintUnformatted(policy);
+        if (!text)
+                return -ENOMEM;
+        _cleanup_close_ int fd = policy_memfd_new("oomctl-policy", text, strlen(text));
+        if (fd < 0)
+                return fd;
+        cJSON *wire = cJSON_Duplicate(request, true);
+        if (!wire)
+                return -ENOMEM;
+        cJSON_DeleteItemFromObjectCaseSensitive(wire, "policy");
+        if (!cJSON_AddBoolToObject(wire, "policy_fd", true)) {
+                cJSON_Delete(wire);
+                return -ENOMEM;
+        }
+        *ret_wire = wire;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 int client_call(Client *c, const cJSON *request, cJSON **ret_result, ClientError *err) {
-        _cleanup_free_ char *text = cJSON_PrintUnformatted(request), *line = NULL;
+        _cleanup_free_ char *text = NULL, *line = NULL;
+        _cleanup_close_ int fd = -1;
+        cJSON *wire = NULL;
         int r;
 
+        r = policy_set_as_fd(request, &wire, &fd);
+        if (r < 0)
+                return r;
+        text = cJSON_PrintUnformatted(wire ? wire : request);
+        cJSON_Delete(wire);
         if (!text)
                 return -ENOMEM;
         size_t len = strlen(text);
-        r = send_all(c->fd, text, len);
-        if (r < 0)
-                return r;
-        r = send_all(c->fd, "\n", 1);
+        text[len] = '\n'; /* the line with its newline, in one piece: the descriptor goes with it */
+        const char *p = text;
+        if (fd >= 0) {
+                /* len + 1 bytes: the '\n' overwrote the NUL, which nobody reads any more */
+                ssize_t n = send_with_fd(c->fd, p, len + 1, fd);
+                if (n < 0)
+                        return (int) n;
+                p += n;
+                len = len + 1 - (size_t) n;
+                r = len > 0 ? send_all(c->fd, p, len) : 0;
+        } else
+                r = send_all(c->fd, p, len + 1);
         if (r < 0)
                 return r;
 

@@ -30,7 +30,9 @@ static inline void client_freep(Client **c) {
         client_free(*c);
 }
 
-/* Sends `request` (an object with "op") and waits for its reply. Returns 0 with *ret_result (a new
+/* Sends `request` (an object with "op") and waits for its reply. A "policy-set" with "policy" goes
+ * as {"op": "policy-set", "policy_fd": true, ...} with the document in a sealed memfd passed along
+ * (SCM_RIGHTS), so a policy of any size up to POLICY_MAX_BYTES fits, not only CONTROL_LINE_MAX. Returns 0 with *ret_result (a new
  * cJSON, owned by the caller) when the daemon said ok; 1 with *err filled when it refused; negative
  * errno when the connection failed (-ECONNRESET when it closed, -ETIMEDOUT, -EBADMSG for a reply
  * that is not a protocol object). */

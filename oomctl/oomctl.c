@@ -613,8 +613,11 @@ static int read_policy_or_explain(const char *path, char **ret) {
         char why[1024];
         int r = policy_file_read(path, ret, why, sizeof why);
 
-        if (r < 0)
-                fprintf(stderr, "%s.\n", why);
+        if (r < 0) {
+                size_t l = strlen(why);
+                /* the same words as pressured --check-config, ended as a sentence once */
+                fprintf(stderr, "%s%s\n", why, l > 0 && strchr(".?!", why[l - 1]) ? "" : ".");
+        }
         return r;
 }
 

@@ -44,7 +44,8 @@ bool transport_is_bus(const Transport *t);
 /* Where pressured was reached, for messages: "on the system bus" or "at /run/pressured/control.sock". */
 const char *transport_where(const Transport *t);
 
-/* Sends one request (connecting if needed). client_call()'s contract: 0 with *ret_result, 1 with *err
+/* Sends one request (connecting if needed). "policy-set" hands its document over in a sealed memfd on
+ * either transport (SetPolicyFromFd on the bus). client_call()'s contract: 0 with *ret_result, 1 with *err
  * filled (the daemon refused), negative errno when pressured could not be reached or did not answer
  * (-EHOSTUNREACH: not connected, see transport_why()). */
 int transport_call(Transport *t, const cJSON *request, cJSON **ret_result, ClientError *err);

@@ -15,6 +15,13 @@
 #define POLICY_MAX_BYTES (1024u * 1024u)
 #define POLICY_MAX_BYTES_TEXT "1 MiB"
 
+/* The longest control-socket request line, without its '\n': the daemon answers a longer one
+ * "too-large" and closes the connection. Every request but a whole policy is a few hundred bytes;
+ * a policy of any size up to POLICY_MAX_BYTES goes as a descriptor instead ("policy_fd"), which is
+ * how oomctl always sends it. Here, beside the policy's limits, because the daemon and oomctl both
+ * enforce it. */
+#define CONTROL_LINE_MAX 65536
+
 /* Drop-in files merged into one policy, over all drop-in directories. */
 #define POLICY_MAX_DROPINS 256u
 

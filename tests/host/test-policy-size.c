@@ -238,7 +238,7 @@ static unsigned daemon_fds_settle(unsigned want) {
 static void send_line_with_fds(int s, const char *line, const int *fds, size_t n) {
         union {
                 struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(int) * 4)];
+                char buf[CMSG_SPACE(sizeof(int) * 8)];
         } control = {};
         struct iovec iov = { .iov_base = (void *) line, .iov_len = strlen(line) };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -335,6 +335,9 @@ Test(policy_size, hostile_descriptors_are_refused_unread_and_none_is_kept) {
         /* Two descriptors with one request. */
         int two[2] = { sealed_memfd(POLICY, true), sealed_memfd(POLICY, true) };
         expect_refused(SET_FD, two, 2, "invalid-request", "more than one file descriptor");
+        /* and more than the daemon's control buffer holds: the kernel cuts them (MSG_CTRUNC) */
+        int six[6] = { two[0], two[1], two[0], two[1], two[0], two[1] };
+        expect_refused(SET_FD, six, 6, "invalid-request", "more than one file descriptor");
         close(two[0]);
         close(two[1]);
 

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The D-Bus service (DESIGN.md section 5; the contract is dbus/org.pressured.oom1.Manager.xml and
+ * The D-Bus service (README "D-Bus API"; the contract is dbus/org.pressured.oom1.Manager.xml and
  * dbus/org.pressured.oom1.CGroup.xml): org.pressured.oom1 on the system bus, a thin transport over
  * the operations layer (operations.h), plus org.freedesktop.LowMemoryMonitor when that name is free.
  * The bus is optional: without one the control socket serves alone, and the connection is retried

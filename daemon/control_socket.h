@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The control socket (DESIGN.md section 6, protocol in README "Control socket"): AF_UNIX stream,
+ * The control socket (protocol in README "Control socket and oomctl"): AF_UNIX stream,
  * one JSON object per line each way, the caller known by SO_PEERCRED. Every request goes to the
  * operations layer (operations.h); subscribers get events.
  *

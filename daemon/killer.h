@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The kill ladder (DESIGN.md section 4), steps 3 to 5: cgroup.kill, else pidfds over cgroup.procs;
+ * The kill ladder (README "The kill ladder"), steps 3 to 5: cgroup.kill, else pidfds over cgroup.procs;
  * process_mrelease after SIGKILL; xattrs user.oomd_ooms / user.oomd_kill. Step 2 (stop the systemd
  * unit) slots in before killer_kill_cgroup() in a later change. Nothing here sleeps.
  */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <systemd/sd-journal.h>
 
@@ -16,13 +17,32 @@ static const char *const level_names[] = {
         [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 };
 
+/* Where sd_journal_send() writes; without it every entry would be lost without a word. */
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+static bool journal_socket_exists(void) {
+        struct stat st;
+        return stat(JOURNAL_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+static void log_say_no_journal(const char *why, const char *what_now) {
+        fprintf(stderr, "pressured[%d]: warning: Cannot log to the journal (%s); %s\n", (int) getpid(), why, what_now);
+}
+
 void log_setup(LogTarget target, int level) {
         max_level = level;
         if (target == LOG_TARGET_AUTO)
-                /* systemd sets JOURNAL_STREAM when stderr is connected to the journal. */
-                journal = getenv("JOURNAL_STREAM") != NULL;
-        else
+                /* systemd sets JOURNAL_STREAM when stderr is connected to the journal; standard error
+                 * reaches the journal then anyway, so a missing socket needs no word. */
+                journal = getenv("JOURNAL_STREAM") != NULL && journal_socket_exists();
+        else {
                 journal = target == LOG_TARGET_JOURNAL;
+                if (journal && !journal_socket_exists()) {
+                        journal = false;
+                        log_say_no_journal(JOURNAL_SOCKET " does not exist: is systemd-journald running?",
+                                           "logging to standard error instead");
+                }
+        }
 }
 
 int log_get_max_level(void) {
@@ -63,11 +83,23 @@ int log_internal(int level, int error, const char *file, int line, const char *f
                 char cfile[256], cline[32];
                 snprintf(cfile, sizeof cfile, "CODE_FILE=%s", file);
                 snprintf(cline, sizeof cline, "CODE_LINE=%d", line);
-                sd_journal_send_with_location(cfile, cline, func, "MESSAGE=%s", msg,
-                                              "PRIORITY=%d", level, e ? "ERRNO=%d" : NULL, e, NULL);
-        } else
-                fprintf(stderr, "pressured[%d]: %s: %s\n", (int) getpid(), level_names[level], msg);
-
+                int r = sd_journal_send_with_location(cfile, cline, func, "MESSAGE=%s", msg,
+                                                      "PRIORITY=%d", level, e ? "ERRNO=%d" : NULL, e, NULL);
+                if (r >= 0) {
+                        errno = e;
+                        return -e;
+                }
+                /* A journald that restarts refuses for a moment: each entry it refuses goes to
+                 * standard error, and the first says why. */
+                static bool said;
+                if (!said) {
+                        char why[160];
+                        snprintf(why, sizeof why, "sending to " JOURNAL_SOCKET " failed: %s", strerror(-r));
+                        log_say_no_journal(why, "this entry and each one the journal refuses go to standard error");
+                        said = true;
+                }
+        }
+        fprintf(stderr, "pressured[%d]: %s: %s\n", (int) getpid(), level_names[level], msg);
         errno = e;
         return -e;
 }

@@ -3,7 +3,9 @@
 
 /*
  * Logging. To the journal when stderr is a journal stream (JOURNAL_STREAM) or --log-target=journal,
- * otherwise to stderr as "pressured[PID]: <level>: message". The *_errno variants set errno for %m
+ * otherwise to stderr as "pressured[PID]: <level>: message". Without a journal socket (no journald)
+ * --log-target=journal logs to stderr, and says so once there; an entry the journal refuses goes to
+ * stderr too. The *_errno variants set errno for %m
  * and return the negative error, so a caller can `return log_error_errno(r, "Failed to ...: %m");`.
  */
 

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <grp.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "../policy/describe.h"
 #include "../policy/engine.h"
 #include "../policy/format.h"
 #include "../policy/macro.h"
@@ -347,6 +350,35 @@ static void manager_log_policy(Manager *m, bool initial) {
                  initial ? "Loaded" : "Reloaded", m->policy_description, m->policy->n_rulesets,
                  m->policy->n_kill_list, m->policy->n_kill_list == 1 ? "y" : "ies",
                  m->policy->dry_run ? ", dry run: nothing will be killed" : "");
+
+        /* What each ruleset will do, in this machine's figures, so a mistaken policy shows before it
+         * fires. The totals come from /proc/meminfo now; without them the percents stand alone. */
+        MemInfo mi = {};
+        if (m->meminfo_fd < 0 || pread_file_grow(m->meminfo_fd, &m->meminfo_buf, &m->meminfo_size) < 0 ||
+            meminfo_parse(m->meminfo_buf, &mi) < 0)
+                mi.valid = false;
+        for (size_t i = 0; i < m->policy->n_rulesets; i++) {
+                char line[1024];
+                ruleset_describe(m->policy, &m->policy->rulesets[i], &mi, m->degraded, line, sizeof line);
+                log_info("Ruleset %s %s", m->policy->rulesets[i].name, line);
+        }
+}
+
+/* Without CAP_KILL, kill(2) reaches only processes of pressured's own user: a policy that picks
+ * another user's process would fail at the worst moment. Said once at start. */
+static void manager_check_cap_kill(void) {
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+
+        if (syscall(SYS_capget, &h, d) < 0) {
+                log_debug_errno(errno, "Failed to read pressured's capabilities: %m");
+                return;
+        }
+        if (d[CAP_TO_INDEX(CAP_KILL)].effective & CAP_TO_MASK(CAP_KILL))
+                return;
+        log_warning("Running without CAP_KILL: pressured can signal only processes of its own user (uid %u), so a "
+                    "kill of anyone else's fails when memory runs out. Run it as root with CAP_KILL, as pressured.service "
+                    "does (CapabilityBoundingSet=CAP_KILL ...)", (unsigned) geteuid());
 }
 
 static int manager_load_policy_detailed(Manager *m, bool initial, PolicyError *perr, char *err, size_t errlen) {
@@ -1512,6 +1544,7 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
 
         (void) sd_event_set_watchdog(m->event, true);
         manager_protect_self(m);
+        manager_check_cap_kill();
 
         log_notice("pressured %s started in %s mode: %s", PACKAGE_VERSION, manager_mode_name(m), m->mode_reason);
         *ret = TAKE_PTR(m);

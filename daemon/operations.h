@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The operations layer (DESIGN.md sections 1 and 6): what a client may ask of the daemon, the
+ * The operations layer (README "Control socket and oomctl"): what a client may ask of the daemon, the
  * same for every transport (the control socket now, D-Bus later). Each operation takes the
  * Manager and the caller's credentials and returns a cJSON result (caller frees) or NULL with an
  * OpsError filled. Authorization is decided here, once, by ops_authorize().

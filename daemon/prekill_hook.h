@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Step 1 of the kill ladder (DESIGN.md section 4): the optional pre-kill hook, a command the admin
+ * Step 1 of the kill ladder (README "The kill ladder"): the optional pre-kill hook, a command the admin
  * configures per policy action (`prekill_hook`, an argv array) to announce a kill (dump state, tell
  * a job scheduler, checkpoint), run before the kill and given at most `prekill_timeout`.
  *

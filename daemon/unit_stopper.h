@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Step 2 of the kill ladder (DESIGN.md section 4): a victim inside a unit of PID 1 is stopped (or
+ * Step 2 of the kill ladder (README "The kill ladder"): a victim inside a unit of PID 1 is stopped (or
  * restarted) by systemd, so that ExecStop=, Restart= and the unit's state stay systemd's business.
  *
  *   StopUnit(unit, "replace") / RestartUnit  ->  JobRemoved for that job, and the unit's cgroup

@@ -4,7 +4,7 @@
 /*
  * The D-Bus client of pressured (org.pressured.oom1 on the system bus; contract in
  * dbus/org.pressured.oom1.Manager.xml). It speaks the same requests as the control socket
- * ({"op": ...}, DESIGN.md section 6): each op is mapped to its method, and the typed reply is turned
+ * ({"op": ...}, README "Control socket and oomctl"): each op is mapped to its method, and the typed reply is turned
  * back into exactly the JSON result the socket gives, so oomctl prints the same whichever answered.
  * Signals are turned into the socket's event objects the same way.
  */

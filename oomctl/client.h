@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The control-socket client: one JSON object per line each way (protocol v1, DESIGN.md section 6).
+ * The control-socket client: one JSON object per line each way (protocol v1, README "Control socket and oomctl").
  * Connects, sends a request, reads its reply; for "subscribe", keeps reading event lines.
  */
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * oomctl: reads pressured's state, edits its policy and kill list, asks for manual kills, and
- * follows its events, over the system bus or the control socket (transport.h picks; DESIGN.md
- * sections 5 to 7). Each command builds one control-socket request, prints the result for a person
+ * follows its events, over the system bus or the control socket (transport.h picks; README
+ * "D-Bus API" and "Control socket and oomctl"). Each command builds one control-socket request, prints the result for a person
  * (or as JSON with --json) the same whichever transport carried it, and maps failures to the
  * documented exit codes.
  */

@@ -312,16 +312,29 @@ static int read_duration(Parser *p, const cJSON *v, usec_t *ret) {
         }
         if (cJSON_IsString(v)) {
                 if (parse_duration(v->valuestring, ret) < 0)
-                        return fail(p, v, "expected %s, got %s; units are us, ms, s, m (minutes) and h",
+                        return fail(p, v, "expected %s, got %s; units are us, ms, s (sec), m (min), h, d and w, "
+                                    "and parts add up (\"1h 30min\")",
                                     DURATION_EXAMPLES, GOT(v));
                 return 0;
         }
         return fail(p, v, "expected %s, got %s", DURATION_EXAMPLES, GOT(v));
 }
 
+/* A bare number of bytes below a page: surely a percent or a unit left out. */
+static int fail_bare_size(Parser *p, const cJSON *v, uint64_t bytes, const char *percent_of) {
+        char pct[96] = "";
+
+        if (percent_of)
+                snprintf(pct, sizeof(pct), "\"%" PRIu64 "%%\" (percent of %s) or ", bytes, percent_of);
+        return fail(p, v, "got %s: a bare number is bytes, and %" PRIu64 " bytes is less than a page (%d); "
+                    "write a unit, as %s\"%" PRIu64 "G\", or \"%" PRIu64 "B\" if bytes are meant",
+                    GOT(v), bytes, SIZE_BARE_MIN_BYTES, pct, bytes, bytes);
+}
+
 /* A size, or a percent of `percent_of` when that is not NULL. */
 static int read_size(Parser *p, const cJSON *v, const char *percent_of, Amount *ret) {
         char expected[160];
+        int r;
 
         if (percent_of)
                 snprintf(expected, sizeof(expected),
@@ -335,6 +348,8 @@ static int read_size(Parser *p, const cJSON *v, const char *percent_of, Amount *
                 if (!isfinite(d) || d < 0 || !double_is_whole(d) || d >= UINT64_LIMIT_DOUBLE)
                         return fail(p, v, "expected %s, got %s: a number of bytes must be a whole, non-negative number",
                                     expected, GOT(v));
+                if (size_bare_too_small((uint64_t) d))
+                        return fail_bare_size(p, v, (uint64_t) d, percent_of);
                 *ret = (Amount) { .bytes = (uint64_t) d };
                 return 0;
         }
@@ -342,8 +357,11 @@ static int read_size(Parser *p, const cJSON *v, const char *percent_of, Amount *
                 const char *s = v->valuestring;
                 size_t len = strlen(s);
 
-                if (parse_size(s, percent_of != NULL, ret) >= 0)
+                r = parse_size(s, percent_of != NULL, ret);
+                if (r >= 0)
                         return 0;
+                if (r == -ERANGE)
+                        return fail_bare_size(p, v, strtoull(s, NULL, 10), percent_of);
                 if (len > 0 && s[len - 1] == '%') {
                         if (!percent_of)
                                 return fail(p, v, "a percent is not allowed here, got %s; expected %s", GOT(v), expected);

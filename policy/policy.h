@@ -192,10 +192,17 @@ char *policy_to_json(const Policy *p);
 /* Resolves an Amount against the total it is a percent of. */
 uint64_t amount_resolve(const Amount *a, uint64_t total);
 
-/* Parses "512M", "1.5G", "10%" (if allow_percent), "4096"; a bare number is bytes. 0 or -EINVAL. */
-int parse_size(const char *s, bool allow_percent, Amount *ret);
+/* A bare number of bytes (no unit) must be 0 or at least a page: "threshold": 5 meant 5% or 5G. */
+#define SIZE_BARE_MIN_BYTES 4096
 
-/* Parses "20s", "500ms", "1m", "2h", "100us"; a bare number is seconds. 0 or -EINVAL. */
+/* Parses "512M", "1.5G", "10%" (if allow_percent), "4096"; a bare number is bytes. 0, -ERANGE for a
+ * bare number from 1 to SIZE_BARE_MIN_BYTES - 1 ("5": write "5B" if bytes are meant), or -EINVAL. */
+int parse_size(const char *s, bool allow_percent, Amount *ret);
+/* True for a bare number of bytes that parse_size() refuses: more than 0, less than SIZE_BARE_MIN_BYTES. */
+bool size_bare_too_small(uint64_t bytes);
+
+/* Parses "20s", "500ms", "1m", "2h", "100us" and systemd's time spans ("5min", "30sec", "2 m",
+ * "1h 30min"); a bare number is seconds. 0 or -EINVAL. */
 int parse_duration(const char *s, usec_t *ret);
 
 /* True when the pattern matches the cgroup path (path patterns) or comm (name patterns).

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Sizes ("512M", "1.5G", "10%", "4096") and durations ("500ms", "20s", "2m") as written in a policy.
- * Strings only: policy.c turns JSON numbers into the same values. Arithmetic is integer so that
- * "1.5G" is exactly 1610612736 and every overflow is caught instead of wrapping.
+ * Sizes ("512M", "1.5G", "10%", "4096") and durations ("500ms", "20s", "2m", and systemd's time
+ * spans "5min", "30sec", "1h 30min") as written in a policy. Strings only: policy.c turns JSON
+ * numbers into the same values. Arithmetic is integer so that "1.5G" is exactly 1610612736 and
+ * every overflow is caught instead of wrapping.
  */
 
 #include <errno.h>
@@ -117,34 +118,87 @@ int parse_size(const char *s, bool allow_percent, Amount *ret) {
         r = decimal_scale(&d, mult, &bytes);
         if (r < 0)
                 return r;
+        /* "threshold": "5" meant 5% or 5G, never 5 bytes: a unit says bytes are meant ("5B") */
+        if (*s == 0 && size_bare_too_small(bytes))
+                return -ERANGE;
         *ret = (Amount) { .bytes = bytes };
         return 0;
 }
 
+bool size_bare_too_small(uint64_t bytes) {
+        return bytes > 0 && bytes < SIZE_BARE_MIN_BYTES;
+}
+
+/* A duration's unit: systemd's time span units (systemd.time(7)) up to weeks. Months and years
+ * are left out: "5M" would be read as minutes by many, and no policy waits a month. */
+static const Unit duration_units[] = {
+        { "us", 1 }, { "usec", 1 }, { "\xc2\xb5s", 1 }, { "\xce\xbcs", 1 },   /* µs (micro sign), μs (mu) */
+        { "ms", USEC_PER_MSEC }, { "msec", USEC_PER_MSEC },
+        { "s", USEC_PER_SEC }, { "sec", USEC_PER_SEC }, { "second", USEC_PER_SEC }, { "seconds", USEC_PER_SEC },
+        { "m", 60 * USEC_PER_SEC }, { "min", 60 * USEC_PER_SEC }, { "minute", 60 * USEC_PER_SEC },
+        { "minutes", 60 * USEC_PER_SEC },
+        { "h", 3600 * USEC_PER_SEC }, { "hr", 3600 * USEC_PER_SEC }, { "hour", 3600 * USEC_PER_SEC },
+        { "hours", 3600 * USEC_PER_SEC },
+        { "d", 86400 * USEC_PER_SEC }, { "day", 86400 * USEC_PER_SEC }, { "days", 86400 * USEC_PER_SEC },
+        { "w", 604800 * USEC_PER_SEC }, { "week", 604800 * USEC_PER_SEC }, { "weeks", 604800 * USEC_PER_SEC },
+};
+
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t';
+}
+
+/* One or more "<number> <unit>" parts, summed as systemd does ("1h 30min", "1m30s", "2 m"); blanks
+ * may stand between a number and its unit and between parts, not before or after the whole. A
+ * bare number alone is seconds. */
 int parse_duration(const char *s, usec_t *ret) {
-        static const Unit units[] = {
-                { "",   USEC_PER_SEC },
-                { "us", 1 },
-                { "ms", USEC_PER_MSEC },
-                { "s",  USEC_PER_SEC },
-                { "m",  60 * USEC_PER_SEC },
-                { "h",  3600 * USEC_PER_SEC },
-        };
-        uint64_t mult;
-        Decimal d;
+        usec_t total = 0;
+        unsigned parts = 0;
         int r;
 
-        if (!s || !ret)
+        if (!s || !ret || is_blank(*s) || (*s && is_blank(s[strlen(s) - 1])))
                 return -EINVAL;
 
-        r = decimal_parse(&s, &d);
-        if (r < 0)
-                return r;
+        while (*s) {
+                char unit[16];
+                size_t n = 0;
+                uint64_t mult, v;
+                Decimal d;
 
-        mult = unit_mult(units, ELEMENTSOF(units), s);
-        if (mult == 0)
+                r = decimal_parse(&s, &d);
+                if (r < 0)
+                        return r;
+                while (is_blank(*s))
+                        s++;
+                /* the unit runs to the next digit, blank or the end */
+                while (*s && !is_blank(*s) && !(*s >= '0' && *s <= '9') && *s != '.') {
+                        if (n + 1 >= sizeof(unit))
+                                return -EINVAL;
+                        unit[n++] = *s++;
+                }
+                unit[n] = 0;
+                if (n == 0) {
+                        /* a bare number: only as the whole string, and then seconds */
+                        if (parts > 0 || *s)
+                                return -EINVAL;
+                        mult = USEC_PER_SEC;
+                } else
+                        mult = unit_mult(duration_units, ELEMENTSOF(duration_units), unit);
+                if (mult == 0)
+                        return -EINVAL;
+                r = decimal_scale(&d, mult, &v);
+                if (r < 0)
+                        return r;
+                if (v > UINT64_MAX - total)
+                        return -EINVAL;
+                total += v;
+                parts++;
+                while (is_blank(*s))
+                        s++;
+        }
+        if (parts == 0)
                 return -EINVAL;
-        return decimal_scale(&d, mult, ret);
+        *ret = total;
+        return 0;
 }
 
 uint64_t amount_resolve(const Amount *a, uint64_t total) {

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(gcc pkg-config meson ninja-build libsystemd-dev libcjson-dev libcriterion-dev python3
           qemu-system-x86 busybox-static cpio xz-utils binutils systemd dbus dbus-daemon
-          python3-gi gir1.2-glib-2.0 dbus-bin util-linux strace
+          python3-gi gir1.2-glib-2.0 dbus-bin util-linux strace groff-base
           clang libclang-rt-14-dev) # clang's libFuzzer (libclang_rt.fuzzer) for the fuzz build
 
 if [ "$(id -u)" = 0 ]; then

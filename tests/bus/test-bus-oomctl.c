@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,14 +22,26 @@
 #define DEFAULT_RUNTIME_DIR "/run/pressured"
 #define DEFAULT_SOCKET DEFAULT_RUNTIME_DIR "/control.sock"
 
-static bool made_run_dir;
+/* oomctl's default socket is /run/pressured/control.sock. A pressured running on this host must not
+ * answer these tests, and the tests must not write under the host's /run: each test gets a mount
+ * namespace of its own (criterion runs each in its own process) with an empty tmpfs on /run, where
+ * /run/pressured is `dir` bound in (the test daemon's runtime directory), or empty when dir is NULL. */
+static void private_run(const char *dir) {
+        if (unshare(CLONE_NEWNS) < 0)
+                cr_skip_test("no mount namespace (unshare: %s): cannot keep the host's /run/pressured out of the test",
+                             strerror(errno));
+        cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0, "make / private: %s", strerror(errno));
+        cr_assert_eq(mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m"), 0,
+                     "tmpfs on /run: %s", strerror(errno));
+        cr_assert_eq(mkdir(DEFAULT_RUNTIME_DIR, 0755), 0, "mkdir %s: %s", DEFAULT_RUNTIME_DIR, strerror(errno));
+        if (dir)
+                cr_assert_eq(mount(dir, DEFAULT_RUNTIME_DIR, NULL, MS_BIND, NULL), 0, "bind %s on %s: %s", dir,
+                             DEFAULT_RUNTIME_DIR, strerror(errno));
+}
 
 static void teardown(void) {
         int st;
-        bool clean = fixture_terminate_daemon(&fx, &st); /* before its runtime directory goes */
-        if (made_run_dir)
-                host_rm_rf(DEFAULT_RUNTIME_DIR);
-        made_run_dir = false;
+        bool clean = fixture_terminate_daemon(&fx, &st);
         fixture_down();
         cr_assert(clean, "pressured did not exit cleanly within 5 s of SIGTERM (status %d)", st);
 }
@@ -85,14 +99,13 @@ static void run_free(Run *r) {
         free(r->err);
 }
 
-static void start(bool daemon_on_bus, const char *runtime_dir) {
+/* Starts the bus and the daemon, the daemon's runtime directory at /run/pressured in this test's
+ * private /run when `at_default_path` (else /run/pressured is empty there). */
+static void start(bool daemon_on_bus, bool at_default_path) {
         fixture_init(&fx, NULL);
-        if (runtime_dir) {
-                free(fx.run_dir);
-                free(fx.sock_path);
-                fx.run_dir = strdup(runtime_dir);
-                fx.sock_path = strdup(DEFAULT_SOCKET);
-        }
+        if (at_default_path)
+                cr_assert_eq(mkdir(fx.run_dir, 0755), 0, "mkdir %s: %s", fx.run_dir, strerror(errno));
+        private_run(at_default_path ? fx.run_dir : NULL);
         fixture_start_bus(&fx, BUS_POLICY_OPEN);
         fixture_start_daemon(&fx, daemon_on_bus ? NULL : (char *[]) { "--no-bus", NULL }, daemon_on_bus);
 }
@@ -116,7 +129,7 @@ static char *status_summary(const Run *r) {
 }
 
 Test(oomctl_bus, bus_and_socket_agree, .fini = teardown, .timeout = 120) {
-        start(true, NULL);
+        start(true, false);
         fixture_wait_published(&fx, "/work.slice/app.service"); /* both answers from full samples */
         Run b = oomctl(false, (char *[]) { "oomctl", "--bus", "status", "--json", NULL });
         cr_assert_eq(b.rc, 0, "oomctl --bus status: rc %d: %s", b.rc, b.err);
@@ -138,7 +151,7 @@ Test(oomctl_bus, bus_and_socket_agree, .fini = teardown, .timeout = 120) {
 }
 
 Test(oomctl_bus, refusals_over_the_bus_exit_1, .fini = teardown, .timeout = 120) {
-        start(true, NULL);
+        start(true, false);
         Run r = oomctl(false, (char *[]) { "oomctl", "--bus", "kill", "/nope.slice", "--dry-run", NULL });
         cr_assert_eq(r.rc, 1, "rc %d: %s", r.rc, r.err);
         cr_assert(strstr(r.err, "/nope.slice"), "the message does not name the target: %s", r.err);
@@ -156,11 +169,7 @@ Test(oomctl_bus, refusals_over_the_bus_exit_1, .fini = teardown, .timeout = 120)
 
 Test(oomctl_bus, falls_back_to_the_socket, .fini = teardown, .timeout = 120) {
         /* The fallback goes to the default socket path: the daemon must listen there. */
-        if (access(DEFAULT_RUNTIME_DIR, F_OK) == 0)
-                cr_skip_test("%s exists (a pressured on this host?): not touching it", DEFAULT_RUNTIME_DIR);
-        cr_assert_eq(mkdir(DEFAULT_RUNTIME_DIR, 0755), 0, "mkdir %s: %s", DEFAULT_RUNTIME_DIR, strerror(errno));
-        made_run_dir = true;
-        start(false, DEFAULT_RUNTIME_DIR);
+        start(false, true);
         cr_assert_not(bus_name_has_owner(fx.client, PRESSURED_BUS_NAME), "--no-bus, yet on the bus");
         BusWatch *mon = bus_monitor(fx.bus.address);
         Run r = oomctl(false, (char *[]) { "oomctl", "status", "--json", NULL });
@@ -181,9 +190,8 @@ Test(oomctl_bus, falls_back_to_the_socket, .fini = teardown, .timeout = 120) {
 }
 
 Test(oomctl_bus, neither_reachable_exits_4, .fini = teardown, .timeout = 120) {
-        if (access(DEFAULT_SOCKET, F_OK) == 0)
-                cr_skip_test("%s exists: a pressured runs on this host", DEFAULT_SOCKET);
         fixture_init(&fx, NULL);
+        private_run(NULL);
         char *nobus = NULL;
         cr_assert_geq(asprintf(&nobus, "unix:path=%s/no-bus-here", fx.tmp), 0);
         cr_assert_eq(setenv("DBUS_SYSTEM_BUS_ADDRESS", nobus, 1), 0);

@@ -27,7 +27,7 @@ grep -q '^ExecStart=/.*/pressured$' "$unit" || { echo "FAIL: $unit has no absolu
 sed "s|^ExecStart=.*|ExecStart=$binary|" "$unit" > "$tmp/pressured.service"
 [ "$(diff "$unit" "$tmp/pressured.service" | grep -c '^[<>]')" = 2 ] || { echo "FAIL: rewriting ExecStart= changed more than one line"; exit 1; }
 
-# --man=no: Documentation= names oomctl(1), which exists only once installed.
+# --man=no: Documentation= names pressured(8), pressured.policy(5) and oomctl(1), which exist only once installed.
 if out=$(systemd-analyze verify --man=no "$tmp/pressured.service" 2>&1) && [ -z "$out" ]; then
         echo "ok: systemd-analyze verify finds nothing to say"
 else

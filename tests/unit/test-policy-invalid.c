@@ -100,7 +100,7 @@ INVALID(bad_duration_unit, POLICY("\"interval\": \"5x\",", PA, KILL), "interval"
 INVALID(bad_duration_negative, POLICY("", "{\"type\": \"pressure_above\", \"threshold\": 40, \"duration\": -1}", KILL),
         D0 ".duration", "non-negative number of seconds")
 INVALID(bad_duration_negative_string, POLICY("", PA, "{\"type\": \"kill\", \"post_action_delay\": \"-5s\"}"),
-        A0 ".post_action_delay", "units are us, ms, s, m (minutes) and h")
+        A0 ".post_action_delay", "units are us, ms, s (sec), m (min), h, d and w")
 INVALID(bad_duration_overflow, POLICY("", PA, "{\"type\": \"kill\", \"post_action_delay\": 1e300}"),
         A0 ".post_action_delay", "fits in 64 bits")
 INVALID(interval_too_short, POLICY("\"interval\": \"10ms\",", PA, KILL), "interval", "expected a duration from 100ms to 60s, got \"10ms\"")
@@ -380,5 +380,14 @@ INVALID(method_not_string, RS("\"method\": 1,"), "rulesets[0].method", "kill, st
 INVALID(stop_timeout_too_short, RS("\"stop_timeout\": \"50ms\","), "rulesets[0].stop_timeout", "from 100ms to 300s")
 INVALID(stop_timeout_zero, RS("\"stop_timeout\": 0,"), "rulesets[0].stop_timeout", "from 100ms to 300s")
 INVALID(stop_timeout_too_long, RS("\"stop_timeout\": \"301s\","), "rulesets[0].stop_timeout", "from 100ms to 300s")
-INVALID(stop_timeout_not_duration, RS("\"stop_timeout\": \"soon\","), "rulesets[0].stop_timeout", "units are us, ms, s, m (minutes) and h")
+INVALID(stop_timeout_not_duration, RS("\"stop_timeout\": \"soon\","), "rulesets[0].stop_timeout", "units are us, ms, s (sec), m (min), h, d and w")
 INVALID(stop_timeout_wrong_type, RS("\"stop_timeout\": true,"), "rulesets[0].stop_timeout", "expected a duration")
+
+/* "threshold": 5 meant 5% or 5G, not 5 bytes: a bare number of bytes below a page is refused, and
+ * the message says what to write instead. */
+INVALID(size_bare_number_below_a_page, POLICY("", "{\"type\": \"mem_available_below\", \"threshold\": 5}", KILL),
+        D0 ".threshold", "5 bytes is less than a page (4096); write a unit, as \"5%\" (percent of MemTotal) or \"5G\", or \"5B\"")
+INVALID(size_bare_string_below_a_page, POLICY("", "{\"type\": \"swap_free_below\", \"threshold\": \"10\"}", KILL),
+        D0 ".threshold", "10 bytes is less than a page (4096); write a unit, as \"10%\" (percent of SwapTotal) or \"10G\"")
+INVALID(size_bare_below_a_page_without_percent, POLICY("", PA, "{\"type\": \"kill\", \"ranker\": \"swap\", \"swap_threshold\": 100}"),
+        A0 ".swap_threshold", "100 bytes is less than a page (4096); write a unit, as \"100G\", or \"100B\" if bytes are meant")

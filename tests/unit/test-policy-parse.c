@@ -248,10 +248,10 @@ Test(policy_parse, odd_values_round_trip) {
          * are not a multiple of 1K, percents with decimals, thresholds that are not short decimals */
         policy_free(assert_round_trip(
                 "{\"interval\": \"1.001s\", \"fast_interval\": \"10ms\","
-                " \"kill_list\": [{\"pattern\": \"x\", \"min_memory\": 1, \"min_pressure\": 0.1}],"
+                " \"kill_list\": [{\"pattern\": \"x\", \"min_memory\": 4097, \"min_pressure\": 0.1}],"
                 " \"rulesets\": [{\"name\": \"a\", \"detectors\": [[{\"type\": \"pressure_above\", \"threshold\": 33.333333333333336,"
                 " \"duration\": 0.000001}, {\"type\": \"memory_above\", \"threshold\": \"0.01%\"},"
-                " {\"type\": \"memory_above\", \"threshold\": 0}, {\"type\": \"memory_above\", \"threshold\": \"1023\"}]],"
+                " {\"type\": \"memory_above\", \"threshold\": 0}, {\"type\": \"memory_above\", \"threshold\": \"1023B\"}]],"
                 " \"actions\": [{\"type\": \"kill\", \"min_growth_ratio\": 1.0000000000000002, \"size_threshold\": 0,"
                 " \"post_action_delay\": \"61m\", \"ranker\": \"swap\", \"swap_threshold\": \"18446744073709551615\"}]}]}"));
 }

@@ -51,7 +51,8 @@ Test(quantity, size_fractions_are_exact) {
         size_bytes("1.25M", UINT64_C(1310720));
         size_bytes("0.001K", 1);          /* 1.024 bytes, floored */
         size_bytes("0.0001K", 0);         /* 0.1024 bytes, floored */
-        size_bytes("2.0", 2);             /* a zero fraction of a byte is still a whole byte */
+        size_bytes("2.0B", 2);            /* a zero fraction of a byte is still a whole byte */
+        size_bytes("4096.0", 4096);
 }
 
 Test(quantity, size_percent) {
@@ -103,6 +104,27 @@ Test(quantity, size_malformed) {
         cr_assert_eq(parse_size(NULL, true, &(Amount) {}), -EINVAL);
 }
 
+/* "threshold": "5" on mem_available_below meant 5% or 5G: a bare number of bytes below a page is
+ * refused (-ERANGE, so the parser can say why); with a unit, or 0, or a page and more, it stands. */
+Test(quantity, size_bare_below_a_page_is_refused) {
+        Amount a = { .bytes = 4242 };
+        const char *const refused[] = { "1", "5", "100", "4095", "5.0" };
+
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                cr_assert_eq(parse_size(refused[i], true, &a), -ERANGE, "parse_size(\"%s\") did not refuse a bare size below a page", refused[i]);
+                cr_assert_eq(a.bytes, 4242, "parse_size(\"%s\") wrote its result on failure", refused[i]);
+        }
+        size_bytes("0", 0);
+        size_bytes("4096", 4096);
+        size_bytes("5B", 5);
+        size_bytes("4095B", 4095);
+        size_bytes("0.001K", 1);
+        cr_assert(size_bare_too_small(1));
+        cr_assert(size_bare_too_small(SIZE_BARE_MIN_BYTES - 1));
+        cr_assert_not(size_bare_too_small(0));
+        cr_assert_not(size_bare_too_small(SIZE_BARE_MIN_BYTES));
+}
+
 Test(quantity, amount_resolve) {
         Amount bytes = { .bytes = 5000 }, pct = { .is_percent = true, .permyriad = 1000 };
         Amount half = { .is_percent = true, .permyriad = 5000 }, all = { .is_percent = true, .permyriad = 10000 };
@@ -151,17 +173,42 @@ Test(quantity, duration_fractions) {
         duration_is("1.9us", 1);                /* floored to whole microseconds */
 }
 
+/* systemd's time spans (systemd.time(7)), as an admin writes them in units. */
+Test(quantity, duration_systemd_spans) {
+        duration_is("5min", 300 * USEC_PER_SEC);
+        duration_is("30sec", 30 * USEC_PER_SEC);
+        duration_is("2 m", 120 * USEC_PER_SEC);
+        duration_is("5 s", 5 * USEC_PER_SEC);
+        duration_is("1m30s", 90 * USEC_PER_SEC);
+        duration_is("1h 30min", 5400 * USEC_PER_SEC);
+        duration_is("1 hour 2 minutes 3 seconds", 3723 * USEC_PER_SEC);
+        duration_is("1second", USEC_PER_SEC);
+        duration_is("2hr", 7200 * USEC_PER_SEC);
+        duration_is("250msec", 250 * USEC_PER_MSEC);
+        duration_is("10usec", 10);
+        duration_is("10\xc2\xb5s", 10);      /* µs, the micro sign */
+        duration_is("10\xce\xbcs", 10);      /* μs, the Greek mu */
+        duration_is("1d", 86400 * USEC_PER_SEC);
+        duration_is("1w", 604800 * USEC_PER_SEC);
+        duration_is("1.5min", 90 * USEC_PER_SEC);
+        duration_is("1s 500ms", 1500 * USEC_PER_MSEC);
+}
+
 Test(quantity, duration_malformed) {
         duration_bad("");
         duration_bad("s");
         duration_bad("-1s");
         duration_bad("+1s");
         duration_bad("5x");
-        duration_bad("5 s");
         duration_bad("5S");
-        duration_bad("5sec");
-        duration_bad("5min");
-        duration_bad("1m30s");
+        duration_bad("5M");            /* systemd's months, or minutes? Neither: ask */
+        duration_bad("5mins");
+        duration_bad("5y");
+        duration_bad(" 5s");
+        duration_bad("5s ");
+        duration_bad("5 ");
+        duration_bad("1m 30");         /* a bare number only as the whole string */
+        duration_bad("1m,30s");
         duration_bad("1.s");
         duration_bad(".5s");
         duration_bad("nan");
@@ -169,7 +216,9 @@ Test(quantity, duration_malformed) {
         duration_bad("1e3s");
         duration_bad("18446744073709551616us");
         duration_bad("5124095577h");   /* 2^64 us is 5124095576.03 h */
+        duration_bad("5124095576h 1h"); /* each part fits, the sum does not */
         duration_bad("99999999999999999999s");
+        duration_bad("1 verylongunitnamethatgoeson");
         cr_assert_eq(parse_duration(NULL, &(usec_t) { 0 }), -EINVAL);
 }
 

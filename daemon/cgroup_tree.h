@@ -50,5 +50,10 @@ int cgroup_tree_sample(CGroupTree *t, const SampleNeeds *needs, usec_t now, Snap
  * has the tree listed at the next sample. 0 (the default): every sample lists. */
 void cgroup_tree_set_listing_max_age(CGroupTree *t, usec_t usec);
 
+/* Degraded mode, where cgroups have no memory.current: sets each cgroup's memory_current (and anon)
+ * to the RSS (anonymous RSS) of the processes at or below it, and marks it read (CG_MEMORY_CURRENT).
+ * The root's is every process's. */
+void cgroup_samples_fill_rss(CGroupSample *cgroups, size_t n, const ProcSample *procs, size_t n_procs);
+
 /* Opens a cgroup directory by path relative to the root (O_DIRECTORY|O_CLOEXEC). Negative errno. */
 int cgroup_tree_open(CGroupTree *t, const char *path);

@@ -56,11 +56,15 @@ int kill_report(const Decision *d, const KillResult *res, int kill_error, Histor
         bool killed = kill_error >= 0 && (res->n_killed > 0 || stopped);
         const char *unit = res->unit[0] ? res->unit : unit_name_of_cgroup(d->cgroup);
 
+        /* A dry run names the processes it would have killed, as a kill names those it killed. */
+        unsigned n_pids = d->dry_run ? res->n_would_kill : res->n_killed;
+
         format_bytes(mem, sizeof mem, (double) d->memory);
-        for (unsigned i = 0; i < res->n_killed && i < KILL_MAX_PIDS_RECORDED && pl < sizeof pids - 12; i++)
+        for (unsigned i = 0; i < n_pids && i < KILL_MAX_PIDS_RECORDED && pl < sizeof pids - 12; i++)
                 pl += snprintf(pids + pl, sizeof pids - pl, "%s%d", i ? " " : "", (int) res->pids[i]);
 
-        if (d->kind == TARGET_PROCESS || (d->granularity_process && res->method == KILL_METHOD_PROCESS))
+        if (d->kind == TARGET_PROCESS ||
+            (d->granularity_process && (res->method == KILL_METHOD_PROCESS || (d->dry_run && d->pid > 0))))
                 snprintf(victim, sizeof victim, "process %d (%s) in %s", (int) (res->n_killed ? res->pids[0] : d->pid),
                          d->comm[0] ? d->comm : "?", d->cgroup);
         else if (stopped)
@@ -68,7 +72,12 @@ int kill_report(const Decision *d, const KillResult *res, int kill_error, Histor
         else
                 snprintf(victim, sizeof victim, "cgroup %s", d->cgroup);
 
-        if (d->dry_run)
+        if (d->dry_run && d->kind == TARGET_CGROUP && !d->granularity_process)
+                snprintf(msg, sizeof msg, "Dry run: would kill %s holding %s (%u process%s), ruleset %s: %s%s%s",
+                         victim, mem, n_pids, n_pids == 1 ? "" : "es", d->ruleset, d->reason,
+                         d->method != UNIT_METHOD_KILL && unit[0] ? "; method " : "",
+                         d->method != UNIT_METHOD_KILL && unit[0] ? unit_method_to_string(d->method) : "");
+        else if (d->dry_run)
                 snprintf(msg, sizeof msg, "Dry run: would kill %s holding %s, ruleset %s: %s%s%s",
                          victim, mem, d->ruleset, d->reason, d->method != UNIT_METHOD_KILL && unit[0] ? "; method " : "",
                          d->method != UNIT_METHOD_KILL && unit[0] ? unit_method_to_string(d->method) : "");
@@ -135,7 +144,7 @@ int kill_report(const Decision *d, const KillResult *res, int kill_error, Histor
                 .scope = kill_scope_to_string(decision_scope(d)),
                 .escalated = d->escalated,
         };
-        rec.n_pids = res->n_killed < ELEMENTSOF(rec.pids) ? res->n_killed : ELEMENTSOF(rec.pids);
+        rec.n_pids = n_pids < ELEMENTSOF(rec.pids) ? n_pids : ELEMENTSOF(rec.pids);
         memcpy(rec.pids, res->pids, rec.n_pids * sizeof(pid_t));
         (void) history_append(history, &rec); /* logs its own failure; the journal entry above still stands */
 

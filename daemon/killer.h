@@ -27,7 +27,8 @@ const char *kill_method_to_string(KillMethod m);
 typedef struct KillResult {
         KillMethod method;
         unsigned n_killed;                   /* processes signalled */
-        pid_t pids[KILL_MAX_PIDS_RECORDED];  /* the first ones */
+        pid_t pids[KILL_MAX_PIDS_RECORDED];  /* the first ones (a dry run: the first that would have died) */
+        unsigned n_would_kill;               /* a dry run: the processes the kill would have signalled */
         unsigned n_reaped;                   /* process_mrelease succeeded */
         bool xattrs_written;
         /* Filled by the unit stopper (step 2) when systemd ended, or began to end, the victim. */

@@ -80,9 +80,11 @@ struct Manager {
         EngineGuard guard;
         bool quiet_refresh;         /* the next sample is quiet's periodic one: the detectors' files only */
         bool in_sample;             /* manager_sample() is running: no refresh from inside it */
+        bool candidates_wanted;     /* the next sample reads the candidates too (a request asked for them) */
         usec_t last_sample_usec;
         uint64_t n_samples;         /* whole samples since start */
         uint64_t n_candidate_samples; /* of them, those that read the candidates too (CGroupTree tree) */
+        uint64_t n_process_scans;   /* reads of every /proc/PID (degraded mode, process-name kill-list entries) */
         uint64_t n_quiet_checks;    /* looks at /proc/meminfo alone, while quiet */
         int meminfo_fd;             /* PROC_ROOT/meminfo, kept open for the quiet checks */
         char *meminfo_buf;

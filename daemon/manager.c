@@ -21,6 +21,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "../policy/candidate.h"
 #include "../policy/describe.h"
 #include "../policy/engine.h"
 #include "../policy/format.h"
@@ -68,6 +69,14 @@
 /* Quiet ends when MemAvailable (SwapFree) is down to this many times a floor a rule relies on, so
  * that the candidates' growth is measured for a while before that rule can fire. */
 #define QUIET_FLOOR_MARGIN 2
+/* Degraded mode: processes have no growth or rates to keep current, so while no ruleset fires a
+ * sample reads the detectors' files alone (/proc/meminfo, /proc/pressure/memory, ...) and every
+ * /proc/PID only this often (for status and the published cgroups); a ruleset that fires has them
+ * read in the same sample, before a victim is chosen. */
+#define DEGRADED_CANDIDATES_REFRESH_USEC (60 * USEC_PER_SEC)
+/* Degraded mode: a request (status, dump, kill list) reads the processes again when the last read
+ * of them is older than this, so its memory figures are current without a scan per request. */
+#define REQUEST_CANDIDATES_MAX_AGE_USEC (5 * USEC_PER_SEC)
 /* The status file is rewritten at most this often (and after every kill or reload). */
 #define STATUS_REFRESH_USEC (10 * USEC_PER_SEC)
 /* A request's figures are fresh enough when the last sample is younger than this: without it, a
@@ -568,6 +577,72 @@ static bool manager_victim_busy(Manager *m, const Decision *d) {
         return manager_victim_dying(m, d);
 }
 
+/* With granularity process: picks the process of cgroup d->cgroup that the kill ends, filling
+ * d->pid, d->start_time, d->comm and d->memory. 0, -EPERM when none may be killed, negative errno. */
+static int manager_pick_process(Manager *m, const Snapshot *snap, Decision *d) {
+        ProcSample *procs = NULL;
+        size_t n = 0;
+        int r;
+
+        _cleanup_close_ int fd = m->tree ? cgroup_tree_open(m->tree, d->cgroup) : -ENODEV;
+        if (fd < 0)
+                return fd;
+        r = proc_scan_cgroup(m->config.proc_root, fd, &procs, &n);
+        if (r < 0)
+                return r;
+        ssize_t i = engine_pick_process(m->policy, snap, procs, n, d->cgroup);
+        if (i < 0) {
+                log_warning("Cgroup %s was chosen by ruleset %s but holds no process that may be killed "
+                            "(all omitted, protected by oom_score_adj -1000, already killed and exiting, or gone); the ruleset waits out "
+                            "its post-action delay before it tries again", d->cgroup, d->ruleset);
+                r = -EPERM;
+        } else {
+                d->pid = procs[i].pid;
+                d->start_time = procs[i].start_time;
+                d->memory = procs[i].rss;
+                memcpy(d->comm, procs[i].comm, sizeof d->comm);
+        }
+        proc_samples_free(procs, n);
+        return r;
+}
+
+/* The processes at or below cgroup d->cgroup, for the record of a kill of it: their RSS becomes
+ * d->memory in degraded mode (no memory.current there); in a dry run, they are the processes that
+ * would have died (res->n_would_kill, the first of them in res->pids). */
+static void manager_count_cgroup_victims(Manager *m, Decision *d, KillResult *res) {
+        ProcSample *procs = NULL;
+        size_t n = 0;
+        uint64_t rss = 0;
+
+        if (proc_scan(m->config.proc_root, &procs, &n) < 0)
+                return; /* logged; the record goes without */
+        m->n_process_scans++;
+        for (size_t i = 0; i < n; i++) {
+                if (procs[i].kernel_thread || !cgroup_path_at_or_below(procs[i].cgroup ?: "/", d->cgroup))
+                        continue;
+                rss += procs[i].rss;
+                if (d->dry_run && res->n_would_kill < KILL_MAX_PIDS_RECORDED)
+                        res->pids[res->n_would_kill] = procs[i].pid;
+                if (d->dry_run)
+                        res->n_would_kill++;
+        }
+        if (m->degraded)
+                d->memory = rss;
+        proc_samples_free(procs, n);
+}
+
+/* A dry run: the record names what the kill would have ended (its processes, or the process the
+ * kill would pick), as a kill's record does. */
+static void manager_dry_run_victims(Manager *m, const Snapshot *snap, Decision *d, KillResult *res) {
+        if (d->kind == TARGET_CGROUP && d->granularity_process && snap && !m->degraded)
+                (void) manager_pick_process(m, snap, d); /* it logs when there is none */
+        if (d->kind == TARGET_PROCESS || (d->granularity_process && d->pid > 0)) {
+                res->pids[0] = d->pid;
+                res->n_would_kill = d->pid > 0;
+        } else
+                manager_count_cgroup_victims(m, d, res);
+}
+
 /* Steps 2 to 5 for a decision already announced. */
 static int manager_kill_announced(Manager *m, const Snapshot *snap, Decision *d, KillResult *res) {
         int r = 0;
@@ -576,6 +651,7 @@ static int manager_kill_announced(Manager *m, const Snapshot *snap, Decision *d,
         if (manager_victim_busy(m, d))
                 return -EALREADY;
         if (d->dry_run) {
+                manager_dry_run_victims(m, snap, d, res);
                 manager_record_kill(m, d, res, 0);
                 return 0;
         }
@@ -591,33 +667,16 @@ static int manager_kill_announced(Manager *m, const Snapshot *snap, Decision *d,
                 r = killer_kill_process(m->config.proc_root, d->pid, d->start_time,
                                         m->degraded ? -1 : root_fd, m->degraded ? NULL : d->cgroup, res);
         else if (d->granularity_process && snap) {
-                ProcSample *procs = NULL;
-                size_t n = 0;
-                _cleanup_close_ int fd = cgroup_tree_open(m->tree, d->cgroup);
-                if (fd < 0)
-                        r = fd;
-                else
-                        r = proc_scan_cgroup(m->config.proc_root, fd, &procs, &n);
-                if (r >= 0) {
-                        ssize_t i = engine_pick_process(m->policy, snap, procs, n, d->cgroup);
-                        if (i < 0) {
-                                log_warning("Cgroup %s was chosen by ruleset %s but holds no process that may be killed "
-                                            "(all omitted, protected by oom_score_adj -1000, already killed and exiting, or gone); the ruleset waits out "
-                                            "its post-action delay before it tries again", d->cgroup, d->ruleset);
-                                r = -EPERM;
-                        } else {
-                                d->pid = procs[i].pid;
-                                d->memory = procs[i].rss;
-                                memcpy(d->comm, procs[i].comm, sizeof d->comm);
-                                r = killer_kill_process(m->config.proc_root, procs[i].pid, procs[i].start_time,
-                                                        root_fd, d->cgroup, res);
-                        }
-                }
-                proc_samples_free(procs, n);
+                r = manager_pick_process(m, snap, d);
+                if (r >= 0)
+                        r = killer_kill_process(m->config.proc_root, d->pid, d->start_time, root_fd, d->cgroup, res);
         } else if (root_fd < 0)
                 r = -ENODEV;
-        else
+        else {
+                if (m->degraded) /* what the cgroup holds, while its processes are still there */
+                        manager_count_cgroup_victims(m, d, res);
                 r = killer_kill_cgroup(root_fd, d->cgroup, false, res);
+        }
         if (r == 0 && res->n_killed == 0)
                 /* Its processes exited between the sample that chose it and the kill: not a kill, nor a
                  * victim to wait for, and not one of the incident's max_kills_per_incident. */
@@ -1085,6 +1144,7 @@ static void manager_read_cgroups(Manager *m, bool full, bool refresh, Snapshot *
                         log_debug_errno(r, "Failed to sample the cgroup tree at %s: %m", m->cgroup_root);
         }
         if (needs->procs && !snap->procs) {
+                m->n_process_scans++;
                 r = proc_scan(m->config.proc_root, &snap->procs, &snap->n_procs);
                 if (r < 0)
                         log_debug_errno(r, "Failed to scan processes in %s: %m", m->config.proc_root);
@@ -1229,10 +1289,15 @@ static void manager_sample(Manager *m) {
 
         /* Candidates are read every interval (so growth and rates stay current) and whenever a
          * ruleset fires; in between only what the detectors watch, and for quiet's periodic sample only
-         * what can guard them. */
-        bool full = m->last_full_usec == 0 || m->n_pending > 0 ||
-                    (!refresh && now - m->last_full_usec >= m->policy->interval_usec);
+         * what can guard them. Degraded mode's candidates are processes, with no growth to measure:
+         * they are read every interval only while a ruleset fires, else every
+         * DEGRADED_CANDIDATES_REFRESH_USEC (and when a request wants them). */
+        usec_t full_every = m->degraded && engine_fired_set(m->engine) == 0 ? DEGRADED_CANDIDATES_REFRESH_USEC :
+                                                                               m->policy->interval_usec;
+        bool full = m->last_full_usec == 0 || m->n_pending > 0 || m->candidates_wanted ||
+                    (!refresh && now - m->last_full_usec >= full_every);
         m->quiet_refresh = false;
+        m->candidates_wanted = false;
         manager_read_cgroups(m, full, refresh, &snap);
         r = engine_evaluate(m->engine, &snap, &d);
         /* A ruleset fired on the detectors' figures: read the candidates and decide, unless every
@@ -1269,6 +1334,8 @@ static void manager_sample(Manager *m) {
         manager_update_triggers(m, &snap);
 
         if (full) { /* kept for "status": the cgroups with everything the policy reads */
+                if (m->degraded)
+                        cgroup_samples_fill_rss(snap.cgroups, snap.n_cgroups, snap.procs, snap.n_procs);
                 manager_free_last_cgroups(m);
                 m->last_cgroups = snap.cgroups;
                 m->n_last_cgroups = snap.n_cgroups;
@@ -1293,8 +1360,16 @@ static void manager_sample(Manager *m) {
 }
 
 void manager_refresh(Manager *m) {
-        if (!m->quiet || m->in_sample || now_usec(CLOCK_MONOTONIC) < m->last_sample_usec + REQUEST_REFRESH_MIN_AGE_USEC)
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
+        if (m->in_sample)
                 return;
+        if (m->quiet) {
+                if (now < m->last_sample_usec + REQUEST_REFRESH_MIN_AGE_USEC)
+                        return;
+        } else if (!m->degraded || now < m->last_full_usec + REQUEST_CANDIDATES_MAX_AGE_USEC)
+                return; /* the figures are at most an interval old */
+        m->candidates_wanted = m->degraded;
         manager_sample(m);
         manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
 }

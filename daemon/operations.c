@@ -199,6 +199,7 @@ cJSON *ops_status_summary(Manager *m, OpsError *err) {
         cJSON_AddBoolToObject(o, "quiet", m->quiet);
         cJSON_AddNumberToObject(o, "samples", (double) m->n_samples);
         cJSON_AddNumberToObject(o, "candidate_samples", (double) m->n_candidate_samples);
+        cJSON_AddNumberToObject(o, "process_scans", (double) m->n_process_scans);
         cJSON_AddNumberToObject(o, "quiet_checks", (double) m->n_quiet_checks);
 
         cJSON *s = cJSON_AddObjectToObject(o, "system");
@@ -797,9 +798,13 @@ cJSON *ops_kill(Manager *m, const Caller *c, const char *target, const char *rea
                          path, strerror(-r));
         else if ((o = cJSON_CreateObject())) {
                 cJSON_AddStringToObject(o, "cgroup", path);
+                /* A dry run: the processes that would have died, and "killed" stays 0. */
+                unsigned n = d.dry_run ? res.n_would_kill : res.n_killed;
                 cJSON_AddNumberToObject(o, "killed", res.n_killed);
+                cJSON_AddNumberToObject(o, "processes", n);
+                cJSON_AddNumberToObject(o, "memory_bytes", (double) d.memory);
                 cJSON *a = cJSON_AddArrayToObject(o, "pids");
-                for (unsigned i = 0; a && i < res.n_killed && i < KILL_MAX_PIDS_RECORDED; i++)
+                for (unsigned i = 0; a && i < n && i < KILL_MAX_PIDS_RECORDED; i++)
                         cJSON_AddItemToArray(a, cJSON_CreateNumber(res.pids[i]));
                 cJSON_AddStringToObject(o, "method", d.dry_run ? "dry-run" : kill_method_to_string(res.method));
                 cJSON_AddBoolToObject(o, "dry_run", d.dry_run);

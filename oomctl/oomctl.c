@@ -573,15 +573,19 @@ static int cmd_kill_list_move(const Args *a) {
 
 static void kill_human(const Args *a, const cJSON *r) {
         double killed = get_num(r, "killed", 0);
+        double n = get_num(r, "processes", killed);
         const char *cgroup = get_str(r, "cgroup") ?: "?";
         const char *method = get_str(r, "method") ?: "?";
         const cJSON *pids = get(r, "pids"), *p;
+        char mem[32];
 
+        format_bytes(mem, sizeof mem, get_num(r, "memory_bytes", 0));
         if (get_bool(r, "dry_run"))
-                printf("Dry run: would kill %s (%.0f process%s, by %s); nothing was signalled.\n", cgroup, killed,
-                       killed == 1 ? "" : "es", method);
+                printf("Dry run: would kill %s (%.0f process%s holding %s); nothing was signalled.\n", cgroup, n,
+                       n == 1 ? "" : "es", mem);
         else
-                printf("Killed %s: %.0f process%s, by %s.\n", cgroup, killed, killed == 1 ? "" : "es", method);
+                printf("Killed %s: %.0f process%s holding %s, by %s.\n", cgroup, killed, killed == 1 ? "" : "es",
+                       mem, method);
         if (cJSON_GetArraySize(pids) > 0) {
                 printf("PIDs:");
                 cJSON_ArrayForEach(p, pids)

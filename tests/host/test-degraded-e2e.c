@@ -3,9 +3,12 @@
  * End to end on this host, in whatever mode it offers (degraded here: no memory controller on
  * cgroup v2): the real daemon, a policy that kills processes of our test cgroup once they hold more
  * than 100 MiB, a child that really allocates 200 MiB and one that holds 20 MiB. The big one must
- * die by SIGKILL; the small one must live; the history and the log must record the kill.
+ * die by SIGKILL; the small one must live; the history and the log must record the kill. And what an
+ * admin reads there: a cgroup's memory (its processes' RSS) in status and in the reply and record of
+ * `oomctl kill`, and the process a dry run would have killed in its record.
  */
 #include <criterion/criterion.h>
+#include <cjson/cJSON.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,4 +133,170 @@ Test(degraded_e2e, dry_run_logs_and_kills_nothing, .timeout = 60) {
         cr_assert(host_child_alive(small));
         snprintf(path, sizeof path, "%s/history.jsonl", state);
         cr_assert(host_file_contains(path, "\"dry_run\":true", 2000), "the dry-run decision is not in the history");
+        /* the record names the process, as the log line does */
+        snprintf(needle, sizeof needle, "\"pids\":[%d]", (int) hog);
+        char *text = host_read_file(path);
+        cr_assert(text && strstr(text, needle), "the dry-run record does not name the hog %d: %s", (int) hog, text);
+        cr_assert(strstr(text, "\"comm\":\"python3\""), "the dry-run record does not name the command: %s", text);
+        free(text);
+}
+
+#define MIB (1024.0 * 1024.0)
+
+/* The `result` of one control socket request, parsed (the whole reply goes to *reply to be freed). */
+static const cJSON *request_ok(const char *sock, const char *request, cJSON **reply) {
+        char *text = host_control_request(sock, request, 10000);
+        cr_assert_not_null(text, "no reply to %s", request);
+        *reply = cJSON_Parse(text);
+        cr_assert_not_null(*reply, "not JSON: %s", text);
+        const cJSON *ok = cJSON_GetObjectItemCaseSensitive(*reply, "ok");
+        cr_assert(cJSON_IsTrue(ok), "%s failed: %s", request, text);
+        free(text);
+        return cJSON_GetObjectItemCaseSensitive(*reply, "result");
+}
+
+static double num(const cJSON *o, const char *key) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+        cr_assert(cJSON_IsNumber(v), "no number \"%s\" in %s", key, cJSON_PrintUnformatted(o));
+        return v->valuedouble;
+}
+
+/* The daemon under the embedded default policy (no ruleset fires on this host), socket only. */
+static char *start_default(const char *name, char *state, size_t statelen) {
+        cg = host_cgroup_create(name);
+        cr_assert_not_null(cg, "cannot create test cgroup %s", name);
+        tmp = host_mkdtemp();
+        cr_assert_not_null(tmp);
+        char *none = host_assert_path_in(tmp, "no-policy.json"), *log = host_assert_path_in(tmp, "daemon.log");
+        char *run = host_assert_path_in(tmp, "run");
+        snprintf(state, statelen, "%s/state", tmp);
+        char *argv[] = { "pressured", "--config", none, "--policy-dir", "/nonexistent", "--state-dir", state,
+                         "--runtime-dir", run, "--log-target", "stderr", "--no-mlock", "--no-bus", NULL };
+        daemon_pid = host_spawn_daemon(argv, log);
+        cr_assert_gt(daemon_pid, 0);
+        char *sock = host_assert_path_in(run, "control.sock");
+        cr_assert(host_control_wait(daemon_pid, sock, 10000), "the daemon's socket never answered: %s", host_read_file(log));
+        free(none), free(log), free(run);
+        return sock;
+}
+
+/* A 32 MiB process starts in our cgroup after the daemon's first sample, with nothing firing: a
+ * status asked for 6 s later reads the processes again and shows the cgroup holding at least the
+ * 32 MiB (0 B before: no memory.current without the memory controller). A dry-run kill says it would
+ * end 1 process holding that much, and its record names the pid; the kill itself says the same. */
+Test(degraded_e2e, status_and_kill_show_the_cgroups_memory, .timeout = 90) {
+        const char *why;
+        if (!host_cgroup2_mount(&why))
+                cr_skip_test("%s", why);
+        atexit(cleanup);
+
+        char name[64], path[128], state[4096], req[256];
+        snprintf(name, sizeof name, "pressured-e2e-mem-%d", (int) getpid());
+        snprintf(path, sizeof path, "/%s", name);
+        char *sock = start_default(name, state, sizeof state);
+        host_sleep_ms(500);
+        hog = host_spawn_hog(cg, 32, 256);
+        cr_assert_gt(hog, 0, "cannot start the 32 MiB child (is python3 installed?)");
+        host_sleep_ms(6000); /* the processes read at start are now older than a status may show */
+
+        cJSON *reply;
+        const cJSON *st = request_ok(sock, "{\"op\": \"status\"}", &reply), *row = NULL, *c;
+        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(st, "cgroups"))
+                if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "path")) ?: "", path) == 0)
+                        row = c;
+        cr_assert_not_null(row, "status does not list %s: %s", path, cJSON_PrintUnformatted(st));
+        cr_assert_geq(num(row, "memory_current"), 32 * MIB, "status shows %s holding %.0f bytes, less than the 32 MiB "
+                      "its process touched: %s", path, num(row, "memory_current"), cJSON_PrintUnformatted(row));
+        cJSON_Delete(reply);
+
+        snprintf(req, sizeof req, "{\"op\": \"kill\", \"target\": \"%s\", \"dry_run\": true}", path);
+        const cJSON *k = request_ok(sock, req, &reply);
+        char *t = cJSON_PrintUnformatted(k);
+        cr_assert_eq(num(k, "processes"), 1, "dry-run kill reply: %s", t);
+        cr_assert_eq(num(k, "killed"), 0, "dry-run kill reply: %s", t);
+        cr_assert_geq(num(k, "memory_bytes"), 32 * MIB, "dry-run kill reply: %s", t);
+        const cJSON *pids = cJSON_GetObjectItemCaseSensitive(k, "pids");
+        cr_assert(cJSON_GetArraySize(pids) == 1 && cJSON_GetArrayItem(pids, 0)->valuedouble == hog,
+                  "the dry run does not name the hog %d: %s", (int) hog, t);
+        free(t);
+        cJSON_Delete(reply);
+        cr_assert(host_child_alive(hog), "a dry run killed the hog");
+
+        char *hist = host_assert_path_in(state, "history.jsonl"), needle[64];
+        snprintf(needle, sizeof needle, "\"pids\":[%d]", (int) hog);
+        t = host_read_file(hist);
+        cr_assert(t && strstr(t, needle) && strstr(t, "\"dry_run\":true"), "the dry-run record lacks the pid %d: %s",
+                  (int) hog, t ? t : "(no history)");
+        free(t);
+
+        snprintf(req, sizeof req, "{\"op\": \"kill\", \"target\": \"%s\"}", path);
+        k = request_ok(sock, req, &reply);
+        t = cJSON_PrintUnformatted(k);
+        cr_assert_eq(num(k, "killed"), 1, "kill reply: %s", t);
+        cr_assert_eq(num(k, "processes"), 1, "kill reply: %s", t);
+        cr_assert_geq(num(k, "memory_bytes"), 32 * MIB, "the kill reply holds no memory: %s", t);
+        free(t);
+        cJSON_Delete(reply);
+        int status = host_wait_child(hog, 10000);
+        cr_assert(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the hog was not killed (%d)", status);
+        hog = -1;
+
+        /* the kill's record: the newest line of the history */
+        t = host_read_file(hist);
+        cr_assert_not_null(t);
+        size_t len = strlen(t);
+        while (len > 0 && t[len - 1] == '\n')
+                t[--len] = 0;
+        char *last = strrchr(t, '\n');
+        last = last ? last + 1 : t;
+        cJSON *rec = cJSON_Parse(last);
+        cr_assert_not_null(rec, "cannot read the kill record: %s", t);
+        cr_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(rec, "dry_run")), "%s", last);
+        cr_assert_geq(num(rec, "memory_bytes"), 32 * MIB, "the kill record holds no memory: %s", last);
+        cJSON_Delete(rec);
+        free(t);
+        free(hist);
+        free(sock);
+}
+
+/* A ruleset whose detector needs no process (MemAvailable below 99%: always true here) fires at the
+ * first sample: the processes are read in that sample and the 32 MiB process in our cgroup dies at
+ * once, though no sample reads them while nothing fires. Its record names it. */
+Test(degraded_e2e, a_firing_ruleset_reads_the_processes_and_kills, .timeout = 60) {
+        const char *why;
+        if (!host_cgroup2_mount(&why))
+                cr_skip_test("%s", why);
+        atexit(cleanup);
+
+        char name[64], policy[4096], state[4096], runtime[4096], log[4096];
+        snprintf(name, sizeof name, "pressured-e2e-fire-%d", (int) getpid());
+        cg = host_cgroup_create(name);
+        cr_assert_not_null(cg);
+        tmp = host_mkdtemp();
+        cr_assert_not_null(tmp);
+        hog = host_spawn_hog(cg, 32, 256);
+        cr_assert_gt(hog, 0, "cannot start the 32 MiB child (is python3 installed?)");
+
+        snprintf(policy, sizeof policy, "%s/policy.json", tmp);
+        snprintf(state, sizeof state, "%s/state", tmp);
+        snprintf(runtime, sizeof runtime, "%s/run", tmp);
+        snprintf(log, sizeof log, "%s/daemon.log", tmp);
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "{\"rulesets\": [{\"name\": \"always\", \"detectors\": [[{\"type\": \"mem_available_below\", \"threshold\": \"99%%\"}]],"
+                 " \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/%s\", \"granularity\": \"process\"}]}]}\n", name);
+        host_assert_write_text(policy, text);
+        char *argv[] = { "pressured", "--config", policy, "--policy-dir", "/nonexistent", "--state-dir", state,
+                         "--runtime-dir", runtime, "--log-target", "stderr", "--no-mlock", "--no-bus", NULL };
+        daemon_pid = host_spawn_daemon(argv, log);
+        cr_assert_gt(daemon_pid, 0);
+
+        int st = host_wait_child(hog, 10000);
+        cr_assert(st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the 32 MiB child was not killed within 10 s: %s",
+                  host_read_file(log));
+        char needle[64], path[8192];
+        snprintf(needle, sizeof needle, "\"pids\":[%d]", (int) hog);
+        hog = -1;
+        snprintf(path, sizeof path, "%s/history.jsonl", state);
+        cr_assert(host_file_contains(path, needle, 2000), "history does not name the victim: %s", host_read_file(path));
 }

@@ -7,9 +7,11 @@
  * arms, samples come every fast_interval, not whenever the event loop's default timer slack
  * (250 ms) lets them; and a ruleset that fires without a victim has the candidates read once per
  * interval, not at every one of those samples. And the price of being quiet: a look at
- * /proc/meminfo is a wait and a read, no timer, counted by strace.
+ * /proc/meminfo is a wait and a read, no timer, counted by strace. And in degraded mode under the
+ * default policy, with no ruleset firing, no sample opens a /proc/PID file.
  */
 #include <criterion/criterion.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,5 +250,63 @@ Test(quiet, close_to_the_floor_it_looks_every_100ms, .fini = cleanup, .timeout =
         cr_assert_geq(looks, 5, "%ld looks at /proc/meminfo in 2 s while quiet near the floor (%s); expected about 20: %s",
                       looks, floor, host_read_file(log_path));
         cr_assert_leq(looks, 25, "%ld looks at /proc/meminfo in 2 s: more often than every 100 ms", looks);
+        free(sock);
+}
+
+/* The default policy (no file at --config), and nothing fires on this host. Degraded mode's
+ * candidates are processes, with no growth to measure: the samples read /proc/meminfo,
+ * /proc/pressure/memory and /proc/vmstat, and /proc/PID only when a ruleset fires, every 60 s, or
+ * for a status whose figures are older than 5 s. strace sees the daemon for 3 s (about 3 samples):
+ * no /proc/PID file is opened (some 550 were before, 89 processes read every second), and the
+ * status counts no process scan in that time but the one its own request may make. */
+Test(sampling, no_process_is_read_while_nothing_fires, .fini = cleanup, .timeout = 60) {
+        struct stat st;
+        if (stat("/usr/bin/strace", &st) < 0)
+                cr_skip_test("strace is not installed (tests/run-all.sh installs it)");
+        tmp = host_mkdtemp();
+        cr_assert_not_null(tmp);
+        policy = host_assert_path_in(tmp, "no-policy.json");
+        log_path = host_assert_path_in(tmp, "daemon.log");
+        run = host_assert_path_in(tmp, "run");
+        char *state = host_assert_path_in(tmp, "state");
+        char *argv[] = { "pressured", "--config", policy, "--policy-dir", "/nonexistent", "--state-dir", state,
+                         "--runtime-dir", run, "--log-target", "stderr", "--no-mlock", "--no-bus", NULL };
+        daemon_pid = host_spawn_daemon(argv, log_path);
+        cr_assert_gt(daemon_pid, 0);
+        free(state);
+        char *sock = wait_for_socket();
+        host_sleep_ms(500);
+        long samples = samples_now(sock), scans = status_count(sock, "process_scans");
+
+        char *trace = host_assert_path_in(tmp, "strace.txt"), cmd[512];
+        snprintf(cmd, sizeof cmd, "timeout -s INT 3 strace -f -e trace=openat -o %s -p %d >/dev/null 2>&1", trace,
+                 (int) daemon_pid);
+        (void) system(cmd);
+        char *text = host_read_file(trace);
+        cr_assert_not_null(text, "strace wrote nothing to %s", trace);
+
+        /* openat(fd of /proc, "1234/stat", ...) or openat(AT_FDCWD, "/proc/1234/...") */
+        regex_t re;
+        cr_assert_eq(regcomp(&re, "openat\\([^,]*, \"(/proc/)?[0-9]+/", REG_EXTENDED), 0);
+        unsigned opens = 0, pid_opens = 0;
+        char *first = NULL;
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+                if (!strstr(line, "openat("))
+                        continue;
+                opens++;
+                if (regexec(&re, line, 0, NULL, 0) == 0 && pid_opens++ == 0)
+                        first = strdup(line);
+        }
+        regfree(&re);
+        cr_assert_eq(pid_opens, 0, "with nothing firing, the daemon opened %u /proc/PID files in 3 s (of %u opens), "
+                     "the first: %s", pid_opens, opens, first ? first : "");
+        cr_assert_gt(opens, 0, "strace saw no openat in 3 s: no sample ran? %s", host_read_file(log_path));
+
+        long more_samples = samples_now(sock) - samples, more_scans = status_count(sock, "process_scans") - scans;
+        cr_assert_geq(more_samples, 2, "%ld samples in 3 s at an interval of 1 s", more_samples);
+        cr_assert_leq(more_scans, 1, "%ld process scans in %ld samples while nothing fires", more_scans, more_samples);
+        free(first);
+        free(text);
+        free(trace);
         free(sock);
 }

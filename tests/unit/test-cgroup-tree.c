@@ -668,3 +668,24 @@ Test(cgroup_tree, real_host) {
         cgroup_tree_free(t);
         free(mount);
 }
+
+/* Degraded mode: a cgroup weighs the RSS of its processes and of those below it, on path
+ * boundaries ("/ab" is not below "/a"); the root weighs every process. */
+Test(cgroup_runtime, degraded_memory_is_the_processes_rss) {
+        CGroupSample cgs[] = { { .path = "/" }, { .path = "/a" }, { .path = "/a/b" }, { .path = "/ab" } };
+        ProcSample procs[] = {
+                { .pid = 10, .cgroup = "/a/b", .rss = 10 << 20, .rss_anon = 8 << 20 },
+                { .pid = 11, .cgroup = "/a", .rss = 5 << 20, .rss_anon = 1 << 20 },
+                { .pid = 12, .cgroup = "/ab", .rss = 7 << 20 },
+                { .pid = 13, .cgroup = NULL, .rss = 1 << 20 },
+        };
+
+        cgroup_samples_fill_rss(cgs, 4, procs, 4);
+        cr_assert_eq(cgs[0].memory_current, 23u << 20);
+        cr_assert_eq(cgs[1].memory_current, 15u << 20);
+        cr_assert_eq(cgs[1].anon, 9u << 20);
+        cr_assert_eq(cgs[2].memory_current, 10u << 20);
+        cr_assert_eq(cgs[3].memory_current, 7u << 20);
+        for (size_t i = 0; i < 4; i++)
+                cr_assert(cgs[i].fields & CG_MEMORY_CURRENT, "%s is not marked read", cgs[i].path);
+}

@@ -795,3 +795,44 @@ Test(oomctl, history_without_daemon_and_kill_count_across_restarts) {
         cr_assert(strstr(s.out, "Kills:     1"), "%s", s.out);
         run_free(&s);
 }
+
+/* A second pressured on a fixture hierarchy without the memory controller: degraded mode. */
+Test(oomctl, degraded_status_says_kill_and_root_row_has_system_figures) {
+        char *root = path_in("cgroup-v1ish"), *run2 = path_in("run2"), *state2 = path_in("state2");
+        char *log2 = path_in("daemon2.log"), *sock2 = path_in("run2/control.sock");
+        cr_assert_eq(mkdir(root, 0755), 0);
+        host_assert_write_in(root, "cgroup.controllers", "cpu io pids\n");
+        host_assert_write_in(root, "cgroup.procs", "");
+        char *argv[] = { "pressured", "-c", policy_path, "--policy-dir", "/nonexistent", "--state-dir", state2,
+                         "--runtime-dir", run2, "--cgroup-root", root, "--log-target", "stderr", "--no-mlock", NULL };
+        pid_t d2 = host_spawn_daemon(argv, log2);
+        cr_assert(host_file_contains(log2, "started in degraded mode", 10000), "not degraded, see %s", log2);
+        cr_assert(wait_for_file(sock2, 5000));
+
+        Run r = oomctl_as(0, sock2, "status", "--json", NULL);
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cJSON *j = parse_out(&r);
+        const cJSON *rs, *cg, *rootrow = NULL;
+        cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(j, "rulesets"))
+                cr_assert_str_eq(jstr(rs, "method"), "kill", "degraded mode kills processes, yet:\n%s", r.out);
+        cJSON_ArrayForEach(cg, cJSON_GetObjectItemCaseSensitive(j, "cgroups"))
+                if (jstr(cg, "path") && strcmp(jstr(cg, "path"), "/") == 0)
+                        rootrow = cg;
+        cr_assert_not_null(rootrow, "no root row:\n%s", r.out);
+        cr_assert_gt(jnum(rootrow, "memory_current"), 0, "the root row has no memory figure:\n%s", r.out);
+        cr_assert_str_eq(jstr(rootrow, "level"), jstr(cJSON_GetObjectItemCaseSensitive(j, "system"), "level"));
+        cJSON_Delete(j);
+        run_free(&r);
+
+        r = oomctl_as(0, sock2, "status", NULL);
+        cr_assert(strstr(r.out, "Mode:      degraded (") && strstr(r.out, "kills processes, not cgroups"), "%s", r.out);
+        cr_assert(!strstr(r.out, "Boot with"), "the short Mode line carries the advice:\n%s", r.out);
+        run_free(&r);
+
+        kill(d2, SIGTERM);
+        if (host_wait_child(d2, 5000) == -1) {
+                kill(d2, SIGKILL);
+                host_wait_child(d2, 5000);
+        }
+        free(root); free(run2); free(state2); free(log2); free(sock2);
+}

@@ -185,6 +185,52 @@ int history_open(const char *state_dir, unsigned max_entries, History **ret) {
         return 0;
 }
 
+int history_open_readonly(const char *state_dir, unsigned max_entries, History **ret) {
+        if (!state_dir || !ret)
+                return -EINVAL;
+
+        History *h = calloc(1, sizeof(History));
+        if (!h)
+                return -ENOMEM;
+        _cleanup_(history_freep) History *hh = h;
+        h->fd = -1;
+        h->max_entries = max_entries > 0 ? max_entries : HISTORY_DEFAULT_MAX_ENTRIES;
+        h->ring = calloc(h->max_entries, sizeof(HistoryLine));
+        h->dir = strdup(state_dir);
+        if (!h->ring || !h->dir || asprintf(&h->path, "%s/" HISTORY_FILE_NAME, state_dir) < 0) {
+                h->path = NULL;
+                return -ENOMEM;
+        }
+        h->fd = open(h->path, O_RDONLY | O_CLOEXEC);
+        if (h->fd < 0)
+                return -errno;
+        struct stat st;
+        if (fstat(h->fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        int r = history_load(h);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(hh);
+        return 0;
+}
+
+const char *history_path(const History *h) {
+        return h ? h->path : NULL;
+}
+
+uint64_t history_kills(const History *h) {
+        uint64_t n = 0;
+        for (unsigned i = 0; h && i < h->n_ring; i++) {
+                const HistoryLine *l = &h->ring[(h->first + i) % h->max_entries];
+                _cleanup_(cJSON_Deletep) cJSON *j = cJSON_ParseWithLength(l->text, l->len);
+                if (j && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "dry_run")))
+                        n++;
+        }
+        return n;
+}
+
 History *history_free(History *h) {
         if (!h)
                 return NULL;

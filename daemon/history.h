@@ -41,6 +41,18 @@ typedef struct History History;
 int history_open(const char *state_dir, unsigned max_entries, History **ret);
 History *history_free(History *h);
 
+/* Opens an existing history for reading only, as oomctl does when pressured is not running: no
+ * directory or file is created, and history_append() fails. -ENOENT when there is no history file,
+ * -EISDIR when a directory stands in its place, other negative errno as open(2) says. Logs only a
+ * torn last line, as history_open() does. */
+int history_open_readonly(const char *state_dir, unsigned max_entries, History **ret);
+/* The file's path, for messages. */
+const char *history_path(const History *h);
+
+/* How many of the entries held in memory (the newest max_entries) were real kills, not dry runs:
+ * where the daemon's kill count starts after a restart. */
+uint64_t history_kills(const History *h);
+
 /* Appends one record durably. */
 int history_append(History *h, const KillRecord *r);
 

@@ -1543,6 +1543,8 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
                                 "history. Pass --state-dir to use another directory", c->state_dir);
         else
                 (void) history_open(c->state_dir, HISTORY_DEFAULT_MAX_ENTRIES, &m->history); /* says what and why */
+        /* The kill count goes on across restarts: it starts from the real kills the history holds. */
+        m->kill_count = history_kills(m->history);
 
         r = sd_event_default(&m->event);
         if (r < 0)

@@ -228,7 +228,8 @@ cJSON *ops_status_summary(Manager *m, OpsError *err) {
                         return ops_oom(err);
                 cJSON_AddStringToObject(x, "name", r->name);
                 cJSON_AddStringToObject(x, "source", r->source ? r->source : "");
-                cJSON_AddStringToObject(x, "method", unit_method_to_string(r->method));
+                /* Degraded mode has no units to stop: the killer signals processes, whatever the ruleset says. */
+                cJSON_AddStringToObject(x, "method", m->degraded ? "kill" : unit_method_to_string(r->method));
                 cJSON_AddBoolToObject(x, "dry_run", m->policy->dry_run || r->dry_run);
         }
         cJSON *pend = cJSON_AddArrayToObject(o, "pending_kills");
@@ -267,17 +268,32 @@ cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
                 return NULL;
 
         cJSON *a = cJSON_AddArrayToObject(o, "cgroups");
+        const MemInfo *mi = &m->last_system.meminfo;
         for (size_t i = 0; a && i < m->n_last_cgroups; i++) {
                 const CGroupSample *cg = &m->last_cgroups[i];
                 cJSON *x = array_add_object(a);
                 if (!x)
                         return ops_oom(err);
                 cJSON_AddStringToObject(x, "path", cg->path);
-                add_field(x, "memory_current", cg, CG_MEMORY_CURRENT, cg->memory_current);
+                /* The root cgroup has no memory.current, memory.swap.current or (on older kernels)
+                 * memory.pressure of its own: its row shows the system's, from /proc. */
+                bool root = streq(cg->path, "/");
+                if (root && !(cg->fields & CG_MEMORY_CURRENT) && mi->valid)
+                        cJSON_AddNumberToObject(x, "memory_current",
+                                                (double) (mi->mem_total > mi->mem_available ? mi->mem_total - mi->mem_available : 0));
+                else
+                        add_field(x, "memory_current", cg, CG_MEMORY_CURRENT, cg->memory_current);
                 add_field(x, "memory_low", cg, CG_MEMORY_PROTECT, cg->memory_low);
                 add_field(x, "memory_min", cg, CG_MEMORY_PROTECT, cg->memory_min);
-                add_field(x, "swap_current", cg, CG_SWAP_CURRENT, cg->swap_current);
-                if (cg->fields & CG_MEMORY_PSI) {
+                if (root && !(cg->fields & CG_SWAP_CURRENT) && mi->valid)
+                        cJSON_AddNumberToObject(x, "swap_current",
+                                                (double) (mi->swap_total > mi->swap_free ? mi->swap_total - mi->swap_free : 0));
+                else
+                        add_field(x, "swap_current", cg, CG_SWAP_CURRENT, cg->swap_current);
+                if (root && !(cg->fields & CG_MEMORY_PSI)) {
+                        add_psi(x, "memory_pressure", &m->last_system.mem_psi);
+                        cJSON_AddStringToObject(x, "level", cgroup_level(m, cg));
+                } else if (cg->fields & CG_MEMORY_PSI) {
                         add_psi(x, "memory_pressure", &cg->mem_psi);
                         cJSON_AddStringToObject(x, "level", cgroup_level(m, cg));
                 } else {
@@ -394,63 +410,71 @@ cJSON *ops_dump(Manager *m, const Caller *c, OpsError *err) {
         bool ok = true;
         const MemInfo *mi = &m->last_system.meminfo;
 
+        /* Labels padded to one width, so the values line up as in "oomctl status". */
+#define L "%-12s"
         ok &= text_append(&t, "pressured %s (pid %d)\n", PACKAGE_VERSION, (int) getpid());
-        ok &= text_append(&t, "Mode: %s (%s)\n", manager_mode_name(m), m->mode_reason);
-        ok &= text_append(&t, "Policy: %s%s\n", m->policy_description ? m->policy_description : "?",
+        ok &= text_append(&t, L "%s (%s)\n", "Mode:", manager_mode_name(m), m->mode_reason);
+        ok &= text_append(&t, L "%s%s\n", "Policy:", m->policy_description ? m->policy_description : "?",
                           m->policy->dry_run ? " [dry run: nothing will be killed]" : "");
-        ok &= text_append(&t, "Rulesets: %zu, kill-list entries: %zu\n", m->policy->n_rulesets, m->policy->n_kill_list);
+        ok &= text_append(&t, L "%zu, kill-list entries: %zu\n", "Rulesets:", m->policy->n_rulesets, m->policy->n_kill_list);
         for (size_t i = 0; i < m->policy->n_rulesets; i++) {
                 const Ruleset *r = &m->policy->rulesets[i];
-                ok &= text_append(&t, "  %s (method %s%s), from %s\n", r->name, unit_method_to_string(r->method),
+                ok &= text_append(&t, L "%s (method %s%s), from %s\n", "", r->name,
+                                  m->degraded ? "kill" : unit_method_to_string(r->method),
                                   r->dry_run ? ", dry run" : "", r->source ? r->source : "?");
         }
         for (size_t i = 0; i < m->n_pending; i++) {
                 const PendingKill *k = &m->pending[i];
                 usec_t now = now_usec(CLOCK_MONOTONIC);
                 format_duration(a, sizeof a, k->deadline > now ? k->deadline - now : 0);
-                ok &= text_append(&t, "Pending kill: %s by ruleset %s in %s unless spared%s: %s\n", k->decision.cgroup,
+                ok &= text_append(&t, L "%s by ruleset %s in %s unless spared%s: %s\n", "Pending kill:", k->decision.cgroup,
                                   k->decision.ruleset, a, k->hook_id && !k->hook_exited ? " (its pre-kill hook runs)" : "",
                                   k->decision.reason);
         }
         format_duration(a, sizeof a, m->policy->interval_usec);
-        ok &= text_append(&t, "Wakeups: %s, interval %s\n",
+        ok &= text_append(&t, L "%s, interval %s\n", "Wake-ups:",
                           psi_trigger_available(m->triggers) ? "PSI triggers" : "polling", a);
         if (mi->valid) {
                 format_bytes(a, sizeof a, (double) mi->mem_available);
                 format_bytes(b, sizeof b, (double) mi->mem_total);
-                ok &= text_append(&t, "Memory: %s available of %s\n", a, b);
+                ok &= text_append(&t, L "%s available of %s\n", "Memory:", a, b);
                 format_bytes(a, sizeof a, (double) mi->swap_free);
                 format_bytes(b, sizeof b, (double) mi->swap_total);
-                ok &= text_append(&t, "Swap: %s free of %s\n", a, b);
+                ok &= text_append(&t, L "%s free of %s\n", "Swap:", a, b);
         } else
-                ok &= text_append(&t, "Memory: not read yet\n");
+                ok &= text_append(&t, L "not read yet\n", "Memory:");
         psi_text(x, sizeof x, &m->last_system.mem_psi.some);
         psi_text(y, sizeof y, &m->last_system.mem_psi.full);
-        ok &= text_append(&t, "Memory pressure (avg10 avg60 avg300): some %s, full %s; level %s\n", x, y,
+        ok &= text_append(&t, L "some %s, full %s (avg10 avg60 avg300); level %s\n", "Pressure:", x, y,
                           pressure_level_to_string(level_tracker_system_level(m->levels)));
-        ok &= text_append(&t, "Kills: %" PRIu64 "\n", m->kill_count);
+        ok &= text_append(&t, L "%" PRIu64 "\n", "Kills:", m->kill_count);
         if (m->last_kill) {
                 const cJSON *v = cJSON_GetObjectItemCaseSensitive(m->last_kill, "victim");
                 const cJSON *r = cJSON_GetObjectItemCaseSensitive(m->last_kill, "reason");
                 const cJSON *d = cJSON_GetObjectItemCaseSensitive(m->last_kill, "dry_run");
-                ok &= text_append(&t, "Last kill: %s%s: %s\n", cJSON_IsString(v) ? v->valuestring : "?",
+                ok &= text_append(&t, L "%s%s: %s\n", "Last kill:", cJSON_IsString(v) ? v->valuestring : "?",
                                   cJSON_IsTrue(d) ? " (dry run)" : "", cJSON_IsString(r) ? r->valuestring : "?");
         }
-        ok &= text_append(&t, "Cgroups (last full sample): %zu\n", m->n_last_cgroups);
+        ok &= text_append(&t, L "%zu in the last full sample\n", "Cgroups:", m->n_last_cgroups);
+#undef L
         if (m->n_last_cgroups > 0)
-                ok &= text_append(&t, "  %-9s %8s %-17s %s\n", "LEVEL", "MEMORY", "PRESSURE full/10s", "PATH");
+                ok &= text_append(&t, "  %-9s %8s %-17s %s\n", "LEVEL", "MEMORY", "FULL 10s/60s/300s", "PATH");
         for (size_t i = 0; i < m->n_last_cgroups; i++) {
                 const CGroupSample *cg = &m->last_cgroups[i];
+                bool root = streq(cg->path, "/"); /* no files of its own: the system's figures */
                 if (cg->fields & CG_MEMORY_CURRENT)
                         format_bytes(a, sizeof a, (double) cg->memory_current);
+                else if (root && mi->valid)
+                        format_bytes(a, sizeof a, (double) (mi->mem_total > mi->mem_available ? mi->mem_total - mi->mem_available : 0));
                 else
                         snprintf(a, sizeof a, "-");
-                if (cg->fields & CG_MEMORY_PSI)
-                        psi_text(x, sizeof x, cg->mem_psi.full.valid ? &cg->mem_psi.full : &cg->mem_psi.some);
+                const PsiStats *psi = cg->fields & CG_MEMORY_PSI ? &cg->mem_psi : root ? &m->last_system.mem_psi : NULL;
+                if (psi)
+                        psi_text(x, sizeof x, psi->full.valid ? &psi->full : &psi->some);
                 else
                         snprintf(x, sizeof x, "-");
                 ok &= text_append(&t, "  %-9s %8s %-17.17s %s\n",
-                                  cg->fields & CG_MEMORY_PSI ? cgroup_level(m, cg) : "-", a, x, cg->path);
+                                  psi ? cgroup_level(m, cg) : "-", a, x, cg->path);
         }
         if (!ok)
                 return ops_oom(err);

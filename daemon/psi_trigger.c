@@ -9,6 +9,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "../policy/format.h"
 #include "../policy/macro.h"
 #include "log.h"
 #include "psi_trigger.h"
@@ -96,7 +97,7 @@ int psi_trigger_add(PsiTriggerSet *s, const char *key, int dirfd, const char *na
                 return -errno;
         if (fs.f_type != PROC_SUPER_MAGIC && fs.f_type != CGROUP2_SUPER_MAGIC)
                 return log_debug_errno(-EINVAL, "Not arming a PSI trigger on %s: it is not on procfs or cgroup2, so it "
-                                       "is no kernel pressure file; it is polled instead", key);
+                                       "is no kernel pressure file; it is polled instead", name);
 
         char buf[64];
         int l = snprintf(buf, sizeof buf, "%s %llu %llu", full ? "full" : "some",
@@ -105,9 +106,12 @@ int psi_trigger_add(PsiTriggerSet *s, const char *key, int dirfd, const char *na
                 int r = -errno;
                 if (r == -EINVAL || r == -EPERM || r == -EOPNOTSUPP || r == -EACCES) {
                         s->unavailable = true;
-                        log_notice_errno(r, "PSI triggers are not available on this host (writing \"%s\" to %s failed: %m); "
-                                         "falling back to polling at the policy's interval. Reaction is bounded by that interval.",
-                                         buf, key);
+                        char window[16];
+                        format_duration(window, sizeof window, PSI_TRIGGER_WINDOW_USEC);
+                        log_notice_errno(r, "PSI triggers are not available on this host (%s refused a trigger for a %s stall "
+                                         "> %g%% over %s: %m); falling back to polling at the policy's interval. Reaction "
+                                         "is bounded by that interval.", name, full ? "full" : "some",
+                                         100.0 * (double) stall_usec / (double) PSI_TRIGGER_WINDOW_USEC, window);
                         for (size_t i = 0; i < s->n; i++)
                                 trigger_free(s->items[i]);
                         s->n = 0;

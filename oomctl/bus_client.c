@@ -411,6 +411,27 @@ static int op_dump(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
+/* The DryRun property, set with the caller's credentials as the socket's "set-dry-run" is. */
+static int op_set_dry_run(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+        _cleanup_free_ char *source = NULL;
+        int dry_run;
+        int r = sd_bus_set_property(b->bus, BUS_SERVICE, BUS_PATH, BUS_INTERFACE, "DryRun", e, "b",
+                                    (int) field_bool(req, "dry_run"));
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_trivial(b->bus, BUS_SERVICE, BUS_PATH, BUS_INTERFACE, "DryRun", e, 'b', &dry_run);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_string(b->bus, BUS_SERVICE, BUS_PATH, BUS_INTERFACE, "PolicySource", e, &source);
+        if (r < 0)
+                return r;
+        _cleanup_(cJSON_Deletep) cJSON *o = object_with("policy_source", cJSON_CreateString(source));
+        if (!o || !cJSON_AddBoolToObject(o, "dry_run", dry_run))
+                return -ENOMEM;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
 static const struct {
         const char *op;
         OpFunc func;
@@ -426,6 +447,7 @@ static const struct {
         { "policy-reload", op_policy_reload },
         { "history", op_history },
         { "dump", op_dump },
+        { "set-dry-run", op_set_dry_run },
 };
 
 int bus_client_call(BusClient *b, const cJSON *request, cJSON **ret_result, ClientError *err) {

@@ -18,7 +18,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "../daemon/history.h"
 #include "client.h"
 #include "config.h"
 #include "format.h"
@@ -27,9 +29,12 @@
 #include "policy.h"
 #include "policy_file.h"
 #include "table.h"
+#include "timespec.h"
 #include "transport.h"
 
 #define DEFAULT_SOCKET_PATH RUNSTATEDIR "/pressured/control.sock"
+/* Where pressured keeps its history by default (its --state-dir, StateDirectory=pressured). */
+#define DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/pressured"
 
 /* The exit codes, as documented in --help and oomctl(1). */
 enum {
@@ -50,6 +55,8 @@ enum {
         OPT_MIN_MEMORY = 1 << 5,
         OPT_MIN_PRESSURE = 1 << 6,
         OPT_POSITION = 1 << 7,
+        OPT_UNTIL = 1 << 8,
+        OPT_STATE_DIR = 1 << 9,
 };
 
 typedef struct Args {
@@ -57,11 +64,21 @@ typedef struct Args {
         TransportMode mode;        /* --socket, --bus, or neither: the bus with the socket as fallback */
         Transport *transport;
         unsigned given;            /* OPT_* bits seen on the command line */
-        const char *reason, *since, *min_memory, *min_pressure, *position;
+        const char *reason, *since, *until, *min_memory, *min_pressure, *position, *state_dir;
         char **pos;                /* the positional arguments after the command (and subcommand) */
         int n_pos;
         bool color;
+        bool no_legend;            /* tables without their header line */
+        bool verbose;              /* status: the sampling counters and the mode's whole reason */
 } Args;
+
+/* With --json, what oomctl says on failure is one JSON object on stdout (see json_errors_begin()).
+ * The code it carries: the daemon's error code when it refused, else one named after the exit status. */
+static char error_code[64];
+
+static void set_error_code(const char *code) {
+        snprintf(error_code, sizeof error_code, "%s", code);
+}
 
 typedef struct Command Command;
 struct Command {
@@ -138,6 +155,8 @@ static void print_json(const cJSON *o) {
 static int explain_failure(const Args *a, const char *op, int r, const ClientError *e) {
         const char *where = transport_where(a->transport);
 
+        if (r == 1 && e->code[0])
+                set_error_code(e->code);
         if (r == 1) {
                 if (streq(e->code, "permission-denied")) {
                         fprintf(stderr, "permission denied: %s\n", e->message);
@@ -252,9 +271,17 @@ static int compare_memory_desc(const void *x, const void *y) {
         return a < b ? 1 : a > b ? -1 : 0;
 }
 
+/* A table with these headers, printed without them with --no-legend. */
+static Table *new_table(const Args *a, size_t n_columns, const char *const *headers) {
+        Table *t = table_new(n_columns, headers);
+        if (t)
+                table_set_header(t, !a->no_legend);
+        return t;
+}
+
 static void print_cgroups(const Args *a, const cJSON *cgroups) {
         static const char *const headers[] = { "PATH", "MEMORY", "LOW/MIN", "SWAP", "FULL", "LEVEL", "PREF" };
-        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
+        _cleanup_(table_freep) Table *t = new_table(a, ELEMENTSOF(headers), headers);
         int n = cJSON_GetArraySize(cgroups);
         _cleanup_free_ const cJSON **items = NULL;
 
@@ -321,7 +348,7 @@ static void format_span(char *buf, size_t size, double usec) {
  * the embedded default, or systemd's ManagedOOM*= settings). */
 static void print_rulesets(const Args *a, const cJSON *rulesets) {
         static const char *const headers[] = { "RULESET", "METHOD", "FROM" };
-        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
+        _cleanup_(table_freep) Table *t = new_table(a, ELEMENTSOF(headers), headers);
         const cJSON *r;
 
         if (!t || cJSON_GetArraySize(rulesets) == 0)
@@ -360,8 +387,18 @@ static void status_human(const Args *a, const cJSON *s) {
         printf("pressured %s, pid %.0f\n", get_str(s, "version") ?: "?", get_num(s, "pid", 0));
         printf("Mode:      ");
         print_colored(a, streq(mode, "cgroup") ? NULL : "1;33", mode);
-        if (get_str(s, "mode_reason"))
-                printf(" (%s)", get_str(s, "mode_reason"));
+        const char *reason = get_str(s, "mode_reason");
+        if (reason && a->verbose)
+                printf(" (%s)", reason);
+        else if (reason) {
+                /* The reason's first clause; --verbose gives the whole of it, with the advice. */
+                size_t n = strcspn(reason, "(:.");
+                while (n > 0 && reason[n - 1] == ' ')
+                        n--;
+                printf(" (%.*s)", (int) n, reason);
+                if (!streq(mode, "cgroup"))
+                        printf(": kills processes, not cgroups");
+        }
         putchar('\n');
         if (get_str(s, "cgroup_root"))
                 printf("Root:      %s\n", get_str(s, "cgroup_root"));
@@ -373,10 +410,15 @@ static void status_human(const Args *a, const cJSON *s) {
                 snprintf(interval, sizeof interval, "?");
         else
                 format_duration(interval, sizeof interval, (usec_t) interval_usec);
-        printf("Wake-ups:  %s, sampling every %s%s\n", get_str(s, "wakeups") ?: "?", interval,
-               get_bool(s, "quiet") ? " when not quiet (now quiet: only MemAvailable is watched until a trigger fires)" : "");
-        printf("Samples:   %.0f whole (%.0f of them with the candidates), %.0f quiet looks at /proc/meminfo\n",
-               get_num(s, "samples", 0), get_num(s, "candidate_samples", 0), get_num(s, "quiet_checks", 0));
+        const char *wakeups = get_str(s, "wakeups") ?: "?";
+        printf("Wake-ups:  %s, every %s\n", streq(wakeups, "psi-triggers") ? "on pressure (PSI triggers), checking" :
+               streq(wakeups, "polling") ? "polling" : wakeups, interval);
+        if (a->verbose) {
+                if (get_bool(s, "quiet"))
+                        printf("Quiet:     yes: only MemAvailable is watched until a PSI trigger fires\n");
+                printf("Samples:   %.0f whole (%.0f of them with the candidates), %.0f quiet looks at /proc/meminfo\n",
+                       get_num(s, "samples", 0), get_num(s, "candidate_samples", 0), get_num(s, "quiet_checks", 0));
+        }
 
         human_bytes(total, sizeof total, get_num(sys, "mem_total", NAN));
         human_bytes(avail, sizeof avail, get_num(sys, "mem_available", NAN));
@@ -423,7 +465,7 @@ static int cmd_status(const Args *a) {
 static void kill_list_human(const Args *a, const cJSON *r) {
         static const char *const headers[] = { "#", "PATTERN", "MIN MEMORY", "MIN PRESSURE" };
         const cJSON *entries = get(r, "entries");
-        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
+        _cleanup_(table_freep) Table *t = new_table(a, ELEMENTSOF(headers), headers);
 
         if (cJSON_GetArraySize(entries) == 0) {
                 printf("The kill list is empty. Add an entry with \"oomctl kill-list add PATTERN\".\n");
@@ -613,16 +655,23 @@ static int cmd_kill(const Args *a) {
 
 /* ---- policy ---- */
 
+/* Reads a policy file; EXIT_OK, or the exit code after saying why on stderr: a file that cannot be
+ * read (missing, a directory, not readable) is a failed request, 1; only text that cannot be a
+ * policy (too large, a NUL byte) is an invalid policy, 3. */
 static int read_policy_or_explain(const char *path, char **ret) {
         char why[1024];
         int r = policy_file_read(path, ret, why, sizeof why);
 
-        if (r < 0) {
+        if (r == -EISDIR)
+                fprintf(stderr, "%s: %s: give a policy file, not a directory.\n", path, strerror(EISDIR));
+        else if (r < 0) {
                 size_t l = strlen(why);
                 /* the same words as pressured --check-config, ended as a sentence once */
                 fprintf(stderr, "%s%s\n", why, l > 0 && strchr(".?!", why[l - 1]) ? "" : ".");
         }
-        return r;
+        if (r >= 0)
+                return EXIT_OK;
+        return r == -EFBIG || r == -EBADMSG ? EXIT_INVALID_POLICY : EXIT_REFUSED;
 }
 
 static void policy_show_human(const Args *a, const cJSON *r) {
@@ -641,8 +690,9 @@ static int cmd_policy_check(const Args *a) {
         PolicyError err = { 0 };
         Policy *p = NULL;
 
-        if (read_policy_or_explain(file, &text) < 0)
-                return EXIT_INVALID_POLICY;
+        int x = read_policy_or_explain(file, &text);
+        if (x != EXIT_OK)
+                return x;
         int r = policy_parse(text, file, &p, &err);
         if (a->given & OPT_JSON) {
                 cJSON *o = cJSON_CreateObject();
@@ -673,8 +723,9 @@ static int cmd_policy_set(const Args *a) {
         const char *file = a->pos[0];
         _cleanup_free_ char *text = NULL;
 
-        if (read_policy_or_explain(file, &text) < 0)
-                return EXIT_INVALID_POLICY;
+        int x = read_policy_or_explain(file, &text);
+        if (x != EXIT_OK)
+                return x;
         /* before cJSON, which would cut a string at \u0000 and send the daemon what is left */
         char why[512];
         if (json_text_check(text, strlen(text), why, sizeof why) < 0) {
@@ -723,33 +774,27 @@ static int cmd_policy_reload(const Args *a) {
 
 /* ---- history ---- */
 
-/* "1700000000" (unix seconds) or "-10m" (that long ago) to realtime microseconds. */
-static int parse_since(const char *s, usec_t *ret) {
-        if (s[0] == '-') {
-                usec_t ago;
-                struct timespec now;
-                if (parse_duration(s + 1, &ago) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0)
-                        return -EINVAL;
-                usec_t n = (usec_t) now.tv_sec * USEC_PER_SEC + (usec_t) now.tv_nsec / 1000;
-                *ret = ago > n ? 0 : n - ago;
+static usec_t now_realtime(void) {
+        struct timespec now;
+        if (clock_gettime(CLOCK_REALTIME, &now) < 0)
                 return 0;
-        }
-        for (const char *c = s; *c; c++)
-                if (!isdigit((unsigned char) *c))
-                        return -EINVAL;
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno || end == s || v > UINT64_MAX / USEC_PER_SEC)
-                return -EINVAL;
-        *ret = (usec_t) v * USEC_PER_SEC;
-        return 0;
+        return (usec_t) now.tv_sec * USEC_PER_SEC + (usec_t) now.tv_nsec / 1000;
+}
+
+/* --since/--until to realtime microseconds; explains a time it cannot read. */
+static int parse_time_option(const char *option, const char *value, usec_t *ret) {
+        int r = parse_timespec(value, now_realtime(), ret);
+        if (r < 0)
+                fprintf(stderr, "%s \"%s\" is not a time: give a date (\"2026-12-06 10:00\", 2026-12-06), a day (today, "
+                                "yesterday), how long ago (-1d, \"2h ago\"), or unix seconds (1700000000); local time.\n",
+                        option, value);
+        return r;
 }
 
 static void history_human(const Args *a, const cJSON *r) {
         static const char *const headers[] = { "TIME", "CGROUP", "RULESET", "METHOD", "MEMORY", "PIDS", "DRY" };
         const cJSON *kills = get(r, "kills"), *k;
-        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
+        _cleanup_(table_freep) Table *t = new_table(a, ELEMENTSOF(headers), headers);
 
         if (cJSON_GetArraySize(kills) == 0) {
                 printf("No kills recorded%s.\n", (a->given & OPT_SINCE) ? " in that time" : "");
@@ -785,22 +830,117 @@ static void history_human(const Args *a, const cJSON *r) {
         table_print(t, stdout, stdout_columns(), a->color);
 }
 
+/* Drops the kills after `until` from a history result (the daemon filters only by --since). */
+static void drop_after(cJSON *result, usec_t until) {
+        cJSON *kills = cJSON_GetObjectItemCaseSensitive(result, "kills");
+        for (int i = cJSON_GetArraySize(kills) - 1; i >= 0; i--)
+                if (get_num(cJSON_GetArrayItem(kills, i), "time", 0) > (double) until)
+                        cJSON_DeleteItemFromArray(kills, i);
+}
+
+DEFINE_POINTER_CLEANUP(History, history_free);
+
+/* The history as pressured left it in STATE_DIR/history.jsonl, read with the daemon's own reader:
+ * for when pressured is not running. EXIT_OK with *ret as the "history" request's result. */
+static int history_from_file(const char *state_dir, usec_t since, cJSON **ret) {
+        _cleanup_(history_freep) History *h = NULL;
+        _cleanup_free_ char *text = NULL;
+        int r = history_open_readonly(state_dir, HISTORY_DEFAULT_MAX_ENTRIES, &h);
+        if (r == -ENOENT) {
+                fprintf(stderr, "%s/history.jsonl does not exist: pressured has recorded no kill there (is it the state "
+                                "directory pressured uses? See --state-dir).\n", state_dir);
+                return EXIT_REFUSED;
+        }
+        if (r < 0) {
+                fprintf(stderr, "%s/history.jsonl cannot be read: %s.\n", state_dir, strerror(-r));
+                return r == -EACCES || r == -EPERM ? EXIT_REFUSED : EXIT_UNREACHABLE;
+        }
+        r = history_read_json(h, since, &text);
+        cJSON *kills = r < 0 ? NULL : cJSON_Parse(text);
+        cJSON *o = cJSON_CreateObject();
+        if (!kills || !o || !cJSON_AddItemToObject(o, "kills", kills)) {
+                cJSON_Delete(kills);
+                cJSON_Delete(o);
+                fprintf(stderr, "out of memory reading the history\n");
+                return EXIT_REFUSED;
+        }
+        *ret = o;
+        return EXIT_OK;
+}
+
 static int cmd_history(const Args *a) {
-        cJSON *req = request_new("history");
-        if (a->given & OPT_SINCE) {
-                usec_t since;
-                if (parse_since(a->since, &since) < 0) {
-                        cJSON_Delete(req);
-                        fprintf(stderr, "--since \"%s\" is not a time: give unix seconds (1700000000) or how long ago "
-                                        "(-10m, -2h, -1d is -24h).\n", a->since);
-                        return EXIT_USAGE;
-                }
-                if (req && !cJSON_AddNumberToObject(req, "since", (double) since)) {
+        usec_t since = 0, until = UINT64_MAX;
+        cJSON *result = NULL;
+        int x;
+
+        if ((a->given & OPT_SINCE) && parse_time_option("--since", a->since, &since) < 0)
+                return EXIT_USAGE;
+        if ((a->given & OPT_UNTIL) && parse_time_option("--until", a->until, &until) < 0)
+                return EXIT_USAGE;
+
+        if (a->given & OPT_STATE_DIR)
+                x = history_from_file(a->state_dir, since, &result);
+        else if (transport_connect(a->transport) < 0) {
+                /* Not running: the file it keeps has the same entries. Said once, on stderr. */
+                fprintf(stderr, "%s\nReading the history from " DEFAULT_STATE_DIR "/history.jsonl instead, since pressured "
+                                "is not running.\n", transport_why(a->transport));
+                x = history_from_file(DEFAULT_STATE_DIR, since, &result);
+                if (x != EXIT_OK)
+                        x = EXIT_UNREACHABLE;
+        } else {
+                cJSON *req = request_new("history");
+                if ((a->given & OPT_SINCE) && req && !cJSON_AddNumberToObject(req, "since", (double) since)) {
                         cJSON_Delete(req);
                         req = NULL;
                 }
+                x = call(a, req, &result);
         }
-        return call_and_print(a, req, history_human);
+        if (x != EXIT_OK)
+                return x;
+        if (a->given & OPT_UNTIL)
+                drop_after(result, until);
+        if (a->given & OPT_JSON)
+                print_json(result);
+        else
+                history_human(a, result);
+        cJSON_Delete(result);
+        return EXIT_OK;
+}
+
+/* ---- dry run ---- */
+
+static int usage_error(const char *topic);
+
+static int cmd_dry_run(const Args *a) {
+        const char *v = a->pos[0];
+        bool on;
+        if (streq(v, "on") || streq(v, "yes") || streq(v, "true") || streq(v, "1"))
+                on = true;
+        else if (streq(v, "off") || streq(v, "no") || streq(v, "false") || streq(v, "0"))
+                on = false;
+        else {
+                fprintf(stderr, "\"dry-run %s\": give on or off.\n", v);
+                return usage_error("dry-run");
+        }
+        cJSON *req = request_new("set-dry-run");
+        if (req && !cJSON_AddBoolToObject(req, "dry_run", on)) {
+                cJSON_Delete(req);
+                req = NULL;
+        }
+        cJSON *result = NULL;
+        int x = call(a, req, &result);
+        if (x != EXIT_OK)
+                return x;
+        if (a->given & OPT_JSON)
+                print_json(result);
+        else if (get_bool(result, "dry_run"))
+                printf("Dry run is on: pressured logs and records its decisions and kills nothing, until \"oomctl dry-run "
+                       "off\". A restart goes back to what the policy says.\n");
+        else
+                printf("Dry run is off: pressured kills again (rulesets with their own \"dry_run\" still do not). A "
+                       "restart goes back to what the policy says.\n");
+        cJSON_Delete(result);
+        return EXIT_OK;
 }
 
 /* ---- monitor ---- */
@@ -961,12 +1101,12 @@ static int cmd_dump(const Args *a) {
 /* ---- help ---- */
 
 static const char HELP_MAIN[] =
-        "Usage: oomctl [--bus | --socket PATH] [--json] COMMAND [ARGUMENTS...]\n"
+        "Usage: oomctl [--bus | --socket PATH] [--json] [-q] [--no-legend] [COMMAND [ARGUMENTS...]]\n"
         "\n"
-        "Query and control pressured, the userspace out-of-memory killer.\n"
+        "Query and control pressured, the userspace out-of-memory killer. Without a command, shows its status.\n"
         "\n"
         "Commands:\n"
-        "  status                       Mode, system memory and pressure, kills, monitored cgroups\n"
+        "  status                       Mode, system memory and pressure, kills, monitored cgroups (the default)\n"
         "  kill-list                    Show the kill list, numbered\n"
         "  kill-list add PATTERN        Add an entry (root)\n"
         "  kill-list remove INDEX       Remove an entry (root)\n"
@@ -976,7 +1116,8 @@ static const char HELP_MAIN[] =
         "  policy check FILE            Validate a policy file here, without the daemon\n"
         "  policy set FILE              Replace the running policy (root)\n"
         "  policy reload                Re-read the policy files (root)\n"
-        "  history                      Past kills (and dry-run decisions)\n"
+        "  history                      Past kills (and dry-run decisions); works without the daemon\n"
+        "  dry-run on|off               Turn dry run on or off in the running daemon (root)\n"
         "  monitor                      Follow kills, policy changes and pressure levels as they happen\n"
         "  dump                         The daemon's full status text\n"
         "  help [COMMAND]               This text, or one command's\n"
@@ -984,7 +1125,12 @@ static const char HELP_MAIN[] =
         "Options:\n"
         "  --socket PATH   talk to pressured over its control socket at PATH only\n"
         "  --bus           talk to pressured over the system bus only (no fallback)\n"
-        "  --json          print the daemon's result as JSON instead of text (every command)\n"
+        "  --json          print the daemon's result as JSON instead of text (every command); a failure is\n"
+        "                  then a JSON object too: {\"error\": {\"code\", \"message\", \"exit_status\"}}\n"
+        "  -q, --quiet     print nothing on success (errors still go to stderr)\n"
+        "      --no-legend print tables without their header line\n"
+        "      --no-pager  accepted for systemd's habits; oomctl never pages\n"
+        "  -v, --verbose   status: the mode's whole reason and the sampling counters\n"
         "  -h, --help      show help (after a command: that command's help)\n"
         "      --version   show the version\n"
         "\n"
@@ -1003,7 +1149,7 @@ static const char HELP_MAIN[] =
         "See oomctl(1), and \"oomctl help COMMAND\" for each command.\n";
 
 static const char HELP_STATUS[] =
-        "Usage: oomctl status [--json]\n"
+        "Usage: oomctl status [--json] [--verbose] [--no-legend]\n"
         "\n"
         "Shows pressured's mode (cgroup or degraded) and why, whether it is a dry run, how it wakes up\n"
         "(PSI triggers or polling), system memory and memory pressure (percent of time stalled, avg10,\n"
@@ -1019,9 +1165,10 @@ static const char HELP_STATUS[] =
         "  PREF     the policy's preference: omit, avoid, none, prefer\n"
         "\n"
         "Options:\n"
-        "  --json   print the daemon's status object\n"
+        "  --json          print the daemon's status object\n"
+        "  -v, --verbose   the mode's whole reason, and how often pressured sampled\n"
         "\n"
-        "Anyone may run it.\n";
+        "\"oomctl\" alone does the same. Anyone may run it.\n";
 
 static const char HELP_KILL_LIST[] =
         "Usage: oomctl kill-list [--json]\n"
@@ -1091,14 +1238,29 @@ static const char HELP_POLICY[] =
         "  oomctl policy show > /tmp/p.json; $EDITOR /tmp/p.json; oomctl policy set /tmp/p.json\n";
 
 static const char HELP_HISTORY[] =
-        "Usage: oomctl history [--since TIME] [--json]\n"
+        "Usage: oomctl history [--since TIME] [--until TIME] [--state-dir DIR] [--json]\n"
         "\n"
         "Lists the kills pressured recorded (dry-run decisions included), oldest first: local time,\n"
         "cgroup (or process name), ruleset, method, memory at the kill, pids, and whether it was a dry run.\n"
+        "When pressured is not running, oomctl reads its history file, " DEFAULT_STATE_DIR "/history.jsonl,\n"
+        "and says so on stderr.\n"
         "\n"
         "Options:\n"
-        "  --since TIME   only kills at or after TIME: unix seconds (1700000000) or how long ago (-10m, -2h)\n"
-        "  --json         print the daemon's result object\n";
+        "  --since TIME      only kills at or after TIME\n"
+        "  --until TIME      only kills at or before TIME\n"
+        "  --state-dir DIR   read DIR/history.jsonl directly, without asking pressured\n"
+        "  --json            print the result object\n"
+        "\n"
+        "TIME is local time, as journalctl takes it: \"2026-12-06 10:00\", 2026-12-06, 10:00 (today),\n"
+        "now, today, yesterday, tomorrow, -1d, +1h, \"2h ago\", \"1h 30min ago\", or unix seconds (1700000000).\n";
+
+static const char HELP_DRY_RUN[] =
+        "Usage: oomctl dry-run on|off [--json]\n"
+        "\n"
+        "Turns dry run on or off in the running pressured: while on, every ruleset decides, logs and\n"
+        "records in the history, but nothing is signalled. It lasts until turned again; a restart goes\n"
+        "back to what the policy's \"dry_run\" says. A ruleset with its own \"dry_run\": true stays a dry\n"
+        "run either way. Needs root.\n";
 
 static const char HELP_MONITOR[] =
         "Usage: oomctl monitor [--json]\n"
@@ -1122,7 +1284,7 @@ static const char *help_for(const char *topic) {
         static const struct { const char *topic, *text; } table[] = {
                 { "status", HELP_STATUS }, { "kill-list", HELP_KILL_LIST }, { "kill", HELP_KILL },
                 { "policy", HELP_POLICY }, { "history", HELP_HISTORY }, { "monitor", HELP_MONITOR },
-                { "dump", HELP_DUMP },
+                { "dump", HELP_DUMP }, { "dry-run", HELP_DRY_RUN },
         };
         for (size_t i = 0; i < ELEMENTSOF(table); i++)
                 if (streq(table[i].topic, topic))
@@ -1144,7 +1306,8 @@ static const Command commands[] = {
         { "policy", "check", 1, 1, OPT_JSON, cmd_policy_check, "policy" },
         { "policy", "set", 1, 1, OPT_JSON | OPT_PERSIST, cmd_policy_set, "policy" },
         { "policy", "reload", 0, 0, OPT_JSON, cmd_policy_reload, "policy" },
-        { "history", NULL, 0, 0, OPT_JSON | OPT_SINCE, cmd_history, "history" },
+        { "history", NULL, 0, 0, OPT_JSON | OPT_SINCE | OPT_UNTIL | OPT_STATE_DIR, cmd_history, "history" },
+        { "dry-run", NULL, 1, 1, OPT_JSON, cmd_dry_run, "dry-run" },
         { "monitor", NULL, 0, 0, OPT_JSON, cmd_monitor, "monitor" },
         { "dump", NULL, 0, 0, OPT_JSON, cmd_dump, "dump" },
 };
@@ -1159,6 +1322,8 @@ static const char *option_name(unsigned bit) {
         case OPT_MIN_MEMORY: return "--min-memory";
         case OPT_MIN_PRESSURE: return "--min-pressure";
         case OPT_POSITION: return "--position";
+        case OPT_UNTIL: return "--until";
+        case OPT_STATE_DIR: return "--state-dir";
         }
         return "?";
 }
@@ -1214,9 +1379,68 @@ static int run_command(Args *a, char **words, int n_words) {
         return cmd->run(a);
 }
 
+/* With --json, stderr goes to a buffer until oomctl exits; json_errors_end() then prints it as one
+ * JSON object on stdout when oomctl failed, or passes it on to stderr when it succeeded. A script
+ * reading --json output then always gets JSON, and the exit status stays as documented. */
+static FILE *real_stderr;
+static char *err_buf;
+static size_t err_size;
+
+static void json_errors_begin(void) {
+        FILE *f = open_memstream(&err_buf, &err_size);
+        if (!f)
+                return; /* errors stay plain text */
+        real_stderr = stderr;
+        stderr = f;
+}
+
+static int json_errors_end(int exit_status) {
+        if (!real_stderr)
+                return exit_status;
+        fclose(stderr);
+        stderr = real_stderr;
+        real_stderr = NULL;
+        size_t n = err_buf ? strlen(err_buf) : 0;
+        if (exit_status == EXIT_OK) {
+                if (n > 0)
+                        fputs(err_buf, stderr);
+        } else {
+                while (n > 0 && err_buf[n - 1] == '\n')
+                        err_buf[--n] = '\0';
+                static const char *const codes[] = {
+                        [EXIT_REFUSED] = "failed", [EXIT_USAGE] = "usage",
+                        [EXIT_INVALID_POLICY] = "invalid-policy", [EXIT_UNREACHABLE] = "unreachable",
+                };
+                const char *code = error_code[0] ? error_code :
+                        exit_status > 0 && exit_status < (int) ELEMENTSOF(codes) && codes[exit_status] ? codes[exit_status] : "failed";
+                cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");
+                if (e && cJSON_AddStringToObject(e, "code", code) && cJSON_AddStringToObject(e, "message", err_buf ?: "") &&
+                    cJSON_AddNumberToObject(e, "exit_status", exit_status)) {
+                        fflush(stdout);
+                        print_json(o);
+                } else if (n > 0)
+                        fprintf(stderr, "%s\n", err_buf);
+                cJSON_Delete(o);
+        }
+        free(err_buf);
+        err_buf = NULL;
+        return exit_status;
+}
+
+static int run(int argc, char *argv[]);
+
 int main(int argc, char *argv[]) {
+        for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
+                if (streq(argv[i], "--json")) {
+                        json_errors_begin();
+                        break;
+                }
+        return json_errors_end(run(argc, argv));
+}
+
+static int run(int argc, char *argv[]) {
         enum { ARG_SOCKET = 0x100, ARG_BUS, ARG_VERSION, ARG_JSON, ARG_PERSIST, ARG_DRY_RUN, ARG_REASON, ARG_SINCE,
-               ARG_MIN_MEMORY, ARG_MIN_PRESSURE, ARG_POSITION };
+               ARG_MIN_MEMORY, ARG_MIN_PRESSURE, ARG_POSITION, ARG_UNTIL, ARG_STATE_DIR, ARG_NO_PAGER, ARG_NO_LEGEND };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -1230,15 +1454,34 @@ int main(int argc, char *argv[]) {
                 { "min-memory", required_argument, NULL, ARG_MIN_MEMORY },
                 { "min-pressure", required_argument, NULL, ARG_MIN_PRESSURE },
                 { "position", required_argument, NULL, ARG_POSITION },
+                { "until", required_argument, NULL, ARG_UNTIL },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "no-pager", no_argument, NULL, ARG_NO_PAGER },
+                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                { "quiet", no_argument, NULL, 'q' },
+                { "verbose", no_argument, NULL, 'v' },
                 {}
         };
         Args a = { .socket_path = DEFAULT_SOCKET_PATH, .mode = TRANSPORT_AUTO };
-        bool help = false, bus = false;
+        bool help = false, bus = false, quiet = false;
         int c;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hqv", options, NULL)) >= 0)
                 switch (c) {
                 case 'h': help = true; break;
+                case 'q': quiet = true; break;
+                case 'v': a.verbose = true; break;
+                case ARG_NO_PAGER: break; /* nothing pages */
+                case ARG_NO_LEGEND: a.no_legend = true; break;
+                case ARG_UNTIL: a.given |= OPT_UNTIL; a.until = optarg; break;
+                case ARG_STATE_DIR:
+                        if (!optarg[0]) {
+                                fprintf(stderr, "--state-dir needs a directory.\n");
+                                return usage_error(NULL);
+                        }
+                        a.given |= OPT_STATE_DIR;
+                        a.state_dir = optarg;
+                        break;
                 case ARG_VERSION:
                         printf("oomctl %s\n", PACKAGE_VERSION);
                         return EXIT_OK;
@@ -1292,9 +1535,16 @@ int main(int argc, char *argv[]) {
                 fputs(text, stdout);
                 return EXIT_OK;
         }
+        /* Bare "oomctl" is "oomctl status", as with systemd's oomctl. */
+        static char *status_words[] = { (char *) "status", NULL };
         if (n_words == 0) {
-                fprintf(stderr, "No command given.\n");
-                return usage_error(NULL);
+                words = status_words;
+                n_words = 1;
+        }
+        /* -q: nothing on stdout but --json output; messages about failures still go to stderr. */
+        if (quiet && !(a.given & OPT_JSON) && !freopen("/dev/null", "w", stdout)) {
+                fprintf(stderr, "cannot open /dev/null for --quiet: %s\n", strerror(errno));
+                return EXIT_REFUSED;
         }
         a.color = stdout_wants_color();
         _cleanup_(transport_freep) Transport *t = a.transport = transport_new(a.mode, a.socket_path);

@@ -17,6 +17,7 @@ struct Table {
         char **colors;    /* same shape; NULL for none */
         bool *right;
         size_t elastic;   /* n_columns: none */
+        bool no_header;   /* --no-legend */
 };
 
 Table *table_new(size_t n_columns, const char *const *headers) {
@@ -59,6 +60,10 @@ void table_align_right(Table *t, size_t col) {
 
 void table_set_elastic(Table *t, size_t col) {
         t->elastic = col;
+}
+
+void table_set_header(Table *t, bool show) {
+        t->no_header = !show;
 }
 
 size_t table_rows(const Table *t) {
@@ -128,7 +133,7 @@ void table_print(const Table *t, FILE *f, unsigned max_width, bool color) {
                 return;
         size_t total = 0;
         for (size_t i = 0; i < t->n_columns; i++) {
-                w[i] = strlen(t->headers[i]);
+                w[i] = t->no_header ? 0 : strlen(t->headers[i]);
                 for (size_t r = 0; r < t->n_rows; r++) {
                         size_t l = strlen(t->cells[r * t->n_columns + i]);
                         if (l > w[i])
@@ -139,13 +144,15 @@ void table_print(const Table *t, FILE *f, unsigned max_width, bool color) {
         if (max_width > 0 && total > max_width && t->elastic < t->n_columns) {
                 size_t excess = total - max_width;
                 size_t e = w[t->elastic];
-                size_t floor = strlen(t->headers[t->elastic]) > ELASTIC_MIN_WIDTH ? strlen(t->headers[t->elastic]) : ELASTIC_MIN_WIDTH;
+                size_t header = t->no_header ? 0 : strlen(t->headers[t->elastic]);
+                size_t floor = header > ELASTIC_MIN_WIDTH ? header : ELASTIC_MIN_WIDTH;
                 w[t->elastic] = e > floor + excess ? e - excess : (e > floor ? floor : e);
         }
 
-        for (size_t i = 0; i < t->n_columns; i++)
+        for (size_t i = 0; !t->no_header && i < t->n_columns; i++)
                 print_cell(f, t->headers[i], w[i], t->right[i], i + 1 == t->n_columns, color ? "1" : NULL);
-        fputc('\n', f);
+        if (!t->no_header)
+                fputc('\n', f);
         for (size_t r = 0; r < t->n_rows; r++) {
                 for (size_t i = 0; i < t->n_columns; i++)
                         print_cell(f, t->cells[r * t->n_columns + i], w[i], t->right[i], i + 1 == t->n_columns,

@@ -27,6 +27,8 @@ static inline void table_freep(Table **t) {
 void table_align_right(Table *t, size_t col);
 /* The column that gives up width when the table does not fit (default: none). */
 void table_set_elastic(Table *t, size_t col);
+/* Whether the header line is printed (default: yes; oomctl --no-legend turns it off). */
+void table_set_header(Table *t, bool show);
 /* Appends a row of n_columns cells (copied; NULL prints as "-"). 0 or -ENOMEM. */
 int table_add_row(Table *t, const char *const *cells);
 /* Colours one cell of the last row added with an ANSI SGR code such as "1;31" (copied), used only when printing in colour. */

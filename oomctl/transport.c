@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bus_client.h"
 #include "macro.h"
@@ -52,6 +53,21 @@ const char *transport_where(const Transport *t) {
         return t->where[0] ? t->where : "(not connected)";
 }
 
+/* How to start pressured here: systemctl only where systemd runs and a pressured.service exists. */
+static const char *start_hint(void) {
+        static const char *const unit_paths[] = {
+                "/etc/systemd/system/pressured.service", "/run/systemd/system/pressured.service",
+                "/usr/local/lib/systemd/system/pressured.service", "/usr/lib/systemd/system/pressured.service",
+                "/lib/systemd/system/pressured.service",
+        };
+        if (access("/run/systemd/system", F_OK) < 0)
+                return "start the pressured daemon (this system does not run systemd)";
+        for (size_t i = 0; i < ELEMENTSOF(unit_paths); i++)
+                if (access(unit_paths[i], F_OK) == 0)
+                        return "start it with \"systemctl start pressured\"";
+        return "start the pressured daemon (no pressured.service is installed for systemd)";
+}
+
 static const char *bus_address(void) {
         const char *a = getenv("DBUS_SYSTEM_BUS_ADDRESS");
         return a && a[0] ? a : SYSTEM_BUS_DEFAULT_ADDRESS;
@@ -80,8 +96,8 @@ static int connect_bus(Transport *t) {
         if (r == 0) {
                 snprintf(t->bus_problem, sizeof t->bus_problem, "nobody owns the name on %s", bus_address());
                 snprintf(t->why, sizeof t->why, "pressured is not running: org.pressured.oom1 is not on the system bus (%s). "
-                         "Start it: systemctl start pressured (without --bus, oomctl also tries its control socket).",
-                         bus_address());
+                         "To use it, %s; without --bus, oomctl also tries its control socket.",
+                         bus_address(), start_hint());
                 return -ESRCH;
         }
         t->bus = TAKE_PTR(b);
@@ -102,12 +118,12 @@ static int connect_socket(Transport *t) {
                 if (tried_bus)
                         snprintf(t->why, sizeof t->why,
                                  "pressured is not running: org.pressured.oom1 is not on the system bus (%s) and %s does not "
-                                 "answer (%s). Start it: systemctl start pressured", t->bus_problem, t->socket_path,
-                                 r == -ECONNREFUSED ? "nothing listens on it" : "no socket there");
+                                 "answer (%s). To use it, %s.", t->bus_problem, t->socket_path,
+                                 r == -ECONNREFUSED ? "nothing listens on it" : "no socket there", start_hint());
                 else
                         snprintf(t->why, sizeof t->why,
-                                 "pressured is not running (%s %s): start it with \"systemctl start pressured\", or point "
-                                 "oomctl at its socket with --socket PATH.", what, t->socket_path);
+                                 "pressured is not running (%s %s): %s, or point oomctl at its socket with --socket PATH.",
+                                 what, t->socket_path, start_hint());
         } else if (r == -EACCES || r == -EPERM)
                 snprintf(t->why, sizeof t->why,
                          "cannot connect to pressured at %s: permission denied: the socket or its directory is not open to "
@@ -162,7 +178,7 @@ static int fall_back_to_socket(Transport *t, int r, const ClientError *err) {
 /* --bus, and pressured left it: say so as transport_connect() would. */
 static int bus_gone(Transport *t) {
         snprintf(t->why, sizeof t->why, "pressured is not running: org.pressured.oom1 is not on the system bus (%s). "
-                 "Start it: systemctl start pressured (without --bus, oomctl also tries its control socket).", bus_address());
+                 "To use it, %s; without --bus, oomctl also tries its control socket.", bus_address(), start_hint());
         return -EHOSTUNREACH;
 }
 

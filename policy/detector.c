@@ -498,7 +498,7 @@ static const char *const window_names[] = {
 int detector_describe(const Detector *d, const DetectorState *st, char *buf, size_t size) {
         const DetectorObservation *o = &st->seen;
         const char *where = o->where ?: "/";
-        char value[16], limit[16], dur[24] = "";
+        char value[32], limit[32], dur[24] = "";
 
         if (d->duration_usec > 0 && d->type != DETECTOR_MEMORY_RECLAIM) {
                 char t[16];
@@ -508,15 +508,15 @@ int detector_describe(const Detector *d, const DetectorState *st, char *buf, siz
 
         switch (d->type) {
         case DETECTOR_PRESSURE_ABOVE: {
-                char window[24];
                 if (d->window == PSI_WINDOW_EXACT) {
                         char t[16];
                         format_duration(t, sizeof(t), d->window_usec);
-                        snprintf(window, sizeof(window), "over %s", t);
-                } else
-                        snprintf(window, sizeof(window), "%s", window_names[d->window]);
+                        return snprintf(buf, size, "%s %s stall %.2f%% > %g%% over %s%s on %s%s",
+                                        resource_names[d->resource], kind_names[d->kind], o->value, d->threshold, t,
+                                        dur, where, o->floor ? " (since the last victim was gone)" : "");
+                }
                 return snprintf(buf, size, "%s %s %s %.2f%% > %g%%%s on %s%s",
-                                resource_names[d->resource], kind_names[d->kind], window,
+                                resource_names[d->resource], kind_names[d->kind], window_names[d->window],
                                 o->value, d->threshold, dur, where, o->floor ? " (since the last victim was gone)" : "");
         }
         case DETECTOR_PRESSURE_RISING_BEYOND:
@@ -525,8 +525,7 @@ int detector_describe(const Detector *d, const DetectorState *st, char *buf, siz
                                 o->value, o->avg60, d->threshold, dur, where,
                                 o->floor ? " (since the last victim was gone)" : "");
         case DETECTOR_MEMORY_ABOVE:
-                format_bytes(value, sizeof(value), o->value);
-                format_bytes(limit, sizeof(limit), o->limit);
+                format_bytes_pair(value, sizeof(value), limit, sizeof(limit), o->value, o->limit);
                 return snprintf(buf, size, "%s %s > %s%s on %s",
                                 d->anon ? "anon memory" : "memory", value, limit, dur, where);
         case DETECTOR_MEMORY_RECLAIM:
@@ -535,12 +534,10 @@ int detector_describe(const Detector *d, const DetectorState *st, char *buf, siz
         case DETECTOR_SWAP_FREE_BELOW:
                 if (o->no_swap)
                         return snprintf(buf, size, "no swap configured%s", dur);
-                format_bytes(value, sizeof(value), o->value);
-                format_bytes(limit, sizeof(limit), o->limit);
+                format_bytes_pair(value, sizeof(value), limit, sizeof(limit), o->value, o->limit);
                 return snprintf(buf, size, "swap free %s < %s%s", value, limit, dur);
         case DETECTOR_MEM_AVAILABLE_BELOW:
-                format_bytes(value, sizeof(value), o->value);
-                format_bytes(limit, sizeof(limit), o->limit);
+                format_bytes_pair(value, sizeof(value), limit, sizeof(limit), o->value, o->limit);
                 return snprintf(buf, size, "MemAvailable %s < %s%s", value, limit, dur);
         case DETECTOR_EXISTS:
                 if (d->negate)

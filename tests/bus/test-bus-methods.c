@@ -320,7 +320,7 @@ Test(methods, list_kills_and_dump) {
         while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
                 len += (size_t) n;
         buf[len] = 0;
-        cr_assert(strstr(buf, "Mode: cgroup") && strstr(buf, "/big.slice") && strstr(buf, "medium"), "%s", buf);
+        cr_assert(strstr(buf, "Mode:       cgroup") && strstr(buf, "/big.slice") && strstr(buf, "medium"), "%s", buf);
         sd_bus_message_unref(reply);
 }
 

@@ -205,3 +205,35 @@ Test(oomctl_bus, neither_reachable_exits_4, .fini = teardown, .timeout = 120) {
         run_free(&r);
         free(nobus);
 }
+
+static bool bus_status_dry_run(void) {
+        Run r = oomctl(false, (char *[]) { "oomctl", "--bus", "status", "--json", NULL });
+        cr_assert_eq(r.rc, 0, "rc %d: %s", r.rc, r.err);
+        cJSON *j = cJSON_Parse(r.out);
+        cr_assert(j && cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(j, "dry_run")), "%s", r.out);
+        bool on = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "dry_run"));
+        cJSON_Delete(j);
+        run_free(&r);
+        return on;
+}
+
+Test(oomctl_bus, dry_run_on_off_over_the_bus, .fini = teardown, .timeout = 120) {
+        start(true, NULL);
+        bool was = bus_status_dry_run();
+        Run r = oomctl(false, (char *[]) { "oomctl", "--bus", "dry-run", was ? "off" : "on", NULL });
+        cr_assert_eq(r.rc, 0, "rc %d: %s", r.rc, r.err);
+        cr_assert(strstr(r.out, was ? "Dry run is off" : "Dry run is on"), "%s", r.out);
+        run_free(&r);
+        cr_assert_eq(bus_status_dry_run(), !was);
+        r = oomctl(false, (char *[]) { "oomctl", "--bus", "dry-run", was ? "on" : "off", "--json", NULL });
+        cr_assert_eq(r.rc, 0, "rc %d: %s", r.rc, r.err);
+        cr_assert(strstr(r.out, "\"dry_run\""), "%s", r.out);
+        run_free(&r);
+        cr_assert_eq(bus_status_dry_run(), was);
+        if (geteuid() != 0)
+                cr_skip_test("needs root to switch to uid 65534");
+        r = oomctl(true, (char *[]) { "oomctl", "--bus", "dry-run", "on", NULL });
+        cr_assert_eq(r.rc, 1, "anyone may turn dry run on? rc %d: %s", r.rc, r.err);
+        run_free(&r);
+        cr_assert_eq(bus_status_dry_run(), was);
+}

@@ -675,7 +675,7 @@ Test(control_socket, dry_run_kill_events_history_and_dump) {
 
         r = call1("{\"op\": \"dump\"}");
         const char *text = get_str(expect_ok(r, -1), "text");
-        cr_assert(strstr(text, "Mode: cgroup") && strstr(text, "medium") && strstr(text, "/big.slice") &&
+        cr_assert(strstr(text, "Mode:       cgroup") && strstr(text, "medium") && strstr(text, "/big.slice") &&
                   strstr(text, "manual: test reason") && strstr(text, "300M"), "%s", text);
         cJSON_Delete(r);
 

@@ -56,6 +56,32 @@ static bool wait_for_file(const char *path, unsigned timeout_ms) {
         return false;
 }
 
+static char *policy_path, *log_path, *cgroup_root;
+
+/* Starts pressured on this test's directories (again, after stop_daemon(), with its state kept). */
+static void start_daemon(void) {
+        char *argv[] = { "pressured", "-c", policy_path, "--policy-dir", "/nonexistent", "--state-dir", state_dir,
+                         "--runtime-dir", run_dir, "--cgroup-root", cgroup_root, "--log-target", "stderr", "--no-mlock", NULL };
+        unlink(sock);
+        daemon_pid = host_spawn_daemon(argv, log_path);
+        cr_assert(host_file_contains(log_path, "started in cgroup mode", 10000), "pressured did not start in cgroup mode, see %s",
+                  log_path);
+        cr_assert(wait_for_file(sock, 5000), "pressured made no control socket at %s", sock);
+}
+
+static void stop_daemon(void) {
+        if (daemon_pid <= 0)
+                return;
+        kill(daemon_pid, SIGTERM);
+        if (host_wait_child(daemon_pid, 5000) == -1) {
+                kill(daemon_pid, SIGKILL);
+                host_wait_child(daemon_pid, 5000);
+        }
+        daemon_pid = 0;
+        /* the next start's "started" line is looked for in a fresh log */
+        unlink(log_path);
+}
+
 static void setup(void) {
         tmp = host_mkdtemp();
         cr_assert_not_null(tmp);
@@ -71,24 +97,18 @@ static void setup(void) {
         host_assert_fixture_cgroup(b, true, "10485760");
         host_assert_write_text(policy, POLICY);
 
-        char *argv[] = { "pressured", "-c", policy, "--policy-dir", "/nonexistent", "--state-dir", state_dir,
-                         "--runtime-dir", run_dir, "--cgroup-root", root, "--log-target", "stderr", "--no-mlock", NULL };
-        daemon_pid = host_spawn_daemon(argv, log);
-        cr_assert(host_file_contains(log, "started in cgroup mode", 10000), "pressured did not start in cgroup mode, see %s", log);
-        cr_assert(wait_for_file(sock, 5000), "pressured made no control socket at %s", sock);
-        free(root); free(a); free(b); free(policy); free(log);
+        policy_path = policy;
+        log_path = log;
+        cgroup_root = root;
+        start_daemon();
+        free(a); free(b);
 }
 
 static void teardown(void) {
-        if (daemon_pid > 0) {
-                kill(daemon_pid, SIGTERM);
-                if (host_wait_child(daemon_pid, 5000) == -1) {
-                        kill(daemon_pid, SIGKILL);
-                        host_wait_child(daemon_pid, 5000);
-                }
-        }
+        stop_daemon();
         host_rm_rf(tmp);
         free(tmp); free(sock); free(run_dir); free(state_dir);
+        free(policy_path); free(log_path); free(cgroup_root);
 }
 
 TestSuite(oomctl, .init = setup, .fini = teardown, .timeout = 90);
@@ -324,8 +344,26 @@ Test(oomctl, kill_dry_run_then_history) {
         cr_assert_eq(r.rc, 0, "%s", r.err);
         cr_assert(strstr(r.out, "No kills recorded"), "%s", r.out);
         run_free(&r);
-        r = oomctl("history", "--since", "yesterday");
+        /* journalctl's forms */
+        r = oomctl("history", "--since", "yesterday", "--json");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        j = parse_out(&r);
+        cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "kills")), 2, "%s", r.out);
+        cJSON_Delete(j);
+        run_free(&r);
+        r = oomctl("history", "--since", "2h ago", "--until", "+1h", "--json");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        j = parse_out(&r);
+        cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "kills")), 2, "%s", r.out);
+        cJSON_Delete(j);
+        run_free(&r);
+        r = oomctl("history", "--until", "-1d");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "No kills recorded"), "--until a day ago listed today's kills:\n%s", r.out);
+        run_free(&r);
+        r = oomctl("history", "--since", "soon");
         cr_assert_eq(r.rc, 2);
+        cr_assert(strstr(r.err, "\"soon\" is not a time"), "%s", r.err);
         run_free(&r);
 
         /* Refusals: a target that does not exist, and the root cgroup. */
@@ -395,7 +433,7 @@ Test(oomctl, policy_show_check_set_reload) {
         cr_assert_eq(r.rc, 3);
         run_free(&r);
         r = oomctl("policy", "check", "/nonexistent/policy.json");
-        cr_assert_eq(r.rc, 3);
+        cr_assert_eq(r.rc, 1, "a missing file is no invalid policy (rc %d)", r.rc);
         cr_assert(strstr(r.err, "/nonexistent/policy.json") && strstr(r.err, "No such file"), "%s", r.err);
         run_free(&r);
 
@@ -415,8 +453,8 @@ Test(oomctl, policy_show_check_set_reload) {
         cr_assert(strstr(r.err, "rulesets[0].name: a string contains \\u0000"), "%s", r.err);
         run_free(&r);
         r = oomctl("policy", "check", tmp);
-        cr_assert_eq(r.rc, 3);
-        cr_assert(strstr(r.err, "is a directory, not a regular file"), "%s", r.err);
+        cr_assert_eq(r.rc, 1);
+        cr_assert(strstr(r.err, "Is a directory"), "%s", r.err);
         run_free(&r);
         r = oomctl("policy", "show");
         cr_assert(strstr(r.out, "\"never\""), "a refused set changed the policy:\n%s", r.out);
@@ -532,6 +570,9 @@ Test(oomctl, not_running_exits_4) {
         r = oomctl_as(0, stale, "kill-list", NULL);
         cr_assert_eq(r.rc, 4);
         cr_assert(strstr(r.err, "pressured is not running"), "%s", r.err);
+        /* systemctl is advised only where systemd runs */
+        if (access("/run/systemd/system", F_OK) < 0)
+                cr_assert(!strstr(r.err, "systemctl") && strstr(r.err, "does not run systemd"), "%s", r.err);
         run_free(&r);
         r = oomctl_as(0, stale, "monitor", NULL);
         cr_assert_eq(r.rc, 4);
@@ -542,7 +583,7 @@ Test(oomctl, not_running_exits_4) {
 
 Test(oomctl, usage_and_help) {
         static const char *const bad[][4] = {
-                { NULL }, { "frobnicate" }, { "kill" }, { "kill", "a", "b" }, { "kill-list", "move", "1" },
+                { "dry-run", "sometimes" }, { "frobnicate" }, { "kill" }, { "kill", "a", "b" }, { "kill-list", "move", "1" },
                 { "kill-list", "shuffle" }, { "policy" }, { "policy", "check" }, { "status", "--persist" },
                 { "history", "--dry-run" }, { "--no-such-option" }, { "help", "frobnicate" }, { "--bus", "status" },
         };
@@ -558,7 +599,7 @@ Test(oomctl, usage_and_help) {
         cr_assert(strstr(r.out, "Exit status") && strstr(r.out, "system bus") && strstr(r.out, "--bus") && strstr(r.out, "--socket"),
                   "%s", r.out);
         run_free(&r);
-        static const char *const topics[] = { "status", "kill-list", "kill", "policy", "history", "monitor", "dump" };
+        static const char *const topics[] = { "status", "kill-list", "kill", "policy", "history", "monitor", "dump", "dry-run" };
         for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++) {
                 char want[64];
                 snprintf(want, sizeof want, "Usage: oomctl %s", topics[i]);
@@ -575,4 +616,226 @@ Test(oomctl, usage_and_help) {
         cr_assert_eq(r.rc, 0);
         cr_assert(strncmp(r.out, "oomctl ", 7) == 0, "%s", r.out);
         run_free(&r);
+}
+
+Test(oomctl, bare_oomctl_is_status) {
+        Run r = oomctl_as(0, sock, NULL);
+        cr_assert_eq(r.rc, 0, "bare oomctl failed: %s", r.err);
+        cr_assert(strstr(r.out, "Mode:") && strstr(r.out, "Kills:") && strstr(r.out, "/big.slice"), "%s", r.out);
+        run_free(&r);
+}
+
+Test(oomctl, status_without_jargon_unless_verbose) {
+        Run r = oomctl("status");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(!strstr(r.out, "whole") && !strstr(r.out, "quiet looks"), "jargon in plain status:\n%s", r.out);
+        run_free(&r);
+        r = oomctl("status", "--verbose");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "Samples:"), "%s", r.out);
+        run_free(&r);
+}
+
+Test(oomctl, no_legend_drops_headers) {
+        Run r = oomctl("status", "--no-legend");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "/big.slice"), "%s", r.out);
+        cr_assert(!strstr(r.out, "PATH") && !strstr(r.out, "RULESET"), "headers with --no-legend:\n%s", r.out);
+        run_free(&r);
+        r = oomctl("kill-list", "--no-legend", "--no-pager");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "/big.slice") && !strstr(r.out, "PATTERN"), "%s", r.out);
+        run_free(&r);
+}
+
+Test(oomctl, quiet_silences_success) {
+        Run r = oomctl("-q", "kill-list", "add", "/quiet.slice");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert_str_eq(r.out, "", "-q printed:\n%s", r.out);
+        run_free(&r);
+        r = oomctl("kill-list", "--json");
+        cr_assert(strstr(r.out, "/quiet.slice"), "the quiet add did not happen:\n%s", r.out);
+        run_free(&r);
+        /* failures still say why */
+        r = oomctl("--quiet", "kill-list", "remove", "9");
+        cr_assert_eq(r.rc, 1);
+        cr_assert_str_eq(r.out, "");
+        cr_assert(strlen(r.err) > 0);
+        run_free(&r);
+}
+
+Test(oomctl, json_errors_are_json) {
+        /* refused by the daemon: its code */
+        Run r = oomctl("kill-list", "remove", "9", "--json");
+        cr_assert_eq(r.rc, 1, "rc %d", r.rc);
+        cJSON *j = parse_out(&r);
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+        cr_assert(jstr(e, "code") && jstr(e, "message") && strlen(jstr(e, "message")) > 0, "%s", r.out);
+        cr_assert_eq(jnum(e, "exit_status"), 1);
+        cJSON_Delete(j);
+        run_free(&r);
+        /* a bad command line: still exit 2 */
+        r = oomctl("history", "--since", "soon", "--json");
+        cr_assert_eq(r.rc, 2);
+        j = parse_out(&r);
+        e = cJSON_GetObjectItemCaseSensitive(j, "error");
+        cr_assert_str_eq(jstr(e, "code"), "usage");
+        cr_assert(strstr(jstr(e, "message"), "soon"), "%s", r.out);
+        cJSON_Delete(j);
+        run_free(&r);
+        /* nothing listening: exit 4 */
+        char *nowhere = path_in("nowhere.sock");
+        r = oomctl_as(0, nowhere, "status", "--json", NULL);
+        cr_assert_eq(r.rc, 4);
+        j = parse_out(&r);
+        cr_assert_str_eq(jstr(cJSON_GetObjectItemCaseSensitive(j, "error"), "code"), "unreachable");
+        cJSON_Delete(j);
+        run_free(&r);
+        free(nowhere);
+}
+
+static bool status_dry_run(void) {
+        Run r = oomctl("status", "--json");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cJSON *j = parse_out(&r);
+        bool on = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "dry_run"));
+        cr_assert(cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(j, "dry_run")));
+        cJSON_Delete(j);
+        run_free(&r);
+        return on;
+}
+
+Test(oomctl, dry_run_on_off) {
+        cr_assert(status_dry_run(), "the test policy starts as a dry run");
+        Run r = oomctl("dry-run", "off");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "Dry run is off"), "%s", r.out);
+        run_free(&r);
+        cr_assert(!status_dry_run());
+        r = oomctl("dry-run", "on");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        run_free(&r);
+        cr_assert(status_dry_run());
+        r = oomctl("dry-run", "maybe");
+        cr_assert_eq(r.rc, 2);
+        run_free(&r);
+        r = oomctl("dry-run");
+        cr_assert_eq(r.rc, 2);
+        run_free(&r);
+}
+
+Test(oomctl, policy_set_unreadable_files) {
+        Run r = oomctl("policy", "set", "/nonexistent/policy.json");
+        cr_assert_eq(r.rc, 1, "a missing file is no invalid policy (rc %d)", r.rc);
+        cr_assert(strstr(r.err, "/nonexistent/policy.json") && strstr(r.err, "No such file"), "%s", r.err);
+        run_free(&r);
+        r = oomctl("policy", "set", tmp);
+        cr_assert_eq(r.rc, 1, "rc %d", r.rc);
+        cr_assert(strstr(r.err, tmp) && strstr(r.err, "Is a directory"), "%s", r.err);
+        run_free(&r);
+}
+
+static double status_kill_count(void) {
+        Run r = oomctl("status", "--json");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cJSON *j = parse_out(&r);
+        double n = jnum(j, "kill_count");
+        cJSON_Delete(j);
+        run_free(&r);
+        return n;
+}
+
+Test(oomctl, history_without_daemon_and_kill_count_across_restarts) {
+        Run r = oomctl("kill", "/big.slice", "--dry-run", "--reason", "before the stop");
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        run_free(&r);
+        cr_assert_eq(status_kill_count(), 0);
+
+        /* pressured stopped: the file is read directly */
+        stop_daemon();
+        r = oomctl_as(0, NULL, "history", "--state-dir", state_dir, NULL);
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        const char *row = strstr(r.out, "/big.slice");
+        cr_assert(row && strstr(row, "manual") && strstr(row, "yes"), "%s", r.out);
+        run_free(&r);
+        r = oomctl_as(0, NULL, "history", "--state-dir", state_dir, "--json", NULL);
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cJSON *j = parse_out(&r);
+        const cJSON *kills = cJSON_GetObjectItemCaseSensitive(j, "kills");
+        cr_assert_eq(cJSON_GetArraySize(kills), 1, "%s", r.out);
+        cr_assert(strstr(jstr(cJSON_GetArrayItem(kills, 0), "reason"), "before the stop"), "%s", r.out);
+        /* The same entry as a real kill, as pressured would have written it. */
+        cJSON *real = cJSON_Duplicate(cJSON_GetArrayItem(kills, 0), true);
+        cJSON_ReplaceItemInObject(real, "dry_run", cJSON_CreateFalse());
+        char *line = cJSON_PrintUnformatted(real);
+        cJSON_Delete(real);
+        cJSON_Delete(j);
+        run_free(&r);
+        /* without --state-dir and nothing listening: it says once why it reads the file */
+        char *nowhere = path_in("nowhere.sock");
+        r = oomctl_as(0, nowhere, "history", NULL);
+        cr_assert(strstr(r.err, "Reading the history from /var/lib/pressured/history.jsonl instead, since pressured is not running"),
+                  "%s", r.err);
+        const char *first = strstr(r.err, "Reading the history");
+        cr_assert(first && !strstr(first + 1, "Reading the history"), "said more than once:\n%s", r.err);
+        run_free(&r);
+        free(nowhere);
+
+        /* a restart counts only real kills from the history: none yet */
+        start_daemon();
+        cr_assert_eq(status_kill_count(), 0);
+        stop_daemon();
+        char *hist = path_in("state/history.jsonl");
+        FILE *f = fopen(hist, "a");
+        cr_assert(f && line);
+        fprintf(f, "%s\n", line);
+        fclose(f);
+        free(line);
+        free(hist);
+        start_daemon();
+        cr_assert_eq(status_kill_count(), 1, "the kill in the history was not counted after the restart");
+        Run s = oomctl("status");
+        cr_assert(strstr(s.out, "Kills:     1"), "%s", s.out);
+        run_free(&s);
+}
+
+/* A second pressured on a fixture hierarchy without the memory controller: degraded mode. */
+Test(oomctl, degraded_status_says_kill_and_root_row_has_system_figures) {
+        char *root = path_in("cgroup-v1ish"), *run2 = path_in("run2"), *state2 = path_in("state2");
+        char *log2 = path_in("daemon2.log"), *sock2 = path_in("run2/control.sock");
+        cr_assert_eq(mkdir(root, 0755), 0);
+        host_assert_write_in(root, "cgroup.controllers", "cpu io pids\n");
+        host_assert_write_in(root, "cgroup.procs", "");
+        char *argv[] = { "pressured", "-c", policy_path, "--policy-dir", "/nonexistent", "--state-dir", state2,
+                         "--runtime-dir", run2, "--cgroup-root", root, "--log-target", "stderr", "--no-mlock", NULL };
+        pid_t d2 = host_spawn_daemon(argv, log2);
+        cr_assert(host_file_contains(log2, "started in degraded mode", 10000), "not degraded, see %s", log2);
+        cr_assert(wait_for_file(sock2, 5000));
+
+        Run r = oomctl_as(0, sock2, "status", "--json", NULL);
+        cr_assert_eq(r.rc, 0, "%s", r.err);
+        cJSON *j = parse_out(&r);
+        const cJSON *rs, *cg, *rootrow = NULL;
+        cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(j, "rulesets"))
+                cr_assert_str_eq(jstr(rs, "method"), "kill", "degraded mode kills processes, yet:\n%s", r.out);
+        cJSON_ArrayForEach(cg, cJSON_GetObjectItemCaseSensitive(j, "cgroups"))
+                if (jstr(cg, "path") && strcmp(jstr(cg, "path"), "/") == 0)
+                        rootrow = cg;
+        cr_assert_not_null(rootrow, "no root row:\n%s", r.out);
+        cr_assert_gt(jnum(rootrow, "memory_current"), 0, "the root row has no memory figure:\n%s", r.out);
+        cr_assert_str_eq(jstr(rootrow, "level"), jstr(cJSON_GetObjectItemCaseSensitive(j, "system"), "level"));
+        cJSON_Delete(j);
+        run_free(&r);
+
+        r = oomctl_as(0, sock2, "status", NULL);
+        cr_assert(strstr(r.out, "Mode:      degraded (") && strstr(r.out, "kills processes, not cgroups"), "%s", r.out);
+        cr_assert(!strstr(r.out, "Boot with"), "the short Mode line carries the advice:\n%s", r.out);
+        run_free(&r);
+
+        kill(d2, SIGTERM);
+        if (host_wait_child(d2, 5000) == -1) {
+                kill(d2, SIGKILL);
+                host_wait_child(d2, 5000);
+        }
+        free(root); free(run2); free(state2); free(log2); free(sock2);
 }

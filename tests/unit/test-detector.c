@@ -386,6 +386,18 @@ Test(detector, mem_available_below) {
         describe(&d, &st, buf, sizeof(buf));
         cr_assert_str_eq(buf, "MemAvailable 1.0G < 1.6G for 1500ms");
 
+        /* Just under the floor: the two figures print apart, not "1.6G < 1.6G". */
+        t.s.system.meminfo.mem_available = GiB(16) / 10 - 20 * 1024 * 1024;
+        cr_assert_eq(eval(&d, &st, &t, SEC(1)), DETECTOR_ARMING);
+        describe(&d, &st, buf, sizeof(buf));
+        cr_assert_str_eq(buf, "MemAvailable 1.58G < 1.60G for 1500ms");
+        /* one byte under: in bytes */
+        t.s.system.meminfo.mem_available = GiB(16) / 10 - 1;
+        cr_assert_eq(eval(&d, &st, &t, SEC(1)), DETECTOR_ARMING);
+        describe(&d, &st, buf, sizeof(buf));
+        cr_assert_str_eq(buf, "MemAvailable 1717986917B < 1717986918B for 1500ms");
+        t.s.system.meminfo.mem_available = GiB(1);
+
         t.s.system.meminfo.valid = false;
         cr_assert_eq(eval(&d, &st, &t, SEC(2)), DETECTOR_QUIET);
 }
@@ -476,7 +488,7 @@ Test(detector, exact_window_is_the_share_of_the_window_stalled) {
                 cr_assert_float_eq(st.seen.value, 60.0, 0.01, "at +%d s: %f", i, st.seen.value);
         }
         describe(&d, &st, buf, sizeof buf);
-        cr_assert_str_eq(buf, "memory full over 5s 60.00% > 50% on /");
+        cr_assert_str_eq(buf, "memory full stall 60.00% > 50% over 5s on /");
         detector_state_clear(&st);
 }
 

@@ -608,8 +608,8 @@ int manager_revert_policy(Manager *m, bool persist, const char *who, char *remov
         r = manager_install_policy(m, p, desc, errbuf, errlen);
         if (r < 0)
                 return r;
-        log_notice("Policy reverted by %s: %s %s; the policy comes from %s", who,
-                   l ? "removed" : "nothing to remove,", l ? removed : "no runtime changes", m->policy_description);
+        log_notice("Policy reverted by %s: %s%s; the policy comes from %s", who,
+                   l ? "removed " : "there were no changes to remove", removed, m->policy_description);
         manager_policy_changed(m);
         return 0;
 }

@@ -415,7 +415,9 @@ int manager_reload_policy(Manager *m, PolicyError *perr, char *errbuf, size_t er
 
 /* After a change is installed: the log, the subscribers, status.json. */
 static void manager_policy_changed(Manager *m) {
-        manager_log_policy(m, false);
+        log_info("The policy now comes from %s: %zu ruleset(s), %zu kill-list entr%s%s", m->policy_description,
+                 m->policy->n_rulesets, m->policy->n_kill_list, m->policy->n_kill_list == 1 ? "y" : "ies",
+                 m->policy->dry_run ? ", dry run: nothing will be killed" : "");
         manager_announce_policy(m);
         manager_write_status(m, now_usec(CLOCK_MONOTONIC));
 }

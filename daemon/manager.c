@@ -433,7 +433,7 @@ int manager_replace_policy(Manager *m, const char *text, bool persist, const cha
         int r;
 
         /* Validate first, with everything that merges over it: a bad policy never reaches the disk. */
-        manager_policy_sources(m, persist, false, &b, &src);
+        manager_policy_sources(m, false, false, &b, &src); /* the main document is replaced below */
         snprintf(b.main, sizeof b.main, "%s/" POLICY_OVERRIDE_FILE, dir);
         snprintf(b.note, sizeof b.note, "set with 'oomctl policy set%s' in place of %s%s; 'oomctl policy revert%s' drops it",
                  persist ? " --persist" : "", m->config.config_path, persist ? "" : " until reboot", persist ? " --persist" : "");

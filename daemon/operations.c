@@ -20,7 +20,6 @@
 #include "manager-internal.h"
 #include "operations.h"
 #include "pressure_level.h"
-#include "systemd_annotations.h"
 #include "procfs.h"
 #include "unit_name.h"
 

@@ -944,6 +944,7 @@ Test(control_socket, privileged_ops_need_root) {
         run_unprivileged("{\"op\": \"kill\", \"target\": \"/big.slice\", \"dry_run\": true}", "permission-denied");
         run_unprivileged("{\"op\": \"set-dry-run\", \"dry_run\": true}", "permission-denied");
         run_unprivileged("{\"op\": \"policy-reload\"}", "permission-denied");
+        run_unprivileged("{\"op\": \"policy-revert\", \"persist\": true}", "permission-denied");
         run_unprivileged("{\"op\": \"status\"}", NULL); /* reading is open to anyone */
         run_unprivileged("{\"op\": \"kill-list\"}", NULL);
         cJSON *r = call1("{\"op\": \"kill-list\"}");

@@ -464,3 +464,20 @@ Test(policy_layers, readme_dropin_example_checks_as_a_dropin) {
         run_free(&r);
         free(f);
 }
+
+Test(policy_layers, policy_set_persist_keeps_the_runtime_kill_list_layer) {
+        char pats[512], *changes = path_in("run/changes.json"), *override = path_in("state/policy.json");
+        char *sent = path_in("sent.json");
+        const char *src;
+        start_daemon();
+        expect_ok(oomctl("kill-list", "add", "firefox"));
+        host_assert_write_text(sent, POLICY_EDITED);
+        expect_ok(oomctl("policy", "set", sent, "--persist"));
+        cJSON *show = policy_show();
+        cr_assert_str_eq(ruleset_source(show, "edited"), override);
+        kill_list_of(show, pats, sizeof pats, &src);
+        cr_assert_str_eq(pats, "/big.slice firefox", "the kill-list layer no longer merges over the set policy");
+        cr_assert_str_eq(src, changes);
+        cJSON_Delete(show);
+        free(changes); free(override); free(sent);
+}

@@ -359,6 +359,44 @@ static int method_reload_policy(sd_bus_message *msg, void *userdata, sd_bus_erro
         return reply_source(msg, ops_policy_reload(m, &c, &err), &err, error);
 }
 
+static int method_revert_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int persist;
+        Caller c;
+        OpsError err;
+        int r = sd_bus_message_read(msg, "b", &persist);
+        if (r < 0)
+                return r;
+        CALLER_OR_FAIL(msg, OP_POLICY_REVERT, c, error);
+        _cleanup_(cJSON_Deletep) cJSON *o = ops_policy_revert(m, &c, persist, &err);
+        if (!o)
+                return set_ops_error(error, &err);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", json_string(o, "policy_source"));
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "s");
+        const cJSON *f;
+        cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(o, "removed"))
+                if (r >= 0 && cJSON_IsString(f))
+                        r = sd_bus_message_append(reply, "s", f->valuestring);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_policy_sources(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        Caller c;
+        OpsError err;
+        CALLER_OR_FAIL(msg, OP_POLICY_GET, c, error);
+        _cleanup_(cJSON_Deletep) cJSON *o = ops_policy_get(m, &c, &err);
+        if (!o)
+                return set_ops_error(error, &err);
+        return reply_json(msg, cJSON_GetObjectItemCaseSensitive(o, "sources"));
+}
+
 static int method_get_kill_list(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         Caller c;
@@ -556,6 +594,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("SetPolicyFromFd", "hb", SD_BUS_PARAM(policy_fd) SD_BUS_PARAM(persist),
                                  "s", SD_BUS_PARAM(source), method_set_policy_from_fd, OPEN),
         SD_BUS_METHOD_WITH_NAMES("ReloadPolicy", "", "", "s", SD_BUS_PARAM(source), method_reload_policy, OPEN),
+        SD_BUS_METHOD_WITH_NAMES("RevertPolicy", "b", SD_BUS_PARAM(persist), "sas", SD_BUS_PARAM(source) SD_BUS_PARAM(removed),
+                                 method_revert_policy, OPEN),
+        SD_BUS_METHOD_WITH_NAMES("GetPolicySources", "", "", "s", SD_BUS_PARAM(sources_json), method_get_policy_sources, OPEN),
         SD_BUS_METHOD_WITH_NAMES("GetKillList", "", "", "a(ssd)", SD_BUS_PARAM(entries), method_get_kill_list, OPEN),
         SD_BUS_METHOD_WITH_NAMES("AddKillListEntry", "ssdib",
                                  SD_BUS_PARAM(pattern) SD_BUS_PARAM(min_memory) SD_BUS_PARAM(min_pressure)

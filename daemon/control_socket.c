@@ -574,6 +574,13 @@ static cJSON *dispatch(Connection *c, Op op, const cJSON *req, int passed_fd, Pa
         }
         case OP_POLICY_RELOAD:
                 return ops_policy_reload(m, &c->caller, err);
+        case OP_POLICY_REVERT: {
+                bool persist = false;
+                if (!ops_authorize(m, &c->caller, op, err) ||
+                    !arg_bool(req, name, "persist", false, &persist, err))
+                        return NULL;
+                return ops_policy_revert(m, &c->caller, persist, err);
+        }
         case OP_SET_DRY_RUN: {
                 bool dry_run = false;
                 if (!ops_authorize(m, &c->caller, op, err) ||
@@ -631,7 +638,7 @@ static void handle_line(Connection *c, const char *line, size_t len, int passed_
         if (op < 0) {
                 ops_error_set(&err, OPS_ERROR_UNKNOWN_OP, "unknown op \"%.64s\"; this pressured knows status, kill-list, "
                             "policy-get, history, dump, subscribe, kill, kill-list-add, kill-list-remove, kill-list-move, "
-                            "policy-set, policy-reload and set-dry-run", opv->valuestring);
+                            "policy-set, policy-reload, policy-revert and set-dry-run", opv->valuestring);
                 send_error(c, id, &err);
                 return;
         }

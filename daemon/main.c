@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "../policy/policy.h"
@@ -26,11 +27,18 @@ static void help(void) {
                "\n"
                "Options:\n"
                "  -c, --config=FILE        Main policy file (default: %s/pressured/policy.json).\n"
-               "                           If it does not exist, the embedded default policy is used.\n"
+               "                           When the default file does not exist, the embedded default\n"
+               "                           policy is used; a FILE given here must exist.\n"
                "      --policy-dir=DIR     Drop-in directory merged over the main file in lexical order\n"
                "                           (default: %s/pressured/policy.d); RUNTIME_DIR/policy.d too.\n"
-               "      --check-config=FILE  Validate FILE (\"-\" for standard input) as a main policy, print\n"
-               "                           every problem with its JSON path, and exit: 0 valid, 3 invalid.\n"
+               "      --check-config=FILE  Validate FILE (\"-\" for standard input) and exit: 0 valid,\n"
+               "                           3 invalid, with the first problem found and its JSON path;\n"
+               "                           1 when a file cannot be read (missing, a directory).\n"
+               "                           FILE is a main policy; with --policy-dir, merged with that\n"
+               "                           directory's drop-ins as the daemon merges them.\n"
+               "      --dropin             With --check-config: FILE is a drop-in, merged last over\n"
+               "                           --config (or the embedded default when --config is not\n"
+               "                           given) and the drop-ins of --policy-dir, if given.\n"
                "      --print-default-policy\n"
                "                           Print the embedded default policy as JSON and exit.\n"
                "  -n, --dry-run            Decide and log, but kill nothing (overrides the policy).\n"
@@ -61,6 +69,9 @@ static void help(void) {
                "\n"
                "Files: RUNTIME_DIR/status.json (mode, system figures, last kill), STATE_DIR/history.jsonl\n"
                "(one JSON object per kill, survives restarts), RUNTIME_DIR/control.sock (the control socket).\n"
+               "Changes made with oomctl: RUNTIME_DIR/changes.json and STATE_DIR/changes.json (kill-list\n"
+               "changes, merged over the policy files), RUNTIME_DIR/policy.json and STATE_DIR/policy.json\n"
+               "(oomctl policy set, in place of the main file); oomctl policy revert removes them.\n"
                "\n"
                "D-Bus: org.pressured.oom1 on the system bus (DBUS_SYSTEM_BUS_ADDRESS overrides where that is),\n"
                "and org.freedesktop.LowMemoryMonitor when no other process owns it.\n"
@@ -73,6 +84,7 @@ static void help(void) {
 enum {
         ARG_POLICY_DIR = 0x100,
         ARG_CHECK_CONFIG,
+        ARG_DROPIN,
         ARG_PRINT_DEFAULT,
         ARG_CGROUP_ROOT,
         ARG_PROC_ROOT,
@@ -85,16 +97,21 @@ enum {
         ARG_VERSION,
 };
 
-static int check_config(const char *path) {
+/* --check-config: FILE alone, merged with --policy-dir's drop-ins, or (--dropin) as a drop-in over
+ * --config and them. Prints the first problem found. */
+static int check_config(const char *path, bool as_dropin, const char *main_path, const char *dropin_dir) {
         Policy *p = NULL;
         char err[1024] = "";
-        int r = policy_load_file(path, &p, err, sizeof err);
+        int r = policy_check_files(path, as_dropin, main_path, dropin_dir, &p, NULL, err, sizeof err);
         if (r < 0) {
                 fprintf(stderr, "%s\n", err);
-                return EXIT_BAD_POLICY;
+                return policy_error_is_invalid(r) ? EXIT_BAD_POLICY : EXIT_RUNTIME;
         }
-        printf("%s: valid policy: %zu ruleset(s), %zu kill-list entr%s%s\n", path, p->n_rulesets, p->n_kill_list,
-               p->n_kill_list == 1 ? "y" : "ies", p->dry_run ? ", dry run" : "");
+        printf("%s: valid %s%s%s%s: %zu ruleset(s), %zu kill-list entr%s%s\n", path,
+               as_dropin ? "drop-in over " : "policy", as_dropin ? (main_path ? main_path : "the embedded default policy") : "",
+               dropin_dir ? (as_dropin ? " and the drop-ins of " : " merged with the drop-ins of ") : "",
+               dropin_dir ? dropin_dir : "", p->n_rulesets, p->n_kill_list, p->n_kill_list == 1 ? "y" : "ies",
+               p->dry_run ? ", dry run" : "");
         policy_free(p);
         return EXIT_OK;
 }
@@ -104,6 +121,7 @@ int main(int argc, char *argv[]) {
                 { "config",               required_argument, NULL, 'c' },
                 { "policy-dir",           required_argument, NULL, ARG_POLICY_DIR },
                 { "check-config",         required_argument, NULL, ARG_CHECK_CONFIG },
+                { "dropin",               no_argument,       NULL, ARG_DROPIN },
                 { "print-default-policy", no_argument,       NULL, ARG_PRINT_DEFAULT },
                 { "dry-run",              no_argument,       NULL, 'n' },
                 { "cgroup-root",          required_argument, NULL, ARG_CGROUP_ROOT },
@@ -126,14 +144,16 @@ int main(int argc, char *argv[]) {
                 .runtime_dir = RUNSTATEDIR "/pressured",
         };
         const char *check = NULL;
+        bool as_dropin = false, policy_dir_given = false;
         int level = LOG_INFO, opt;
         LogTarget target = LOG_TARGET_AUTO;
 
         while ((opt = getopt_long(argc, argv, "c:nh", options, NULL)) >= 0)
                 switch (opt) {
-                case 'c': c.config_path = optarg; break;
-                case ARG_POLICY_DIR: c.dropin_dir = optarg; break;
+                case 'c': c.config_path = optarg; c.config_required = true; break;
+                case ARG_POLICY_DIR: c.dropin_dir = optarg; policy_dir_given = true; break;
                 case ARG_CHECK_CONFIG: check = optarg; break;
+                case ARG_DROPIN: as_dropin = true; break;
                 case ARG_PRINT_DEFAULT: fputs(policy_default_json, stdout); return EXIT_OK;
                 case 'n': c.dry_run = true; break;
                 case ARG_CGROUP_ROOT: c.cgroup_root = optarg; break;
@@ -172,9 +192,24 @@ int main(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
 
+        if (as_dropin && !check) {
+                fprintf(stderr, "pressured: --dropin only applies to --check-config FILE (it checks FILE as a drop-in)\n");
+                return EXIT_USAGE;
+        }
+
         log_setup(target, level);
         if (check)
-                return check_config(check);
+                return check_config(check, as_dropin, c.config_required ? c.config_path : NULL,
+                                    policy_dir_given ? c.dropin_dir : NULL);
+
+        /* Only the default path may be absent: a mistyped --config would otherwise run the embedded
+         * default without anyone noticing. */
+        if (c.config_required && access(c.config_path, F_OK) < 0) {
+                fprintf(stderr, "pressured: the policy file given with --config, %s, cannot be used: %s. Fix the path, "
+                        "or leave --config out to use %s/pressured/policy.json (or the embedded default policy when "
+                        "that file does not exist).\n", c.config_path, strerror(errno), SYSCONFDIR);
+                return EXIT_RUNTIME;
+        }
 
         Manager *m = NULL;
         int r = manager_new(&c, &m);

@@ -26,6 +26,7 @@
 #include "../policy/engine.h"
 #include "../policy/format.h"
 #include "../policy/macro.h"
+#include "../policy/policy_file.h"
 #include "bus_manager.h"
 #include "cgroup_tree.h"
 #include "clock.h"
@@ -274,18 +275,6 @@ static int manager_set_policy(Manager *m, Policy *p, char *description) {
         return manager_plan_triggers(m);
 }
 
-/* Where the main policy document comes from: a runtime change (RUNTIME_DIR/policy.json) beats a
- * persisted one (STATE_DIR/policy.json), which beats --config; with none of them, the embedded default. */
-static const char *manager_main_policy_path(Manager *m, char *buf, size_t size) {
-        snprintf(buf, size, "%s/policy.json", m->config.runtime_dir);
-        if (access(buf, F_OK) == 0)
-                return buf;
-        snprintf(buf, size, "%s/policy.json", m->config.state_dir);
-        if (access(buf, F_OK) == 0)
-                return buf;
-        return m->config.config_path;
-}
-
 void manager_publish(Manager *m, const cJSON *event) {
         if (m->control)
                 control_socket_broadcast(m->control, event);
@@ -315,6 +304,23 @@ static void manager_announce_policy(Manager *m) {
         cJSON_Delete(e);
 }
 
+DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
+
+/* The files oomctl writes, in RUNTIME_DIR (until reboot) and STATE_DIR (persisted). */
+#define POLICY_OVERRIDE_FILE "policy.json"  /* `oomctl policy set`: the main document, as sent */
+#define POLICY_CHANGES_FILE "changes.json"  /* kill-list changes: a drop-in with only the changed keys */
+
+/* Where each source of the policy is, for one load. */
+typedef struct PolicyPaths {
+        char main[4096];
+        char note[4352];
+        char runtime_dropins[4096];
+        char layers[POLICY_LAYERS_MAX][4096];  /* [POLICY_LAYER_PERSISTED], [POLICY_LAYER_RUNTIME] */
+        char base_name[128];
+} PolicyPaths;
+
+enum { POLICY_LAYER_PERSISTED, POLICY_LAYER_RUNTIME };
+
 /* systemd's ManagedOOM*= annotations, as the document every policy load merges the files over. */
 static void manager_policy_base(Manager *m, PolicySources *src, char *name, size_t size) {
         unsigned n = 0;
@@ -323,28 +329,44 @@ static void manager_policy_base(Manager *m, PolicySources *src, char *name, size
         src->base_name = name;
 }
 
-/* Loads the policy from its sources (main_text, if given, stands in for the main file) and installs it. */
-static int manager_load_policy_from(Manager *m, bool initial, const char *main_path, const char *main_text,
-                                    PolicyError *perr, char *err, size_t errlen) {
-        PolicySources src = {
-                .main_path = main_path,
-                .main_text = main_text,
-                .dropin_dirs = { m->config.dropin_dir, NULL },
-        };
-        char runtime_dropins[4096];
-        Policy *p = NULL;
-        char *desc = NULL;
-        int r;
+/* Every source of the policy, in merge order: systemd's annotations; the main document (an override
+ * from `oomctl policy set`, RUNTIME_DIR before STATE_DIR, else --config, else the embedded default);
+ * the drop-in directories; the persisted change layer; the runtime change layer. `drop_runtime` and
+ * `drop_persisted` leave out what a revert removes. The admin's files are read afresh at every load. */
+static void manager_policy_sources(Manager *m, bool drop_runtime, bool drop_persisted, PolicyPaths *b,
+                                   PolicySources *src) {
+        *src = (PolicySources) { .dropin_dirs = { m->config.dropin_dir, b->runtime_dropins, NULL } };
+        snprintf(b->runtime_dropins, sizeof b->runtime_dropins, "%s/policy.d", m->config.runtime_dir);
 
-        char base_name[128];
-        snprintf(runtime_dropins, sizeof runtime_dropins, "%s/policy.d", m->config.runtime_dir);
-        src.dropin_dirs[1] = runtime_dropins;
-        manager_policy_base(m, &src, base_name, sizeof base_name);
+        snprintf(b->main, sizeof b->main, "%s/" POLICY_OVERRIDE_FILE, m->config.runtime_dir);
+        if (!drop_runtime && access(b->main, F_OK) == 0) {
+                snprintf(b->note, sizeof b->note, "set with 'oomctl policy set' in place of %s until reboot; "
+                         "'oomctl policy revert' drops it", m->config.config_path);
+                src->main_path = b->main;
+                src->main_note = b->note;
+        } else {
+                snprintf(b->main, sizeof b->main, "%s/" POLICY_OVERRIDE_FILE, m->config.state_dir);
+                if (!drop_persisted && access(b->main, F_OK) == 0) {
+                        snprintf(b->note, sizeof b->note, "set with 'oomctl policy set --persist' in place of %s; "
+                                 "'oomctl policy revert --persist' drops it", m->config.config_path);
+                        src->main_path = b->main;
+                        src->main_note = b->note;
+                } else {
+                        src->main_path = m->config.config_path;
+                        src->main_required = m->config.config_required;
+                }
+        }
 
-        r = policy_load_detailed(&src, &p, &desc, perr, err, errlen);
-        if (r < 0)
-                return r;
-        r = manager_set_policy(m, p, desc);
+        snprintf(b->layers[POLICY_LAYER_PERSISTED], sizeof b->layers[0], "%s/" POLICY_CHANGES_FILE, m->config.state_dir);
+        snprintf(b->layers[POLICY_LAYER_RUNTIME], sizeof b->layers[0], "%s/" POLICY_CHANGES_FILE, m->config.runtime_dir);
+        src->layers[POLICY_LAYER_PERSISTED] = (PolicyLayer) { .path = b->layers[POLICY_LAYER_PERSISTED], .skip = drop_persisted };
+        src->layers[POLICY_LAYER_RUNTIME] = (PolicyLayer) { .path = b->layers[POLICY_LAYER_RUNTIME], .skip = drop_runtime };
+        manager_policy_base(m, src, b->base_name, sizeof b->base_name);
+}
+
+/* Installs a policy loaded from its sources; on failure frees it and keeps the old one. */
+static int manager_install_policy(Manager *m, Policy *p, char *desc, char *err, size_t errlen) {
+        int r = manager_set_policy(m, p, desc);
         if (r < 0) {
                 policy_free(p);
                 free(desc);
@@ -352,6 +374,16 @@ static int manager_load_policy_from(Manager *m, bool initial, const char *main_p
                 return log_error_errno(r, "Failed to install the new policy: %m");
         }
         return 0;
+}
+
+/* Loads the policy from its sources and installs it. */
+static int manager_load_policy_from(Manager *m, const PolicySources *src, PolicyError *perr, char *err, size_t errlen) {
+        Policy *p = NULL;
+        char *desc = NULL;
+        int r = policy_load_detailed(src, &p, &desc, perr, err, errlen);
+        if (r < 0)
+                return r;
+        return manager_install_policy(m, p, desc, err, errlen);
 }
 
 static void manager_log_policy(Manager *m, bool initial) {
@@ -391,10 +423,12 @@ static void manager_check_cap_kill(void) {
 }
 
 static int manager_load_policy_detailed(Manager *m, bool initial, PolicyError *perr, char *err, size_t errlen) {
-        char buf[4096];
+        PolicyPaths b;
+        PolicySources src;
         int r;
 
-        r = manager_load_policy_from(m, initial, manager_main_policy_path(m, buf, sizeof buf), NULL, perr, err, errlen);
+        manager_policy_sources(m, false, false, &b, &src);
+        r = manager_load_policy_from(m, &src, perr, err, errlen);
         if (r < 0) {
                 if (initial)
                         return log_error_errno(r, "Invalid policy, not starting: %s. Fix it and check with 'pressured --check-config FILE'.", err);
@@ -420,51 +454,206 @@ int manager_reload_policy(Manager *m, PolicyError *perr, char *errbuf, size_t er
         return r;
 }
 
-int manager_replace_policy(Manager *m, const char *text, bool persist, PolicyError *perr, char *errbuf, size_t errlen) {
-        const char *dir = persist ? m->config.state_dir : m->config.runtime_dir;
-        char path[4096], runtime_path[4096];
-        Policy *p = NULL;
-        int r;
-
-        snprintf(path, sizeof path, "%s/policy.json", dir);
-        snprintf(runtime_path, sizeof runtime_path, "%s/policy.json", m->config.runtime_dir);
-
-        /* Validate first, with the drop-ins merged as they will be: a bad policy never reaches the disk. */
-        PolicySources src = { .main_path = "the requested policy", .main_text = text,
-                              .dropin_dirs = { m->config.dropin_dir, NULL } };
-        char runtime_dropins[4096], base_name[128];
-        snprintf(runtime_dropins, sizeof runtime_dropins, "%s/policy.d", m->config.runtime_dir);
-        src.dropin_dirs[1] = runtime_dropins;
-        manager_policy_base(m, &src, base_name, sizeof base_name);
-        r = policy_load_detailed(&src, &p, NULL, perr, errbuf, errlen);
-        if (r < 0)
-                return r;
-        _cleanup_free_ char *json = policy_to_json(p);
-        policy_free(p);
-        if (!json) {
-                snprintf(errbuf, errlen, "out of memory while serializing the new policy; the old policy keeps running");
-                return -ENOMEM;
-        }
-
-        r = mkdir_p(dir, 0755);
-        if (r >= 0)
-                r = write_file_atomic(dir, "policy.json", json);
-        if (r < 0) {
-                snprintf(errbuf, errlen, "cannot write %s: %s; the old policy keeps running", path, strerror(-r));
-                return log_error_errno(r, "Failed to write the new policy to %s: %m; the old policy keeps running", path);
-        }
-        if (persist && unlink(runtime_path) < 0 && errno != ENOENT)
-                log_warning_errno(errno, "Failed to remove %s: %m; it overrides the persisted policy %s until removed",
-                                  runtime_path, path);
-
-        r = manager_load_policy_from(m, false, path, json, perr, errbuf, errlen);
-        if (r < 0)
-                return r;
-        log_notice("Policy replaced at runtime and written to %s: %zu ruleset(s), %zu kill-list entr%s%s",
-                   path, m->policy->n_rulesets, m->policy->n_kill_list, m->policy->n_kill_list == 1 ? "y" : "ies",
-                   persist ? " (persistent)" : " (until reboot; use persist to keep it)");
+/* After a change is installed: the log, the subscribers, status.json. */
+static void manager_policy_changed(Manager *m) {
+        log_info("The policy now comes from %s: %zu ruleset(s), %zu kill-list entr%s%s", m->policy_description,
+                 m->policy->n_rulesets, m->policy->n_kill_list, m->policy->n_kill_list == 1 ? "y" : "ies",
+                 m->policy->dry_run ? ", dry run: nothing will be killed" : "");
         manager_announce_policy(m);
         manager_write_status(m, now_usec(CLOCK_MONOTONIC));
+}
+
+int manager_replace_policy(Manager *m, const char *text, bool persist, const char *who,
+                           PolicyError *perr, char *errbuf, size_t errlen) {
+        const char *dir = persist ? m->config.state_dir : m->config.runtime_dir;
+        char runtime_path[4096];
+        PolicyPaths b;
+        PolicySources src;
+        Policy *p = NULL;
+        char *desc = NULL;
+        int r;
+
+        /* Validate first, with everything that merges over it: a bad policy never reaches the disk. */
+        manager_policy_sources(m, false, false, &b, &src); /* the main document is replaced below */
+        snprintf(b.main, sizeof b.main, "%s/" POLICY_OVERRIDE_FILE, dir);
+        snprintf(b.note, sizeof b.note, "set with 'oomctl policy set%s' in place of %s%s; 'oomctl policy revert%s' drops it",
+                 persist ? " --persist" : "", m->config.config_path, persist ? "" : " until reboot", persist ? " --persist" : "");
+        src.main_path = b.main;
+        src.main_note = b.note;
+        src.main_text = text;
+        src.main_required = false;
+        r = policy_load_detailed(&src, &p, &desc, perr, errbuf, errlen);
+        if (r < 0)
+                return r;
+
+        /* Kept as sent: the admin's own words, not the expanded policy. */
+        r = mkdir_p(dir, 0755);
+        if (r >= 0)
+                r = write_file_atomic(dir, POLICY_OVERRIDE_FILE, text);
+        if (r < 0) {
+                policy_free(p);
+                free(desc);
+                snprintf(errbuf, errlen, "cannot write %s: %s; the old policy keeps running", b.main, strerror(-r));
+                return log_error_errno(r, "Failed to write the new policy to %s: %m; the old policy keeps running", b.main);
+        }
+        snprintf(runtime_path, sizeof runtime_path, "%s/" POLICY_OVERRIDE_FILE, m->config.runtime_dir);
+        if (persist && unlink(runtime_path) < 0 && errno != ENOENT)
+                log_warning_errno(errno, "Failed to remove %s: %m; it overrides the persisted policy %s until removed",
+                                  runtime_path, b.main);
+
+        r = manager_install_policy(m, p, desc, errbuf, errlen);
+        if (r < 0)
+                return r;
+        log_notice("Policy set by %s, written to %s%s; it stands in for %s until 'oomctl policy revert%s'",
+                   who, b.main, persist ? " (persistent)" : " (until reboot)", m->config.config_path,
+                   persist ? " --persist" : "");
+        manager_policy_changed(m);
+        return 0;
+}
+
+/* Reads a change layer; a missing file is an empty layer. */
+static int layer_read(const char *path, bool persisted, cJSON **ret, char *errbuf, size_t errlen) {
+        _cleanup_free_ char *text = NULL;
+        if (access(path, F_OK) < 0) {
+                *ret = cJSON_CreateObject();
+                return *ret ? 0 : -ENOMEM;
+        }
+        int r = policy_file_read(path, &text, errbuf, errlen);
+        if (r < 0)
+                return r;
+        *ret = cJSON_Parse(text);
+        if (!cJSON_IsObject(*ret)) {
+                cJSON_Delete(*ret);
+                *ret = NULL;
+                snprintf(errbuf, errlen, "%s is not a JSON object: the change layer is damaged; remove it with "
+                         "'oomctl policy revert%s'", path, persisted ? " --persist" : "");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* Writes a change layer, or removes it when it holds nothing. */
+static int layer_write(const char *dir, const char *path, const cJSON *layer) {
+        if (!layer->child)
+                return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+        _cleanup_free_ char *text = cJSON_Print(layer);
+        if (!text)
+                return -ENOMEM;
+        int r = mkdir_p(dir, 0755);
+        return r < 0 ? r : write_file_atomic(dir, POLICY_CHANGES_FILE, text);
+}
+
+int manager_change_policy_layer(Manager *m, const char *key, const cJSON *value, bool persist, const char *who,
+                                const char *what, PolicyError *perr, char *errbuf, size_t errlen) {
+        _cleanup_(cJSON_Deletep) cJSON *runtime = NULL, *persisted = NULL;
+        _cleanup_free_ char *runtime_text = NULL, *persisted_text = NULL;
+        PolicyPaths b;
+        PolicySources src;
+        Policy *p = NULL;
+        char *desc = NULL;
+        int r;
+
+        manager_policy_sources(m, false, false, &b, &src);
+        r = layer_read(b.layers[POLICY_LAYER_RUNTIME], false, &runtime, errbuf, errlen);
+        if (r >= 0 && persist)
+                r = layer_read(b.layers[POLICY_LAYER_PERSISTED], true, &persisted, errbuf, errlen);
+        if (r < 0)
+                return r;
+
+        /* The key goes to its layer; a persisted change also takes the key out of the runtime layer,
+         * which would hide it until reboot (the value already includes what the runtime layer had). */
+        cJSON *copy = cJSON_Duplicate(value, true);
+        cJSON *target = persist ? persisted : runtime;
+        bool ok = copy && (cJSON_GetObjectItemCaseSensitive(target, key) ?
+                           cJSON_ReplaceItemInObjectCaseSensitive(target, key, copy) :
+                           cJSON_AddItemToObject(target, key, copy));
+        if (!ok) {
+                cJSON_Delete(copy);
+                snprintf(errbuf, errlen, "out of memory while changing the policy; nothing changed");
+                return -ENOMEM;
+        }
+        if (persist)
+                cJSON_DeleteItemFromObjectCaseSensitive(runtime, key);
+
+        runtime_text = cJSON_Print(runtime);
+        persisted_text = persist ? cJSON_Print(persisted) : NULL;
+        if (!runtime_text || (persist && !persisted_text)) {
+                snprintf(errbuf, errlen, "out of memory while changing the policy; nothing changed");
+                return -ENOMEM;
+        }
+        src.layers[POLICY_LAYER_RUNTIME].text = runtime_text;
+        src.layers[POLICY_LAYER_RUNTIME].skip = !runtime->child;
+        if (persist)
+                src.layers[POLICY_LAYER_PERSISTED].text = persisted_text;
+        r = policy_load_detailed(&src, &p, &desc, perr, errbuf, errlen);
+        if (r < 0)
+                return r;
+
+        const char *path = b.layers[persist ? POLICY_LAYER_PERSISTED : POLICY_LAYER_RUNTIME];
+        r = layer_write(persist ? m->config.state_dir : m->config.runtime_dir, path, target);
+        if (r >= 0 && persist)
+                r = layer_write(m->config.runtime_dir, b.layers[POLICY_LAYER_RUNTIME], runtime);
+        if (r < 0) {
+                policy_free(p);
+                free(desc);
+                snprintf(errbuf, errlen, "cannot write %s: %s; the old policy keeps running", path, strerror(-r));
+                return log_error_errno(r, "Failed to write the policy change to %s: %m; the old policy keeps running", path);
+        }
+        r = manager_install_policy(m, p, desc, errbuf, errlen);
+        if (r < 0)
+                return r;
+        log_notice("Policy changed by %s: %s; \"%s\" kept in %s%s", who, what, key, path,
+                   persist ? " (persistent; 'oomctl policy revert --persist' drops it)" :
+                             " (until reboot; 'oomctl policy revert' drops it)");
+        manager_policy_changed(m);
+        return 0;
+}
+
+int manager_revert_policy(Manager *m, bool persist, const char *who, char *removed, size_t removed_len,
+                          PolicyError *perr, char *errbuf, size_t errlen) {
+        PolicyPaths b;
+        PolicySources src;
+        Policy *p = NULL;
+        char *desc = NULL;
+        char paths[4][4096];
+        size_t n = 0, l = 0;
+        int r;
+
+        snprintf(paths[n++], sizeof paths[0], "%s/" POLICY_CHANGES_FILE, m->config.runtime_dir);
+        snprintf(paths[n++], sizeof paths[0], "%s/" POLICY_OVERRIDE_FILE, m->config.runtime_dir);
+        if (persist) {
+                snprintf(paths[n++], sizeof paths[0], "%s/" POLICY_CHANGES_FILE, m->config.state_dir);
+                snprintf(paths[n++], sizeof paths[0], "%s/" POLICY_OVERRIDE_FILE, m->config.state_dir);
+        }
+
+        /* What remains must be a valid policy: otherwise nothing is removed and the admin learns what to fix. */
+        manager_policy_sources(m, true, persist, &b, &src);
+        r = policy_load_detailed(&src, &p, &desc, perr, errbuf, errlen);
+        if (r < 0)
+                return r;
+
+        removed[0] = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (unlink(paths[i]) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        r = -errno;
+                        policy_free(p);
+                        free(desc);
+                        snprintf(errbuf, errlen, "cannot remove %s: %s; the policy keeps running as it was%s", paths[i],
+                                 strerror(-r), l ? "" : " (nothing was removed)");
+                        return log_error_errno(r, "Failed to remove %s while reverting the policy: %m", paths[i]);
+                }
+                if (l < removed_len)
+                        l += snprintf(removed + l, removed_len - l, "%s%s", l ? ", " : "", paths[i]);
+        }
+
+        r = manager_install_policy(m, p, desc, errbuf, errlen);
+        if (r < 0)
+                return r;
+        log_notice("Policy reverted by %s: %s%s; the policy comes from %s", who,
+                   l ? "removed " : "there were no changes to remove", removed, m->policy_description);
+        manager_policy_changed(m);
         return 0;
 }
 

@@ -10,7 +10,8 @@
 #include <stdbool.h>
 
 typedef struct ManagerConfig {
-        const char *config_path;   /* main policy file; absent -> embedded default */
+        const char *config_path;   /* main policy file; absent -> embedded default, unless config_required */
+        bool config_required;      /* config_path was given explicitly: it must exist, at start and on reload */
         const char *dropin_dir;    /* /etc/pressured/policy.d */
         const char *cgroup_root;   /* NULL: find the cgroup2 mount in PROC_ROOT/self/mountinfo */
         const char *proc_root;     /* /proc */

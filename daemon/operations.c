@@ -22,7 +22,6 @@
 #include "manager-internal.h"
 #include "operations.h"
 #include "pressure_level.h"
-#include "systemd_annotations.h"
 #include "procfs.h"
 #include "unit_name.h"
 
@@ -59,6 +58,7 @@ static const char *const op_names[_OP_MAX] = {
         [OP_POLICY_SET] = "policy-set",
         [OP_POLICY_RELOAD] = "policy-reload",
         [OP_SET_DRY_RUN] = "set-dry-run",
+        [OP_POLICY_REVERT] = "policy-revert",
 };
 
 const char *op_to_string(Op op) {
@@ -343,17 +343,43 @@ cJSON *ops_kill_list(Manager *m, const Caller *c, OpsError *err) {
         return TAKE_PTR(o);
 }
 
+/* Where each ruleset and kill-list entry of the running policy came from. */
+static cJSON *policy_sources(const Policy *p) {
+        _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
+        cJSON *rs = o ? cJSON_AddArrayToObject(o, "rulesets") : NULL;
+        cJSON *kl = o ? cJSON_AddArrayToObject(o, "kill_list") : NULL;
+        if (!rs || !kl)
+                return NULL;
+        for (size_t i = 0; i < p->n_rulesets; i++) {
+                cJSON *x = array_add_object(rs);
+                if (!x || !cJSON_AddStringToObject(x, "name", p->rulesets[i].name) ||
+                    !cJSON_AddStringToObject(x, "source", p->rulesets[i].source ? p->rulesets[i].source : ""))
+                        return NULL;
+        }
+        for (size_t i = 0; i < p->n_kill_list; i++) {
+                cJSON *x = array_add_object(kl);
+                if (!x || !cJSON_AddNumberToObject(x, "index", (double) i) ||
+                    !cJSON_AddStringToObject(x, "pattern", p->kill_list[i].pattern.glob) ||
+                    !cJSON_AddStringToObject(x, "source", p->kill_list_source ? p->kill_list_source : ""))
+                        return NULL;
+        }
+        return TAKE_PTR(o);
+}
+
 cJSON *ops_policy_get(Manager *m, const Caller *c, OpsError *err) {
         AUTHORIZE(c, OP_POLICY_GET, err);
         cJSON *doc = policy_document(m);
+        cJSON *sources = policy_sources(m->policy);
         cJSON *o = cJSON_CreateObject();
-        if (!doc || !o) {
+        if (!doc || !sources || !o) {
                 cJSON_Delete(doc);
+                cJSON_Delete(sources);
                 cJSON_Delete(o);
                 return ops_oom(err);
         }
         cJSON_AddItemToObject(o, "policy", doc);
         cJSON_AddStringToObject(o, "source", m->policy_description ? m->policy_description : "");
+        cJSON_AddItemToObject(o, "sources", sources);
         return o;
 }
 
@@ -507,63 +533,67 @@ static cJSON *policy_source_result(Manager *m, OpsError *err) {
         return o;
 }
 
-/* Installs `doc` as the new main policy document. */
-static cJSON *replace_policy(Manager *m, const cJSON *doc, bool persist, OpsError *err) {
-        _cleanup_free_ char *text = cJSON_PrintUnformatted(doc);
+/* Who asked, for the log: "uid 0 (pid 4242, oomctl)", as kills name their caller. */
+static void caller_describe(Manager *m, const Caller *c, char *buf, size_t size) {
+        char path[4096], comm[64] = "";
+        snprintf(path, sizeof path, "%s/%d/comm", m->config.proc_root, (int) c->pid);
+        _cleanup_close_ int fd = c->pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -EBADF;
+        ssize_t k = fd >= 0 ? read(fd, comm, sizeof comm - 1) : -1;
+        if (k > 0) {
+                comm[k] = 0;
+                comm[strcspn(comm, "\n")] = 0;
+                /* a process names itself: keep the log line one clean line */
+                for (char *s = comm; *s; s++)
+                        if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                                *s = '?';
+        }
+        snprintf(buf, size, "uid %u (pid %d, %s)", (unsigned) c->uid, (int) c->pid, comm[0] ? comm : "comm unknown");
+}
+
+/* Installs `doc` as the new main policy document (an override of --config, kept as sent). */
+static cJSON *replace_policy(Manager *m, const Caller *c, const cJSON *doc, bool persist, OpsError *err) {
+        _cleanup_free_ char *text = cJSON_Print(doc);
         PolicyError pe = {};
-        char errbuf[1024] = "";
+        char errbuf[1024] = "", who[128];
         if (!text)
                 return ops_oom(err);
-        int r = manager_replace_policy(m, text, persist, &pe, errbuf, sizeof errbuf);
+        caller_describe(m, c, who, sizeof who);
+        int r = manager_replace_policy(m, text, persist, who, &pe, errbuf, sizeof errbuf);
         if (r < 0)
                 return policy_change_failed(r, &pe, errbuf, err);
         return policy_source_result(m, err);
 }
 
-/* Drops from `doc` the rulesets that systemd's annotations generate: an edited document becomes the
- * main policy, and a copy of them there would override the live annotations (a later set-property
- * would no longer reach the policy). A policy file that overrides one of them by name loses the
- * override in the runtime document; the annotation's own version applies again. */
-static void drop_generated_rulesets(Manager *m, cJSON *doc) {
-        const char *base = systemd_annotations_policy_json(m->annotations, NULL);
-        _cleanup_(cJSON_Deletep) cJSON *gen = base ? cJSON_Parse(base) : NULL;
-        cJSON *rulesets = cJSON_GetObjectItemCaseSensitive(doc, "rulesets");
-        const cJSON *g;
-        cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(gen, "rulesets")) {
-                const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "name"));
-                for (int i = cJSON_GetArraySize(rulesets) - 1; name && i >= 0; i--) {
-                        const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rulesets, i), "name"));
-                        if (n && streq(n, name))
-                                cJSON_DeleteItemFromArray(rulesets, i);
-                }
+/* The running kill list as a JSON array (empty when the policy has none). */
+static cJSON *kill_list_current(Manager *m, OpsError *err) {
+        _cleanup_(cJSON_Deletep) cJSON *doc = policy_document(m);
+        cJSON *list = doc ? cJSON_DetachItemFromObjectCaseSensitive(doc, "kill_list") : NULL;
+        if (!list && doc)
+                list = cJSON_CreateArray();
+        if (!cJSON_IsArray(list)) {
+                cJSON_Delete(list);
+                return ops_oom(err);
         }
+        return list;
 }
 
-/* The running policy's document and its kill list (created when absent). */
-static cJSON *kill_list_document(Manager *m, cJSON **ret_list, OpsError *err) {
-        cJSON *doc = policy_document(m);
-        if (!doc)
-                return ops_oom(err);
-        drop_generated_rulesets(m, doc);
-        cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "kill_list");
-        if (!cJSON_IsArray(list)) {
-                cJSON_DeleteItemFromObjectCaseSensitive(doc, "kill_list");
-                list = cJSON_AddArrayToObject(doc, "kill_list");
-        }
-        if (!list) {
-                cJSON_Delete(doc);
-                return ops_oom(err);
-        }
-        *ret_list = list;
-        return doc;
+/* Writes the edited kill list to a change layer (only "kill_list": the admin's files stay as they are). */
+static cJSON *change_kill_list(Manager *m, const Caller *c, const cJSON *list, bool persist, const char *what,
+                               OpsError *err) {
+        PolicyError pe = {};
+        char errbuf[1024] = "", who[128];
+        caller_describe(m, c, who, sizeof who);
+        int r = manager_change_policy_layer(m, "kill_list", list, persist, who, what, &pe, errbuf, sizeof errbuf);
+        if (r < 0)
+                return policy_change_failed(r, &pe, errbuf, err);
+        return policy_source_result(m, err);
 }
 
 cJSON *ops_kill_list_add(Manager *m, const Caller *c, const char *pattern, const char *min_memory,
                          double min_pressure, int64_t position, bool persist, OpsError *err) {
         AUTHORIZE(c, OP_KILL_LIST_ADD, err);
-        cJSON *list;
-        _cleanup_(cJSON_Deletep) cJSON *doc = kill_list_document(m, &list, err);
-        if (!doc)
+        _cleanup_(cJSON_Deletep) cJSON *list = kill_list_current(m, err);
+        if (!list)
                 return NULL;
         int n = cJSON_GetArraySize(list);
         if (position > n)
@@ -581,7 +611,10 @@ cJSON *ops_kill_list_add(Manager *m, const Caller *c, const char *pattern, const
                 cJSON_AddItemToArray(list, e);
         else
                 cJSON_InsertItemInArray(list, (int) position, e);
-        return replace_policy(m, doc, persist, err);
+        char what[512];
+        snprintf(what, sizeof what, "kill-list entry %.200s added at index %d", pattern,
+                 position < 0 ? n : (int) position);
+        return change_kill_list(m, c, list, persist, what, err);
 }
 
 static cJSON *bad_index(OpsError *err, const char *what, int64_t index, int n) {
@@ -592,22 +625,23 @@ static cJSON *bad_index(OpsError *err, const char *what, int64_t index, int n) {
 
 cJSON *ops_kill_list_remove(Manager *m, const Caller *c, int64_t index, bool persist, OpsError *err) {
         AUTHORIZE(c, OP_KILL_LIST_REMOVE, err);
-        cJSON *list;
-        _cleanup_(cJSON_Deletep) cJSON *doc = kill_list_document(m, &list, err);
-        if (!doc)
+        _cleanup_(cJSON_Deletep) cJSON *list = kill_list_current(m, err);
+        if (!list)
                 return NULL;
         int n = cJSON_GetArraySize(list);
         if (index < 0 || index >= n)
                 return bad_index(err, "index", index, n);
+        char what[512];
+        snprintf(what, sizeof what, "kill-list entry %" PRId64 " (%.200s) removed", index,
+                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, (int) index), "pattern")) ?: "?");
         cJSON_DeleteItemFromArray(list, (int) index);
-        return replace_policy(m, doc, persist, err);
+        return change_kill_list(m, c, list, persist, what, err);
 }
 
 cJSON *ops_kill_list_move(Manager *m, const Caller *c, int64_t from, int64_t to, bool persist, OpsError *err) {
         AUTHORIZE(c, OP_KILL_LIST_MOVE, err);
-        cJSON *list;
-        _cleanup_(cJSON_Deletep) cJSON *doc = kill_list_document(m, &list, err);
-        if (!doc)
+        _cleanup_(cJSON_Deletep) cJSON *list = kill_list_current(m, err);
+        if (!list)
                 return NULL;
         int n = cJSON_GetArraySize(list);
         if (from < 0 || from >= n)
@@ -619,14 +653,17 @@ cJSON *ops_kill_list_move(Manager *m, const Caller *c, int64_t from, int64_t to,
                 cJSON_AddItemToArray(list, e);
         else
                 cJSON_InsertItemInArray(list, (int) to, e);
-        return replace_policy(m, doc, persist, err);
+        char what[512];
+        snprintf(what, sizeof what, "kill-list entry %.200s moved from index %" PRId64 " to %" PRId64,
+                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "pattern")) ?: "?", from, to);
+        return change_kill_list(m, c, list, persist, what, err);
 }
 
 cJSON *ops_policy_set(Manager *m, const Caller *c, const cJSON *policy, bool persist, OpsError *err) {
         AUTHORIZE(c, OP_POLICY_SET, err);
         if (!cJSON_IsObject(policy))
                 return ops_fail(err, OPS_ERROR_INVALID_REQUEST, "\"policy\" must be a JSON object (the whole policy document)");
-        return replace_policy(m, policy, persist, err);
+        return replace_policy(m, c, policy, persist, err);
 }
 
 cJSON *ops_policy_set_fd(Manager *m, const Caller *c, int fd, bool persist, OpsError *err) {
@@ -661,11 +698,40 @@ cJSON *ops_policy_set_fd(Manager *m, const Caller *c, int fd, bool persist, OpsE
 cJSON *ops_policy_reload(Manager *m, const Caller *c, OpsError *err) {
         AUTHORIZE(c, OP_POLICY_RELOAD, err);
         PolicyError pe = {};
-        char errbuf[1024] = "";
+        char errbuf[1024] = "", who[128];
+        caller_describe(m, c, who, sizeof who);
+        log_info("Policy reload requested by %s", who);
         int r = manager_reload_policy(m, &pe, errbuf, sizeof errbuf);
         if (r < 0)
                 return policy_change_failed(r, &pe, errbuf, err);
         return policy_source_result(m, err);
+}
+
+cJSON *ops_policy_revert(Manager *m, const Caller *c, bool persist, OpsError *err) {
+        AUTHORIZE(c, OP_POLICY_REVERT, err);
+        PolicyError pe = {};
+        char errbuf[1024] = "", who[128], removed[4 * 4096 + 8] = "";
+        caller_describe(m, c, who, sizeof who);
+        int r = manager_revert_policy(m, persist, who, removed, sizeof removed, &pe, errbuf, sizeof errbuf);
+        if (r == -EINVAL) {
+                ops_fail(err, OPS_ERROR_INVALID_POLICY, "nothing was reverted: without the changes the policy would be "
+                         "invalid: %s; fix the policy files (check them with 'pressured --check-config FILE "
+                         "--policy-dir DIR'), then revert again", pe.message[0] ? pe.message : errbuf);
+                snprintf(err->path, sizeof err->path, "%s", pe.path);
+                return NULL;
+        }
+        if (r < 0)
+                return policy_change_failed(r, &pe, errbuf, err);
+        cJSON *o = policy_source_result(m, err);
+        cJSON *a = o ? cJSON_AddArrayToObject(o, "removed") : NULL;
+        if (o && !a) {
+                cJSON_Delete(o);
+                return ops_oom(err);
+        }
+        char *save = NULL;
+        for (char *f = strtok_r(removed, ",", &save); a && f; f = strtok_r(NULL, ",", &save))
+                cJSON_AddItemToArray(a, cJSON_CreateString(f + strspn(f, " ")));
+        return o;
 }
 
 cJSON *ops_set_dry_run(Manager *m, const Caller *c, bool dry_run, OpsError *err) {

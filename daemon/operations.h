@@ -69,6 +69,7 @@ typedef enum Op {
         OP_POLICY_SET,
         OP_POLICY_RELOAD,
         OP_SET_DRY_RUN,
+        OP_POLICY_REVERT,
         _OP_MAX,
 } Op;
 
@@ -90,6 +91,8 @@ cJSON *ops_status(Manager *m, const Caller *c, OpsError *err);
  * own); its figures are the last sample's. */
 cJSON *ops_status_summary(Manager *m, OpsError *err);
 cJSON *ops_kill_list(Manager *m, const Caller *c, OpsError *err);
+/* The running policy ("policy"), its description ("source") and where each ruleset and kill-list
+ * entry came from ("sources": {"rulesets": [{name, source}], "kill_list": [{index, pattern, source}]}). */
 cJSON *ops_policy_get(Manager *m, const Caller *c, OpsError *err);
 cJSON *ops_history(Manager *m, const Caller *c, uint64_t since_usec, OpsError *err);
 cJSON *ops_dump(Manager *m, const Caller *c, OpsError *err);
@@ -109,4 +112,7 @@ cJSON *ops_policy_set(Manager *m, const Caller *c, const cJSON *policy, bool per
  * carry a policy of any size up to POLICY_MAX_BYTES. */
 cJSON *ops_policy_set_fd(Manager *m, const Caller *c, int fd, bool persist, OpsError *err);
 cJSON *ops_policy_reload(Manager *m, const Caller *c, OpsError *err);
+/* Drops the runtime changes (kill-list layer, policy set override), with persist the persisted ones
+ * too, and loads the policy from what remains. Result: policy_source and "removed" (the files). */
+cJSON *ops_policy_revert(Manager *m, const Caller *c, bool persist, OpsError *err);
 cJSON *ops_set_dry_run(Manager *m, const Caller *c, bool dry_run, OpsError *err);

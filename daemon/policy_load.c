@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../policy/macro.h"
@@ -54,8 +55,8 @@ int policy_load_detailed(const PolicySources *src, Policy **ret, char **ret_desc
                          PolicyError *ret_error, char *errbuf, size_t errlen) {
         Dropin dropins[POLICY_MAX_DROPINS];
         size_t n_dropins = 0;
-        char *texts[POLICY_MAX_DROPINS + 2] = {};
-        const char *sources[POLICY_MAX_DROPINS + 2] = {};
+        char *texts[POLICY_MAX_DROPINS + 2 + POLICY_LAYERS_MAX] = {};
+        const char *sources[POLICY_MAX_DROPINS + 2 + POLICY_LAYERS_MAX] = {};
         size_t n = 0;
         int r = 0;
         char desc[4096];
@@ -80,7 +81,7 @@ int policy_load_detailed(const PolicySources *src, Policy **ret, char **ret_desc
                 texts[m] = strdup(src->main_text);
                 sources[m] = src->main_path ? src->main_path : "<request>";
                 dl += snprintf(desc + dl, sizeof desc - dl, "%s", sources[m]);
-        } else if (src->main_path && access(src->main_path, F_OK) == 0) {
+        } else if (src->main_path && (src->main_required || access(src->main_path, F_OK) == 0)) {
                 r = policy_file_read(src->main_path, &texts[m], errbuf, errlen);
                 if (r < 0)
                         goto finish;
@@ -94,6 +95,8 @@ int policy_load_detailed(const PolicySources *src, Policy **ret, char **ret_desc
                                src->main_path ? " (" : "", src->main_path ? src->main_path : "",
                                src->main_path ? " does not exist)" : "");
         }
+        if (src->main_note && dl < sizeof desc)
+                dl += snprintf(desc + dl, sizeof desc - dl, " (%s)", src->main_note);
         n = m + 1;
         if (!texts[m] && (src->main_text || (m && streq(sources[m], "embedded default policy")))) {
                 r = -ENOMEM;
@@ -142,6 +145,30 @@ int policy_load_detailed(const PolicySources *src, Policy **ret, char **ret_desc
                         dl += snprintf(desc + dl, sizeof desc - dl, " + %s", dropins[i].path);
         }
 
+        /* The change layers, after every drop-in: a change made with oomctl wins over the files. */
+        for (size_t i = 0; i < POLICY_LAYERS_MAX; i++) {
+                const PolicyLayer *l = &src->layers[i];
+                if (!l->path || l->skip)
+                        continue;
+                if (l->text) {
+                        texts[n] = strdup(l->text);
+                        if (!texts[n]) {
+                                r = -ENOMEM;
+                                snprintf(errbuf, errlen, "out of memory while loading the policy");
+                                goto finish;
+                        }
+                } else if (access(l->path, F_OK) < 0)
+                        continue;
+                else {
+                        r = policy_file_read(l->path, &texts[n], errbuf, errlen);
+                        if (r < 0)
+                                goto finish;
+                }
+                sources[n++] = l->path;
+                if (dl < sizeof desc)
+                        dl += snprintf(desc + dl, sizeof desc - dl, " + %s", l->path);
+        }
+
         PolicyError e = {};
         r = policy_parse_merged((const char *const *) texts, sources, n, ret, &e);
         if (r < 0) {
@@ -164,4 +191,36 @@ finish:
         for (size_t i = 0; i < n; i++)
                 free(texts[i]);
         return r;
+}
+
+int policy_check_files(const char *file, bool as_dropin, const char *main_path, const char *dropin_dir,
+                       Policy **ret, PolicyError *ret_error, char *errbuf, size_t errlen) {
+        _cleanup_free_ char *text = NULL;
+        const char *name = streq(file, "-") ? "<stdin>" : file;
+        struct stat st;
+        int r;
+
+        if (dropin_dir && stat(dropin_dir, &st) < 0) {
+                r = -errno;
+                snprintf(errbuf, errlen, "%s: cannot read the drop-in directory: %s", dropin_dir, strerror(errno));
+                return r;
+        }
+        if (dropin_dir && !S_ISDIR(st.st_mode)) {
+                snprintf(errbuf, errlen, "%s is not a directory: --policy-dir names the directory of drop-ins", dropin_dir);
+                return -ENOTDIR;
+        }
+        r = policy_file_read(file, &text, errbuf, errlen);
+        if (r < 0)
+                return r;
+
+        PolicySources src = { .dropin_dirs = { dropin_dir, NULL } };
+        if (as_dropin) {
+                src.main_path = main_path;
+                src.main_required = main_path != NULL;
+                src.layers[0] = (PolicyLayer) { .path = name, .text = text };
+        } else {
+                src.main_path = name;
+                src.main_text = text;
+        }
+        return policy_load_detailed(&src, ret, NULL, ret_error, errbuf, errlen);
 }

@@ -289,6 +289,15 @@ static int op_policy_get(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON 
                 return r;
         if (!cJSON_AddStringToObject(o, "source", source))
                 return -ENOMEM;
+        /* Where each ruleset and kill-list entry came from; a pressured without the method has none to tell. */
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *sreply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error se = SD_BUS_ERROR_NULL;
+        cJSON *sources;
+        if (call_method(b, "GetPolicySources", &se, &sreply, NULL) >= 0 && read_json(sreply, &sources) >= 0 &&
+            !cJSON_AddItemToObject(o, "sources", sources)) {
+                cJSON_Delete(sources);
+                return -ENOMEM;
+        }
         *ret = TAKE_PTR(o);
         return 0;
 }
@@ -320,6 +329,27 @@ static int op_policy_reload(BusClient *b, const cJSON *req, sd_bus_error *e, cJS
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = call_method(b, "ReloadPolicy", e, &reply, NULL);
         return r < 0 ? r : read_policy_source(reply, ret);
+}
+
+static int op_policy_revert(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *source, *f;
+        int r = call_method(b, "RevertPolicy", e, &reply, "b", field_bool(req, "persist"));
+        if (r < 0)
+                return r;
+        if (sd_bus_message_read(reply, "s", &source) < 0 || sd_bus_message_enter_container(reply, 'a', "s") < 0)
+                return -EBADMSG;
+        _cleanup_(cJSON_Deletep) cJSON *o = object_with("policy_source", cJSON_CreateString(source));
+        cJSON *removed = o ? cJSON_AddArrayToObject(o, "removed") : NULL;
+        if (!removed)
+                return -ENOMEM;
+        while ((r = sd_bus_message_read(reply, "s", &f)) > 0)
+                if (!cJSON_AddItemToArray(removed, cJSON_CreateString(f)))
+                        return -ENOMEM;
+        if (r < 0 || sd_bus_message_exit_container(reply) < 0)
+                return -EBADMSG;
+        *ret = TAKE_PTR(o);
+        return 0;
 }
 
 static int op_kill_list_add(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
@@ -445,6 +475,7 @@ static const struct {
         { "policy-get", op_policy_get },
         { "policy-set", op_policy_set },
         { "policy-reload", op_policy_reload },
+        { "policy-revert", op_policy_revert },
         { "history", op_history },
         { "dump", op_dump },
         { "set-dry-run", op_set_dry_run },

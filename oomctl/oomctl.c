@@ -28,6 +28,7 @@
 #include "macro.h"
 #include "policy.h"
 #include "policy_file.h"
+#include "../daemon/policy_load.h"
 #include "table.h"
 #include "timespec.h"
 #include "transport.h"
@@ -57,6 +58,9 @@ enum {
         OPT_POSITION = 1 << 7,
         OPT_UNTIL = 1 << 8,
         OPT_STATE_DIR = 1 << 9,
+        OPT_POLICY_DIR = 1 << 10,
+        OPT_DROPIN = 1 << 11,
+        OPT_CONFIG = 1 << 12,
 };
 
 typedef struct Args {
@@ -65,6 +69,7 @@ typedef struct Args {
         Transport *transport;
         unsigned given;            /* OPT_* bits seen on the command line */
         const char *reason, *since, *until, *min_memory, *min_pressure, *position, *state_dir;
+        const char *policy_dir, *config; /* policy check */
         char **pos;                /* the positional arguments after the command (and subcommand) */
         int n_pos;
         bool color;
@@ -675,7 +680,21 @@ static int read_policy_or_explain(const char *path, char **ret) {
 }
 
 static void policy_show_human(const Args *a, const cJSON *r) {
-        const cJSON *p = get(r, "policy");
+        const cJSON *p = get(r, "policy"), *sources = get(r, "sources"), *e;
+        printf("Policy from %s\n", get_str(r, "source") ?: "?");
+        if (sources) {
+                printf("Rulesets, and the file each comes from:\n");
+                cJSON_ArrayForEach(e, get(sources, "rulesets"))
+                        printf("  %-32s %s\n", get_str(e, "name") ?: "?", get_str(e, "source") ?: "?");
+                if (cJSON_GetArraySize(get(sources, "kill_list")) == 0)
+                        printf("Kill list: empty\n");
+                else
+                        printf("Kill list, and the file each entry comes from:\n");
+                cJSON_ArrayForEach(e, get(sources, "kill_list"))
+                        printf("  %3.0f  %-27s %s\n", get_num(e, "index", -1), get_str(e, "pattern") ?: "?",
+                               get_str(e, "source") ?: "?");
+        }
+        printf("The running policy, merged, every default written out:\n");
         print_json(p ? p : r);
         (void) a;
 }
@@ -686,22 +705,28 @@ static int cmd_policy_show(const Args *a) {
 
 static int cmd_policy_check(const Args *a) {
         const char *file = a->pos[0];
-        _cleanup_free_ char *text = NULL;
+        bool as_dropin = a->given & OPT_DROPIN;
+        const char *main_path = (a->given & OPT_CONFIG) ? a->config : NULL;
+        const char *dir = (a->given & OPT_POLICY_DIR) ? a->policy_dir : NULL;
         PolicyError err = { 0 };
+        char why[1024] = "";
         Policy *p = NULL;
 
-        int x = read_policy_or_explain(file, &text);
-        if (x != EXIT_OK)
-                return x;
-        int r = policy_parse(text, file, &p, &err);
+        if (main_path && !as_dropin) {
+                fprintf(stderr, "--config names the main policy a drop-in is checked over: give it with --dropin, "
+                                "or check the main file itself (oomctl policy check %s).\n", main_path);
+                return EXIT_USAGE;
+        }
+        int r = policy_check_files(file, as_dropin, main_path, dir, &p, &err, why, sizeof why);
         if (a->given & OPT_JSON) {
                 cJSON *o = cJSON_CreateObject();
                 if (o) {
                         cJSON_AddStringToObject(o, "file", file);
                         cJSON_AddBoolToObject(o, "valid", r >= 0);
+                        cJSON_AddBoolToObject(o, "dropin", as_dropin);
                         if (r < 0) {
                                 cJSON_AddStringToObject(o, "path", err.path);
-                                cJSON_AddStringToObject(o, "message", err.message);
+                                cJSON_AddStringToObject(o, "message", err.message[0] ? err.message : why);
                         } else {
                                 cJSON_AddNumberToObject(o, "rulesets", (double) p->n_rulesets);
                                 cJSON_AddNumberToObject(o, "kill_list_entries", (double) p->n_kill_list);
@@ -710,13 +735,18 @@ static int cmd_policy_check(const Args *a) {
                         cJSON_Delete(o);
                 }
         } else if (r < 0)
-                fprintf(stderr, "%s: %s: %s\n", file, err.path[0] ? err.path : "(document)", err.message);
+                fprintf(stderr, "%s\n", why);
         else
-                printf("%s: valid policy (%zu ruleset%s, %zu kill-list entr%s%s).\n", file, p->n_rulesets,
-                       p->n_rulesets == 1 ? "" : "s", p->n_kill_list, p->n_kill_list == 1 ? "y" : "ies",
+                printf("%s: valid %s%s%s%s (%zu ruleset%s, %zu kill-list entr%s%s).\n", file,
+                       as_dropin ? "drop-in over " : "policy", as_dropin ? (main_path ?: "the embedded default policy") : "",
+                       dir ? (as_dropin ? " and the drop-ins of " : " merged with the drop-ins of ") : "", dir ?: "",
+                       p->n_rulesets, p->n_rulesets == 1 ? "" : "s", p->n_kill_list, p->n_kill_list == 1 ? "y" : "ies",
                        p->dry_run ? ", dry run" : "");
         policy_free(p);
-        return r < 0 ? EXIT_INVALID_POLICY : EXIT_OK;
+        if (r >= 0)
+                return EXIT_OK;
+        /* a file that cannot be read (missing, a directory, no permission) is a failure, not an invalid policy */
+        return policy_error_is_invalid(r) ? EXIT_INVALID_POLICY : EXIT_REFUSED;
 }
 
 static int cmd_policy_set(const Args *a) {
@@ -768,6 +798,34 @@ static int cmd_policy_reload(const Args *a) {
                 print_json(result);
         else
                 printf("Reloaded the policy from %s.\n", get_str(result, "policy_source") ?: "?");
+        cJSON_Delete(result);
+        return EXIT_OK;
+}
+
+static int cmd_policy_revert(const Args *a) {
+        cJSON *req = request_new("policy-revert"), *result = NULL;
+        if (req && !add_persist(a, req)) {
+                cJSON_Delete(req);
+                req = NULL;
+        }
+        int x = call(a, req, &result);
+        if (x != EXIT_OK)
+                return x;
+        if (a->given & OPT_JSON)
+                print_json(result);
+        else {
+                const cJSON *removed = get(result, "removed"), *f;
+                if (cJSON_GetArraySize(removed) == 0)
+                        printf("There were no %s changes to revert.\n", a->given & OPT_PERSIST ? "runtime or persisted" : "runtime");
+                else
+                        printf("Reverted: removed ");
+                int i = 0;
+                cJSON_ArrayForEach(f, removed)
+                        printf("%s%s", i++ ? ", " : "", cJSON_GetStringValue(f) ?: "?");
+                if (i)
+                        printf(".\n");
+                printf("The policy now comes from %s.\n", get_str(result, "policy_source") ?: "?");
+        }
         cJSON_Delete(result);
         return EXIT_OK;
 }
@@ -1112,10 +1170,11 @@ static const char HELP_MAIN[] =
         "  kill-list remove INDEX       Remove an entry (root)\n"
         "  kill-list move FROM TO       Move an entry (root)\n"
         "  kill TARGET                  Kill a cgroup or unit now (root)\n"
-        "  policy show                  Print the running policy as JSON\n"
-        "  policy check FILE            Validate a policy file here, without the daemon\n"
+        "  policy show                  The running policy, and the file each part comes from\n"
+        "  policy check FILE            Validate a policy file or drop-in here, without the daemon\n"
         "  policy set FILE              Replace the running policy (root)\n"
         "  policy reload                Re-read the policy files (root)\n"
+        "  policy revert                Drop the changes made with oomctl (root)\n"
         "  history                      Past kills (and dry-run decisions); works without the daemon\n"
         "  dry-run on|off               Turn dry run on or off in the running daemon (root)\n"
         "  monitor                      Follow kills, policy changes and pressure levels as they happen\n"
@@ -1181,9 +1240,9 @@ static const char HELP_KILL_LIST[] =
         "names (comm). An entry applies only when its cgroup (or process) uses at least --min-memory and\n"
         "its memory full avg10 pressure is at least --min-pressure.\n"
         "\n"
-        "Without a subcommand, shows the list with its indexes (anyone may). Changes need root; they\n"
-        "replace the running policy and are kept in the runtime directory until reboot, or with --persist\n"
-        "in the state directory across reboots.\n"
+        "Without a subcommand, shows the list with its indexes (anyone may). Changes need root. The new\n"
+        "list is kept in a change layer over the policy files, RUNTIME_DIR/changes.json until reboot, or\n"
+        "with --persist STATE_DIR/changes.json across reboots; \"oomctl policy revert\" drops it.\n"
         "\n"
         "Options:\n"
         "  --min-memory SIZE   512M, 1.5G, or a percent of RAM: 10%\n"
@@ -1216,26 +1275,46 @@ static const char HELP_KILL[] =
 
 static const char HELP_POLICY[] =
         "Usage: oomctl policy show [--json]\n"
-        "       oomctl policy check FILE [--json]\n"
+        "       oomctl policy check FILE [--policy-dir DIR] [--dropin [--config MAIN]] [--json]\n"
         "       oomctl policy set FILE [--persist] [--json]\n"
         "       oomctl policy reload [--json]\n"
+        "       oomctl policy revert [--persist] [--json]\n"
         "\n"
-        "show    prints the running policy (merged, every default written out) as JSON. Anyone may.\n"
-        "check   validates FILE here, with the daemon's own parser and no daemon: it prints\n"
-        "        \"FILE: JSONPATH: MESSAGE\" and exits 3 when the file is invalid. It checks one document\n"
-        "        as written; drop-ins from policy.d are not merged.\n"
-        "set     replaces the running policy with FILE (drop-ins still merge over it). Until reboot, or\n"
-        "        with --persist across reboots. An invalid policy is refused (exit 3) and the old one\n"
-        "        keeps running. Needs root.\n"
-        "reload  re-reads the policy files, as SIGHUP does. Needs root.\n"
+        "The running policy is the admin's files (the main file, or the embedded default, and the\n"
+        "drop-ins of policy.d), with the changes made through oomctl on top: kill-list changes are kept in\n"
+        "a change layer (RUNTIME_DIR/changes.json until reboot, STATE_DIR/changes.json with --persist)\n"
+        "that holds only the kill list, and \"policy set\" keeps its document as sent in\n"
+        "RUNTIME_DIR/policy.json (or STATE_DIR/policy.json), in place of the main file. Every load re-reads\n"
+        "the files: an edit of the admin's files takes effect at the next reload; what a change layer\n"
+        "sets (the kill list) stays as changed until reverted.\n"
+        "\n"
+        "show    prints where the policy comes from, each ruleset and kill-list entry with the file it\n"
+        "        comes from, then the running policy (merged, every default written out) as JSON.\n"
+        "        Anyone may.\n"
+        "check   validates FILE here, with the daemon's own parser and no daemon, and prints the first\n"
+        "        problem as \"FILE: JSONPATH: MESSAGE\" (exit 3). FILE is a main policy; with\n"
+        "        --policy-dir DIR it is merged with DIR's drop-ins as the daemon merges them. With\n"
+        "        --dropin, FILE is a drop-in, merged last over --config MAIN (default: the embedded\n"
+        "        default policy) and DIR's drop-ins. Runtime changes are not included.\n"
+        "set     replaces the main policy document with FILE (drop-ins and change layers still merge\n"
+        "        over it), until reboot, or with --persist across reboots, or until \"policy revert\".\n"
+        "        An invalid policy is refused (exit 3) and the old one keeps running. Needs root.\n"
+        "reload  re-reads the policy files and change layers, as SIGHUP does. Needs root.\n"
+        "revert  drops the runtime changes (changes.json and policy.json in the runtime directory), with\n"
+        "        --persist the persisted ones too, and loads the policy from the admin's files. It says\n"
+        "        which files it removed. Refused, removing nothing, if what remains is invalid. Needs root.\n"
         "\n"
         "Options:\n"
-        "  --persist   (set) write the policy to the state directory, not the runtime one\n"
-        "  --json      print the daemon's result object (check: {\"valid\", \"path\", \"message\"})\n"
+        "  --persist          (set, revert) the state directory's copy, across reboots\n"
+        "  --policy-dir DIR   (check) merge the drop-ins of DIR\n"
+        "  --dropin           (check) FILE is a drop-in, not a main policy\n"
+        "  --config MAIN      (check --dropin) the main policy the drop-in merges over\n"
+        "  --json             print the daemon's result object (check: {\"valid\", \"path\", \"message\"})\n"
         "\n"
         "Examples:\n"
-        "  oomctl policy check /etc/pressured/policy.json && oomctl policy reload\n"
-        "  oomctl policy show > /tmp/p.json; $EDITOR /tmp/p.json; oomctl policy set /tmp/p.json\n";
+        "  oomctl policy check /etc/pressured/policy.json --policy-dir /etc/pressured/policy.d && oomctl policy reload\n"
+        "  oomctl policy check /etc/pressured/policy.d/50-build.json --dropin --config /etc/pressured/policy.json\n"
+        "  oomctl kill-list add firefox; oomctl policy revert\n";
 
 static const char HELP_HISTORY[] =
         "Usage: oomctl history [--since TIME] [--until TIME] [--state-dir DIR] [--json]\n"
@@ -1303,9 +1382,10 @@ static const Command commands[] = {
         { "kill-list", "move", 2, 2, OPT_JSON | OPT_PERSIST, cmd_kill_list_move, "kill-list" },
         { "kill", NULL, 1, 1, OPT_JSON | OPT_DRY_RUN | OPT_REASON, cmd_kill, "kill" },
         { "policy", "show", 0, 0, OPT_JSON, cmd_policy_show, "policy" },
-        { "policy", "check", 1, 1, OPT_JSON, cmd_policy_check, "policy" },
+        { "policy", "check", 1, 1, OPT_JSON | OPT_POLICY_DIR | OPT_DROPIN | OPT_CONFIG, cmd_policy_check, "policy" },
         { "policy", "set", 1, 1, OPT_JSON | OPT_PERSIST, cmd_policy_set, "policy" },
         { "policy", "reload", 0, 0, OPT_JSON, cmd_policy_reload, "policy" },
+        { "policy", "revert", 0, 0, OPT_JSON | OPT_PERSIST, cmd_policy_revert, "policy" },
         { "history", NULL, 0, 0, OPT_JSON | OPT_SINCE | OPT_UNTIL | OPT_STATE_DIR, cmd_history, "history" },
         { "dry-run", NULL, 1, 1, OPT_JSON, cmd_dry_run, "dry-run" },
         { "monitor", NULL, 0, 0, OPT_JSON, cmd_monitor, "monitor" },
@@ -1324,6 +1404,9 @@ static const char *option_name(unsigned bit) {
         case OPT_POSITION: return "--position";
         case OPT_UNTIL: return "--until";
         case OPT_STATE_DIR: return "--state-dir";
+        case OPT_POLICY_DIR: return "--policy-dir";
+        case OPT_DROPIN: return "--dropin";
+        case OPT_CONFIG: return "--config";
         }
         return "?";
 }
@@ -1440,7 +1523,8 @@ int main(int argc, char *argv[]) {
 
 static int run(int argc, char *argv[]) {
         enum { ARG_SOCKET = 0x100, ARG_BUS, ARG_VERSION, ARG_JSON, ARG_PERSIST, ARG_DRY_RUN, ARG_REASON, ARG_SINCE,
-               ARG_MIN_MEMORY, ARG_MIN_PRESSURE, ARG_POSITION, ARG_UNTIL, ARG_STATE_DIR, ARG_NO_PAGER, ARG_NO_LEGEND };
+               ARG_MIN_MEMORY, ARG_MIN_PRESSURE, ARG_POSITION, ARG_UNTIL, ARG_STATE_DIR, ARG_NO_PAGER, ARG_NO_LEGEND,
+               ARG_POLICY_DIR, ARG_DROPIN, ARG_CONFIG };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -1460,6 +1544,9 @@ static int run(int argc, char *argv[]) {
                 { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
                 { "quiet", no_argument, NULL, 'q' },
                 { "verbose", no_argument, NULL, 'v' },
+                { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
+                { "dropin", no_argument, NULL, ARG_DROPIN },
+                { "config", required_argument, NULL, ARG_CONFIG },
                 {}
         };
         Args a = { .socket_path = DEFAULT_SOCKET_PATH, .mode = TRANSPORT_AUTO };
@@ -1502,6 +1589,9 @@ static int run(int argc, char *argv[]) {
                 case ARG_MIN_MEMORY: a.given |= OPT_MIN_MEMORY; a.min_memory = optarg; break;
                 case ARG_MIN_PRESSURE: a.given |= OPT_MIN_PRESSURE; a.min_pressure = optarg; break;
                 case ARG_POSITION: a.given |= OPT_POSITION; a.position = optarg; break;
+                case ARG_POLICY_DIR: a.given |= OPT_POLICY_DIR; a.policy_dir = optarg; break;
+                case ARG_DROPIN: a.given |= OPT_DROPIN; break;
+                case ARG_CONFIG: a.given |= OPT_CONFIG; a.config = optarg; break;
                 default:
                         return usage_error(NULL);
                 }

@@ -588,6 +588,7 @@ Policy *policy_free(Policy *p) {
         for (size_t i = 0; i < p->n_kill_list; i++)
                 free(p->kill_list[i].pattern.glob);
         free(p->kill_list);
+        free(p->kill_list_source);
         for (size_t i = 0; i < p->n_rulesets; i++)
                 ruleset_clear(&p->rulesets[i]);
         free(p->rulesets);
@@ -1244,6 +1245,11 @@ static int parse_policy_object(Parser *p, const cJSON *root, Policy *pol) {
                 r = alloc_items(p, v, "kill list entries", NULL, sizeof(KillListEntry), (void **) &pol->kill_list, &pol->n_kill_list);
                 if (r < 0)
                         return r;
+                /* The merge replaces the array whole, so its node's origin is the one document it came from. */
+                ssize_t doc = origin_of(p, v);
+                pol->kill_list_source = strdup(p->sources[doc >= 0 ? (size_t) doc : 0]);
+                if (!pol->kill_list_source)
+                        return -ENOMEM;
                 i = 0;
                 cJSON_ArrayForEach(c, v) {
                         size_t m2 = path_push_index(p, i);

@@ -161,6 +161,8 @@ typedef struct Policy {
         PatternList omit, avoid, prefer;
         KillListEntry *kill_list;
         size_t n_kill_list;
+        char *kill_list_source;     /* the document the kill list came from (drop-ins replace it whole, so one
+                                     * document holds every entry); NULL without a kill list. Not serialized. */
         Ruleset *rulesets;
         size_t n_rulesets;
 } Policy;

@@ -167,6 +167,25 @@ Test(oomctl_bus, refusals_over_the_bus_exit_1, .fini = teardown, .timeout = 120)
         run_free(&r);
 }
 
+Test(oomctl_bus, policy_show_and_revert_over_the_bus, .fini = teardown, .timeout = 120) {
+        start(true, NULL);
+        char *layer = fixture_path(&fx, "run/changes.json");
+        Run r = oomctl(false, (char *[]) { "oomctl", "--bus", "kill-list", "add", "firefox", NULL });
+        cr_assert_eq(r.rc, 0, "rc %d: %s", r.rc, r.err);
+        run_free(&r);
+        r = oomctl(false, (char *[]) { "oomctl", "--bus", "policy", "show", NULL });
+        cr_assert_eq(r.rc, 0, "rc %d: %s", r.rc, r.err);
+        cr_assert(strstr(r.out, "firefox") && strstr(r.out, layer) && strstr(r.out, fx.config),
+                  "policy show over the bus does not name the files: %s", r.out);
+        run_free(&r);
+        r = oomctl(false, (char *[]) { "oomctl", "--bus", "policy", "revert", NULL });
+        cr_assert_eq(r.rc, 0, "rc %d: %s", r.rc, r.err);
+        cr_assert(strstr(r.out, "removed") && strstr(r.out, layer), "%s", r.out);
+        run_free(&r);
+        cr_assert_neq(access(layer, F_OK), 0, "%s outlived the revert", layer);
+        free(layer);
+}
+
 Test(oomctl_bus, falls_back_to_the_socket, .fini = teardown, .timeout = 120) {
         /* The fallback goes to the default socket path: the daemon must listen there. */
         start(false, true);

@@ -385,7 +385,7 @@ Test(control_socket, kill_list_add_move_remove) {
         cJSON_Delete(r);
 
         r = call(c, "{\"op\": \"kill-list-add\", \"id\": 2, \"pattern\": \"/big.slice\", \"min_memory\": \"100M\"}");
-        char *runtime_policy = path_in("run/policy.json");
+        char *runtime_policy = path_in("run/changes.json");
         cr_assert(strstr(get_str(expect_ok(r, 2), "policy_source"), runtime_policy), "%s", cJSON_PrintUnformatted(r));
         cJSON_Delete(r);
         cJSON_Delete(call(c, "{\"op\": \"kill-list-add\", \"pattern\": \"chrome\", \"min_pressure\": 15}"));
@@ -415,7 +415,7 @@ Test(control_socket, kill_list_add_move_remove) {
         expect_entry(e, 1, "/big.slice", "100M", -1);
         cJSON_Delete(r);
 
-        /* policy-get shows the same list, and the runtime file holds it. */
+        /* policy-get shows the same list, and the runtime change layer holds it (and nothing else). */
         r = call(c, "{\"op\": \"policy-get\"}");
         const cJSON *res = expect_ok(r, -1);
         cr_assert(strstr(get_str(res, "source"), runtime_policy));
@@ -434,6 +434,7 @@ Test(control_socket, kill_list_add_move_remove) {
         cr_assert_eq(cJSON_GetArraySize(l), 2);
         cr_assert_str_eq(get_str(cJSON_GetArrayItem(l, 0), "pattern"), "chrome");
         cr_assert_str_eq(get_str(cJSON_GetArrayItem(l, 1), "min_memory"), "100M");
+        cr_assert_eq(cJSON_GetArraySize(doc), 1, "the change layer holds more than the kill list: %s", text);
         cJSON_Delete(doc);
         free(text);
 
@@ -459,7 +460,7 @@ Test(control_socket, kill_list_add_move_remove) {
 }
 
 Test(control_socket, persist_survives_a_restart) {
-        char *runtime_policy = path_in("run/policy.json"), *state_policy = path_in("state/policy.json");
+        char *runtime_policy = path_in("run/changes.json"), *state_policy = path_in("state/changes.json");
         cJSON *r = call1("{\"op\": \"kill-list-add\", \"pattern\": \"/big.slice\"}");
         expect_ok(r, -1);
         cJSON_Delete(r);
@@ -469,7 +470,7 @@ Test(control_socket, persist_survives_a_restart) {
         cr_assert(strstr(get_str(expect_ok(r, -1), "policy_source"), state_policy), "%s", cJSON_PrintUnformatted(r));
         cJSON_Delete(r);
         cr_assert_eq(access(state_policy, F_OK), 0, "persist did not write %s", state_policy);
-        cr_assert_neq(access(runtime_policy, F_OK), 0, "persist left the runtime policy, which would override it");
+        cr_assert_neq(access(runtime_policy, F_OK), 0, "persist left the kill list in the runtime layer, which would override it");
 
         stop_daemon();
         cr_assert_neq(access(sock_path, F_OK), 0, "the socket file outlived the daemon");
@@ -587,7 +588,7 @@ Test(control_socket, subscribe_gets_policy_changed) {
         cJSON_Delete(r);
         cJSON *ev;
         wait_for_event(s, "PolicyChanged", &ev);
-        char *runtime_policy = path_in("run/policy.json");
+        char *runtime_policy = path_in("run/changes.json");
         cr_assert(strstr(get_str(ev, "source"), runtime_policy));
         cr_assert_eq(get_num(ev, "rulesets"), 1);
         cr_assert_eq(get_num(ev, "kill_list_entries"), 1);
@@ -943,6 +944,7 @@ Test(control_socket, privileged_ops_need_root) {
         run_unprivileged("{\"op\": \"kill\", \"target\": \"/big.slice\", \"dry_run\": true}", "permission-denied");
         run_unprivileged("{\"op\": \"set-dry-run\", \"dry_run\": true}", "permission-denied");
         run_unprivileged("{\"op\": \"policy-reload\"}", "permission-denied");
+        run_unprivileged("{\"op\": \"policy-revert\", \"persist\": true}", "permission-denied");
         run_unprivileged("{\"op\": \"status\"}", NULL); /* reading is open to anyone */
         run_unprivileged("{\"op\": \"kill-list\"}", NULL);
         cJSON *r = call1("{\"op\": \"kill-list\"}");

@@ -183,7 +183,9 @@ static Run oomctl_as(uid_t uid, const char *socket_path, ...) {
 #define oomctl(...) oomctl_as(0, sock, __VA_ARGS__, NULL)
 
 static cJSON *parse_out(const Run *r) {
-        cJSON *j = cJSON_Parse(r->out);
+        /* `policy show` puts the sources before the document */
+        const char *doc = strstr(r->out, "every default written out:\n");
+        cJSON *j = cJSON_Parse(doc ? doc + strlen("every default written out:\n") : r->out);
         cr_assert_not_null(j, "stdout is not JSON:\n%s", r->out);
         return j;
 }
@@ -259,8 +261,8 @@ Test(oomctl, kill_list_show_add_move_remove) {
         kill_list_patterns(pats, sizeof pats);
         cr_assert_str_eq(pats, "/small.slice /big.slice firefox");
 
-        /* The runtime policy file holds the edit. */
-        char *runtime_policy = path_in("run/policy.json");
+        /* The runtime change layer holds the edit. */
+        char *runtime_policy = path_in("run/changes.json");
         char *text = host_read_file(runtime_policy);
         cr_assert(text && strstr(text, "firefox"), "no runtime policy with the edit at %s", runtime_policy);
         free(text);
@@ -276,11 +278,11 @@ Test(oomctl, kill_list_show_add_move_remove) {
         run_free(&r);
         kill_list_patterns(pats, sizeof pats);
         cr_assert_str_eq(pats, "/big.slice /small.slice");
-        char *state_policy = path_in("state/policy.json");
+        char *state_policy = path_in("state/changes.json");
         text = host_read_file(state_policy);
         cr_assert(text && strstr(text, "/small.slice") && !strstr(text, "firefox"), "--persist did not write %s", state_policy);
         free(text);
-        cr_assert(access(runtime_policy, F_OK) < 0, "the runtime policy outlived --persist");
+        cr_assert(access(runtime_policy, F_OK) < 0, "the runtime kill list outlived --persist");
         free(runtime_policy);
         free(state_policy);
 
@@ -401,6 +403,7 @@ Test(oomctl, policy_show_check_set_reload) {
 
         Run r = oomctl("policy", "show");
         cr_assert_eq(r.rc, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "never") && strstr(r.out, "policy.json"), "%s", r.out);
         cJSON *j = parse_out(&r);
         const cJSON *rs = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "rulesets"), 0);
         cr_assert_str_eq(jstr(rs, "name"), "never");

@@ -181,3 +181,81 @@ Test(policy_load, drop_ins_past_the_limit_are_refused) {
         cr_assert(p->dry_run);
         policy_free(p);
 }
+
+#define MAIN_WITH_KILL_LIST "{\"kill_list\": [{\"pattern\": \"/main.slice\"}], \"rulesets\": [{\"name\": \"main\"," \
+                            " \"detectors\": [[{\"type\": \"exists\", \"cgroup\": \"/x\"}]], \"actions\": [{\"type\": \"kill\"}]}]}"
+
+Test(policy_load, change_layers_merge_last_and_name_the_kill_list_source) {
+        char main_path[256], dropins[256], persisted[256], runtime[256], err[1024] = "";
+        path_at(main_path, sizeof main_path, dir, "policy.json");
+        path_at(dropins, sizeof dropins, dir, "policy.d");
+        path_at(persisted, sizeof persisted, dir, "persisted.json");
+        path_at(runtime, sizeof runtime, dir, "runtime.json");
+        write_at(dir, "policy.json", MAIN_WITH_KILL_LIST);
+        /* a drop-in that sets the kill list too: the layers come after it, whatever its file name */
+        write_at(dir, "policy.d/zz.json", "{\"kill_list\": [{\"pattern\": \"/dropin.slice\"}]}");
+        write_at(dir, "persisted.json", "{\"kill_list\": [{\"pattern\": \"/persisted.slice\"}]}");
+        PolicySources src = { .main_path = main_path, .dropin_dirs = { dropins, NULL },
+                              .layers = { { .path = persisted }, { .path = runtime } } }; /* runtime: absent */
+        Policy *p = NULL;
+        char *desc = NULL;
+        cr_assert_eq(policy_load(&src, &p, &desc, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(p->n_kill_list, 1);
+        cr_assert_str_eq(p->kill_list[0].pattern.glob, "/persisted.slice");
+        cr_assert_str_eq(p->kill_list_source, persisted);
+        cr_assert_str_eq(p->rulesets[0].source, main_path);
+        cr_assert(strstr(desc, persisted) && !strstr(desc, runtime), "description: %s", desc);
+        free(desc);
+        policy_free(p);
+
+        /* the runtime layer wins over the persisted one; given text stands in for the file, skip leaves it out */
+        src.layers[1].text = "{\"kill_list\": [{\"pattern\": \"/runtime.slice\"}]}";
+        cr_assert_eq(policy_load(&src, &p, NULL, err, sizeof err), 0, "%s", err);
+        cr_assert_str_eq(p->kill_list[0].pattern.glob, "/runtime.slice");
+        cr_assert_str_eq(p->kill_list_source, runtime);
+        policy_free(p);
+        src.layers[0].skip = src.layers[1].skip = true;
+        cr_assert_eq(policy_load(&src, &p, NULL, err, sizeof err), 0, "%s", err);
+        cr_assert_str_eq(p->kill_list[0].pattern.glob, "/dropin.slice");
+        cr_assert(strstr(p->kill_list_source, "zz.json"), "%s", p->kill_list_source);
+        policy_free(p);
+}
+
+Test(policy_load, a_required_main_file_that_is_missing_is_an_error) {
+        char main_path[256], err[1024] = "";
+        path_at(main_path, sizeof main_path, dir, "typo.json");
+        PolicySources src = { .main_path = main_path };
+        Policy *p = NULL;
+        cr_assert_eq(policy_load(&src, &p, NULL, err, sizeof err), 0, "the default path may be absent: %s", err);
+        policy_free(p);
+        p = NULL;
+        src.main_required = true;
+        cr_assert_eq(policy_load(&src, &p, NULL, err, sizeof err), -ENOENT);
+        cr_assert_null(p);
+        cr_assert(strstr(err, main_path), "%s", err);
+}
+
+Test(policy_load, check_files_merges_the_directory_or_checks_a_drop_in) {
+        char main_path[256], dropins[256], fragment[256], err[1024] = "";
+        PolicyError e = {};
+        Policy *p = NULL;
+        path_at(main_path, sizeof main_path, dir, "policy.json");
+        path_at(dropins, sizeof dropins, dir, "policy.d");
+        path_at(fragment, sizeof fragment, dir, "fragment.json");
+        write_at(dir, "policy.json", MAIN_WITH_KILL_LIST);
+        write_at(dir, "fragment.json", "{\"rulesets\": [{\"name\": \"main\", \"enabled\": false}]}");
+
+        cr_assert_eq(policy_check_files(main_path, false, NULL, dropins, &p, &e, err, sizeof err), 0, "%s", err);
+        policy_free(p);
+        /* the fragment as a drop-in over the main file removes its only ruleset */
+        cr_assert_eq(policy_check_files(fragment, true, main_path, NULL, &p, &e, err, sizeof err), -EINVAL);
+        cr_assert(strstr(e.message, "no rulesets"), "%s", e.message);
+        /* over the embedded default there is no ruleset "main" to remove */
+        cr_assert_eq(policy_check_files(fragment, true, NULL, NULL, &p, &e, err, sizeof err), -EINVAL);
+        cr_assert(strstr(e.message, "cannot remove ruleset \"main\""), "%s", e.message);
+        /* in the directory, it breaks the merged result of a main file that is valid alone */
+        write_at(dir, "policy.d/50-remove.json", "{\"rulesets\": [{\"name\": \"main\", \"enabled\": false}]}");
+        cr_assert_eq(policy_check_files(main_path, false, NULL, dropins, &p, &e, err, sizeof err), -EINVAL);
+        cr_assert_eq(policy_check_files(main_path, false, NULL, NULL, &p, &e, err, sizeof err), 0, "%s", err);
+        policy_free(p);
+}

@@ -143,12 +143,20 @@ static void uid_usage_put(ControlSocket *s, UidUsage *u) {
         free(u);
 }
 
-/* Whether the connection may hold `more` bytes beyond what it holds now, within all three ceilings. */
+/* The most one connection may hold: root's is larger, so that any reply fits. */
+static size_t connection_ceiling(const Connection *c) {
+        return c->caller.uid == 0 ? CONTROL_ROOT_CONNECTION_MEMORY_MAX : CONTROL_CONNECTION_MEMORY_MAX;
+}
+
+/* Whether the connection may hold `more` bytes beyond what it holds now, within all three ceilings
+ * (root's: its connection ceiling alone). */
 static bool connection_may_grow(const Connection *c, size_t more) {
         size_t held = c->rcap + c->wcap;
-        if (held + more > CONTROL_CONNECTION_MEMORY_MAX || c->usage->bytes + more > CONTROL_UID_MEMORY_MAX)
+        if (held + more > connection_ceiling(c))
                 return false;
-        return c->caller.uid == 0 || c->owner->bytes_others + more <= CONTROL_MEMORY_MAX;
+        if (c->caller.uid == 0)
+                return c->usage->bytes + more <= CONTROL_ROOT_MEMORY_MAX;
+        return c->usage->bytes + more <= CONTROL_UID_MEMORY_MAX && c->owner->bytes_others + more <= CONTROL_MEMORY_MAX;
 }
 
 /* Books a change of what the connection holds (new capacity minus old). */
@@ -313,7 +321,7 @@ static int connection_enqueue(Connection *c, const char *text) {
                 while (cap < c->wlen + l + 1)
                         cap *= 2;
                 int r = connection_resize(c, &c->wbuf, &c->wcap, cap);
-                size_t most = CONTROL_CONNECTION_MEMORY_MAX - c->rcap;
+                size_t most = connection_ceiling(c) - c->rcap;
                 if (r == -ENOBUFS && most > c->wlen + l + 1) /* near its ceiling: all that it may have */
                         r = connection_resize(c, &c->wbuf, &c->wcap, most);
                 if (r == -ENOBUFS) /* near its user's or the total ceiling: exactly what it needs */
@@ -324,8 +332,9 @@ static int connection_enqueue(Connection *c, const char *text) {
                                  "It may reconnect; a monitor must read its events as they come",
                                  (int) c->caller.pid, (unsigned) c->caller.uid, connection_unsent(c) / 1024, (l + 1) / 1024,
                                  r == -ENOMEM ? "memory allows" :
-                                 c->rcap + c->wcap + l > CONTROL_CONNECTION_MEMORY_MAX ? "one connection" :
-                                 c->usage->bytes + l > CONTROL_UID_MEMORY_MAX ? "one user's connections" :
+                                 c->rcap + c->wcap + l > connection_ceiling(c) ? "one connection" :
+                                 c->usage->bytes + l > (c->caller.uid == 0 ? CONTROL_ROOT_MEMORY_MAX : CONTROL_UID_MEMORY_MAX) ?
+                                 "one user's connections" :
                                  "all users' connections");
                         connection_drop(c);
                         return -ENOBUFS;
@@ -347,6 +356,28 @@ static int connection_send_json(Connection *c, const cJSON *o) {
         if (!text) {
                 connection_drop(c);
                 return -ENOMEM;
+        }
+        return connection_enqueue(c, text);
+}
+
+static void send_error(Connection *c, const cJSON *id, const OpsError *e);
+
+/* Sends a reply; one that could never fit what the connection may hold (a non-root client asking for
+ * the whole of a very large policy) is answered too-large instead, and the client stays. */
+static int connection_send_reply(Connection *c, const cJSON *id, const cJSON *r) {
+        _cleanup_free_ char *text = json_print_utf8(r, false);
+        if (!text) {
+                connection_drop(c);
+                return -ENOMEM;
+        }
+        size_t l = strlen(text) + 1;
+        if (l > connection_ceiling(c) - c->rcap) {
+                OpsError err = {};
+                ops_error_set(&err, OPS_ERROR_TOO_LARGE, "the reply is %zu KiB, more than one connection of uid %u may "
+                              "hold (%zu KiB); ask as root, whose connections may hold %d KiB", l / 1024,
+                              (unsigned) c->caller.uid, connection_ceiling(c) / 1024, CONTROL_ROOT_CONNECTION_MEMORY_MAX / 1024);
+                send_error(c, id, &err);
+                return -EFBIG;
         }
         return connection_enqueue(c, text);
 }
@@ -382,7 +413,7 @@ static void send_result(Connection *c, const cJSON *id, cJSON *result) {
         }
         cJSON_AddBoolToObject(r, "ok", true);
         cJSON_AddItemToObject(r, "result", result);
-        (void) connection_send_json(c, r);
+        (void) connection_send_reply(c, id, r);
 }
 
 /* Argument readers: false with *err filled when the argument has the wrong type (or is missing and required). */

@@ -28,7 +28,13 @@
 #define CONTROL_PASSED_FDS_MAX 16
 /* What one connection may hold. A history reply of 1000 entries is about 450 KiB. */
 #define CONTROL_CONNECTION_MEMORY_MAX (1024 * 1024)
-/* What all connections of one uid may hold together. */
+/* What one of root's connections may hold: the reply to `policy-get` for a policy at POLICY_MAX_BYTES,
+ * every default written out and each ruleset's source named, is under 4 MiB. Root's connections are
+ * bound by this and by their count alone, so the admin is served whatever the policy's size. */
+#define CONTROL_ROOT_CONNECTION_MEMORY_MAX (8 * 1024 * 1024)
+/* What all of root's connections may hold together: two such replies at once, and more. */
+#define CONTROL_ROOT_MEMORY_MAX (16 * 1024 * 1024)
+/* What all connections of one uid (but root) may hold together. */
 #define CONTROL_UID_MEMORY_MAX (2 * 1024 * 1024)
 /* What the connections of all users but root may hold together. Root is not counted here, so the
  * admin's oomctl is served whatever others do: the socket's buffers never pass this plus

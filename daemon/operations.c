@@ -347,8 +347,7 @@ cJSON *ops_kill_list(Manager *m, const Caller *c, OpsError *err) {
 static cJSON *policy_sources(const Policy *p) {
         _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
         cJSON *rs = o ? cJSON_AddArrayToObject(o, "rulesets") : NULL;
-        cJSON *kl = o ? cJSON_AddArrayToObject(o, "kill_list") : NULL;
-        if (!rs || !kl)
+        if (!rs)
                 return NULL;
         for (size_t i = 0; i < p->n_rulesets; i++) {
                 cJSON *x = array_add_object(rs);
@@ -356,13 +355,11 @@ static cJSON *policy_sources(const Policy *p) {
                     !cJSON_AddStringToObject(x, "source", p->rulesets[i].source ? p->rulesets[i].source : ""))
                         return NULL;
         }
-        for (size_t i = 0; i < p->n_kill_list; i++) {
-                cJSON *x = array_add_object(kl);
-                if (!x || !cJSON_AddNumberToObject(x, "index", (double) i) ||
-                    !cJSON_AddStringToObject(x, "pattern", p->kill_list[i].pattern.glob) ||
-                    !cJSON_AddStringToObject(x, "source", p->kill_list_source ? p->kill_list_source : ""))
-                        return NULL;
-        }
+        /* The kill list is replaced whole by each document that names it: one source for all its entries
+         * (null while it is empty). Its patterns are in the policy itself, and not repeated here. */
+        if (!cJSON_AddItemToObject(o, "kill_list", p->n_kill_list > 0 && p->kill_list_source ?
+                                   cJSON_CreateString(p->kill_list_source) : cJSON_CreateNull()))
+                return NULL;
         return TAKE_PTR(o);
 }
 

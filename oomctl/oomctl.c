@@ -494,11 +494,11 @@ static void kill_list_human(const Args *a, const cJSON *r) {
 }
 
 static void print_policy_change(const Args *a, const cJSON *r, const char *what) {
-        printf("%s. The policy now comes from %s", what, get_str(r, "policy_source") ?: "?");
+        printf("%s. The policy now comes from %s.\n", what, get_str(r, "policy_source") ?: "?");
         if (a->given & OPT_PERSIST)
-                printf(" (persistent).\n");
+                printf("The change persists across reboots; 'oomctl policy revert --persist' drops it.\n");
         else
-                printf(" (until reboot; --persist keeps it).\n");
+                printf("The change lasts until reboot (--persist keeps it); 'oomctl policy revert' drops it.\n");
 }
 
 static int parse_index(const char *s, const char *what, int *ret) {
@@ -686,13 +686,14 @@ static void policy_show_human(const Args *a, const cJSON *r) {
                 printf("Rulesets, and the file each comes from:\n");
                 cJSON_ArrayForEach(e, get(sources, "rulesets"))
                         printf("  %-32s %s\n", get_str(e, "name") ?: "?", get_str(e, "source") ?: "?");
-                if (cJSON_GetArraySize(get(sources, "kill_list")) == 0)
+                const cJSON *list = get(p, "kill_list");
+                if (cJSON_GetArraySize(list) == 0)
                         printf("Kill list: empty\n");
                 else
-                        printf("Kill list, and the file each entry comes from:\n");
-                cJSON_ArrayForEach(e, get(sources, "kill_list"))
-                        printf("  %3.0f  %-27s %s\n", get_num(e, "index", -1), get_str(e, "pattern") ?: "?",
-                               get_str(e, "source") ?: "?");
+                        printf("Kill list, from %s:\n", get_str(sources, "kill_list") ?: "?");
+                int i = 0;
+                cJSON_ArrayForEach(e, list)
+                        printf("  %3d  %s\n", i++, get_str(e, "pattern") ?: "?");
         }
         printf("The running policy, merged, every default written out:\n");
         print_json(p ? p : r);

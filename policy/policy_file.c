@@ -53,7 +53,7 @@ static int open_policy_file(const char *path, char *errbuf, size_t errlen) {
         }
         if (!S_ISREG(st.st_mode)) {
                 snprintf(errbuf, errlen, "%s is %s, not a regular file: give a policy file", path, file_type_name(st.st_mode));
-                return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+                return S_ISDIR(st.st_mode) ? -EISDIR : -ENODEV; /* not a policy problem: the wrong file */
         }
         if ((uintmax_t) st.st_size > POLICY_MAX_BYTES) {
                 snprintf(errbuf, errlen, "%s: the policy file is %jd bytes, more than the limit of " POLICY_MAX_BYTES_TEXT

@@ -19,6 +19,7 @@
 
 #include "host-util.h"
 #include "procfs.h"
+#include "../../policy/policy.h"
 
 void host_sleep_ms(unsigned ms) {
         struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
@@ -362,6 +363,11 @@ void host_assert_write_text(const char *path, const char *text) {
 
 void host_assert_write_in(const char *dir, const char *name, const char *text) {
         cr_assert_eq(host_write_in(dir, name, text), 0, "cannot write %s/%s", dir, name);
+}
+
+char *host_assert_default_policy_in(const char *dir, const char *name) {
+        host_assert_write_in(dir, name, policy_default_json);
+        return host_assert_path_in(dir, name);
 }
 
 void host_assert_fixture_root(const char *dir) {

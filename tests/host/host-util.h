@@ -60,6 +60,9 @@ int host_write_in(const char *dir, const char *name, const char *text);
 char *host_assert_path_in(const char *dir, const char *name);
 void host_assert_write_text(const char *path, const char *text);
 void host_assert_write_in(const char *dir, const char *name, const char *text);
+/* Writes the embedded default policy to DIR/NAME and returns that path (malloc'd): --config must name
+ * a file that exists, and the host's own /etc/pressured must not count. */
+char *host_assert_default_policy_in(const char *dir, const char *name);
 
 /* A fixture cgroup2 hierarchy for the daemon's --cgroup-root, made with mkdir (failing the test when it
  * cannot be): the root, with the memory controller listed and no process; and one cgroup in it, with

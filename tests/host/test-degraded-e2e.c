@@ -167,7 +167,7 @@ static char *start_default(const char *name, char *state, size_t statelen) {
         cr_assert_not_null(cg, "cannot create test cgroup %s", name);
         tmp = host_mkdtemp();
         cr_assert_not_null(tmp);
-        char *none = host_assert_path_in(tmp, "no-policy.json"), *log = host_assert_path_in(tmp, "daemon.log");
+        char *none = host_assert_default_policy_in(tmp, "default-policy.json"), *log = host_assert_path_in(tmp, "daemon.log");
         char *run = host_assert_path_in(tmp, "run");
         snprintf(state, statelen, "%s/state", tmp);
         char *argv[] = { "pressured", "--config", none, "--policy-dir", "/nonexistent", "--state-dir", state,

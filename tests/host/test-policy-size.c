@@ -303,6 +303,42 @@ static int sealed_memfd(const char *text, bool seal) {
 
 static const char SET_FD[] = "{\"op\": \"policy-set\", \"policy_fd\": true}\n";
 
+/* Root reads back the largest policy whole (its connections may hold CONTROL_ROOT_CONNECTION_MEMORY_MAX);
+ * another user, whose connection holds less than the reply, is answered too-large and stays served. */
+Test(policy_size, a_reply_past_a_users_ceiling_is_too_large_not_a_drop) {
+        if (geteuid() != 0)
+                cr_skip_test("needs root to switch to uid 65534");
+        set_and_check(1000, 0, 900 * 1024); /* written out with every default: about 1.5 MiB */
+        pid_t pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                        _exit(90);
+                int s = host_control_connect(sock);
+                if (s < 0)
+                        _exit(91);
+                send_line_with_fds(s, "{\"op\": \"policy-get\"}\n", NULL, 0);
+                cJSON *j = read_reply(s);
+                const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+                const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "code"));
+                const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "message"));
+                if (!code || strcmp(code, "too-large") != 0 || !msg || !strstr(msg, "ask as root"))
+                        _exit(92);
+                cJSON_Delete(j);
+                /* the same connection is still served (status lists 1000 rulesets: more than read_reply takes) */
+                send_line_with_fds(s, "{\"op\": \"kill-list\"}\n", NULL, 0);
+                j = read_reply(s);
+                if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok")))
+                        _exit(93);
+                cJSON_Delete(j);
+                _exit(0);
+        }
+        int st = host_wait_child(pid, 20000);
+        cr_assert(st != -1 && WIFEXITED(st), "the unprivileged client hung");
+        cr_assert_eq(WEXITSTATUS(st), 0, "the unprivileged client failed at step %d", WEXITSTATUS(st));
+        cr_assert_eq(running_rulesets(), 1000, "root could not read the policy back");
+}
+
 Test(policy_size, hostile_descriptors_are_refused_unread_and_none_is_kept) {
         unsigned before = daemon_fds_settle(daemon_fds());
 

@@ -265,7 +265,7 @@ Test(sampling, no_process_is_read_while_nothing_fires, .fini = cleanup, .timeout
                 cr_skip_test("strace is not installed (tests/run-all.sh installs it)");
         tmp = host_mkdtemp();
         cr_assert_not_null(tmp);
-        policy = host_assert_path_in(tmp, "no-policy.json");
+        policy = host_assert_default_policy_in(tmp, "default-policy.json");
         log_path = host_assert_path_in(tmp, "daemon.log");
         run = host_assert_path_in(tmp, "run");
         char *state = host_assert_path_in(tmp, "state");

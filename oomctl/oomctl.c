@@ -156,6 +156,9 @@ static void print_json(const cJSON *o) {
 
 /* ---- talking to the daemon ---- */
 
+/* The file a policy request carries, named when pressured refuses the policy (policy set). */
+static const char *policy_request_file;
+
 /* Explains a failed call on stderr and returns the exit code for it. */
 static int explain_failure(const Args *a, const char *op, int r, const ClientError *e) {
         const char *where = transport_where(a->transport);
@@ -164,11 +167,12 @@ static int explain_failure(const Args *a, const char *op, int r, const ClientErr
                 set_error_code(e->code);
         if (r == 1) {
                 if (streq(e->code, "permission-denied")) {
-                        fprintf(stderr, "permission denied: %s\n", e->message);
+                        fprintf(stderr, "pressured refused \"%s\": permission denied: %s\n", op, e->message);
                         return EXIT_REFUSED;
                 }
                 if (streq(e->code, "invalid-policy")) {
-                        fprintf(stderr, "%s: %s\n", e->path[0] ? e->path : "(policy document)", e->message);
+                        fprintf(stderr, "pressured refused the policy%s%s: %s: %s\n", policy_request_file ? " in " : "",
+                                policy_request_file ?: "", e->path[0] ? e->path : "(the whole document)", e->message);
                         return EXIT_INVALID_POLICY;
                 }
                 if (streq(e->code, "unknown-op")) {
@@ -177,7 +181,7 @@ static int explain_failure(const Args *a, const char *op, int r, const ClientErr
                         return EXIT_REFUSED;
                 }
                 if (streq(e->code, "not-found"))
-                        fprintf(stderr, "not found: %s\n", e->message);
+                        fprintf(stderr, "pressured refused \"%s\": not found: %s\n", op, e->message);
                 else
                         fprintf(stderr, "pressured refused \"%s\" (%s): %s\n", op, e->code[0] ? e->code : "no code", e->message);
                 return EXIT_REFUSED;
@@ -754,6 +758,7 @@ static int cmd_policy_set(const Args *a) {
         const char *file = a->pos[0];
         _cleanup_free_ char *text = NULL;
 
+        policy_request_file = file;
         int x = read_policy_or_explain(file, &text);
         if (x != EXIT_OK)
                 return x;

@@ -149,6 +149,23 @@ static int history_open_file(History *h) {
         return 0;
 }
 
+/* A History with its ring and paths, and no file open yet. */
+static int history_new(const char *state_dir, unsigned max_entries, History **ret) {
+        _cleanup_(history_freep) History *h = calloc(1, sizeof(History));
+        if (!h)
+                return -ENOMEM;
+        h->fd = -1;
+        h->max_entries = max_entries > 0 ? max_entries : HISTORY_DEFAULT_MAX_ENTRIES;
+        h->ring = calloc(h->max_entries, sizeof(HistoryLine));
+        h->dir = strdup(state_dir);
+        if (!h->ring || !h->dir || asprintf(&h->path, "%s/" HISTORY_FILE_NAME, state_dir) < 0) {
+                h->path = NULL;
+                return -ENOMEM;
+        }
+        *ret = TAKE_PTR(h);
+        return 0;
+}
+
 int history_open(const char *state_dir, unsigned max_entries, History **ret) {
         int r;
 
@@ -159,18 +176,10 @@ int history_open(const char *state_dir, unsigned max_entries, History **ret) {
                 return log_error_errno(-errno, "Failed to create state directory %s: %m; the kill history cannot "
                                        "be kept. Create it, or point StateDirectory= at a writable place.", state_dir);
 
-        History *h = calloc(1, sizeof(History));
-        if (!h)
-                return -ENOMEM;
-        _cleanup_(history_freep) History *hh = h;
-        h->fd = -1;
-        h->max_entries = max_entries > 0 ? max_entries : HISTORY_DEFAULT_MAX_ENTRIES;
-        h->ring = calloc(h->max_entries, sizeof(HistoryLine));
-        h->dir = strdup(state_dir);
-        if (!h->ring || !h->dir || asprintf(&h->path, "%s/" HISTORY_FILE_NAME, state_dir) < 0) {
-                h->path = NULL;
-                return -ENOMEM;
-        }
+        _cleanup_(history_freep) History *h = NULL;
+        r = history_new(state_dir, max_entries, &h);
+        if (r < 0)
+                return r;
 
         r = history_open_file(h);
         if (r < 0)
@@ -181,26 +190,20 @@ int history_open(const char *state_dir, unsigned max_entries, History **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to read kill history %s: %m.", h->path);
 
-        *ret = TAKE_PTR(hh);
+        *ret = TAKE_PTR(h);
         return 0;
 }
 
 int history_open_readonly(const char *state_dir, unsigned max_entries, History **ret) {
+        int r;
+
         if (!state_dir || !ret)
                 return -EINVAL;
 
-        History *h = calloc(1, sizeof(History));
-        if (!h)
-                return -ENOMEM;
-        _cleanup_(history_freep) History *hh = h;
-        h->fd = -1;
-        h->max_entries = max_entries > 0 ? max_entries : HISTORY_DEFAULT_MAX_ENTRIES;
-        h->ring = calloc(h->max_entries, sizeof(HistoryLine));
-        h->dir = strdup(state_dir);
-        if (!h->ring || !h->dir || asprintf(&h->path, "%s/" HISTORY_FILE_NAME, state_dir) < 0) {
-                h->path = NULL;
-                return -ENOMEM;
-        }
+        _cleanup_(history_freep) History *h = NULL;
+        r = history_new(state_dir, max_entries, &h);
+        if (r < 0)
+                return r;
         h->fd = open(h->path, O_RDONLY | O_CLOEXEC);
         if (h->fd < 0)
                 return -errno;
@@ -209,10 +212,10 @@ int history_open_readonly(const char *state_dir, unsigned max_entries, History *
                 return -errno;
         if (S_ISDIR(st.st_mode))
                 return -EISDIR;
-        int r = history_load(h);
+        r = history_load(h);
         if (r < 0)
                 return r;
-        *ret = TAKE_PTR(hh);
+        *ret = TAKE_PTR(h);
         return 0;
 }
 

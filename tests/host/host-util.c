@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -363,6 +364,57 @@ void host_assert_write_text(const char *path, const char *text) {
 
 void host_assert_write_in(const char *dir, const char *name, const char *text) {
         cr_assert_eq(host_write_in(dir, name, text), 0, "cannot write %s/%s", dir, name);
+}
+
+pid_t host_run_start(const char *dir, const char *tag, uid_t uid, const char *bin, char *const argv[]) {
+        char out[4096], err[4096];
+        snprintf(out, sizeof out, "%s/%s.out", dir, tag);
+        snprintf(err, sizeof err, "%s/%s.err", dir, tag);
+        pid_t pid = fork();
+        cr_assert(pid >= 0);
+        if (pid == 0) {
+                int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (o < 0 || e < 0)
+                        _exit(95);
+                dup2(o, STDOUT_FILENO);
+                dup2(e, STDERR_FILENO);
+                if (uid != 0 && (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0))
+                        _exit(97);
+                execv(bin, argv);
+                _exit(96);
+        }
+        return pid;
+}
+
+HostRun host_run_finish(const char *dir, const char *tag, pid_t pid, const char *bin, unsigned timeout_ms) {
+        char out[4096], err[4096];
+        HostRun r = { .pid = pid };
+        int st = host_wait_child(pid, timeout_ms);
+        cr_assert_neq(st, -1, "%s (%s) did not exit within %u ms", bin, tag, timeout_ms);
+        snprintf(out, sizeof out, "%s/%s.out", dir, tag);
+        snprintf(err, sizeof err, "%s/%s.err", dir, tag);
+        r.out = host_read_file(out);
+        r.err = host_read_file(err);
+        cr_assert(r.out && r.err, "the outputs of %s (%s) are gone", bin, tag);
+        r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        cr_assert_neq(r.rc, 95, "cannot create the output files of %s in %s", bin, dir);
+        cr_assert_neq(r.rc, 96, "cannot execute %s", bin);
+        cr_assert_neq(r.rc, 97, "cannot switch to the uid for %s", bin);
+        return r;
+}
+
+HostRun host_run(const char *dir, uid_t uid, const char *bin, char *const argv[]) {
+        static unsigned counter;
+        char tag[32];
+        snprintf(tag, sizeof tag, "run%u", counter++);
+        return host_run_finish(dir, tag, host_run_start(dir, tag, uid, bin, argv), bin, 30000);
+}
+
+void host_run_free(HostRun *r) {
+        free(r->out);
+        free(r->err);
+        r->out = r->err = NULL;
 }
 
 char *host_assert_default_policy_in(const char *dir, const char *name) {

@@ -60,6 +60,19 @@ int host_write_in(const char *dir, const char *name, const char *text);
 char *host_assert_path_in(const char *dir, const char *name);
 void host_assert_write_text(const char *path, const char *text);
 void host_assert_write_in(const char *dir, const char *name, const char *text);
+/* A program run to its end: exit code (-1 when killed by a signal), pid, and its stdout and stderr. */
+typedef struct HostRun {
+        int rc;
+        pid_t pid;
+        char *out, *err;
+} HostRun;
+/* Starts bin with argv, stdout and stderr to DIR/TAG.out and .err, as `uid` when not 0. */
+pid_t host_run_start(const char *dir, const char *tag, uid_t uid, const char *bin, char *const argv[]);
+/* Waits up to timeout_ms for a host_run_start() and collects it; asserts that it ran and ended. */
+HostRun host_run_finish(const char *dir, const char *tag, pid_t pid, const char *bin, unsigned timeout_ms);
+/* Both: runs bin to its end (30 s at most) with outputs in DIR. */
+HostRun host_run(const char *dir, uid_t uid, const char *bin, char *const argv[]);
+void host_run_free(HostRun *r);
 /* Writes the embedded default policy to DIR/NAME and returns that path (malloc'd): --config must name
  * a file that exists, and the host's own /etc/pressured must not count. */
 char *host_assert_default_policy_in(const char *dir, const char *name);

@@ -113,51 +113,16 @@ static void teardown(void) {
 
 TestSuite(oomctl, .init = setup, .fini = teardown, .timeout = 90);
 
-typedef struct Run {
-        int rc;     /* exit code; -1 when killed by a signal */
-        char *out, *err;
-} Run;
-
-static void run_free(Run *r) {
-        free(r->out);
-        free(r->err);
-}
+typedef HostRun Run;
+#define run_free host_run_free
 
 /* Starts oomctl with stdout/stderr to files in tmp; as `uid` when not 0. */
 static pid_t start_oomctl(const char *tag, uid_t uid, char *const argv[]) {
-        char out[4096], err[4096];
-        snprintf(out, sizeof out, "%s/%s.out", tmp, tag);
-        snprintf(err, sizeof err, "%s/%s.err", tmp, tag);
-        pid_t pid = fork();
-        cr_assert(pid >= 0);
-        if (pid == 0) {
-                int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                if (o < 0 || e < 0)
-                        _exit(95);
-                dup2(o, STDOUT_FILENO);
-                dup2(e, STDERR_FILENO);
-                if (uid != 0 && (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0))
-                        _exit(97);
-                execv(OOMCTL_BIN, argv);
-                _exit(96);
-        }
-        return pid;
+        return host_run_start(tmp, tag, uid, OOMCTL_BIN, argv);
 }
 
 static Run finish(const char *tag, pid_t pid) {
-        char out[4096], err[4096];
-        Run r = { 0 };
-        int st = host_wait_child(pid, 20000);
-        cr_assert_neq(st, -1, "oomctl %s did not exit within 20 s", tag);
-        snprintf(out, sizeof out, "%s/%s.out", tmp, tag);
-        snprintf(err, sizeof err, "%s/%s.err", tmp, tag);
-        r.out = host_read_file(out);
-        r.err = host_read_file(err);
-        cr_assert(r.out && r.err);
-        r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        cr_assert_neq(r.rc, 96, "cannot execute %s", OOMCTL_BIN);
-        return r;
+        return host_run_finish(tmp, tag, pid, OOMCTL_BIN, 20000);
 }
 
 /* Runs oomctl ARGS... --socket SOCK (NULL-terminated) and collects its exit code and output. */

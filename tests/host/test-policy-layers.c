@@ -101,44 +101,11 @@ static void teardown(void) {
 
 TestSuite(policy_layers, .init = setup, .fini = teardown, .timeout = 120);
 
-typedef struct Run {
-        int rc;     /* exit code; -1 when killed by a signal */
-        pid_t pid;
-        char *out, *err;
-} Run;
+typedef HostRun Run;
+#define run_free host_run_free
 
-static void run_free(Run *r) {
-        free(r->out);
-        free(r->err);
-}
-
-/* Runs BIN ARGS... (NULL-terminated) with stdout and stderr to files, and collects them. */
 static Run run_v(const char *bin, char *const argv[]) {
-        static unsigned counter;
-        char out[4096], err[4096];
-        snprintf(out, sizeof out, "%s/run%u.out", tmp, counter);
-        snprintf(err, sizeof err, "%s/run%u.err", tmp, counter++);
-        pid_t pid = fork();
-        cr_assert(pid >= 0);
-        if (pid == 0) {
-                int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                if (o < 0 || e < 0)
-                        _exit(95);
-                dup2(o, STDOUT_FILENO);
-                dup2(e, STDERR_FILENO);
-                execv(bin, argv);
-                _exit(96);
-        }
-        Run r = { .pid = pid };
-        int st = host_wait_child(pid, 20000);
-        cr_assert_neq(st, -1, "%s did not exit within 20 s", bin);
-        r.out = host_read_file(out);
-        r.err = host_read_file(err);
-        cr_assert(r.out && r.err);
-        r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        cr_assert_neq(r.rc, 96, "cannot execute %s", bin);
-        return r;
+        return host_run(tmp, 0, bin, argv);
 }
 
 static Run oomctl_(const char *first, ...) {

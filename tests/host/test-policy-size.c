@@ -91,19 +91,11 @@ static char *big_policy(unsigned n, unsigned n_kill) {
         return t;
 }
 
-typedef struct Run {
-        int rc;
-        char *out, *err;
-} Run;
-
-static void run_free(Run *r) {
-        free(r->out);
-        free(r->err);
-}
+typedef HostRun Run;
+#define run_free host_run_free
 
 /* Runs bin with the NULL-terminated arguments, as root, and collects exit code and output. */
 static Run run(const char *bin, ...) {
-        static unsigned counter;
         char *argv[16] = { (char *) bin };
         int n = 1;
         va_list ap;
@@ -112,27 +104,7 @@ static Run run(const char *bin, ...) {
                 argv[n++] = (char *) s;
         va_end(ap);
         argv[n] = NULL;
-        char out[4096], err[4096];
-        snprintf(out, sizeof out, "%s/run%u.out", tmp, counter);
-        snprintf(err, sizeof err, "%s/run%u.err", tmp, counter++);
-        pid_t pid = fork();
-        cr_assert(pid >= 0);
-        if (pid == 0) {
-                int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                if (o < 0 || e < 0)
-                        _exit(95);
-                dup2(o, STDOUT_FILENO);
-                dup2(e, STDERR_FILENO);
-                execv(bin, argv);
-                _exit(96);
-        }
-        int st = host_wait_child(pid, 30000);
-        cr_assert_neq(st, -1, "%s did not exit within 30 s", bin);
-        Run r = { WIFEXITED(st) ? WEXITSTATUS(st) : -1, host_read_file(out), host_read_file(err) };
-        cr_assert(r.out && r.err);
-        cr_assert_neq(r.rc, 96, "cannot execute %s", bin);
-        return r;
+        return host_run(tmp, 0, bin, argv);
 }
 
 /* The rulesets of the running policy, from `oomctl policy show --json`. */

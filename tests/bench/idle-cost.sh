@@ -10,7 +10,8 @@ bin="$build/daemon/pressured"
 tmp=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-"$bin" --config "$tmp/none.json" --policy-dir "$tmp/none.d" --state-dir "$tmp/state" \
+"$bin" --print-default-policy > "$tmp/default.json" # --config must name a file that exists
+"$bin" --config "$tmp/default.json" --policy-dir "$tmp/none.d" --state-dir "$tmp/state" \
        --runtime-dir "$tmp/run" --log-target stderr 2>"$tmp/log" &
 pid=$!
 sleep 2 # start-up is not idle

@@ -20,7 +20,7 @@
 
 #define MAX_ENTRIES 2 /* rotation at more than twice this */
 
-static char state_dir[PATH_MAX], history_path[PATH_MAX];
+static char state_dir[PATH_MAX], history_file[PATH_MAX];
 
 static void state_dir_remove(void) {
         char path[PATH_MAX * 2];
@@ -43,12 +43,12 @@ static void state_dir_make(void) {
 
         snprintf(state_dir, sizeof state_dir, "%s/fuzz-history-XXXXXX", base);
         fuzz_assert(mkdtemp(state_dir));
-        snprintf(history_path, sizeof history_path, "%s/history.jsonl", state_dir);
+        snprintf(history_file, sizeof history_file, "%s/history.jsonl", state_dir);
         atexit(state_dir_remove);
 }
 
 static void history_write(const char *text, size_t size) {
-        int fd = open(history_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        int fd = open(history_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
         fuzz_assert(fd >= 0);
         fuzz_assert(write(fd, text, size) == (ssize_t) size);

@@ -143,7 +143,7 @@ if [ "$PRESSURE" = 1 ]; then
         log "cg-1 after the window: $(tr '\n' ' ' < "$TREE/cg-1/memory.pressure")"
 fi
 [ "$DAEMON" = pressured ] && journalctl -u pressured -o cat --no-pager | grep -i -e "would kill" -e "dry run" | tail -n 3
-[ "$DAEMON" = pressured ] && "$OOMCTL" status 2>&1 | grep -e '^Wake-ups' -e '^Samples' | sed 's/^/DIAG /'
+[ "$DAEMON" = pressured ] && "$OOMCTL" status -v 2>&1 | grep -e '^Wake-ups' -e '^Samples' | sed 's/^/DIAG /'
 if [ -n "${PERF_S:-}" ]; then # a closer look after the window: where the daemon's CPU goes in PERF_S seconds
         timeout -s INT "$PERF_S" perf record -q -e cpu-clock -F 999 -g -p "$pid" -o /tmp/perf.data > /dev/null 2>&1
         echo "DIAG perf: $(perf report -i /tmp/perf.data --stdio 2> /dev/null | grep -m 1 '^# Samples')"

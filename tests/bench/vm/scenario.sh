@@ -154,7 +154,7 @@ log "run over after $(since "$t_w0") s (workload $(alive "$workload_cg" && echo 
 cpu1=$(cg_cpu_usec)
 if [ "$CONTENDER" = pressured ]; then # where its CPU went (logged, not part of the result)
         echo "DIAG $(tr '\n' ' ' < "$contender_cg/cpu.stat")"
-        "$OOMCTL" status 2>&1 | grep -e '^Wake-ups' -e '^Samples' | sed 's/^/DIAG /'
+        "$OOMCTL" status -v 2>&1 | grep -e '^Wake-ups' -e '^Samples' | sed 's/^/DIAG /'
 fi
 peak=$([ -n "$contender_cg" ] && cat "$contender_cg/memory.peak" 2>/dev/null)
 oom1=$(kernel_oom_kills)

@@ -94,9 +94,10 @@ int kill_report(const Decision *d, const KillResult *res, int kill_error, Histor
         const char *method = d->dry_run ? "dry-run" : res->ladder ? res->ladder : kill_method_to_string(res->method);
         uint64_t freed = killed ? d->memory : 0;
         int priority = res->still_running || (!killed && !d->dry_run) ? LOG_WARNING : LOG_NOTICE;
+        int sent = -ENOTCONN;
         if (log_to_journal())
                 /* OBJECT_SYSTEMD_UNIT: 'journalctl -u UNIT' shows this entry beside the unit's own. */
-                sd_journal_send("MESSAGE=%s", msg,
+                sent = sd_journal_send("MESSAGE=%s", msg,
                                 "MESSAGE_ID=" MESSAGE_ID_KILL,
                                 "PRIORITY=%d", priority,
                                 "PRESSURED_CGROUP=%s", d->cgroup,
@@ -117,7 +118,7 @@ int kill_report(const Decision *d, const KillResult *res, int kill_error, Histor
                                 "PRESSURED_SCOPE=%s", kill_scope_to_string(decision_scope(d)),
                                 "PRESSURED_ESCALATED=%d", d->escalated,
                                 NULL);
-        else
+        if (sent < 0) /* no journal, or it refused the entry (a journald restarting): the same fields as text */
                 log_full_errno(priority, 0,
                                "%s | MESSAGE_ID=%s CGROUP=%s UNIT=%s RULESET=%s PRESSURE=%.2f MEMORY=%" PRIu64
                                " METHOD=%s JOB_RESULT=%s STOP_USEC=%" PRIu64 " PIDS=\"%s\" KILLED=%u FREED=%" PRIu64 " DRY_RUN=%d",

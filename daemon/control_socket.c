@@ -746,7 +746,8 @@ static void connection_serve_lines(Connection *c) {
         for (;;) {
                 if (c->dead)
                         return;
-                char *nl = memchr(c->rbuf + start, '\n', c->rlen - start);
+                /* an idle connection holds no buffer: rbuf is NULL then, and memchr() must not see it */
+                char *nl = c->rlen > start ? memchr(c->rbuf + start, '\n', c->rlen - start) : NULL;
                 if (!nl)
                         break;
                 if (served == CONTROL_REQUESTS_PER_TURN || connection_unsent(c) >= CONTROL_QUEUE_PAUSE ||
@@ -767,7 +768,8 @@ static void connection_serve_lines(Connection *c) {
         }
         if (c->dead)
                 return;
-        memmove(c->rbuf, c->rbuf + start, c->rlen - start);
+        if (start > 0)
+                memmove(c->rbuf, c->rbuf + start, c->rlen - start);
         c->rlen -= start;
         if (c->passed != PASSED_NONE)
                 c->passed_at -= start; /* its line is not complete yet: it starts at or after start */

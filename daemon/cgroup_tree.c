@@ -963,15 +963,8 @@ finish:
 void cgroup_samples_fill_rss(CGroupSample *cgroups, size_t n, const ProcSample *procs, size_t n_procs) {
         for (size_t i = 0; i < n; i++) {
                 CGroupSample *cg = &cgroups[i];
-                uint64_t rss = 0, anon = 0;
-
-                for (size_t k = 0; k < n_procs; k++)
-                        if (cgroup_path_at_or_below(procs[k].cgroup ?: "/", cg->path)) {
-                                rss += procs[k].rss;
-                                anon += procs[k].rss_anon;
-                        }
-                cg->memory_current = rss;
-                cg->anon = anon;
+                cg->memory_current = procs_memory_at_or_below(procs, n_procs, cg->path, false);
+                cg->anon = procs_memory_at_or_below(procs, n_procs, cg->path, true);
                 cg->fields |= CG_MEMORY_CURRENT;
         }
 }

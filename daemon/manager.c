@@ -338,23 +338,23 @@ static void manager_policy_sources(Manager *m, bool drop_runtime, bool drop_pers
         *src = (PolicySources) { .dropin_dirs = { m->config.dropin_dir, b->runtime_dropins, NULL } };
         snprintf(b->runtime_dropins, sizeof b->runtime_dropins, "%s/policy.d", m->config.runtime_dir);
 
-        snprintf(b->main, sizeof b->main, "%s/" POLICY_OVERRIDE_FILE, m->config.runtime_dir);
-        if (!drop_runtime && access(b->main, F_OK) == 0) {
-                snprintf(b->note, sizeof b->note, "set with 'oomctl policy set' in place of %s until reboot; "
-                         "'oomctl policy revert' drops it", m->config.config_path);
+        /* The main document: a runtime override, else a persisted one, else --config. */
+        const struct { const char *dir; bool dropped; const char *how, *until; } overrides[] = {
+                { m->config.runtime_dir, drop_runtime, "'oomctl policy set'", " until reboot", },
+                { m->config.state_dir, drop_persisted, "'oomctl policy set --persist'", "" },
+        };
+        src->main_path = m->config.config_path;
+        src->main_required = m->config.config_required;
+        for (size_t i = 0; i < ELEMENTSOF(overrides); i++) {
+                snprintf(b->main, sizeof b->main, "%s/" POLICY_OVERRIDE_FILE, overrides[i].dir);
+                if (overrides[i].dropped || access(b->main, F_OK) < 0)
+                        continue;
+                snprintf(b->note, sizeof b->note, "set with %s in place of %s%s; 'oomctl policy revert%s' drops it",
+                         overrides[i].how, m->config.config_path, overrides[i].until, i == 0 ? "" : " --persist");
                 src->main_path = b->main;
                 src->main_note = b->note;
-        } else {
-                snprintf(b->main, sizeof b->main, "%s/" POLICY_OVERRIDE_FILE, m->config.state_dir);
-                if (!drop_persisted && access(b->main, F_OK) == 0) {
-                        snprintf(b->note, sizeof b->note, "set with 'oomctl policy set --persist' in place of %s; "
-                                 "'oomctl policy revert --persist' drops it", m->config.config_path);
-                        src->main_path = b->main;
-                        src->main_note = b->note;
-                } else {
-                        src->main_path = m->config.config_path;
-                        src->main_required = m->config.config_required;
-                }
+                src->main_required = false;
+                break;
         }
 
         snprintf(b->layers[POLICY_LAYER_PERSISTED], sizeof b->layers[0], "%s/" POLICY_CHANGES_FILE, m->config.state_dir);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "macro.h"
+#include "policy.h"
 #include "timespec.h"
 
 static const char *skip_space(const char *s) {
@@ -16,24 +17,10 @@ static const char *skip_space(const char *s) {
         return s;
 }
 
-/* One unit word ("h", "hours", "min"...) to microseconds; 0 when unknown. */
+/* One unit word ("h", "hours", "min"...) to microseconds, in any case: the policy's own duration
+ * units; 0 when unknown. */
 static usec_t unit_usec(const char *u, size_t len) {
-        static const struct { const char *name; usec_t usec; } units[] = {
-                { "us", 1 }, { "usec", 1 },
-                { "ms", USEC_PER_MSEC }, { "msec", USEC_PER_MSEC },
-                { "s", USEC_PER_SEC }, { "sec", USEC_PER_SEC }, { "second", USEC_PER_SEC }, { "seconds", USEC_PER_SEC },
-                { "m", 60 * USEC_PER_SEC }, { "min", 60 * USEC_PER_SEC }, { "minute", 60 * USEC_PER_SEC },
-                { "minutes", 60 * USEC_PER_SEC },
-                { "h", 3600 * USEC_PER_SEC }, { "hr", 3600 * USEC_PER_SEC }, { "hour", 3600 * USEC_PER_SEC },
-                { "hours", 3600 * USEC_PER_SEC },
-                { "d", 86400 * USEC_PER_SEC }, { "day", 86400 * USEC_PER_SEC }, { "days", 86400 * USEC_PER_SEC },
-                { "w", 7 * 86400 * USEC_PER_SEC }, { "week", 7 * 86400 * USEC_PER_SEC },
-                { "weeks", 7 * 86400 * USEC_PER_SEC },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                if (strlen(units[i].name) == len && strncasecmp(units[i].name, u, len) == 0)
-                        return units[i].usec;
-        return 0;
+        return duration_unit_usec(u, len, true);
 }
 
 /* "1d", "2h 30min", "90 s": a sum of whole numbers with units, up to the end of s or " ago". A

@@ -117,15 +117,21 @@ static inline bool process_is_pickable(const Policy *p, const Snapshot *s, const
 
 /* What a cgroup weighs, in bytes: memory.current (or anon). In degraded mode there is no memory
  * controller, so it is the RSS (or anonymous RSS) of the processes at or below it. */
-static inline uint64_t cgroup_memory(const Snapshot *s, const CGroupSample *cg, bool anon) {
+/* The RSS (or anonymous RSS) of the processes at or below cgroup `path`: a cgroup's memory where the
+ * memory controller is missing. A process whose cgroup is unknown counts for the root only. */
+static inline uint64_t procs_memory_at_or_below(const ProcSample *procs, size_t n_procs, const char *path, bool anon) {
         uint64_t sum = 0;
 
+        for (size_t i = 0; i < n_procs; i++)
+                if (cgroup_path_at_or_below(procs[i].cgroup ?: "/", path))
+                        sum += anon ? procs[i].rss_anon : procs[i].rss;
+        return sum;
+}
+
+static inline uint64_t cgroup_memory(const Snapshot *s, const CGroupSample *cg, bool anon) {
         if (!s->degraded || cgroup_path_is_root(cg->path))
                 return anon ? cg->anon : cg->memory_current;
-        for (size_t i = 0; i < s->n_procs; i++)
-                if (cgroup_path_at_or_below(s->procs[i].cgroup ?: "/", cg->path))
-                        sum += anon ? s->procs[i].rss_anon : s->procs[i].rss;
-        return sum;
+        return procs_memory_at_or_below(s->procs, s->n_procs, cg->path, anon);
 }
 
 /* Memory full avg10 of a cgroup, or of the system when the cgroup's was not read. */

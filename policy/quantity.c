@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "macro.h"
 #include "policy.h"
@@ -142,6 +143,15 @@ static const Unit duration_units[] = {
         { "d", 86400 * USEC_PER_SEC }, { "day", 86400 * USEC_PER_SEC }, { "days", 86400 * USEC_PER_SEC },
         { "w", 604800 * USEC_PER_SEC }, { "week", 604800 * USEC_PER_SEC }, { "weeks", 604800 * USEC_PER_SEC },
 };
+
+uint64_t duration_unit_usec(const char *u, size_t len, bool ignore_case) {
+        for (size_t i = 0; i < ELEMENTSOF(duration_units); i++) {
+                const char *name = duration_units[i].suffix;
+                if (strlen(name) == len && (ignore_case ? strncasecmp(name, u, len) : strncmp(name, u, len)) == 0)
+                        return duration_units[i].mult;
+        }
+        return 0;
+}
 
 static bool is_blank(char c) {
         return c == ' ' || c == '\t';

@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "../policy/policy.h"
-#include "log.h"
-#include "manager.h"
-#include "policy_load.h"
+#include "policy/policy.h"
+#include "util/log.h"
+#include "core/manager.h"
+#include "core/policy_load.h"
 
 /* Exit codes, documented in --help and README. */
 #define EXIT_OK 0

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../daemon/history.h"
+#include "daemon/record/history.h"
 #include "client.h"
 #include "config.h"
 #include "format.h"
@@ -28,7 +28,7 @@
 #include "macro.h"
 #include "policy.h"
 #include "policy_file.h"
-#include "../daemon/policy_load.h"
+#include "daemon/core/policy_load.h"
 #include "table.h"
 #include "timespec.h"
 #include "transport.h"

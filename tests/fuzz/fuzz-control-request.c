@@ -14,14 +14,14 @@
 #include <cjson/cJSON.h>
 #include <string.h>
 
-#include "control_socket.h"
+#include "daemon/api/control_socket.h"
 #include "fuzz-policy-check.h"
 #include "fuzz-util.h"
 #include "json_text.h"
 #include "utf8.h"
 #include "macro.h"
-#include "operations.h"
-#include "unit_name.h"
+#include "daemon/api/operations.h"
+#include "daemon/util/unit_name.h"
 
 typedef enum ArgType {
         ARG_STRING,

@@ -15,7 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "fuzz-util.h"
-#include "history.h"
+#include "daemon/record/history.h"
 #include "macro.h"
 
 #define MAX_ENTRIES 2 /* rotation at more than twice this */

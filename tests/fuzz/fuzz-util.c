@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "fuzz-util.h"
-#include "log.h"
+#include "daemon/util/log.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

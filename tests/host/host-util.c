@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "host-util.h"
-#include "procfs.h"
-#include "../../policy/policy.h"
+#include "daemon/read/procfs.h"
+#include "policy/policy.h"
 
 void host_sleep_ms(unsigned ms) {
         struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };

@@ -19,8 +19,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "daemon/killer.h"
-#include "daemon/procfs.h"
+#include "daemon/act/killer.h"
+#include "daemon/read/procfs.h"
 #include "policy/macro.h"
 #include "host-util.h"
 

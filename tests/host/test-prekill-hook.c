@@ -24,7 +24,7 @@
 
 #include "host-util.h"
 #include "policy/macro.h"
-#include "prekill_hook.h"
+#include "daemon/act/hook_runner.h"
 
 /* Generous bounds: a loaded CI runner, an ASan build. */
 #define WAIT_MS 10000u

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "psi_trigger.h"
+#include "daemon/core/psi_trigger.h"
 
 static void on_fire(const char *path, void *userdata) {
         (*(int *) userdata)++;

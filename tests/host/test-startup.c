@@ -22,7 +22,7 @@
 
 #include "format.h"
 #include "host-util.h"
-#include "procfs.h"
+#include "daemon/read/procfs.h"
 
 static char *tmp;
 

@@ -12,8 +12,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "cgroup_tree.h"
-#include "procfs.h"
+#include "daemon/read/cgroup_tree.h"
+#include "daemon/read/procfs.h"
 #include "test-util.h"
 
 #define FIXTURE FIXTURES_DIR "/cgroup-basic"

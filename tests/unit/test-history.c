@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/history.h"
+#include "daemon/record/history.h"
 #include "policy/macro.h"
 #include "policy/utf8.h"
 #include "test-util.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "procfs.h"
+#include "daemon/read/procfs.h"
 
 static const char meminfo_ok[] =
         "MemTotal:        8000000 kB\n"

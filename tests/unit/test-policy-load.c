@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/policy_load.h"
+#include "daemon/core/policy_load.h"
 #include "test-util.h"
 
 static char dir[64];

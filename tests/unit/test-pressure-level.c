@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/pressure_level.h"
-#include "daemon/unit_name.h"
+#include "daemon/core/level_tracker.h"
+#include "daemon/util/unit_name.h"
 
 #define SEC USEC_PER_SEC
 

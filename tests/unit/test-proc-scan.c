@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "macro.h"
-#include "procfs.h"
+#include "daemon/read/procfs.h"
 #include "test-util.h"
 
 #define PROC FIXTURES_DIR "/proc-basic"

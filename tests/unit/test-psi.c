@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "procfs.h"
+#include "daemon/read/procfs.h"
 #include "test-util.h"
 
 #define EPS 1e-9

@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "unit_name.h"
+#include "daemon/util/unit_name.h"
 
 static void expect(const char *path, UnitOwner owner, const char *unit, size_t cgroup_len) {
         char buf[256];

@@ -1,0 +1,902 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "policy/candidate.h"
+#include "policy/format.h"
+#include "policy/json_text.h"
+#include "policy/macro.h"
+#include "policy/policy_file.h"
+#include "util/clock.h"
+#include "read/fileio.h"
+#include "util/log.h"
+#include "core/manager-internal.h"
+#include "api/operations.h"
+#include "core/level_tracker.h"
+#include "read/procfs.h"
+#include "util/unit_name.h"
+
+/* A unit name is looked for this deep in the cgroup tree; real hierarchies are far shallower. */
+#define UNIT_SEARCH_DEPTH_MAX 32
+
+DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
+
+static const char *const error_codes[_OPS_ERROR_MAX] = {
+        [OPS_ERROR_INVALID_REQUEST] = "invalid-request",
+        [OPS_ERROR_UNKNOWN_OP] = "unknown-op",
+        [OPS_ERROR_PERMISSION_DENIED] = "permission-denied",
+        [OPS_ERROR_NOT_FOUND] = "not-found",
+        [OPS_ERROR_INVALID_POLICY] = "invalid-policy",
+        [OPS_ERROR_TOO_LARGE] = "too-large",
+        [OPS_ERROR_FAILED] = "failed",
+};
+
+const char *ops_error_code_to_string(OpsErrorCode c) {
+        return c >= 0 && c < _OPS_ERROR_MAX ? error_codes[c] : "failed";
+}
+
+static const char *const op_names[_OP_MAX] = {
+        [OP_STATUS] = "status",
+        [OP_KILL_LIST] = "kill-list",
+        [OP_POLICY_GET] = "policy-get",
+        [OP_HISTORY] = "history",
+        [OP_DUMP] = "dump",
+        [OP_SUBSCRIBE] = "subscribe",
+        [OP_KILL] = "kill",
+        [OP_KILL_LIST_ADD] = "kill-list-add",
+        [OP_KILL_LIST_REMOVE] = "kill-list-remove",
+        [OP_KILL_LIST_MOVE] = "kill-list-move",
+        [OP_POLICY_SET] = "policy-set",
+        [OP_POLICY_RELOAD] = "policy-reload",
+        [OP_SET_DRY_RUN] = "set-dry-run",
+        [OP_POLICY_REVERT] = "policy-revert",
+};
+
+const char *op_to_string(Op op) {
+        return op >= 0 && op < _OP_MAX ? op_names[op] : NULL;
+}
+
+int op_from_string(const char *s) {
+        for (int i = 0; i < _OP_MAX; i++)
+                if (streq(op_names[i], s))
+                        return i;
+        return -1;
+}
+
+void ops_error_setv(OpsError *err, OpsErrorCode code, const char *fmt, va_list ap) {
+        err->code = code;
+        err->path[0] = 0;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+}
+
+bool ops_error_set(OpsError *err, OpsErrorCode code, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        ops_error_setv(err, code, fmt, ap);
+        va_end(ap);
+        return false;
+}
+
+/* Fills *err and returns NULL, so an operation can `return ops_fail(err, ...)`. */
+__attribute__((format(printf, 3, 4)))
+static cJSON *ops_fail(OpsError *err, OpsErrorCode code, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        ops_error_setv(err, code, fmt, ap);
+        va_end(ap);
+        return NULL;
+}
+
+static cJSON *ops_oom(OpsError *err) {
+        return ops_fail(err, OPS_ERROR_FAILED, "pressured ran out of memory answering this request; try again");
+}
+
+bool op_is_read_only(Op op) {
+        return op == OP_STATUS || op == OP_KILL_LIST || op == OP_POLICY_GET || op == OP_HISTORY ||
+               op == OP_DUMP || op == OP_SUBSCRIBE;
+}
+
+static bool caller_in_group(const Caller *c, gid_t gid) {
+        if (c->gid == gid)
+                return true;
+        for (size_t i = 0; i < c->n_groups && i < CALLER_GROUPS_MAX; i++)
+                if (c->groups[i] == gid)
+                        return true;
+        return false;
+}
+
+bool ops_authorize(Manager *m, const Caller *c, Op op, OpsError *err) {
+        if (op_is_read_only(op) || c->uid == 0 || (m->have_admin_gid && caller_in_group(c, m->admin_gid)))
+                return true;
+        if (m->policy->admin_group)
+                ops_fail(err, OPS_ERROR_PERMISSION_DENIED,
+                         "%s needs root or membership of group %s, and the caller is uid %u: run oomctl as root "
+                         "(sudo oomctl ...) or as a member of %s",
+                         op_to_string(op) ? op_to_string(op) : "this operation", m->policy->admin_group,
+                         (unsigned) c->uid, m->policy->admin_group);
+        else
+                ops_fail(err, OPS_ERROR_PERMISSION_DENIED,
+                         "%s needs root, and the caller is uid %u: run oomctl as root (sudo oomctl ...), or name "
+                         "a group in the policy's \"admin_group\"",
+                         op_to_string(op) ? op_to_string(op) : "this operation", (unsigned) c->uid);
+        return false;
+}
+
+#define AUTHORIZE(c, op, err)                            \
+        do {                                             \
+                if (!ops_authorize(m, (c), (op), (err))) \
+                        return NULL;                     \
+        } while (0)
+
+/* The level as dbus/org.pressured.oom1.Manager.xml defines it. The root cgroup stands for the whole
+ * system there, measured as low-memory-monitor measures it, so it shows the system's level. */
+static const char *cgroup_level(Manager *m, const CGroupSample *cg) {
+        if (streq(cg->path, "/"))
+                return pressure_level_to_string(level_tracker_system_level(m->levels));
+        return pressure_level_to_string(pressure_level_of_cgroup(&cg->mem_psi));
+}
+
+static void add_psi_line(cJSON *o, const char *name, const PsiLine *l) {
+        if (!l->valid) {
+                cJSON_AddNullToObject(o, name);
+                return;
+        }
+        cJSON *x = cJSON_AddObjectToObject(o, name);
+        cJSON_AddNumberToObject(x, "avg10", l->avg10);
+        cJSON_AddNumberToObject(x, "avg60", l->avg60);
+        cJSON_AddNumberToObject(x, "avg300", l->avg300);
+        cJSON_AddNumberToObject(x, "total_usec", (double) l->total_usec);
+}
+
+static void add_psi(cJSON *o, const char *name, const PsiStats *s) {
+        cJSON *x = cJSON_AddObjectToObject(o, name);
+        add_psi_line(x, "some", &s->some);
+        add_psi_line(x, "full", &s->full);
+}
+
+/* A figure the sample read, or null: the daemon reads only what the policy needs. */
+static void add_field(cJSON *o, const char *name, const CGroupSample *cg, unsigned field, uint64_t v) {
+        if (cg->fields & field)
+                cJSON_AddNumberToObject(o, name, (double) v);
+        else
+                cJSON_AddNullToObject(o, name);
+}
+
+/* A new object appended to the array a, or NULL when out of memory. */
+static cJSON *array_add_object(cJSON *a) {
+        cJSON *x = cJSON_CreateObject();
+        if (x && !cJSON_AddItemToArray(a, x)) {
+                cJSON_Delete(x);
+                return NULL;
+        }
+        return x;
+}
+
+cJSON *ops_status_summary(Manager *m, OpsError *err) {
+        _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
+        if (!o)
+                return ops_oom(err);
+
+        cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);
+        cJSON_AddNumberToObject(o, "pid", getpid());
+        cJSON_AddStringToObject(o, "mode", manager_mode_name(m));
+        cJSON_AddStringToObject(o, "mode_reason", m->mode_reason);
+        cJSON_AddStringToObject(o, "cgroup_root", m->cgroup_root ? m->cgroup_root : "");
+        cJSON_AddStringToObject(o, "policy", m->policy_description ? m->policy_description : "");
+        cJSON_AddBoolToObject(o, "dry_run", m->policy->dry_run);
+        cJSON_AddStringToObject(o, "wakeups", psi_trigger_available(m->triggers) ? "psi-triggers" : "polling");
+        cJSON_AddNumberToObject(o, "psi_triggers", (double) psi_trigger_count(m->triggers));
+        cJSON_AddNumberToObject(o, "interval_usec", (double) m->policy->interval_usec);
+        cJSON_AddBoolToObject(o, "quiet", m->quiet);
+        cJSON_AddNumberToObject(o, "samples", (double) m->n_samples);
+        cJSON_AddNumberToObject(o, "candidate_samples", (double) m->n_candidate_samples);
+        cJSON_AddNumberToObject(o, "process_scans", (double) m->n_process_scans);
+        cJSON_AddNumberToObject(o, "quiet_checks", (double) m->n_quiet_checks);
+
+        cJSON *s = cJSON_AddObjectToObject(o, "system");
+        const MemInfo *mi = &m->last_system.meminfo;
+        if (s && mi->valid) {
+                cJSON_AddNumberToObject(s, "mem_total", (double) mi->mem_total);
+                cJSON_AddNumberToObject(s, "mem_available", (double) mi->mem_available);
+                cJSON_AddNumberToObject(s, "swap_total", (double) mi->swap_total);
+                cJSON_AddNumberToObject(s, "swap_free", (double) mi->swap_free);
+        } else if (s) {
+                cJSON_AddNullToObject(s, "mem_total");
+                cJSON_AddNullToObject(s, "mem_available");
+                cJSON_AddNullToObject(s, "swap_total");
+                cJSON_AddNullToObject(s, "swap_free");
+        }
+        if (s) {
+                add_psi(s, "memory_pressure", &m->last_system.mem_psi);
+                cJSON_AddStringToObject(s, "level", pressure_level_to_string(level_tracker_system_level(m->levels)));
+        }
+
+        cJSON *rs = cJSON_AddArrayToObject(o, "rulesets");
+        for (size_t i = 0; rs && i < m->policy->n_rulesets; i++) {
+                const Ruleset *r = &m->policy->rulesets[i];
+                cJSON *x = array_add_object(rs);
+                if (!x)
+                        return ops_oom(err);
+                cJSON_AddStringToObject(x, "name", r->name);
+                cJSON_AddStringToObject(x, "source", r->source ? r->source : "");
+                /* Degraded mode has no units to stop: the killer signals processes, whatever the ruleset says. */
+                cJSON_AddStringToObject(x, "method", m->degraded ? "kill" : unit_method_to_string(r->method));
+                cJSON_AddBoolToObject(x, "dry_run", m->policy->dry_run || r->dry_run);
+        }
+        cJSON *pend = cJSON_AddArrayToObject(o, "pending_kills");
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        for (size_t i = 0; pend && i < m->n_pending; i++) {
+                const PendingKill *k = &m->pending[i];
+                cJSON *x = array_add_object(pend);
+                if (!x)
+                        return ops_oom(err);
+                cJSON_AddStringToObject(x, "cgroup", k->decision.cgroup);
+                cJSON_AddStringToObject(x, "unit", unit_name_of_cgroup(k->decision.cgroup));
+                cJSON_AddStringToObject(x, "ruleset", k->decision.ruleset);
+                cJSON_AddStringToObject(x, "reason", k->decision.reason);
+                cJSON_AddNumberToObject(x, "waited_usec", (double) (now - k->since));
+                cJSON_AddNumberToObject(x, "remaining_usec", (double) (k->deadline > now ? k->deadline - now : 0));
+                cJSON_AddBoolToObject(x, "hook_running", k->hook_id && !k->hook_exited);
+        }
+        if (!rs || !pend)
+                return ops_oom(err);
+
+        cJSON_AddNumberToObject(o, "kill_count", (double) m->kill_count);
+        if (m->last_kill)
+                cJSON_AddItemToObject(o, "last_kill", cJSON_Duplicate(m->last_kill, true));
+        else
+                cJSON_AddNullToObject(o, "last_kill");
+        if (!s)
+                return ops_oom(err);
+        return TAKE_PTR(o);
+}
+
+cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
+        AUTHORIZE(c, OP_STATUS, err);
+        manager_refresh(m); /* figures current even while quiet */
+        _cleanup_(cJSON_Deletep) cJSON *o = ops_status_summary(m, err);
+        if (!o)
+                return NULL;
+
+        cJSON *a = cJSON_AddArrayToObject(o, "cgroups");
+        const MemInfo *mi = &m->last_system.meminfo;
+        for (size_t i = 0; a && i < m->n_last_cgroups; i++) {
+                const CGroupSample *cg = &m->last_cgroups[i];
+                cJSON *x = array_add_object(a);
+                if (!x)
+                        return ops_oom(err);
+                cJSON_AddStringToObject(x, "path", cg->path);
+                /* The root cgroup has no memory.current, memory.swap.current or (on older kernels)
+                 * memory.pressure of its own: its row shows the system's, from /proc. */
+                bool root = streq(cg->path, "/");
+                if (root && !(cg->fields & CG_MEMORY_CURRENT) && mi->valid)
+                        cJSON_AddNumberToObject(x, "memory_current",
+                                                (double) (mi->mem_total > mi->mem_available ? mi->mem_total - mi->mem_available : 0));
+                else
+                        add_field(x, "memory_current", cg, CG_MEMORY_CURRENT, cg->memory_current);
+                add_field(x, "memory_low", cg, CG_MEMORY_PROTECT, cg->memory_low);
+                add_field(x, "memory_min", cg, CG_MEMORY_PROTECT, cg->memory_min);
+                if (root && !(cg->fields & CG_SWAP_CURRENT) && mi->valid)
+                        cJSON_AddNumberToObject(x, "swap_current",
+                                                (double) (mi->swap_total > mi->swap_free ? mi->swap_total - mi->swap_free : 0));
+                else
+                        add_field(x, "swap_current", cg, CG_SWAP_CURRENT, cg->swap_current);
+                if (root && !(cg->fields & CG_MEMORY_PSI)) {
+                        add_psi(x, "memory_pressure", &m->last_system.mem_psi);
+                        cJSON_AddStringToObject(x, "level", cgroup_level(m, cg));
+                } else if (cg->fields & CG_MEMORY_PSI) {
+                        add_psi(x, "memory_pressure", &cg->mem_psi);
+                        cJSON_AddStringToObject(x, "level", cgroup_level(m, cg));
+                } else {
+                        cJSON_AddNullToObject(x, "memory_pressure");
+                        cJSON_AddNullToObject(x, "level");
+                }
+                cJSON_AddStringToObject(x, "preference", preference_to_string(cgroup_tier(m->policy, cg)));
+                if (cg->fields & CG_EVENTS)
+                        cJSON_AddBoolToObject(x, "populated", cg->populated);
+                else
+                        cJSON_AddNullToObject(x, "populated");
+        }
+        if (!a)
+                return ops_oom(err);
+        return TAKE_PTR(o);
+}
+
+/* The running policy as policy_to_json writes it: every default spelled out. */
+static cJSON *policy_document(Manager *m) {
+        _cleanup_free_ char *text = policy_to_json(m->policy);
+        return text ? cJSON_Parse(text) : NULL;
+}
+
+cJSON *ops_kill_list(Manager *m, const Caller *c, OpsError *err) {
+        AUTHORIZE(c, OP_KILL_LIST, err);
+        manager_refresh(m); /* figures current even while quiet */
+        _cleanup_(cJSON_Deletep) cJSON *doc = policy_document(m);
+        _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
+        cJSON *entries = o ? cJSON_AddArrayToObject(o, "entries") : NULL;
+        if (!doc || !entries)
+                return ops_oom(err);
+
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "kill_list");
+        int i = 0;
+        for (const cJSON *e = list ? list->child : NULL; e; e = e->next, i++) {
+                cJSON *x = array_add_object(entries);
+                if (!x)
+                        return ops_oom(err);
+                cJSON_AddNumberToObject(x, "index", i);
+                const cJSON *pat = cJSON_GetObjectItemCaseSensitive(e, "pattern");
+                const cJSON *mem = cJSON_GetObjectItemCaseSensitive(e, "min_memory");
+                const cJSON *pr = cJSON_GetObjectItemCaseSensitive(e, "min_pressure");
+                cJSON_AddItemToObject(x, "pattern", pat ? cJSON_Duplicate(pat, true) : cJSON_CreateNull());
+                cJSON_AddItemToObject(x, "min_memory", mem ? cJSON_Duplicate(mem, true) : cJSON_CreateNull());
+                cJSON_AddItemToObject(x, "min_pressure", pr ? cJSON_Duplicate(pr, true) : cJSON_CreateNull());
+        }
+        return TAKE_PTR(o);
+}
+
+/* Where each ruleset and kill-list entry of the running policy came from. */
+static cJSON *policy_sources(const Policy *p) {
+        _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
+        cJSON *rs = o ? cJSON_AddArrayToObject(o, "rulesets") : NULL;
+        if (!rs)
+                return NULL;
+        for (size_t i = 0; i < p->n_rulesets; i++) {
+                cJSON *x = array_add_object(rs);
+                if (!x || !cJSON_AddStringToObject(x, "name", p->rulesets[i].name) ||
+                    !cJSON_AddStringToObject(x, "source", p->rulesets[i].source ? p->rulesets[i].source : ""))
+                        return NULL;
+        }
+        /* The kill list is replaced whole by each document that names it: one source for all its entries
+         * (null while it is empty). Its patterns are in the policy itself, and not repeated here. */
+        if (!cJSON_AddItemToObject(o, "kill_list", p->n_kill_list > 0 && p->kill_list_source ?
+                                   cJSON_CreateString(p->kill_list_source) : cJSON_CreateNull()))
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+cJSON *ops_policy_get(Manager *m, const Caller *c, OpsError *err) {
+        AUTHORIZE(c, OP_POLICY_GET, err);
+        cJSON *doc = policy_document(m);
+        cJSON *sources = policy_sources(m->policy);
+        cJSON *o = cJSON_CreateObject();
+        if (!doc || !sources || !o) {
+                cJSON_Delete(doc);
+                cJSON_Delete(sources);
+                cJSON_Delete(o);
+                return ops_oom(err);
+        }
+        cJSON_AddItemToObject(o, "policy", doc);
+        cJSON_AddStringToObject(o, "source", m->policy_description ? m->policy_description : "");
+        cJSON_AddItemToObject(o, "sources", sources);
+        return o;
+}
+
+cJSON *ops_history(Manager *m, const Caller *c, uint64_t since_usec, OpsError *err) {
+        AUTHORIZE(c, OP_HISTORY, err);
+        _cleanup_free_ char *text = NULL;
+        if (!m->history)
+                return ops_fail(err, OPS_ERROR_FAILED, "no kill history is kept: the state directory %s could not be "
+                                "written when pressured started (the log says why); kills are in the journal. Fix the "
+                                "directory and restart pressured", m->config.state_dir);
+        int r = history_read_json(m->history, since_usec, &text);
+        if (r < 0)
+                return ops_oom(err); /* served from memory: running out of it is the only failure */
+        /* The array as the history keeps it (valid, compact JSON), not parsed again per request. */
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddRawToObject(o, "kills", text)) {
+                cJSON_Delete(o);
+                return ops_oom(err);
+        }
+        return o;
+}
+
+/* Appends to a growing text; false when out of memory. */
+__attribute__((format(printf, 2, 3)))
+static bool text_append(char **buf, const char *fmt, ...) {
+        va_list ap;
+        char *line = NULL, *n = NULL;
+        va_start(ap, fmt);
+        int k = vasprintf(&line, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return false;
+        k = asprintf(&n, "%s%s", *buf ? *buf : "", line);
+        free(line);
+        if (k < 0)
+                return false;
+        free(*buf);
+        *buf = n;
+        return true;
+}
+
+static void psi_text(char *buf, size_t size, const PsiLine *l) {
+        if (l->valid)
+                snprintf(buf, size, "%.2f %.2f %.2f", l->avg10, l->avg60, l->avg300);
+        else
+                snprintf(buf, size, "n/a");
+}
+
+cJSON *ops_dump(Manager *m, const Caller *c, OpsError *err) {
+        AUTHORIZE(c, OP_DUMP, err);
+        manager_refresh(m); /* figures current even while quiet */
+        _cleanup_free_ char *t = NULL;
+        char a[32], b[32], x[64], y[64];
+        bool ok = true;
+        const MemInfo *mi = &m->last_system.meminfo;
+
+        /* Labels padded to one width, so the values line up as in "oomctl status". */
+#define L "%-12s"
+        ok &= text_append(&t, "pressured %s (pid %d)\n", PACKAGE_VERSION, (int) getpid());
+        ok &= text_append(&t, L "%s (%s)\n", "Mode:", manager_mode_name(m), m->mode_reason);
+        ok &= text_append(&t, L "%s%s\n", "Policy:", m->policy_description ? m->policy_description : "?",
+                          m->policy->dry_run ? " [dry run: nothing will be killed]" : "");
+        ok &= text_append(&t, L "%zu, kill-list entries: %zu\n", "Rulesets:", m->policy->n_rulesets, m->policy->n_kill_list);
+        for (size_t i = 0; i < m->policy->n_rulesets; i++) {
+                const Ruleset *r = &m->policy->rulesets[i];
+                ok &= text_append(&t, L "%s (method %s%s), from %s\n", "", r->name,
+                                  m->degraded ? "kill" : unit_method_to_string(r->method),
+                                  r->dry_run ? ", dry run" : "", r->source ? r->source : "?");
+        }
+        for (size_t i = 0; i < m->n_pending; i++) {
+                const PendingKill *k = &m->pending[i];
+                usec_t now = now_usec(CLOCK_MONOTONIC);
+                format_duration(a, sizeof a, k->deadline > now ? k->deadline - now : 0);
+                ok &= text_append(&t, L "%s by ruleset %s in %s unless spared%s: %s\n", "Pending kill:", k->decision.cgroup,
+                                  k->decision.ruleset, a, k->hook_id && !k->hook_exited ? " (its pre-kill hook runs)" : "",
+                                  k->decision.reason);
+        }
+        format_duration(a, sizeof a, m->policy->interval_usec);
+        ok &= text_append(&t, L "%s, interval %s\n", "Wake-ups:",
+                          psi_trigger_available(m->triggers) ? "PSI triggers" : "polling", a);
+        if (mi->valid) {
+                format_bytes(a, sizeof a, (double) mi->mem_available);
+                format_bytes(b, sizeof b, (double) mi->mem_total);
+                ok &= text_append(&t, L "%s available of %s\n", "Memory:", a, b);
+                format_bytes(a, sizeof a, (double) mi->swap_free);
+                format_bytes(b, sizeof b, (double) mi->swap_total);
+                ok &= text_append(&t, L "%s free of %s\n", "Swap:", a, b);
+        } else
+                ok &= text_append(&t, L "not read yet\n", "Memory:");
+        psi_text(x, sizeof x, &m->last_system.mem_psi.some);
+        psi_text(y, sizeof y, &m->last_system.mem_psi.full);
+        ok &= text_append(&t, L "some %s, full %s (avg10 avg60 avg300); level %s\n", "Pressure:", x, y,
+                          pressure_level_to_string(level_tracker_system_level(m->levels)));
+        ok &= text_append(&t, L "%" PRIu64 "\n", "Kills:", m->kill_count);
+        if (m->last_kill) {
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(m->last_kill, "victim");
+                const cJSON *r = cJSON_GetObjectItemCaseSensitive(m->last_kill, "reason");
+                const cJSON *d = cJSON_GetObjectItemCaseSensitive(m->last_kill, "dry_run");
+                ok &= text_append(&t, L "%s%s: %s\n", "Last kill:", cJSON_IsString(v) ? v->valuestring : "?",
+                                  cJSON_IsTrue(d) ? " (dry run)" : "", cJSON_IsString(r) ? r->valuestring : "?");
+        }
+        ok &= text_append(&t, L "%zu in the last full sample\n", "Cgroups:", m->n_last_cgroups);
+#undef L
+        if (m->n_last_cgroups > 0)
+                ok &= text_append(&t, "  %-9s %8s %-17s %s\n", "LEVEL", "MEMORY", "FULL 10s/60s/300s", "PATH");
+        for (size_t i = 0; i < m->n_last_cgroups; i++) {
+                const CGroupSample *cg = &m->last_cgroups[i];
+                bool root = streq(cg->path, "/"); /* no files of its own: the system's figures */
+                if (cg->fields & CG_MEMORY_CURRENT)
+                        format_bytes(a, sizeof a, (double) cg->memory_current);
+                else if (root && mi->valid)
+                        format_bytes(a, sizeof a, (double) (mi->mem_total > mi->mem_available ? mi->mem_total - mi->mem_available : 0));
+                else
+                        snprintf(a, sizeof a, "-");
+                const PsiStats *psi = cg->fields & CG_MEMORY_PSI ? &cg->mem_psi : root ? &m->last_system.mem_psi : NULL;
+                if (psi)
+                        psi_text(x, sizeof x, psi->full.valid ? &psi->full : &psi->some);
+                else
+                        snprintf(x, sizeof x, "-");
+                ok &= text_append(&t, "  %-9s %8s %-17.17s %s\n",
+                                  psi ? cgroup_level(m, cg) : "-", a, x, cg->path);
+        }
+        if (!ok)
+                return ops_oom(err);
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddStringToObject(o, "text", t)) {
+                cJSON_Delete(o);
+                return ops_oom(err);
+        }
+        return o;
+}
+
+/* Maps a policy change's failure onto the error the caller gets. */
+static cJSON *policy_change_failed(int r, const PolicyError *pe, const char *errbuf, OpsError *err) {
+        if (r == -EINVAL) {
+                /* The path travels in its own field; the message says what is wrong there. */
+                ops_fail(err, OPS_ERROR_INVALID_POLICY, "%s; the running policy is unchanged",
+                         pe->message[0] ? pe->message : errbuf);
+                snprintf(err->path, sizeof err->path, "%s", pe->path);
+                return NULL;
+        }
+        return ops_fail(err, OPS_ERROR_FAILED, "%s", errbuf[0] ? errbuf : strerror(-r));
+}
+
+static cJSON *policy_source_result(Manager *m, OpsError *err) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddStringToObject(o, "policy_source", m->policy_description ? m->policy_description : "")) {
+                cJSON_Delete(o);
+                return ops_oom(err);
+        }
+        return o;
+}
+
+/* Who asked, for the log: "uid 0 (pid 4242, oomctl)", as kills name their caller. */
+static void caller_describe(Manager *m, const Caller *c, char *buf, size_t size) {
+        char path[4096], comm[64] = "";
+        snprintf(path, sizeof path, "%s/%d/comm", m->config.proc_root, (int) c->pid);
+        _cleanup_close_ int fd = c->pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -EBADF;
+        ssize_t k = fd >= 0 ? read(fd, comm, sizeof comm - 1) : -1;
+        if (k > 0) {
+                comm[k] = 0;
+                comm[strcspn(comm, "\n")] = 0;
+                /* a process names itself: keep the log line one clean line */
+                for (char *s = comm; *s; s++)
+                        if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                                *s = '?';
+        }
+        snprintf(buf, size, "uid %u (pid %d, %s)", (unsigned) c->uid, (int) c->pid, comm[0] ? comm : "comm unknown");
+}
+
+/* Installs `doc` as the new main policy document (an override of --config, kept as sent). */
+static cJSON *replace_policy(Manager *m, const Caller *c, const cJSON *doc, bool persist, OpsError *err) {
+        _cleanup_free_ char *text = cJSON_Print(doc);
+        PolicyError pe = {};
+        char errbuf[1024] = "", who[128];
+        if (!text)
+                return ops_oom(err);
+        caller_describe(m, c, who, sizeof who);
+        int r = manager_replace_policy(m, text, persist, who, &pe, errbuf, sizeof errbuf);
+        if (r < 0)
+                return policy_change_failed(r, &pe, errbuf, err);
+        return policy_source_result(m, err);
+}
+
+/* The running kill list as a JSON array (empty when the policy has none). */
+static cJSON *kill_list_current(Manager *m, OpsError *err) {
+        _cleanup_(cJSON_Deletep) cJSON *doc = policy_document(m);
+        cJSON *list = doc ? cJSON_DetachItemFromObjectCaseSensitive(doc, "kill_list") : NULL;
+        if (!list && doc)
+                list = cJSON_CreateArray();
+        if (!cJSON_IsArray(list)) {
+                cJSON_Delete(list);
+                return ops_oom(err);
+        }
+        return list;
+}
+
+/* Writes the edited kill list to a change layer (only "kill_list": the admin's files stay as they are). */
+static cJSON *change_kill_list(Manager *m, const Caller *c, const cJSON *list, bool persist, const char *what,
+                               OpsError *err) {
+        PolicyError pe = {};
+        char errbuf[1024] = "", who[128];
+        caller_describe(m, c, who, sizeof who);
+        int r = manager_change_policy_layer(m, "kill_list", list, persist, who, what, &pe, errbuf, sizeof errbuf);
+        if (r < 0)
+                return policy_change_failed(r, &pe, errbuf, err);
+        return policy_source_result(m, err);
+}
+
+cJSON *ops_kill_list_add(Manager *m, const Caller *c, const char *pattern, const char *min_memory,
+                         double min_pressure, int64_t position, bool persist, OpsError *err) {
+        AUTHORIZE(c, OP_KILL_LIST_ADD, err);
+        _cleanup_(cJSON_Deletep) cJSON *list = kill_list_current(m, err);
+        if (!list)
+                return NULL;
+        int n = cJSON_GetArraySize(list);
+        if (position > n)
+                return ops_fail(err, OPS_ERROR_NOT_FOUND, "position %" PRId64 " is past the end of the kill list, which has %d "
+                                "entr%s; give 0..%d, or leave position out to append", position, n, n == 1 ? "y" : "ies", n);
+        cJSON *e = cJSON_CreateObject();
+        if (!e)
+                return ops_oom(err);
+        cJSON_AddStringToObject(e, "pattern", pattern);
+        if (min_memory)
+                cJSON_AddStringToObject(e, "min_memory", min_memory);
+        if (min_pressure >= 0)
+                cJSON_AddNumberToObject(e, "min_pressure", min_pressure);
+        if (position < 0 || position == n)
+                cJSON_AddItemToArray(list, e);
+        else
+                cJSON_InsertItemInArray(list, (int) position, e);
+        char what[512];
+        snprintf(what, sizeof what, "kill-list entry %.200s added at index %d", pattern,
+                 position < 0 ? n : (int) position);
+        return change_kill_list(m, c, list, persist, what, err);
+}
+
+static cJSON *bad_index(OpsError *err, const char *what, int64_t index, int n) {
+        return ops_fail(err, OPS_ERROR_NOT_FOUND, "the kill list has no entry %" PRId64 " (%s): it has %d entr%s%s; "
+                        "see 'oomctl kill-list' for the indexes", index, what, n, n == 1 ? "y" : "ies",
+                        n > 0 ? ", numbered from 0" : "");
+}
+
+cJSON *ops_kill_list_remove(Manager *m, const Caller *c, int64_t index, bool persist, OpsError *err) {
+        AUTHORIZE(c, OP_KILL_LIST_REMOVE, err);
+        _cleanup_(cJSON_Deletep) cJSON *list = kill_list_current(m, err);
+        if (!list)
+                return NULL;
+        int n = cJSON_GetArraySize(list);
+        if (index < 0 || index >= n)
+                return bad_index(err, "index", index, n);
+        char what[512];
+        snprintf(what, sizeof what, "kill-list entry %" PRId64 " (%.200s) removed", index,
+                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, (int) index), "pattern")) ?: "?");
+        cJSON_DeleteItemFromArray(list, (int) index);
+        return change_kill_list(m, c, list, persist, what, err);
+}
+
+cJSON *ops_kill_list_move(Manager *m, const Caller *c, int64_t from, int64_t to, bool persist, OpsError *err) {
+        AUTHORIZE(c, OP_KILL_LIST_MOVE, err);
+        _cleanup_(cJSON_Deletep) cJSON *list = kill_list_current(m, err);
+        if (!list)
+                return NULL;
+        int n = cJSON_GetArraySize(list);
+        if (from < 0 || from >= n)
+                return bad_index(err, "from", from, n);
+        if (to < 0 || to >= n)
+                return bad_index(err, "to", to, n);
+        cJSON *e = cJSON_DetachItemFromArray(list, (int) from);
+        if (to >= cJSON_GetArraySize(list))
+                cJSON_AddItemToArray(list, e);
+        else
+                cJSON_InsertItemInArray(list, (int) to, e);
+        char what[512];
+        snprintf(what, sizeof what, "kill-list entry %.200s moved from index %" PRId64 " to %" PRId64,
+                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "pattern")) ?: "?", from, to);
+        return change_kill_list(m, c, list, persist, what, err);
+}
+
+cJSON *ops_policy_set(Manager *m, const Caller *c, const cJSON *policy, bool persist, OpsError *err) {
+        AUTHORIZE(c, OP_POLICY_SET, err);
+        if (!cJSON_IsObject(policy))
+                return ops_fail(err, OPS_ERROR_INVALID_REQUEST, "\"policy\" must be a JSON object (the whole policy document)");
+        return replace_policy(m, c, policy, persist, err);
+}
+
+cJSON *ops_policy_set_fd(Manager *m, const Caller *c, int fd, bool persist, OpsError *err) {
+        static const char what[] = "the policy passed as a descriptor";
+        _cleanup_free_ char *text = NULL;
+        char why[768];
+
+        AUTHORIZE(c, OP_POLICY_SET, err); /* before the descriptor is so much as looked at */
+        int r = policy_fd_read(fd, what, &text, why, sizeof why);
+        if (r < 0)
+                return ops_fail(err, r == -EFBIG ? OPS_ERROR_TOO_LARGE : r == -EBADMSG ? OPS_ERROR_INVALID_POLICY :
+                                r == -ENOMEM ? OPS_ERROR_FAILED : OPS_ERROR_INVALID_REQUEST,
+                                "%s; the running policy is unchanged", why);
+        size_t len = strlen(text);
+        /* before cJSON, which would cut a string at \u0000 and let the rest of it go unchecked */
+        if (json_text_check(text, len, why, sizeof why) < 0)
+                return ops_fail(err, OPS_ERROR_INVALID_POLICY, "%s: %s; the running policy is unchanged", what, why);
+        const char *end = NULL;
+        _cleanup_(cJSON_Deletep) cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
+        if (doc)
+                while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+                        end++;
+        if (!doc || end != text + len) {
+                const char *at = doc ? end : cJSON_GetErrorPtr();
+                return ops_fail(err, OPS_ERROR_INVALID_POLICY, "%s is not valid JSON (near byte %zu); the running policy "
+                                "is unchanged. Check the file with 'oomctl policy check FILE'", what,
+                                at && at >= text && at <= text + len ? (size_t) (at - text) : (size_t) 0);
+        }
+        return ops_policy_set(m, c, doc, persist, err);
+}
+
+cJSON *ops_policy_reload(Manager *m, const Caller *c, OpsError *err) {
+        AUTHORIZE(c, OP_POLICY_RELOAD, err);
+        PolicyError pe = {};
+        char errbuf[1024] = "", who[128];
+        caller_describe(m, c, who, sizeof who);
+        log_info("Policy reload requested by %s", who);
+        int r = manager_reload_policy(m, &pe, errbuf, sizeof errbuf);
+        if (r < 0)
+                return policy_change_failed(r, &pe, errbuf, err);
+        return policy_source_result(m, err);
+}
+
+cJSON *ops_policy_revert(Manager *m, const Caller *c, bool persist, OpsError *err) {
+        AUTHORIZE(c, OP_POLICY_REVERT, err);
+        PolicyError pe = {};
+        char errbuf[1024] = "", who[128], removed[4 * 4096 + 8] = "";
+        caller_describe(m, c, who, sizeof who);
+        int r = manager_revert_policy(m, persist, who, removed, sizeof removed, &pe, errbuf, sizeof errbuf);
+        if (r == -EINVAL) {
+                ops_fail(err, OPS_ERROR_INVALID_POLICY, "nothing was reverted: without the changes the policy would be "
+                         "invalid: %s; fix the policy files (check them with 'pressured --check-config FILE "
+                         "--policy-dir DIR'), then revert again", pe.message[0] ? pe.message : errbuf);
+                snprintf(err->path, sizeof err->path, "%s", pe.path);
+                return NULL;
+        }
+        if (r < 0)
+                return policy_change_failed(r, &pe, errbuf, err);
+        cJSON *o = policy_source_result(m, err);
+        cJSON *a = o ? cJSON_AddArrayToObject(o, "removed") : NULL;
+        if (o && !a) {
+                cJSON_Delete(o);
+                return ops_oom(err);
+        }
+        char *save = NULL;
+        for (char *f = strtok_r(removed, ",", &save); a && f; f = strtok_r(NULL, ",", &save))
+                cJSON_AddItemToArray(a, cJSON_CreateString(f + strspn(f, " ")));
+        return o;
+}
+
+cJSON *ops_set_dry_run(Manager *m, const Caller *c, bool dry_run, OpsError *err) {
+        AUTHORIZE(c, OP_SET_DRY_RUN, err);
+        manager_set_dry_run(m, dry_run);
+        cJSON *o = policy_source_result(m, err);
+        if (o)
+                cJSON_AddBoolToObject(o, "dry_run", m->policy->dry_run);
+        return o;
+}
+
+/* Looks for directories called `name` below dir_fd (path `prefix`); counts them in *n, the first in *found. */
+static int find_unit(int dir_fd, const char *prefix, const char *name, unsigned depth, char **found, unsigned *n) {
+        if (depth > UNIT_SEARCH_DEPTH_MAX || *n > 1)
+                return 0;
+        int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return -errno;
+        }
+        struct dirent *de;
+        int r = 0;
+        while (r >= 0 && *n <= 1 && (de = readdir(d))) {
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *path = NULL;
+                if (asprintf(&path, "%s/%s", prefix, de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (streq(de->d_name, name)) {
+                        if ((*n)++ == 0)
+                                *found = TAKE_PTR(path);
+                        continue;
+                }
+                _cleanup_close_ int child = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (child >= 0)
+                        r = find_unit(child, path, name, depth + 1, found, n);
+        }
+        closedir(d);
+        return r;
+}
+
+/* Turns a target into a clean cgroup path ("/a/b", no "." or ".." or empty parts). */
+static int normalize_path(const char *target, char **ret) {
+        _cleanup_free_ char *copy = strdup(target), *out = malloc(strlen(target) + 2);
+        if (!copy || !out)
+                return -ENOMEM;
+        size_t l = 0;
+        char *save = NULL;
+        for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+                if (streq(part, ".") || streq(part, ".."))
+                        return -EINVAL;
+                out[l++] = '/';
+                strcpy(out + l, part);
+                l += strlen(part);
+        }
+        if (l == 0)
+                out[l++] = '/';
+        out[l] = 0;
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+/* True when `path` is `self` or one of its ancestors. */
+static bool contains_cgroup(const char *path, const char *self) {
+        if (streq(path, "/"))
+                return true;
+        size_t l = strlen(path);
+        return self && strncmp(self, path, l) == 0 && (self[l] == 0 || self[l] == '/');
+}
+
+cJSON *ops_kill(Manager *m, const Caller *c, const char *target, const char *reason, bool dry_run, OpsError *err) {
+        AUTHORIZE(c, OP_KILL, err);
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (!m->tree)
+                return ops_fail(err, OPS_ERROR_FAILED, "cannot kill %s: pressured has no cgroup2 hierarchy to act on "
+                                "(%s)", target, m->mode_reason);
+        if (target[0] == '/') {
+                r = normalize_path(target, &path);
+                if (r == -ENOMEM)
+                        return ops_oom(err);
+                if (r < 0)
+                        return ops_fail(err, OPS_ERROR_INVALID_REQUEST, "target %s contains \".\" or \"..\"; give the cgroup path "
+                                        "as 'oomctl status' shows it, e.g. /system.slice/foo.service", target);
+        } else if (unit_name_is_valid(target)) {
+                unsigned n = 0;
+                r = find_unit(cgroup_tree_root_fd(m->tree), "", target, 0, &path, &n);
+                if (r < 0)
+                        return ops_fail(err, OPS_ERROR_FAILED, "cannot search the cgroup tree at %s for %s: %s",
+                                        m->cgroup_root, target, strerror(-r));
+                if (n == 0)
+                        return ops_fail(err, OPS_ERROR_NOT_FOUND, "no cgroup called %s under %s: is the unit running? "
+                                        "'systemctl status %s' tells", target, m->cgroup_root, target);
+                if (n > 1)
+                        return ops_fail(err, OPS_ERROR_INVALID_REQUEST, "more than one cgroup is called %s (one is %s); "
+                                        "give the full cgroup path instead", target, path);
+        } else
+                return ops_fail(err, OPS_ERROR_INVALID_REQUEST, "target \"%s\" is neither a cgroup path (starting with '/') "
+                                "nor a unit name ending in .service, .scope or .slice", target);
+
+        if (streq(path, "/"))
+                return ops_fail(err, OPS_ERROR_PERMISSION_DENIED, "refusing to kill the root cgroup \"/\": it holds every "
+                                "process on the host; name the cgroup of the workload instead");
+        if (contains_cgroup(path, m->self_cgroup))
+                return ops_fail(err, OPS_ERROR_PERMISSION_DENIED, "refusing to kill %s: it contains pressured itself (%s), "
+                                "and the host would lose its OOM protection; name a cgroup below it instead",
+                                path, m->self_cgroup);
+
+        _cleanup_close_ int fd = cgroup_tree_open(m->tree, path);
+        if (fd < 0) {
+                if (fd == -ENOENT || fd == -ENOTDIR)
+                        return ops_fail(err, OPS_ERROR_NOT_FOUND, "no cgroup %s under %s; 'oomctl status' lists the cgroups",
+                                        path, m->cgroup_root);
+                return ops_fail(err, OPS_ERROR_FAILED, "cannot open cgroup %s: %s", path, strerror(-fd));
+        }
+
+        Decision d = {
+                .ruleset = "manual",
+                .kind = TARGET_CGROUP,
+                .cgroup = strdup(path),
+                .dry_run = dry_run || m->policy->dry_run,
+                .kill_list_index = -1,
+        };
+        if (!d.cgroup)
+                return ops_oom(err);
+        char buf[64];
+        if (read_file_at(fd, "memory.current", buf, sizeof buf) > 0) {
+                const char *p = buf;
+                (void) scan_u64(&p, &d.memory);
+        }
+        if (reason && reason[0])
+                snprintf(d.reason, sizeof d.reason, "manual: %s", reason);
+        else
+                snprintf(d.reason, sizeof d.reason, "manual: requested by uid %u (pid %d)", (unsigned) c->uid, (int) c->pid);
+        log_notice("Manual kill of %s requested by uid %u (pid %d)%s: %s", path, (unsigned) c->uid, (int) c->pid,
+                   d.dry_run ? ", dry run" : "", d.reason);
+
+        KillResult res;
+        r = manager_kill(m, NULL, &d, &res);
+        cJSON *o = NULL;
+        if (r == -ENOENT)
+                ops_fail(err, OPS_ERROR_NOT_FOUND, "cgroup %s vanished before it could be killed; nothing to do", path);
+        else if (r == -ESRCH)
+                ops_fail(err, OPS_ERROR_NOT_FOUND, "every process of cgroup %s had exited before it could be killed; "
+                         "nothing to do", path);
+        else if (r < 0)
+                ops_fail(err, OPS_ERROR_FAILED, "failed to kill cgroup %s: %s; see the journal (journalctl -u pressured)",
+                         path, strerror(-r));
+        else if ((o = cJSON_CreateObject())) {
+                cJSON_AddStringToObject(o, "cgroup", path);
+                /* A dry run: the processes that would have died, and "killed" stays 0. */
+                unsigned n = d.dry_run ? res.n_would_kill : res.n_killed;
+                cJSON_AddNumberToObject(o, "killed", res.n_killed);
+                cJSON_AddNumberToObject(o, "processes", n);
+                cJSON_AddNumberToObject(o, "memory_bytes", (double) d.memory);
+                cJSON *a = cJSON_AddArrayToObject(o, "pids");
+                for (unsigned i = 0; a && i < n && i < KILL_MAX_PIDS_RECORDED; i++)
+                        cJSON_AddItemToArray(a, cJSON_CreateNumber(res.pids[i]));
+                cJSON_AddStringToObject(o, "method", d.dry_run ? "dry-run" : kill_method_to_string(res.method));
+                cJSON_AddBoolToObject(o, "dry_run", d.dry_run);
+        } else
+                ops_oom(err);
+        decision_clear(&d);
+        return o;
+}

@@ -10,7 +10,7 @@
 
 #include "read/fileio.h"
 #include "policy/macro.h"
-#include "read/procfs.h"
+#include "read/cgroup_files.h"
 
 int cgroup_value_parse(const char *text, uint64_t *ret) {
         const char *p;

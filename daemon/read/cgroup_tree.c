@@ -8,7 +8,8 @@
  * directory whose children change). The directory inode is the identity: a cgroup removed and
  * created again under the same name has a new inode and gets a new entry, so its growth and rates
  * never mix with the old one's; its kept files answer ENODEV, which has the tree listed again.
- * Only the cgroups the policy can reach are walked, and only the files it needs are read.
+ * Only the cgroups the policy can reach are walked, and only the files it needs are read: each
+ * cgroup's files are cgroup_entry.c's.
  */
 
 #include <dirent.h>
@@ -20,77 +21,18 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "policy/candidate.h"
+#include "read/cgroup_entry.h"
+#include "read/cgroup_files.h"
 #include "read/cgroup_tree.h"
 #include "policy/engine.h"
 #include "read/fileio.h"
 #include "util/log.h"
 #include "policy/macro.h"
-#include "read/procfs-internal.h"
 
 DEFINE_POINTER_CLEANUP(CGroupTree, cgroup_tree_free);
-
-typedef struct CGroupEntry CGroupEntry;
-
-/* The interface files a sample may read; each is kept open once read. */
-typedef enum CGroupFile {
-        CGROUP_FILE_MEMORY_CURRENT,
-        CGROUP_FILE_MEMORY_STAT,
-        CGROUP_FILE_MEMORY_LOW,
-        CGROUP_FILE_MEMORY_MIN,
-        CGROUP_FILE_MEMORY_HIGH,
-        CGROUP_FILE_MEMORY_MAX,
-        CGROUP_FILE_SWAP_CURRENT,
-        CGROUP_FILE_MEMORY_PRESSURE,
-        CGROUP_FILE_IO_PRESSURE,
-        CGROUP_FILE_EVENTS,
-        CGROUP_FILE_OOM_GROUP,
-        _CGROUP_FILE_MAX,
-} CGroupFile;
-
-static const char *const cgroup_file_names[_CGROUP_FILE_MAX] = {
-        [CGROUP_FILE_MEMORY_CURRENT] = "memory.current",
-        [CGROUP_FILE_MEMORY_STAT] = "memory.stat",
-        [CGROUP_FILE_MEMORY_LOW] = "memory.low",
-        [CGROUP_FILE_MEMORY_MIN] = "memory.min",
-        [CGROUP_FILE_MEMORY_HIGH] = "memory.high",
-        [CGROUP_FILE_MEMORY_MAX] = "memory.max",
-        [CGROUP_FILE_SWAP_CURRENT] = "memory.swap.current",
-        [CGROUP_FILE_MEMORY_PRESSURE] = "memory.pressure",
-        [CGROUP_FILE_IO_PRESSURE] = "io.pressure",
-        [CGROUP_FILE_EVENTS] = "cgroup.events",
-        [CGROUP_FILE_OOM_GROUP] = "memory.oom.group",
-};
-
-struct CGroupEntry {
-        char *path;             /* "/" or "/a/b", relative to the tree root */
-        int fd;                 /* O_DIRECTORY; the root entry borrows the tree's root_fd */
-        uint64_t inode;         /* st_ino: the identity */
-        uint64_t dirent_inode;  /* d_ino as the parent lists it, to spot a recreated cgroup */
-        unsigned generation;    /* the last sample that visited it */
-        int file_fd[_CGROUP_FILE_MAX]; /* interface files kept open, -1 when not */
-        unsigned absent;        /* bit per CGroupFile found missing since the last listing */
-
-        /* its child directories as last listed */
-        bool listed;
-        char **child_names;
-        uint64_t *child_inodes; /* d_ino of each */
-        size_t n_children_listed, alloc_children_listed;
-
-        bool has_prev;
-        usec_t prev_time;
-        CGroupSample prev;      /* prev.path is borrowed from path */
-
-        /* per sample */
-        CGroupEntry *parent;
-        unsigned depth;
-        bool matched, all_below, kept, vanished, alive_checked, sampled;
-        bool read_stat;         /* its memory.stat is wanted (SampleNeeds.stat_cgroups) */
-        unsigned nr_children;
-};
 
 struct CGroupTree {
         char *root_path;
@@ -103,12 +45,9 @@ struct CGroupTree {
         CGroupEntry **slots;    /* path -> entry, open addressing */
         size_t n_slots;
 
-        char *buf;              /* file contents, reused */
-        size_t buf_size;
+        CGroupFiles files;      /* the entries' read buffer and kept-open file budget */
         char *dents;            /* getdents64 buffer */
 
-        size_t n_file_fds;      /* interface files kept open, over all entries */
-        size_t max_file_fds;    /* the budget, see CGROUP_TREE_FILE_FDS_MAX */
         usec_t listing_max_age; /* 0: list every sample */
         usec_t listed_usec;     /* when the tree was last listed */
         int stat_fd;            /* the root's cgroup.stat, -1 until opened */
@@ -120,25 +59,6 @@ struct CGroupTree {
 #define DENTS_SIZE (32u * 1024u)
 #define CGROUP_FILE_SIZE 8192u /* memory.stat is the largest file we read, ~1.5 kB on 6.x */
 
-static CGroupEntry *entry_new(void) {
-        CGroupEntry *e = calloc(1, sizeof(CGroupEntry));
-
-        if (!e)
-                return NULL;
-        e->fd = -1;
-        for (size_t i = 0; i < _CGROUP_FILE_MAX; i++)
-                e->file_fd[i] = -1;
-        return e;
-}
-
-static void entry_close_file(CGroupTree *t, CGroupEntry *e, CGroupFile f) {
-        if (e->file_fd[f] < 0)
-                return;
-        close(e->file_fd[f]);
-        e->file_fd[f] = -1;
-        t->n_file_fds--;
-}
-
 static void entry_clear_listing(CGroupEntry *e) {
         for (size_t i = 0; i < e->n_children_listed; i++)
                 free(e->child_names[i]);
@@ -149,8 +69,7 @@ static void entry_clear_listing(CGroupEntry *e) {
 static CGroupEntry *entry_free(CGroupTree *t, CGroupEntry *e) {
         if (!e)
                 return NULL;
-        for (CGroupFile f = 0; f < _CGROUP_FILE_MAX; f++)
-                entry_close_file(t, e, f);
+        cgroup_entry_close_files(&t->files, e);
         if (e->fd >= 0 && e->fd != t->root_fd)
                 close(e->fd);
         entry_clear_listing(e);
@@ -256,10 +175,10 @@ int cgroup_tree_new(const char *root, CGroupTree **ret) {
         t->root_fd = t->stat_fd = -1;
         t->nr_descendants = UINT64_MAX;
         t->root_path = strdup(root);
-        t->buf_size = CGROUP_FILE_SIZE;
-        t->buf = malloc(t->buf_size);
+        t->files.buf_size = CGROUP_FILE_SIZE;
+        t->files.buf = malloc(t->files.buf_size);
         t->dents = malloc(DENTS_SIZE);
-        if (!t->root_path || !t->buf || !t->dents)
+        if (!t->root_path || !t->files.buf || !t->dents)
                 return -ENOMEM;
 
         t->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -268,7 +187,7 @@ int cgroup_tree_new(const char *root, CGroupTree **ret) {
         if (fstat(t->root_fd, &st) < 0)
                 return -errno;
 
-        e = entry_new();
+        e = cgroup_entry_new();
         if (!e)
                 return -ENOMEM;
         e->fd = t->root_fd;
@@ -299,7 +218,7 @@ CGroupTree *cgroup_tree_free(CGroupTree *t) {
                 close(t->stat_fd);
         free(t->entries);
         free(t->slots);
-        free(t->buf);
+        free(t->files.buf);
         free(t->dents);
         free(t->root_path);
         free(t);
@@ -320,11 +239,11 @@ int cgroup_tree_root_fd(CGroupTree *t) {
 bool cgroup_tree_has_memory_controller(CGroupTree *t) {
         const char *p;
 
-        if (!t || read_file_at_grow(t->root_fd, "cgroup.controllers", &t->buf, &t->buf_size) < 0)
+        if (!t || read_file_at_grow(t->root_fd, "cgroup.controllers", &t->files.buf, &t->files.buf_size) < 0)
                 return false;
         /* "cpuset cpu io memory hugetlb pids rdma misc" */
-        for (p = t->buf; (p = strstr(p, "memory")); p += 6)
-                if ((p == t->buf || p[-1] == ' ') && (p[6] == ' ' || p[6] == '\n' || p[6] == 0))
+        for (p = t->files.buf; (p = strstr(p, "memory")); p += 6)
+                if ((p == t->files.buf || p[-1] == ' ') && (p[6] == ' ' || p[6] == '\n' || p[6] == 0))
                         return true;
         return false;
 }
@@ -435,7 +354,7 @@ static int child_get(CGroupTree *t, CGroupEntry *parent, const char *name, uint6
                 return 0;
         }
 
-        e = entry_new();
+        e = cgroup_entry_new();
         if (!e) {
                 close(fd);
                 return -ENOMEM;
@@ -593,234 +512,6 @@ static int entry_list_children(CGroupTree *t, CGroupEntry *e, const SampleNeeds 
         return 0;
 }
 
-/* Opens a file of e and reads it into t->buf, keeping it open while the fd budget allows. */
-static ssize_t entry_open_read(CGroupTree *t, CGroupEntry *e, CGroupFile f) {
-        ssize_t n;
-        int fd;
-
-        if (t->n_file_fds >= t->max_file_fds)
-                return read_file_at_grow(e->fd, cgroup_file_names[f], &t->buf, &t->buf_size);
-
-        fd = openat(e->fd, cgroup_file_names[f], O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        n = pread_file_grow(fd, &t->buf, &t->buf_size);
-        if (n < 0) {
-                close(fd);
-                return n;
-        }
-        e->file_fd[f] = fd;
-        t->n_file_fds++;
-        return n;
-}
-
-/* Reads one file of a cgroup into t->buf: one pread() on the fd kept from an earlier sample, else
- * opened. -ENOENT: the file is absent (not an error); -ENODEV: the cgroup is gone. */
-static int entry_read(CGroupTree *t, CGroupEntry *e, CGroupFile f) {
-        ssize_t n;
-
-        if (e->absent & (1u << f))
-                return -ENOENT;
-        if (e->file_fd[f] >= 0) {
-                n = pread_file_grow(e->file_fd[f], &t->buf, &t->buf_size);
-                if (n >= 0)
-                        return 0;
-                /* ENODEV: the cgroup was removed (and maybe created again); opening tells */
-                entry_close_file(t, e, f);
-        }
-
-        n = entry_open_read(t, e, f);
-        if (n >= 0)
-                return 0;
-        if (n == -ENODEV) {
-                entry_mark_vanished(t, e);
-                return -ENODEV;
-        }
-        if (n == -ENOENT && e->parent && !e->alive_checked) {
-                /* an absent file, or the whole cgroup removed? every cgroup but the root has
-                 * cgroup.procs until it is removed; ask once per sample */
-                e->alive_checked = true;
-                if (faccessat(e->fd, "cgroup.procs", F_OK, 0) < 0 && errno == ENOENT) {
-                        entry_mark_vanished(t, e);
-                        return -ENODEV;
-                }
-        }
-        if (n == -ENOENT)
-                e->absent |= 1u << f; /* not looked for again until the next listing */
-        return (int) n;
-}
-
-/* Whether a file read by entry_read() parsed; an odd file is left out, said at debug level
- * only, since a sample runs every second. */
-static bool parsed_ok(int r, const CGroupEntry *e, CGroupFile f) {
-        if (r < 0)
-                log_debug("Failed to parse %s of cgroup %s, ignoring: unexpected contents.", cgroup_file_names[f], e->path);
-        return r >= 0;
-}
-
-/* Reads a file for a field: 1 when read, 0 when absent or unreadable (the field is left out),
- * -ENODEV when the cgroup is gone. */
-static int field_read(CGroupTree *t, CGroupEntry *e, CGroupFile f) {
-        int r = entry_read(t, e, f);
-
-        if (r == -ENODEV)
-                return r;
-        if (r < 0) {
-                if (r != -ENOENT)
-                        log_debug_errno(r, "Failed to read %s of cgroup %s, ignoring: %m", cgroup_file_names[f], e->path);
-                return 0;
-        }
-        return 1;
-}
-
-static const char *const xattr_names[] = {
-        "user.oomd_omit", "user.oomd_avoid", "user.oomd_prefer",
-        "trusted.oomd_omit", "trusted.oomd_avoid", "trusted.oomd_prefer",
-};
-
-/* Preference from the oomd xattrs systemd writes for ManagedOOMPreference=: "1" sets one.
- * omit beats avoid; prefer counts only when neither is set. */
-static Preference entry_read_preference(CGroupEntry *e) {
-        char list[1024];
-        bool set[ELEMENTSOF(xattr_names)] = {}, listed = true;
-        ssize_t n;
-
-        /* one listxattr usually answers "none" without six getxattr calls */
-        n = flistxattr(e->fd, list, sizeof list);
-        if (n == 0 || (n < 0 && (errno == ENOTSUP || errno == ENODATA)))
-                return PREFERENCE_NONE;
-        if (n < 0)
-                listed = false; /* ERANGE or else: ask for each name */
-
-        for (size_t i = 0; i < ELEMENTSOF(xattr_names); i++) {
-                char value[8];
-                ssize_t k;
-
-                if (listed) {
-                        bool found = false;
-                        for (ssize_t off = 0; off < n; off += strlen(list + off) + 1)
-                                if (streq(list + off, xattr_names[i])) {
-                                        found = true;
-                                        break;
-                                }
-                        if (!found)
-                                continue;
-                }
-                k = fgetxattr(e->fd, xattr_names[i], value, sizeof value - 1);
-                if (k <= 0)
-                        continue;
-                value[k] = 0;
-                set[i] = streq(value, "1") || streq(value, "1\n");
-        }
-
-        if (set[0] || set[3])
-                return PREFERENCE_OMIT;
-        if (set[1] || set[4])
-                return PREFERENCE_AVOID;
-        if (set[2] || set[5])
-                return PREFERENCE_PREFER;
-        return PREFERENCE_NONE;
-}
-
-/* Reads two files that make one field (memory.low + memory.min, memory.high + memory.max). */
-static int field_read_pair(CGroupTree *t, CGroupEntry *e, CGroupFile a, uint64_t *va, CGroupFile b, uint64_t *vb) {
-        int r;
-
-        r = field_read(t, e, a);
-        if (r <= 0 || !parsed_ok(cgroup_value_parse(t->buf, va), e, a))
-                return r;
-        r = field_read(t, e, b);
-        if (r <= 0 || !parsed_ok(cgroup_value_parse(t->buf, vb), e, b))
-                return r;
-        return 1;
-}
-
-/* Fills *s with the fields asked for; the bit of a field that could not be read stays clear.
- * Returns 0, or -ENODEV when the cgroup vanished meanwhile. */
-static int entry_sample(CGroupTree *t, CGroupEntry *e, unsigned want, CGroupSample *s) {
-        unsigned fields = 0;
-        int r;
-
-        *s = (CGroupSample) {
-                .inode = e->inode,
-                .parent_inode = e->parent ? e->parent->inode : 0,
-                .preference = PREFERENCE_NONE,
-        };
-
-        if (want & CG_MEMORY_CURRENT) {
-                r = field_read(t, e, CGROUP_FILE_MEMORY_CURRENT);
-                if (r < 0)
-                        return r;
-                if (r > 0 && parsed_ok(cgroup_value_parse(t->buf, &s->memory_current), e, CGROUP_FILE_MEMORY_CURRENT))
-                        fields |= CG_MEMORY_CURRENT;
-        }
-        if (want & CG_MEMORY_STAT) {
-                r = field_read(t, e, CGROUP_FILE_MEMORY_STAT);
-                if (r < 0)
-                        return r;
-                if (r > 0 && parsed_ok(memory_stat_parse(t->buf, &s->anon, &s->file, &s->pgscan), e, CGROUP_FILE_MEMORY_STAT))
-                        fields |= CG_MEMORY_STAT;
-        }
-        if (want & CG_MEMORY_PROTECT) {
-                r = field_read_pair(t, e, CGROUP_FILE_MEMORY_LOW, &s->memory_low, CGROUP_FILE_MEMORY_MIN, &s->memory_min);
-                if (r < 0)
-                        return r;
-                fields |= r > 0 ? CG_MEMORY_PROTECT : 0;
-        }
-        if (want & CG_MEMORY_LIMITS) {
-                r = field_read_pair(t, e, CGROUP_FILE_MEMORY_HIGH, &s->memory_high, CGROUP_FILE_MEMORY_MAX, &s->memory_max);
-                if (r < 0)
-                        return r;
-                fields |= r > 0 ? CG_MEMORY_LIMITS : 0;
-        }
-        if (want & CG_SWAP_CURRENT) {
-                r = field_read(t, e, CGROUP_FILE_SWAP_CURRENT);
-                if (r < 0)
-                        return r;
-                if (r > 0 && parsed_ok(cgroup_value_parse(t->buf, &s->swap_current), e, CGROUP_FILE_SWAP_CURRENT))
-                        fields |= CG_SWAP_CURRENT;
-        }
-        if (want & CG_MEMORY_PSI) {
-                r = field_read(t, e, CGROUP_FILE_MEMORY_PRESSURE);
-                if (r < 0)
-                        return r;
-                if (r > 0 && parsed_ok(psi_parse(t->buf, &s->mem_psi), e, CGROUP_FILE_MEMORY_PRESSURE))
-                        fields |= CG_MEMORY_PSI;
-        }
-        if (want & CG_IO_PSI) {
-                r = field_read(t, e, CGROUP_FILE_IO_PRESSURE);
-                if (r < 0)
-                        return r;
-                if (r > 0 && parsed_ok(psi_parse(t->buf, &s->io_psi), e, CGROUP_FILE_IO_PRESSURE))
-                        fields |= CG_IO_PSI;
-        }
-        if (want & CG_EVENTS) {
-                r = field_read(t, e, CGROUP_FILE_EVENTS);
-                if (r < 0)
-                        return r;
-                if (r > 0 && parsed_ok(cgroup_events_parse(t->buf, &s->populated), e, CGROUP_FILE_EVENTS))
-                        fields |= CG_EVENTS;
-        }
-        if (want & CG_OOM_GROUP) {
-                uint64_t v = 0;
-
-                r = field_read(t, e, CGROUP_FILE_OOM_GROUP);
-                if (r < 0)
-                        return r;
-                if (r > 0 && parsed_ok(cgroup_value_parse(t->buf, &v) < 0 || v > 1 ? -EINVAL : 0, e, CGROUP_FILE_OOM_GROUP)) {
-                        s->oom_group = v == 1;
-                        fields |= CG_OOM_GROUP;
-                }
-        }
-        if (want & CG_XATTRS) {
-                s->preference = entry_read_preference(e);
-                fields |= CG_XATTRS;
-        }
-
-        s->fields = fields;
-        return 0;
-}
-
 /* The number of live cgroups below the root, from its cgroup.stat kept open; UINT64_MAX when
  * that cannot be read (a fixture tree without the file). */
 static uint64_t tree_read_descendants(CGroupTree *t) {
@@ -830,7 +521,7 @@ static uint64_t tree_read_descendants(CGroupTree *t) {
                 t->stat_fd = openat(t->root_fd, "cgroup.stat", O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (t->stat_fd < 0)
                 return UINT64_MAX;
-        if (pread_file_grow(t->stat_fd, &t->buf, &t->buf_size) < 0 || cgroup_stat_parse_descendants(t->buf, &nr) < 0) {
+        if (pread_file_grow(t->stat_fd, &t->files.buf, &t->files.buf_size) < 0 || cgroup_stat_parse_descendants(t->files.buf, &nr) < 0) {
                 close(t->stat_fd);
                 t->stat_fd = -1;
                 return UINT64_MAX;
@@ -887,7 +578,7 @@ int cgroup_tree_sample(CGroupTree *t, const SampleNeeds *needs, usec_t now, Snap
         if (t->relisting) {
                 t->listed_usec = now;
                 t->listing_stale = false;
-                t->max_file_fds = file_fd_budget();
+                t->files.max_fds = file_fd_budget();
         }
         entry_visit(t, t->entries[0], NULL, needs);
         r = queue_push(&q, t->entries[0]);
@@ -913,9 +604,14 @@ int cgroup_tree_sample(CGroupTree *t, const SampleNeeds *needs, usec_t now, Snap
 
                 if (!e->kept || (e->parent && e->parent->vanished))
                         continue;
-                r = entry_sample(t, e, needs->cgroup_fields & (e->read_stat ? ~0u : ~(unsigned) CG_MEMORY_STAT), &samples[n]);
-                if (r == -ENODEV || e->vanished)
-                        continue; /* removed while we read it: drop silently */
+                r = cgroup_entry_sample(&t->files, e, needs->cgroup_fields & (e->read_stat ? ~0u : ~(unsigned) CG_MEMORY_STAT),
+                                        &samples[n]);
+                if (r == -ENODEV || e->vanished) {
+                        /* removed while we read it: drop silently, and list again at the next
+                         * sample in case it was created again under the same name */
+                        t->listing_stale = true;
+                        continue;
+                }
                 samples[n].path = strdup(e->path);
                 if (!samples[n].path) {
                         r = -ENOMEM;

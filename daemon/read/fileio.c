@@ -14,7 +14,6 @@
 
 #include "read/fileio.h"
 #include "policy/macro.h"
-#include "read/procfs.h"
 
 /* Reads up to size bytes of fd; returns the count, or -EFBIG when more data follows. */
 static ssize_t read_all(int fd, char *buf, size_t size) {

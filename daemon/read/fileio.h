@@ -2,15 +2,18 @@
 #pragma once
 
 /*
- * Internal helpers of the procfs/cgroupfs readers: reading a file that may outgrow a fixed
- * buffer, and the strict number and line scanning every kernel-text parser shares.
- * read_file_at() itself is declared in procfs.h.
+ * What the procfs/cgroupfs readers share: reading a small kernel file through a directory fd,
+ * into a fixed buffer or one that grows until the file fits, and the strict number and line
+ * scanning every kernel-text parser shares.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+/* Reads a whole small file relative to dirfd into buf (NUL-terminated). Returns bytes read or negative errno. */
+ssize_t read_file_at(int dirfd, const char *name, char *buf, size_t size);
 
 /* Like read_file_at(), but grows *buf (malloc'd, may start NULL) until the file fits.
  * Returns bytes read or negative errno. */

@@ -11,7 +11,7 @@
 
 #include "read/fileio.h"
 #include "policy/macro.h"
-#include "read/procfs-internal.h"
+#include "read/meminfo.h"
 
 typedef struct MemInfoKey {
         const char *name;

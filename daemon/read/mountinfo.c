@@ -16,7 +16,7 @@
 #include "read/fileio.h"
 #include "util/log.h"
 #include "policy/macro.h"
-#include "read/procfs.h"
+#include "read/mountinfo.h"
 
 /* Copies the next space-separated field of the line at *p into a malloc'd string, decoding
  * the kernel's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash).

@@ -18,7 +18,7 @@
 #include "read/fileio.h"
 #include "util/log.h"
 #include "policy/macro.h"
-#include "read/procfs-internal.h"
+#include "read/proc_scan.h"
 
 #define PF_KTHREAD 0x00200000u /* include/linux/sched.h: "I am a kernel thread" */
 

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "fuzz-util.h"
-#include "daemon/read/procfs.h"
+#include "daemon/read/cgroup_files.h"
 
 void fuzz_text(const char *text, size_t size) {
         uint64_t anon, file, pgscan, value, descendants;

@@ -5,7 +5,7 @@
  */
 
 #include "fuzz-util.h"
-#include "daemon/read/procfs-internal.h"
+#include "daemon/read/meminfo.h"
 
 void fuzz_text(const char *text, size_t size) {
         const char *reason = "unset";

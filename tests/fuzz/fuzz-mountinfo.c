@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz-util.h"
-#include "daemon/read/procfs.h"
+#include "daemon/read/mountinfo.h"
 
 void fuzz_text(const char *text, size_t size) {
         char *where = NULL;

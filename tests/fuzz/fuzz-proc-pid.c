@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz-util.h"
-#include "daemon/read/procfs-internal.h"
+#include "daemon/read/proc_scan.h"
 
 void fuzz_text(const char *text, size_t size) {
         ProcSample p = {};

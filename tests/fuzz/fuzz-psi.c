@@ -6,7 +6,7 @@
  */
 
 #include "fuzz-util.h"
-#include "daemon/read/procfs-internal.h"
+#include "daemon/read/psi.h"
 
 static void check_line(const PsiLine *l) {
         if (!l->valid)

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "daemon/act/killer.h"
-#include "daemon/read/procfs.h"
+#include "daemon/read/mountinfo.h"
 #include "policy/macro.h"
 #include "host-util.h"
 

@@ -13,7 +13,8 @@
 #include <unistd.h>
 
 #include "daemon/read/cgroup_tree.h"
-#include "daemon/read/procfs.h"
+#include "daemon/read/fileio.h"
+#include "daemon/read/mountinfo.h"
 #include "test-util.h"
 
 #define FIXTURE FIXTURES_DIR "/cgroup-basic"

@@ -5,7 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/read/procfs.h"
+#include "daemon/read/fileio.h"
+#include "daemon/read/meminfo.h"
 
 static const char meminfo_ok[] =
         "MemTotal:        8000000 kB\n"

@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/read/procfs.h"
+#include "daemon/read/cgroup_files.h"
+#include "daemon/read/fileio.h"
+#include "daemon/read/mountinfo.h"
 
 static char fixture[65536];
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "macro.h"
-#include "daemon/read/procfs.h"
+#include "daemon/read/proc_scan.h"
 #include "test-util.h"
 
 #define PROC FIXTURES_DIR "/proc-basic"

@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/read/procfs.h"
+#include "daemon/read/fileio.h"
+#include "daemon/read/psi.h"
+#include "daemon/read/system_sample.h"
 #include "test-util.h"
 
 #define EPS 1e-9

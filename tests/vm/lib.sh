@@ -75,8 +75,38 @@ wait_dead() {
         return 0
 }
 
-# The kill entries pressured wrote to the journal, one line each.
+# The kill entries pressured wrote to the journal, one line each (their text: for failure messages).
 journal_kills() { journalctl MESSAGE_ID=$KILL_MESSAGE_ID -o cat --no-pager; }
+
+# Assertions on pressured's kill entries read their structured fields (PRESSURED_CGROUP,
+# PRESSURED_RULESET, PRESSURED_METHOD... as record/kill_report.c sends them), never the message text.
+# kill_entries [JOURNALCTL_ARGS...]: the kill entries, oldest first, one JSON object a line; the arguments
+# (matches such as PRESSURED_CGROUP=/x, or -u UNIT) select some.
+kill_entries() { journalctl MESSAGE_ID=$KILL_MESSAGE_ID "$@" -o json --no-pager -q; }
+
+# journal_field_has FIELD VALUE [JOURNALCTL_ARGS...]: true when one of pressured's kill entries (of those
+# the arguments select) has FIELD exactly VALUE.
+journal_field_has() {
+        local field=$1 value=$2; shift 2
+        kill_entries "$@" > /tmp/kill-entries.json
+        python3 - /tmp/kill-entries.json "$KILL_MESSAGE_ID" "$field" "$value" <<'PY'
+import json, sys
+path, message_id, field, value = sys.argv[1:5]
+for line in open(path):
+    e = json.loads(line)
+    if e.get("MESSAGE_ID") == message_id and e.get(field) == value:
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+
+# last_kill_field FIELD [JOURNALCTL_ARGS...]: FIELD of pressured's newest kill entry (of those the arguments
+# select), or "".
+last_kill_field() {
+        local field=$1; shift
+        kill_entries "$@" | tail -n 1 |
+                python3 -c 'import json, sys; l = sys.stdin.read().strip(); print(json.loads(l).get(sys.argv[1], "") if l else "")' "$field"
+}
 history_lines() { cat /var/lib/pressured/history.jsonl 2>/dev/null; }
 
 # Guest-clock time of the first journal line of pressured matching a pattern (monotonic seconds).
@@ -121,10 +151,18 @@ reload_pressured() {
         fail "pressured did not answer SIGHUP"
 }
 
-# The order in which pressured killed (or stopped, or restarted) units: their names, one per line.
+# The order in which pressured killed (or stopped, or restarted) units in test.slice: their names, one
+# per line. From the kill entries that took effect (not a dry run; processes killed, or a stop or
+# restart done through systemd) on a whole cgroup (not one process in it).
 killed_units() {
-        journal_kills | sed -n -e 's/^Killed cgroup \/test.slice\/\([^ ]*\).*/\1/p' \
-                -e 's/^\(Stopped\|Restarted\) unit [^ ]* (cgroup \/test.slice\/\([^ )]*\)).*/\2/p'
+        kill_entries PRESSURED_DRY_RUN=0 | python3 -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    cgroup, method = e.get("PRESSURED_CGROUP", ""), e.get("PRESSURED_METHOD", "")
+    acted = e.get("PRESSURED_KILLED", "0") != "0" or method.startswith(("stop", "restart"))
+    if acted and e.get("PRESSURED_SCOPE") != "process" and cgroup.startswith("/test.slice/"):
+        print(cgroup[len("/test.slice/"):])'
 }
 
 # --- The D-Bus service on the guest's real system bus ---
@@ -274,10 +312,7 @@ unit_file() {
 }
 
 # kill_field UNIT FIELD: FIELD (e.g. PRESSURED_METHOD) of the newest kill entry for UNIT, or "".
-kill_field() {
-        journalctl MESSAGE_ID=$KILL_MESSAGE_ID PRESSURED_UNIT="$1" -o json --no-pager | tail -n 1 |
-                python3 -c 'import json, sys; l = sys.stdin.read().strip(); print(json.loads(l).get(sys.argv[1], "") if l else "")' "$2"
-}
+kill_field() { last_kill_field "$2" PRESSURED_UNIT="$1"; }
 
 # --- Decision quality: one right kill per incident (scenarios 22 to 24) ---
 

@@ -16,7 +16,7 @@ wait_dead hog.service 120 || fail "the hog is still alive 120 s after it started
 t_dead=$(now)
 t_kill=$(last_kill_time)
 [ -n "$t_kill" ] || fail "the hog died, but pressured logged no kill: $(systemctl show -P Result hog.service)"
-journal_kills | grep -q "cgroup /test.slice/hog.service" || fail "the kill entry names another victim: $(journal_kills)"
+journal_field_has PRESSURED_CGROUP /test.slice/hog.service || fail "the kill entry names another victim: $(journal_kills)"
 unit_active calm.service || fail "the well-behaved unit died too"
 [ "$(kernel_oom_kills)" = "$oom0" ] || fail "the kernel OOM killer fired ($(kernel_oom_kills) kills)"
 log "hog Result=$(systemctl show -P Result hog.service)"

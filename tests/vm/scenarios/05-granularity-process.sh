@@ -16,5 +16,5 @@ kill -0 "$big" 2>/dev/null && fail "the big process $big was not killed"
 sleep 3
 kill -0 "$small" 2>/dev/null || fail "the small process $small died too"
 unit_active work.scope || fail "the scope is gone"
-journal_kills | grep -q "Killed process $big (pressured-hog) in /test.slice/work.scope" || fail "kill entry: $(journal_kills)"
+journal_field_has PRESSURED_PIDS "$big" PRESSURED_CGROUP=/test.slice/work.scope PRESSURED_SCOPE=process PRESSURED_DRY_RUN=0 || fail "kill entry: $(journal_kills)"
 pass "only the big process ($big) died; the small one ($small) and the scope live"

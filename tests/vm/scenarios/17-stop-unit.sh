@@ -40,7 +40,7 @@ echo "TIMING StopUnit -> gone: pressured measured $((daemon_usec / 1000)) ms; PI
 [ "$(awk -v a="$pid1_s" -v b="$STOP_TIMEOUT_S" 'BEGIN { print (a <= b + 1) }')" = 1 ] \
         || fail "PID 1 took $pid1_s s from Stopping to Stopped; the bound is stop_timeout + 1 s"
 pgrep -f 'sleep 600' >/dev/null && fail "the hanging ExecStop (sleep 600) survived"
-journalctl -u stophog.service -o cat --no-pager | grep -q "Stopped unit stophog.service" \
+journal_field_has OBJECT_SYSTEMD_UNIT stophog.service -u stophog.service \
         || fail "'journalctl -u stophog.service' does not show pressured's entry (OBJECT_SYSTEMD_UNIT)"
 history_lines | grep '"unit":"stophog.service"' | grep -q '"method":"stop+kill"' || fail "no history entry with unit and method: $(history_lines | tail -n 1)"
 result=$(systemctl show -P Result stophog.service)

@@ -64,8 +64,8 @@ for x in keep:avoid spare:omit; do
 done
 t_start=$(now)
 wait_dead hog.service 180 || fail "the hog still lives 180 s after it started; kills: $(journal_kills | tail -n 3)"
-journal_kills | grep -q "systemd-test.slice-memory-pressure" || fail "the kill did not come from the annotation's ruleset: $(journal_kills | tail -n 2)"
-journal_kills | tail -n 1 | grep -q "/test.slice/hog.service" || fail "the last kill is not the hog: $(journal_kills | tail -n 1)"
+journal_field_has PRESSURED_RULESET systemd-test.slice-memory-pressure || fail "the kill did not come from the annotation's ruleset: $(journal_kills | tail -n 2)"
+[ "$(last_kill_field PRESSURED_CGROUP)" = /test.slice/hog.service ] || fail "the last kill is not the hog: $(journal_kills | tail -n 1)"
 unit_active keep.service || fail "the avoided unit died with (or before) the hog: $(killed_units | tr '\n' ' ')"
 unit_active spare.service || fail "the omitted unit died: $(killed_units | tr '\n' ' ')"
 echo "TIMING hog start -> gone: $(since "$t_start") s (guest clock; the annotation's duration is 30 s)"

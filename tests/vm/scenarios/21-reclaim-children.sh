@@ -20,7 +20,7 @@ wait_dead hog.service 120 || fail "the hog is still alive 120 s after it started
 scan1=$(awk '$1 == "pgscan" { print $2 }' /sys/fs/cgroup/test.slice/memory.stat)
 log "test.slice pgscan $scan0 -> $scan1 (the hog's reclaim, counted at the slice)"
 [ "$scan1" -gt "$scan0" ] || fail "test.slice's pgscan did not move while its child reclaimed ($scan0 -> $scan1)"
-journal_kills | grep -q "cgroup /test.slice/hog.service" || fail "no kill of the hog by pressured: $(journal_kills)"
+journal_field_has PRESSURED_CGROUP /test.slice/hog.service || fail "no kill of the hog by pressured: $(journal_kills)"
 history_lines | grep '"cgroup":"/test.slice/hog.service"' | grep -q 'reclaim active on /test.slice within 10s' \
         || fail "the kill's reason does not name the slice as where reclaim was seen: $(history_lines)"
 unit_active calm.service || fail "the well-behaved unit died too"

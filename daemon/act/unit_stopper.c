@@ -382,24 +382,39 @@ static void log_no_systemd(UnitStopper *s, const char *why) {
                    "Rulesets with \"method\": \"stop\" or \"restart\" fall back to the kill path (logged once)", why);
 }
 
+UnitStopPath unit_stopper_eligible(const Decision *d, char *unit, size_t size, size_t *ret_cgroup_len) {
+        if (d->method == UNIT_METHOD_KILL || d->dry_run || d->kind != TARGET_CGROUP || d->granularity_process)
+                return UNIT_STOP_PATH_KILL;
+        switch (unit_of_cgroup(d->cgroup, unit, size, ret_cgroup_len)) {
+        case UNIT_OWNER_NONE:
+                return UNIT_STOP_PATH_NO_UNIT;
+        case UNIT_OWNER_USER:
+                return UNIT_STOP_PATH_USER_UNIT;
+        case UNIT_OWNER_SYSTEM:
+                break;
+        }
+        return UNIT_STOP_PATH_STOP;
+}
+
 int unit_stopper_start(UnitStopper *s, int cgroup_root_fd, const Decision *d, usec_t poll_usec) {
-        char unit[256];
+        char unit[256] = "";
         size_t len = 0;
         int r;
 
-        if (!s || d->method == UNIT_METHOD_KILL || d->dry_run || d->kind != TARGET_CGROUP || d->granularity_process ||
-            cgroup_root_fd < 0)
+        if (!s || cgroup_root_fd < 0)
+                return 0;
+        UnitStopPath path = unit_stopper_eligible(d, unit, sizeof unit, &len);
+        if (path == UNIT_STOP_PATH_KILL)
                 return 0;
         if (unit_stopper_busy(s, d->cgroup)) {
                 log_debug("A stop covering cgroup %s is in flight; not starting another", d->cgroup);
                 return -EALREADY;
         }
-        UnitOwner owner = unit_of_cgroup(d->cgroup, unit, sizeof unit, &len);
-        if (owner == UNIT_OWNER_NONE) {
+        if (path == UNIT_STOP_PATH_NO_UNIT) {
                 log_debug("Cgroup %s is in no systemd unit; killing it", d->cgroup);
                 return 0;
         }
-        if (owner == UNIT_OWNER_USER) {
+        if (path == UNIT_STOP_PATH_USER_UNIT) {
                 log_info("Cgroup %s is %s, a unit of a user's systemd (below user@UID.service) that PID 1 cannot stop; "
                          "killing it instead", d->cgroup, unit);
                 return 0;

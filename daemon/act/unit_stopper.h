@@ -47,6 +47,19 @@ int unit_stopper_new(sd_event *e, BusManager *bus, UnitStopDone done, void *user
 /* Cancels stops in flight (their records are not written). Accepts NULL, returns NULL. */
 UnitStopper *unit_stopper_free(UnitStopper *s);
 
+/* Which path a decision takes, as far as the decision and its cgroup's name say (the bus, PID 1 and
+ * stops in flight decide the rest in unit_stopper_start()). */
+typedef enum UnitStopPath {
+        UNIT_STOP_PATH_KILL,      /* method kill, a dry run, a process victim: the kill path */
+        UNIT_STOP_PATH_NO_UNIT,   /* the cgroup is in no systemd unit: the kill path */
+        UNIT_STOP_PATH_USER_UNIT, /* a unit of a user's systemd, which PID 1 cannot stop: the kill path */
+        UNIT_STOP_PATH_STOP,      /* a unit of PID 1: stop or restart it */
+} UnitStopPath;
+
+/* Classifies decision d; for the last three the unit's name goes to unit (size bytes) and the length
+ * of the unit's cgroup (a prefix of d->cgroup) to *ret_cgroup_len. Pure: no bus, no cgroupfs. */
+UnitStopPath unit_stopper_eligible(const Decision *d, char *unit, size_t size, size_t *ret_cgroup_len);
+
 /* Starts step 2 for decision d (copied). Returns 1 when the stop or restart is under way (the record
  * comes through `done` later), 0 when the victim must take the kill path now (method kill, no unit,
  * a unit of a user manager, no bus: logged, the last once), -EALREADY when a stop covering this cgroup

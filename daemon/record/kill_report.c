@@ -49,51 +49,70 @@ static void describe_unit_stop(char *msg, size_t size, const Decision *d, const 
                 append(msg, size, " (systemd's %s job: %s)", restart ? "restart" : "stop", res->job_result);
 }
 
-int kill_report(const Decision *d, const KillResult *res, int kill_error, History *history, cJSON **ret_summary) {
-        char mem[32], pids[KILL_MAX_PIDS_RECORDED * 12 + 1] = "", victim[512], msg[1536];
+void kill_report_build(const Decision *d, const KillResult *res, int kill_error, KillReportEntry *ret) {
+        char mem[32];
         size_t pl = 0;
+        char *pids = ret->pids, *victim = ret->victim, *msg = ret->message;
         bool stopped = kill_error >= 0 && res->ladder;
         bool killed = kill_error >= 0 && (res->n_killed > 0 || stopped);
         const char *unit = res->unit[0] ? res->unit : unit_name_of_cgroup(d->cgroup);
+
+        pids[0] = 0;
 
         /* A dry run names the processes it would have killed, as a kill names those it killed. */
         unsigned n_pids = d->dry_run ? res->n_would_kill : res->n_killed;
 
         format_bytes(mem, sizeof mem, (double) d->memory);
-        for (unsigned i = 0; i < n_pids && i < KILL_MAX_PIDS_RECORDED && pl < sizeof pids - 12; i++)
-                pl += snprintf(pids + pl, sizeof pids - pl, "%s%d", i ? " " : "", (int) res->pids[i]);
+        for (unsigned i = 0; i < n_pids && i < KILL_MAX_PIDS_RECORDED && pl < sizeof ret->pids - 12; i++)
+                pl += snprintf(pids + pl, sizeof ret->pids - pl, "%s%d", i ? " " : "", (int) res->pids[i]);
 
         if (d->kind == TARGET_PROCESS ||
             (d->granularity_process && (res->method == KILL_METHOD_PROCESS || (d->dry_run && d->pid > 0))))
-                snprintf(victim, sizeof victim, "process %d (%s) in %s", (int) (res->n_killed ? res->pids[0] : d->pid),
+                snprintf(victim, sizeof ret->victim, "process %d (%s) in %s", (int) (res->n_killed ? res->pids[0] : d->pid),
                          d->comm[0] ? d->comm : "?", d->cgroup);
         else if (stopped)
-                snprintf(victim, sizeof victim, "unit %s (cgroup %s)", res->unit, d->cgroup);
+                snprintf(victim, sizeof ret->victim, "unit %s (cgroup %s)", res->unit, d->cgroup);
         else
-                snprintf(victim, sizeof victim, "cgroup %s", d->cgroup);
+                snprintf(victim, sizeof ret->victim, "cgroup %s", d->cgroup);
 
         if (d->dry_run && d->kind == TARGET_CGROUP && !d->granularity_process)
-                snprintf(msg, sizeof msg, "Dry run: would kill %s holding %s (%u process%s), ruleset %s: %s%s%s",
+                snprintf(msg, sizeof ret->message, "Dry run: would kill %s holding %s (%u process%s), ruleset %s: %s%s%s",
                          victim, mem, n_pids, n_pids == 1 ? "" : "es", d->ruleset, d->reason,
                          d->method != UNIT_METHOD_KILL && unit[0] ? "; method " : "",
                          d->method != UNIT_METHOD_KILL && unit[0] ? unit_method_to_string(d->method) : "");
         else if (d->dry_run)
-                snprintf(msg, sizeof msg, "Dry run: would kill %s holding %s, ruleset %s: %s%s%s",
+                snprintf(msg, sizeof ret->message, "Dry run: would kill %s holding %s, ruleset %s: %s%s%s",
                          victim, mem, d->ruleset, d->reason, d->method != UNIT_METHOD_KILL && unit[0] ? "; method " : "",
                          d->method != UNIT_METHOD_KILL && unit[0] ? unit_method_to_string(d->method) : "");
         else if (stopped)
-                describe_unit_stop(msg, sizeof msg, d, res, mem);
+                describe_unit_stop(msg, sizeof ret->message, d, res, mem);
         else if (killed)
-                snprintf(msg, sizeof msg, "Killed %s holding %s (%u process%s, %s), ruleset %s: %s",
+                snprintf(msg, sizeof ret->message, "Killed %s holding %s (%u process%s, %s), ruleset %s: %s",
                          victim, mem, res->n_killed, res->n_killed == 1 ? "" : "es",
                          kill_method_to_string(res->method), d->ruleset, d->reason);
         else
-                snprintf(msg, sizeof msg, "Failed to kill %s (ruleset %s): %s. It will be re-evaluated on the next sample.",
+                snprintf(msg, sizeof ret->message, "Failed to kill %s (ruleset %s): %s. It will be re-evaluated on the next sample.",
                          victim, d->ruleset, kill_error < 0 ? strerror(-kill_error) : "no process could be signalled");
 
-        const char *method = d->dry_run ? "dry-run" : res->ladder ? res->ladder : kill_method_to_string(res->method);
-        uint64_t freed = killed ? d->memory : 0;
-        int priority = res->still_running || (!killed && !d->dry_run) ? LOG_WARNING : LOG_NOTICE;
+        ret->n_pids = n_pids;
+        ret->unit = unit;
+        ret->method = d->dry_run ? "dry-run" : res->ladder ? res->ladder : kill_method_to_string(res->method);
+        ret->freed = killed ? d->memory : 0;
+        ret->priority = res->still_running || (!killed && !d->dry_run) ? LOG_WARNING : LOG_NOTICE;
+        ret->killed = killed;
+        ret->stopped = stopped;
+}
+
+int kill_report(const Decision *d, const KillResult *res, int kill_error, History *history, cJSON **ret_summary) {
+        KillReportEntry e;
+
+        kill_report_build(d, res, kill_error, &e);
+
+        const char *msg = e.message, *victim = e.victim, *pids = e.pids, *unit = e.unit, *method = e.method;
+        unsigned n_pids = e.n_pids;
+        uint64_t freed = e.freed;
+        int priority = e.priority;
+        bool killed = e.killed, stopped = e.stopped;
         int sent = -ENOTCONN;
         if (log_to_journal())
                 /* OBJECT_SYSTEMD_UNIT: 'journalctl -u UNIT' shows this entry beside the unit's own. */

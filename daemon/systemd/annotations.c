@@ -16,13 +16,7 @@
 #define SYSTEMD_UNIT_PREFIX "/org/freedesktop/systemd1/unit"
 #define OOMD_BUS_NAME "org.freedesktop.oom1"
 
-typedef struct Entry {
-        char *unit;
-        char *cgroup;
-        bool memory_pressure_kill;
-        double memory_pressure_limit;
-        bool swap_kill;
-} Entry;
+typedef AnnotatedUnit Entry;
 
 /* What a reply finds when it arrives: the reader, or NULL once it is gone. Replies may outlive it. */
 typedef struct Anchor {
@@ -89,19 +83,76 @@ static void entry_clear(Entry *e) {
         free(e->cgroup);
 }
 
-static Entry *entry_find(SystemdAnnotations *a, const char *unit) {
-        for (size_t i = 0; i < a->n_entries; i++)
-                if (streq(a->entries[i].unit, unit))
-                        return &a->entries[i];
+static Entry *units_find(AnnotatedUnit *units, size_t n, const char *unit) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(units[i].unit, unit))
+                        return &units[i];
         return NULL;
 }
 
-static void entry_remove(SystemdAnnotations *a, const char *unit) {
-        Entry *e = entry_find(a, unit);
+void annotated_units_remove(AnnotatedUnit *units, size_t *n, const char *unit) {
+        Entry *e = units_find(units, *n, unit);
         if (!e)
                 return;
         entry_clear(e);
-        *e = a->entries[--a->n_entries];
+        *e = units[--*n];
+}
+
+int annotated_units_merge(AnnotatedUnit **units, size_t *n, const char *unit, const char *cgroup,
+                          bool memory_pressure_kill, uint32_t bus_limit, bool swap_kill) {
+        annotated_units_remove(*units, n, unit);
+        /* A unit without a control group is not running: systemd-oomd watches active units only. */
+        if (!(memory_pressure_kill || swap_kill) || !cgroup || cgroup[0] != '/')
+                return 0;
+        Entry *grown = realloc(*units, (*n + 1) * sizeof *grown);
+        if (!grown)
+                return -ENOMEM;
+        *units = grown;
+        Entry e = {
+                .unit = strdup(unit),
+                .cgroup = strdup(cgroup),
+                .memory_pressure_kill = memory_pressure_kill,
+                .memory_pressure_limit = annotation_limit_from_bus(bus_limit),
+                .swap_kill = swap_kill,
+        };
+        if (!e.unit || !e.cgroup) {
+                entry_clear(&e);
+                return -ENOMEM;
+        }
+        (*units)[(*n)++] = e;
+        return 1;
+}
+
+static int compare_entries(const void *x, const void *y) {
+        return strcmp(((const Entry *) x)->unit, ((const Entry *) y)->unit);
+}
+
+int annotated_units_document(AnnotatedUnit *units, size_t n, bool have_swap, char **ret) {
+        *ret = NULL;
+        if (n == 0)
+                return 0;
+        qsort(units, n, sizeof *units, compare_entries); /* the same units give the same text */
+        _cleanup_free_ UnitAnnotation *list = calloc(n, sizeof *list);
+        if (!list)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                list[i] = (UnitAnnotation) {
+                        .unit = units[i].unit,
+                        .cgroup = units[i].cgroup,
+                        .memory_pressure_kill = units[i].memory_pressure_kill,
+                        .memory_pressure_limit = units[i].memory_pressure_limit,
+                        .swap_kill = units[i].swap_kill,
+                };
+        *ret = annotations_to_policy_json(list, n, have_swap);
+        return *ret ? 1 : -ENOMEM;
+}
+
+static Entry *entry_find(SystemdAnnotations *a, const char *unit) {
+        return units_find(a->entries, a->n_entries, unit);
+}
+
+static void entry_remove(SystemdAnnotations *a, const char *unit) {
+        annotated_units_remove(a->entries, &a->n_entries, unit);
 }
 
 static void schedule_settle(SystemdAnnotations *a) {
@@ -109,10 +160,6 @@ static void schedule_settle(SystemdAnnotations *a) {
         (void) sd_event_now(a->event, CLOCK_MONOTONIC, &now);
         (void) sd_event_source_set_time(a->settle, now + ANNOTATIONS_SETTLE_USEC);
         (void) sd_event_source_set_enabled(a->settle, SD_EVENT_ONESHOT);
-}
-
-static int compare_entries(const void *x, const void *y) {
-        return strcmp(((const Entry *) x)->unit, ((const Entry *) y)->unit);
 }
 
 /* Rebuilds the document; calls back when it differs from the last one. */
@@ -140,22 +187,8 @@ static void regenerate(SystemdAnnotations *a) {
         if (a->oomd_logged)
                 log_notice("systemd-oomd is gone: pressured now acts on the ManagedOOM*= settings of %zu unit(s)", a->n_entries);
         a->oomd_logged = false;
-        qsort(a->entries, a->n_entries, sizeof *a->entries, compare_entries); /* the same units give the same text */
-        _cleanup_free_ UnitAnnotation *list = a->n_entries ? calloc(a->n_entries, sizeof *list) : NULL;
-        if (a->n_entries && !list) {
-                log_oom();
-                return;
-        }
-        for (size_t i = 0; i < a->n_entries; i++)
-                list[i] = (UnitAnnotation) {
-                        .unit = a->entries[i].unit,
-                        .cgroup = a->entries[i].cgroup,
-                        .memory_pressure_kill = a->entries[i].memory_pressure_kill,
-                        .memory_pressure_limit = a->entries[i].memory_pressure_limit,
-                        .swap_kill = a->entries[i].swap_kill,
-                };
-        char *json = a->n_entries ? annotations_to_policy_json(list, a->n_entries, a->have_swap) : NULL;
-        if (a->n_entries && !json) {
+        char *json = NULL;
+        if (annotated_units_document(a->entries, a->n_entries, a->have_swap, &json) < 0) {
                 log_oom();
                 return;
         }
@@ -249,22 +282,9 @@ static int unit_properties(SystemdAnnotations *a, Call *c, sd_bus_message *reply
                 return 0;
         }
 
-        entry_remove(a, c->unit);
-        /* A unit without a control group is not running: systemd-oomd watches active units only. */
-        if ((e.memory_pressure_kill || e.swap_kill) && cgroup && cgroup[0] == '/') {
-                Entry *n = realloc(a->entries, (a->n_entries + 1) * sizeof *n);
-                if (!n)
-                        return log_oom();
-                a->entries = n;
-                e.unit = strdup(c->unit);
-                e.cgroup = strdup(cgroup);
-                e.memory_pressure_limit = annotation_limit_from_bus(limit);
-                if (!e.unit || !e.cgroup) {
-                        entry_clear(&e);
-                        return log_oom();
-                }
-                a->entries[a->n_entries++] = e;
-        }
+        if (annotated_units_merge(&a->entries, &a->n_entries, c->unit, cgroup, e.memory_pressure_kill, limit,
+                                  e.swap_kill) < 0)
+                return log_oom();
         schedule_settle(a);
         return 0;
 }

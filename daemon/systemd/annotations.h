@@ -12,6 +12,8 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
@@ -30,6 +32,31 @@
 #define ANNOTATIONS_MAX_IN_FLIGHT 2u
 /* How long a call to PID 1 may take: at boot, or on a slow machine, PID 1 answers hundreds of calls. */
 #define ANNOTATIONS_CALL_TIMEOUT_USEC (30 * USEC_PER_SEC)
+
+/* One unit whose ManagedOOMMemoryPressure= or ManagedOOMSwap= is "kill", as PID 1 reported it. */
+typedef struct AnnotatedUnit {
+        char *unit;                        /* "user@1000.service" */
+        char *cgroup;                      /* its control group */
+        bool memory_pressure_kill;         /* ManagedOOMMemoryPressure=kill */
+        double memory_pressure_limit;      /* ManagedOOMMemoryPressureLimit= in percent; 0: systemd-oomd's default */
+        bool swap_kill;                    /* ManagedOOMSwap=kill */
+} AnnotatedUnit;
+
+/* The set of annotated units (units[*n], any order, owned strings), merged one unit at a time as
+ * PID 1's answers come. Pure: no bus. */
+
+/* What PID 1 now says of `unit` replaces what the set held for it: the unit is in the set only while
+ * it asks for a kill (memory_pressure_kill or swap_kill) and runs (cgroup is a path; a unit that is
+ * not running has none). bus_limit is ManagedOOMMemoryPressureLimit= as the bus carries it. Returns 1
+ * when the unit is in the set now, 0 when not, -ENOMEM (the unit is then out of the set). */
+int annotated_units_merge(AnnotatedUnit **units, size_t *n, const char *unit, const char *cgroup,
+                          bool memory_pressure_kill, uint32_t bus_limit, bool swap_kill);
+/* Drops `unit` from the set, if there. The order of the others may change. */
+void annotated_units_remove(AnnotatedUnit *units, size_t *n, const char *unit);
+/* The set as a policy document (policy/annotations.h), sorting it by unit name first so that the
+ * same units give the same text: 1 with *ret (caller frees), 0 with *ret NULL for an empty set,
+ * -ENOMEM. */
+int annotated_units_document(AnnotatedUnit *units, size_t n, bool have_swap, char **ret);
 
 typedef struct SystemdAnnotations SystemdAnnotations;
 

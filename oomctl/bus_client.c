@@ -11,13 +11,9 @@
 #include "bus_client.h"
 #include "macro.h"
 #include "policy_file.h"
+#include "protocol.h"
 
 #define BUS_REPLY_TIMEOUT_USEC ((uint64_t) CLIENT_REPLY_TIMEOUT_SEC * UINT64_C(1000000))
-
-#define LMM_PATH "/org/freedesktop/LowMemoryMonitor"
-#define LMM_INTERFACE "org.freedesktop.LowMemoryMonitor"
-
-#define ERROR_PREFIX "org.pressured.oom1.Error."
 
 DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
 
@@ -108,17 +104,17 @@ static int map_error(int r, const sd_bus_error *e, const char *op, ClientError *
                 return 1;
         }
         static const struct { const char *name, *code; } names[] = {
-                { ERROR_PREFIX "InvalidRequest", "invalid-request" },
-                { ERROR_PREFIX "NotFound", "not-found" },
-                { ERROR_PREFIX "TooLarge", "too-large" },
-                { ERROR_PREFIX "Failed", "failed" },
+                { PROTOCOL_BUS_ERROR_PREFIX "InvalidRequest", "invalid-request" },
+                { PROTOCOL_BUS_ERROR_PREFIX "NotFound", "not-found" },
+                { PROTOCOL_BUS_ERROR_PREFIX "TooLarge", "too-large" },
+                { PROTOCOL_BUS_ERROR_PREFIX "Failed", "failed" },
                 { SD_BUS_ERROR_INVALID_ARGS, "invalid-request" },
                 { SD_BUS_ERROR_UNKNOWN_METHOD, "unknown-op" },
                 { SD_BUS_ERROR_UNKNOWN_INTERFACE, "unknown-op" },
                 { SD_BUS_ERROR_UNKNOWN_OBJECT, "unknown-op" },
                 { SD_BUS_ERROR_UNKNOWN_PROPERTY, "unknown-op" },
         };
-        if (sd_bus_error_has_name(e, ERROR_PREFIX "InvalidPolicy")) {
+        if (sd_bus_error_has_name(e, PROTOCOL_BUS_ERROR_PREFIX "InvalidPolicy")) {
                 set_policy_error(err, message);
                 return 1;
         }
@@ -139,7 +135,8 @@ static int map_error(int r, const sd_bus_error *e, const char *op, ClientError *
 /* Calls a Manager method with arguments of `types`. Returns sd_bus_call()'s value. */
 static int call_method(BusClient *b, const char *member, sd_bus_error *e, sd_bus_message **reply, const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r = sd_bus_message_new_method_call(b->bus, &m, BUS_SERVICE, BUS_PATH, BUS_INTERFACE, member);
+        int r = sd_bus_message_new_method_call(b->bus, &m, PROTOCOL_BUS_SERVICE, PROTOCOL_BUS_MANAGER_PATH,
+                                                PROTOCOL_BUS_MANAGER_INTERFACE, member);
         if (r < 0)
                 return r;
         if (types) {
@@ -284,7 +281,8 @@ static int op_policy_get(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON 
         _cleanup_(cJSON_Deletep) cJSON *o = object_with("policy", doc);
         if (!o)
                 return -ENOMEM;
-        r = sd_bus_get_property_string(b->bus, BUS_SERVICE, BUS_PATH, BUS_INTERFACE, "PolicySource", e, &source);
+        r = sd_bus_get_property_string(b->bus, PROTOCOL_BUS_SERVICE, PROTOCOL_BUS_MANAGER_PATH, PROTOCOL_BUS_MANAGER_INTERFACE,
+                                       "PolicySource", e, &source);
         if (r < 0)
                 return r;
         if (!cJSON_AddStringToObject(o, "source", source))
@@ -445,14 +443,17 @@ static int op_dump(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret)
 static int op_set_dry_run(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
         _cleanup_free_ char *source = NULL;
         int dry_run;
-        int r = sd_bus_set_property(b->bus, BUS_SERVICE, BUS_PATH, BUS_INTERFACE, "DryRun", e, "b",
+        int r = sd_bus_set_property(b->bus, PROTOCOL_BUS_SERVICE, PROTOCOL_BUS_MANAGER_PATH, PROTOCOL_BUS_MANAGER_INTERFACE,
+                                    "DryRun", e, "b",
                                     (int) field_bool(req, "dry_run"));
         if (r < 0)
                 return r;
-        r = sd_bus_get_property_trivial(b->bus, BUS_SERVICE, BUS_PATH, BUS_INTERFACE, "DryRun", e, 'b', &dry_run);
+        r = sd_bus_get_property_trivial(b->bus, PROTOCOL_BUS_SERVICE, PROTOCOL_BUS_MANAGER_PATH, PROTOCOL_BUS_MANAGER_INTERFACE,
+                                        "DryRun", e, 'b', &dry_run);
         if (r < 0)
                 return r;
-        r = sd_bus_get_property_string(b->bus, BUS_SERVICE, BUS_PATH, BUS_INTERFACE, "PolicySource", e, &source);
+        r = sd_bus_get_property_string(b->bus, PROTOCOL_BUS_SERVICE, PROTOCOL_BUS_MANAGER_PATH, PROTOCOL_BUS_MANAGER_INTERFACE,
+                                       "PolicySource", e, &source);
         if (r < 0)
                 return r;
         _cleanup_(cJSON_Deletep) cJSON *o = object_with("policy_source", cJSON_CreateString(source));
@@ -466,19 +467,19 @@ static const struct {
         const char *op;
         OpFunc func;
 } ops[] = {
-        { "status", op_status },
-        { "kill-list", op_kill_list },
-        { "kill-list-add", op_kill_list_add },
-        { "kill-list-remove", op_kill_list_remove },
-        { "kill-list-move", op_kill_list_move },
-        { "kill", op_kill },
-        { "policy-get", op_policy_get },
-        { "policy-set", op_policy_set },
-        { "policy-reload", op_policy_reload },
-        { "policy-revert", op_policy_revert },
-        { "history", op_history },
-        { "dump", op_dump },
-        { "set-dry-run", op_set_dry_run },
+        { PROTOCOL_OP_STATUS, op_status },
+        { PROTOCOL_OP_KILL_LIST, op_kill_list },
+        { PROTOCOL_OP_KILL_LIST_ADD, op_kill_list_add },
+        { PROTOCOL_OP_KILL_LIST_REMOVE, op_kill_list_remove },
+        { PROTOCOL_OP_KILL_LIST_MOVE, op_kill_list_move },
+        { PROTOCOL_OP_KILL, op_kill },
+        { PROTOCOL_OP_POLICY_GET, op_policy_get },
+        { PROTOCOL_OP_POLICY_SET, op_policy_set },
+        { PROTOCOL_OP_POLICY_RELOAD, op_policy_reload },
+        { PROTOCOL_OP_POLICY_REVERT, op_policy_revert },
+        { PROTOCOL_OP_HISTORY, op_history },
+        { PROTOCOL_OP_DUMP, op_dump },
+        { PROTOCOL_OP_SET_DRY_RUN, op_set_dry_run },
 };
 
 int bus_client_call(BusClient *b, const cJSON *request, cJSON **ret_result, ClientError *err) {
@@ -504,7 +505,7 @@ int bus_client_pressured_present(BusClient *b) {
         int has;
 
         int r = sd_bus_call_method(b->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                   "NameHasOwner", &e, &reply, "s", BUS_SERVICE);
+                                   "NameHasOwner", &e, &reply, "s", PROTOCOL_BUS_SERVICE);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "b", &has);
@@ -518,15 +519,19 @@ static const struct SignalShape {
         const char *interface, *member, *signature;
         const char *fields[10];
 } signal_shapes[] = {
-        { BUS_INTERFACE, "KillPending", "sssstdbt",
+        { PROTOCOL_BUS_MANAGER_INTERFACE, PROTOCOL_EVENT_KILL_PENDING, "sssstdbt",
           { "cgroup", "unit", "ruleset", "reason", "memory_bytes", "pressure", "dry_run", "prekill_timeout_usec" } },
-        { BUS_INTERFACE, "KillCancelled", "sssss", { "cgroup", "unit", "ruleset", "reason", "verdict" } },
-        { BUS_INTERFACE, "Killed", "sssssuttdb",
+        { PROTOCOL_BUS_MANAGER_INTERFACE, PROTOCOL_EVENT_KILL_CANCELLED, "sssss",
+          { "cgroup", "unit", "ruleset", "reason", "verdict" } },
+        { PROTOCOL_BUS_MANAGER_INTERFACE, PROTOCOL_EVENT_KILLED, "sssssuttdb",
           { "cgroup", "unit", "ruleset", "reason", "method", "killed", "memory_bytes", "freed_bytes", "pressure", "dry_run" } },
-        { BUS_INTERFACE, "PressureChanged", "sssd", { "cgroup", "level", "previous_level", "pressure" } },
-        { BUS_INTERFACE, "PressureRecovered", "sst", { "cgroup", "worst_level", "duration_usec" } },
-        { BUS_INTERFACE, "PolicyChanged", "suub", { "source", "rulesets", "kill_list_entries", "dry_run" } },
-        { LMM_INTERFACE, "LowMemoryWarning", "y", { "level" } },
+        { PROTOCOL_BUS_MANAGER_INTERFACE, PROTOCOL_EVENT_PRESSURE_CHANGED, "sssd",
+          { "cgroup", "level", "previous_level", "pressure" } },
+        { PROTOCOL_BUS_MANAGER_INTERFACE, PROTOCOL_EVENT_PRESSURE_RECOVERED, "sst",
+          { "cgroup", "worst_level", "duration_usec" } },
+        { PROTOCOL_BUS_MANAGER_INTERFACE, PROTOCOL_EVENT_POLICY_CHANGED, "suub",
+          { "source", "rulesets", "kill_list_entries", "dry_run" } },
+        { PROTOCOL_BUS_LMM_NAME, PROTOCOL_EVENT_LOW_MEMORY_WARNING, "y", { "level" } },
 };
 
 /* Reads the arguments of `m` (of shape s) into o, one field per signature character. */
@@ -593,7 +598,7 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         BusClient *b = userdata;
         const char *name, *old_owner, *new_owner;
-        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) >= 0 && streq(name, BUS_SERVICE) && !new_owner[0])
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) >= 0 && streq(name, PROTOCOL_BUS_SERVICE) && !new_owner[0])
                 b->pressured_left = true;
         return 0;
 }
@@ -607,24 +612,25 @@ int bus_client_subscribe(BusClient *b) {
         /* First hear of pressured leaving, then find who it is: nothing falls between the two. */
         int r = sd_bus_add_match(b->bus, NULL,
                                  "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                                 "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" BUS_SERVICE "'",
+                                 "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" PROTOCOL_BUS_SERVICE "'",
                                  on_name_owner_changed, b);
         if (r < 0)
                 return r;
         r = sd_bus_call_method(b->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                               "GetNameOwner", &e, &reply, "s", BUS_SERVICE);
+                               "GetNameOwner", &e, &reply, "s", PROTOCOL_BUS_SERVICE);
         if (r < 0)
                 return sd_bus_error_has_name(&e, SD_BUS_ERROR_NAME_HAS_NO_OWNER) ? -ESRCH : r;
         if (sd_bus_message_read(reply, "s", &owner) < 0)
                 return -EBADMSG;
 
         /* Matched on the owner's unique name: a well-known sender cannot be checked on this side. */
-        snprintf(match, sizeof match, "type='signal',sender='%s',path='" BUS_PATH "',interface='" BUS_INTERFACE "'", owner);
+        snprintf(match, sizeof match, "type='signal',sender='%s',path='" PROTOCOL_BUS_MANAGER_PATH "',"
+                 "interface='" PROTOCOL_BUS_MANAGER_INTERFACE "'", owner);
         r = sd_bus_add_match(b->bus, NULL, match, on_signal, b);
         if (r < 0)
                 return r;
-        snprintf(match, sizeof match, "type='signal',sender='%s',path='" LMM_PATH "',interface='" LMM_INTERFACE "',"
-                 "member='LowMemoryWarning'", owner);
+        snprintf(match, sizeof match, "type='signal',sender='%s',path='" PROTOCOL_BUS_LMM_PATH "',"
+                 "interface='" PROTOCOL_BUS_LMM_NAME "',member='LowMemoryWarning'", owner);
         return sd_bus_add_match(b->bus, NULL, match, on_signal, b);
 }
 

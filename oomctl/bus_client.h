@@ -14,9 +14,7 @@
 
 #include "client.h"
 
-#define BUS_SERVICE "org.pressured.oom1"
-#define BUS_PATH "/org/pressured/oom1"
-#define BUS_INTERFACE "org.pressured.oom1.Manager"
+/* The service's names are policy/protocol.h's, shared with the daemon. */
 
 /* The memfd of Dump is read up to this much; the daemon's dump is a few KiB per hundred cgroups. */
 #define BUS_DUMP_MAX_BYTES (16u * 1024 * 1024)

@@ -11,6 +11,7 @@
 #include "client.h"
 #include "macro.h"
 #include "policy_file.h"
+#include "protocol.h"
 
 struct Client {
         int fd;
@@ -147,7 +148,7 @@ static int policy_set_as_fd(const cJSON *request, cJSON **ret_wire, int *ret_fd)
         const char *op = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(request, "op"));
         const cJSON *policy = cJSON_GetObjectItemCaseSensitive(request, "policy");
 
-        if (!op || !streq(op, "policy-set") || !cJSON_IsObject(policy))
+        if (!op || !streq(op, PROTOCOL_OP_POLICY_SET) || !cJSON_IsObject(policy))
                 return 0;
         _cleanup_free_ char *text = cJSON_PrintUnformatted(policy);
         if (!text)

@@ -7,9 +7,8 @@
 
 #include "bus_client.h"
 #include "macro.h"
+#include "protocol.h"
 #include "transport.h"
-
-#define SYSTEM_BUS_DEFAULT_ADDRESS "unix:path=/run/dbus/system_bus_socket"
 
 DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
 
@@ -70,7 +69,7 @@ static const char *start_hint(void) {
 
 static const char *bus_address(void) {
         const char *a = getenv("DBUS_SYSTEM_BUS_ADDRESS");
-        return a && a[0] ? a : SYSTEM_BUS_DEFAULT_ADDRESS;
+        return a && a[0] ? a : PROTOCOL_SYSTEM_BUS_DEFAULT_ADDRESS;
 }
 
 /* Opens the bus and checks pressured is on it. 0, or negative errno with t->bus_problem (and t->why,
@@ -150,7 +149,8 @@ int transport_connect(Transport *t) {
 
 /* A request that changes nothing may be sent again after the bus lost it. */
 static bool op_is_read_only(const cJSON *request) {
-        static const char *const read_only[] = { "status", "kill-list", "policy-get", "history", "dump", "subscribe" };
+        static const char *const read_only[] = { PROTOCOL_OP_STATUS, PROTOCOL_OP_KILL_LIST, PROTOCOL_OP_POLICY_GET,
+                                                   PROTOCOL_OP_HISTORY, PROTOCOL_OP_DUMP, PROTOCOL_OP_SUBSCRIBE };
         const char *op = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(request, "op"));
         for (size_t i = 0; op && i < ELEMENTSOF(read_only); i++)
                 if (streq(op, read_only[i]))
@@ -217,7 +217,7 @@ int transport_subscribe(Transport *t, ClientError *err) {
 
         _cleanup_(cJSON_Deletep) cJSON *request = cJSON_CreateObject();
         cJSON *result = NULL;
-        if (!request || !cJSON_AddStringToObject(request, "op", "subscribe"))
+        if (!request || !cJSON_AddStringToObject(request, "op", PROTOCOL_OP_SUBSCRIBE))
                 return -ENOMEM;
         r = client_call(t->client, request, &result, err);
         cJSON_Delete(result);

@@ -15,6 +15,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "policy/protocol.h"
 #include "policy/sample.h"
 #include "core/manager.h"
 
@@ -27,13 +28,14 @@
  * itself starved of memory. */
 #define BUS_CALL_TIMEOUT_USEC (2 * USEC_PER_SEC)
 
-#define BUS_SERVICE_NAME "org.pressured.oom1"
-#define BUS_MANAGER_PATH "/org/pressured/oom1"
-#define BUS_MANAGER_INTERFACE "org.pressured.oom1.Manager"
-#define BUS_CGROUP_PREFIX "/org/pressured/oom1/cgroup"
-#define BUS_CGROUP_INTERFACE "org.pressured.oom1.CGroup"
-#define BUS_LMM_NAME "org.freedesktop.LowMemoryMonitor"
-#define BUS_LMM_PATH "/org/freedesktop/LowMemoryMonitor"
+/* The names on the bus, spelled once for daemon and oomctl in policy/protocol.h. */
+#define BUS_SERVICE_NAME PROTOCOL_BUS_SERVICE
+#define BUS_MANAGER_PATH PROTOCOL_BUS_MANAGER_PATH
+#define BUS_MANAGER_INTERFACE PROTOCOL_BUS_MANAGER_INTERFACE
+#define BUS_CGROUP_PREFIX PROTOCOL_BUS_CGROUP_PREFIX
+#define BUS_CGROUP_INTERFACE PROTOCOL_BUS_CGROUP_INTERFACE
+#define BUS_LMM_NAME PROTOCOL_BUS_LMM_NAME
+#define BUS_LMM_PATH PROTOCOL_BUS_LMM_PATH
 
 typedef struct BusManager BusManager;
 

@@ -18,6 +18,8 @@
 #include "util/clock.h"
 #include "api/control_socket.h"
 #include "util/log.h"
+#include "api/control_request.h"
+#include "api/op_table.h"
 #include "api/operations.h"
 
 /* The read buffer starts small and grows to one whole line: most requests are a few dozen bytes. */
@@ -32,15 +34,6 @@
 #define DROP_LOG_INTERVAL_USEC (10 * USEC_PER_SEC)
 
 typedef struct Connection Connection;
-
-/* What became of the descriptors a client passed with its latest data ("policy_fd"). */
-typedef enum Passed {
-        PASSED_NONE,          /* nothing passed, or already given to its request */
-        PASSED_FD,            /* one descriptor, in passed_fd */
-        PASSED_MANY,          /* more than one for one request: all closed */
-        PASSED_UNAUTHORIZED,  /* the caller may not set the policy: closed unread */
-        PASSED_BUSY,          /* CONTROL_PASSED_FDS_MAX held already: closed */
-} Passed;
 
 /* What the connections of one uid hold, for its ceilings. */
 typedef struct UidUsage {
@@ -63,7 +56,7 @@ struct Connection {
         /* A descriptor goes with the request line that holds the last byte read along with it
          * (the kernel ends a read at the end of the message that carried descriptors): the first
          * line whose '\n' is at passed_at or after, in rbuf. */
-        Passed passed;
+        OpFd passed;
         int passed_fd;
         size_t passed_at;
         char *wbuf;
@@ -222,14 +215,14 @@ static void wait_queue_push(Connection *c) {
 
 /* The descriptor passed for a request line, now that the line is served or the connection ends:
  * the caller owns what is returned (-1 when none) and *ret_passed says what came. */
-static int connection_take_passed(Connection *c, Passed *ret_passed) {
+static int connection_take_passed(Connection *c, OpFd *ret_passed) {
         int fd = c->passed_fd;
         if (ret_passed)
                 *ret_passed = c->passed;
         if (fd >= 0)
                 c->owner->n_passed_fds--;
         c->passed_fd = -1;
-        c->passed = PASSED_NONE;
+        c->passed = OP_FD_NONE;
         return fd;
 }
 
@@ -360,11 +353,15 @@ static int connection_send_json(Connection *c, const cJSON *o) {
         return connection_enqueue(c, text);
 }
 
-static void send_error(Connection *c, const cJSON *id, const OpsError *e);
+static void send_error(Connection *c, const cJSON *id, const OpsError *e) {
+        _cleanup_(cJSON_Deletep) cJSON *r = control_reply_error(id, e);
+        if (r)
+                (void) connection_send_json(c, r);
+}
 
 /* Sends a reply; one that could never fit what the connection may hold (a non-root client asking for
  * the whole of a very large policy) is answered too-large instead, and the client stays. */
-static int connection_send_reply(Connection *c, const cJSON *id, const cJSON *r) {
+static int connection_send_reply(Connection *c, const cJSON *r) {
         _cleanup_free_ char *text = json_print_utf8(r, false);
         if (!text) {
                 connection_drop(c);
@@ -376,317 +373,28 @@ static int connection_send_reply(Connection *c, const cJSON *id, const cJSON *r)
                 ops_error_set(&err, OPS_ERROR_TOO_LARGE, "the reply is %zu KiB, more than one connection of uid %u may "
                               "hold (%zu KiB); ask as root, whose connections may hold %d KiB", l / 1024,
                               (unsigned) c->caller.uid, connection_ceiling(c) / 1024, CONTROL_ROOT_CONNECTION_MEMORY_MAX / 1024);
-                send_error(c, id, &err);
+                send_error(c, cJSON_GetObjectItemCaseSensitive(r, "id"), &err);
                 return -EFBIG;
         }
         return connection_enqueue(c, text);
 }
 
-static cJSON *reply_new(const cJSON *id) {
-        cJSON *r = cJSON_CreateObject();
-        if (r)
-                cJSON_AddItemToObject(r, "id", id ? cJSON_Duplicate(id, true) : cJSON_CreateNull());
-        return r;
-}
-
-static void send_error(Connection *c, const cJSON *id, const OpsError *e) {
-        _cleanup_(cJSON_Deletep) cJSON *r = reply_new(id);
-        if (!r)
-                return;
-        cJSON_AddBoolToObject(r, "ok", false);
-        cJSON *x = cJSON_AddObjectToObject(r, "error");
-        if (x) {
-                cJSON_AddStringToObject(x, "code", ops_error_code_to_string(e->code));
-                cJSON_AddStringToObject(x, "message", e->message);
-                if (e->code == OPS_ERROR_INVALID_POLICY)
-                        cJSON_AddStringToObject(x, "path", e->path);
-        }
-        (void) connection_send_json(c, r);
-}
-
-/* Takes ownership of result. */
-static void send_result(Connection *c, const cJSON *id, cJSON *result) {
-        _cleanup_(cJSON_Deletep) cJSON *r = reply_new(id);
-        if (!r) {
-                cJSON_Delete(result);
-                return;
-        }
-        cJSON_AddBoolToObject(r, "ok", true);
-        cJSON_AddItemToObject(r, "result", result);
-        (void) connection_send_reply(c, id, r);
-}
-
-/* Argument readers: false with *err filled when the argument has the wrong type (or is missing and required). */
-static bool arg_string(const cJSON *req, const char *op, const char *key, bool required, const char **ret, OpsError *err) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, key);
-        if (!v || cJSON_IsNull(v)) {
-                if (required)
-                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "%s needs the string argument \"%s\"", op, key);
-                *ret = NULL;
-                return true;
-        }
-        if (!cJSON_IsString(v))
-                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "argument \"%s\" of %s must be a string", key, op);
-        *ret = v->valuestring;
-        return true;
-}
-
-static bool arg_bool(const cJSON *req, const char *op, const char *key, bool required, bool *ret, OpsError *err) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, key);
-        if (!v || cJSON_IsNull(v)) {
-                if (required)
-                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "%s needs the boolean argument \"%s\" (true or false)", op, key);
-                return true; /* *ret keeps its default */
-        }
-        if (!cJSON_IsBool(v))
-                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "argument \"%s\" of %s must be true or false", key, op);
-        *ret = cJSON_IsTrue(v);
-        return true;
-}
-
-/* A whole number within [min, max]; *ret keeps its default when absent and not required. */
-static bool arg_int(const cJSON *req, const char *op, const char *key, bool required, double min, double max,
-                    int64_t *ret, OpsError *err) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, key);
-        if (!v || cJSON_IsNull(v)) {
-                if (required)
-                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "%s needs the number argument \"%s\"", op, key);
-                return true;
-        }
-        if (!cJSON_IsNumber(v) || !double_is_whole(v->valuedouble) || v->valuedouble < min || v->valuedouble > max)
-                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "argument \"%s\" of %s must be a whole number from %.0f to %.0f",
-                                   key, op, min, max);
-        *ret = (int64_t) v->valuedouble;
-        return true;
-}
-
-/* policy-set with "policy_fd": true: the policy is in the descriptor passed with the line. */
-static cJSON *policy_set_passed(Connection *c, const cJSON *inline_policy, int fd, Passed passed, bool persist,
-                                OpsError *err) {
-        if (inline_policy)
-                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "policy-set got both \"policy\" and \"policy_fd\": "
-                                   "send the document one way, inline or in the descriptor"), NULL;
-        switch (passed) {
-        case PASSED_FD:
-                return ops_policy_set_fd(c->owner->manager, &c->caller, fd, persist, err);
-        case PASSED_MANY:
-                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "more than one file descriptor came with this "
-                                   "policy-set request; it takes exactly one, a sealed memfd holding the policy. All were "
-                                   "closed unread and the running policy is unchanged"), NULL;
-        case PASSED_UNAUTHORIZED:
-                /* authorized since? say what the operation says; the descriptor was closed unread either way */
-                if (!ops_authorize(c->owner->manager, &c->caller, OP_POLICY_SET, err))
-                        return NULL;
-                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "the descriptor passed with this policy-set came "
-                                   "before the caller was allowed to set the policy, and was closed unread; send it "
-                                   "again"), NULL;
-        case PASSED_BUSY:
-                return ops_error_set(err, OPS_ERROR_FAILED, "pressured holds %d descriptors passed by clients already, the "
-                                   "most it takes at once; the one sent with this policy-set was closed unread: try "
-                                   "again in a moment", CONTROL_PASSED_FDS_MAX), NULL;
-        case PASSED_NONE:
-        default:
-                return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "policy-set says \"policy_fd\": true, but no file "
-                                   "descriptor came with the request line: pass a sealed memfd holding the policy as "
-                                   "SCM_RIGHTS, in the same sendmsg() as the line"), NULL;
-        }
-}
-
-/* Runs one operation for a request object; returns the result or NULL with *err filled. */
-static cJSON *dispatch(Connection *c, Op op, const cJSON *req, int passed_fd, Passed passed, OpsError *err) {
-        Manager *m = c->owner->manager;
-        const char *name = op_to_string(op);
-
-        switch (op) {
-        case OP_STATUS:
-                return ops_status(m, &c->caller, err);
-        case OP_KILL_LIST:
-                return ops_kill_list(m, &c->caller, err);
-        case OP_POLICY_GET:
-                return ops_policy_get(m, &c->caller, err);
-        case OP_DUMP:
-                return ops_dump(m, &c->caller, err);
-        case OP_HISTORY: {
-                int64_t since = 0;
-                if (!arg_int(req, name, "since", false, 0, 9007199254740992.0, &since, err))
-                        return NULL;
-                return ops_history(m, &c->caller, (uint64_t) since, err);
-        }
-        case OP_SUBSCRIBE: {
-                if (!ops_authorize(m, &c->caller, op, err))
-                        return NULL;
-                cJSON *o = cJSON_CreateObject();
-                if (o)
-                        cJSON_AddBoolToObject(o, "subscribed", true);
-                else
-                        ops_error_set(err, OPS_ERROR_FAILED, "pressured ran out of memory answering this request; try again");
-                return o;
-        }
-        case OP_KILL: {
-                const char *target, *reason;
-                bool dry_run = false;
-                if (!ops_authorize(m, &c->caller, op, err) ||
-                    !arg_string(req, name, "target", true, &target, err) ||
-                    !arg_string(req, name, "reason", false, &reason, err) ||
-                    !arg_bool(req, name, "dry_run", false, &dry_run, err))
-                        return NULL;
-                return ops_kill(m, &c->caller, target, reason, dry_run, err);
-        }
-        case OP_KILL_LIST_ADD: {
-                const char *pattern;
-                char mem[64];
-                const char *min_memory = NULL;
-                int64_t position = -1;
-                bool persist = false;
-                double min_pressure = -1;
-                if (!ops_authorize(m, &c->caller, op, err) ||
-                    !arg_string(req, name, "pattern", true, &pattern, err) ||
-                    !arg_int(req, name, "position", false, 0, INT32_MAX, &position, err) ||
-                    !arg_bool(req, name, "persist", false, &persist, err))
-                        return NULL;
-                const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "min_memory");
-                if (cJSON_IsString(v))
-                        min_memory = v->valuestring;
-                else if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 0x1p53 && double_is_whole(v->valuedouble)) {
-                        /* Up to 2^53 a double holds every whole number: what is echoed is what was sent. */
-                        snprintf(mem, sizeof mem, "%.0f", v->valuedouble);
-                        min_memory = mem;
-                } else if (v && !cJSON_IsNull(v))
-                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "argument \"min_memory\" of %s must be a size: a whole "
-                                           "number of bytes up to 9007199254740992 (8 PiB), or a string such as \"512M\" or "
-                                           "\"10%%\"", name), NULL;
-                v = cJSON_GetObjectItemCaseSensitive(req, "min_pressure");
-                if (cJSON_IsNumber(v) && v->valuedouble >= 0)
-                        min_pressure = v->valuedouble;
-                else if (v && !cJSON_IsNull(v))
-                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "argument \"min_pressure\" of %s must be a number "
-                                           "from 0 to 100 (memory full avg10, percent)", name), NULL;
-                return ops_kill_list_add(m, &c->caller, pattern, min_memory, min_pressure, position, persist, err);
-        }
-        case OP_KILL_LIST_REMOVE: {
-                int64_t index = 0;
-                bool persist = false;
-                if (!ops_authorize(m, &c->caller, op, err) ||
-                    !arg_int(req, name, "index", true, 0, INT32_MAX, &index, err) ||
-                    !arg_bool(req, name, "persist", false, &persist, err))
-                        return NULL;
-                return ops_kill_list_remove(m, &c->caller, index, persist, err);
-        }
-        case OP_KILL_LIST_MOVE: {
-                int64_t from = 0, to = 0;
-                bool persist = false;
-                if (!ops_authorize(m, &c->caller, op, err) ||
-                    !arg_int(req, name, "from", true, 0, INT32_MAX, &from, err) ||
-                    !arg_int(req, name, "to", true, 0, INT32_MAX, &to, err) ||
-                    !arg_bool(req, name, "persist", false, &persist, err))
-                        return NULL;
-                return ops_kill_list_move(m, &c->caller, from, to, persist, err);
-        }
-        case OP_POLICY_SET: {
-                bool persist = false;
-                if (!ops_authorize(m, &c->caller, op, err) ||
-                    !arg_bool(req, name, "persist", false, &persist, err))
-                        return NULL;
-                bool use_fd = false;
-                if (!arg_bool(req, name, "policy_fd", false, &use_fd, err))
-                        return NULL;
-                const cJSON *p = cJSON_GetObjectItemCaseSensitive(req, "policy");
-                if (use_fd)
-                        return policy_set_passed(c, p, passed_fd, passed, persist, err);
-                if (passed != PASSED_NONE)
-                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "a file descriptor came with this policy-set "
-                                           "request, which does not say \"policy_fd\": true; it was closed unread and the "
-                                           "running policy is unchanged"), NULL;
-                if (!cJSON_IsObject(p))
-                        return ops_error_set(err, OPS_ERROR_INVALID_REQUEST, "policy-set needs the argument \"policy\": "
-                                           "the whole policy document as a JSON object, or \"policy_fd\": true with the "
-                                           "document in a sealed memfd passed along (SCM_RIGHTS)"), NULL;
-                return ops_policy_set(m, &c->caller, p, persist, err);
-        }
-        case OP_POLICY_RELOAD:
-                return ops_policy_reload(m, &c->caller, err);
-        case OP_POLICY_REVERT: {
-                bool persist = false;
-                if (!ops_authorize(m, &c->caller, op, err) ||
-                    !arg_bool(req, name, "persist", false, &persist, err))
-                        return NULL;
-                return ops_policy_revert(m, &c->caller, persist, err);
-        }
-        case OP_SET_DRY_RUN: {
-                bool dry_run = false;
-                if (!ops_authorize(m, &c->caller, op, err) ||
-                    !arg_bool(req, name, "dry_run", true, &dry_run, err))
-                        return NULL;
-                return ops_set_dry_run(m, &c->caller, dry_run, err);
-        }
-        default:
-                break;
-        }
-        ops_error_set(err, OPS_ERROR_UNKNOWN_OP, "unknown operation");
-        return NULL;
-}
-
 /* Answers one request line (without its '\n'); passed_fd (owned, closed here) and passed say what
  * descriptors came with it. */
-static void handle_line(Connection *c, const char *line, size_t len, int passed_fd, Passed passed) {
+static void handle_line(Connection *c, const char *line, size_t len, int passed_fd, OpFd passed) {
         _cleanup_close_ int pfd = passed_fd;
-        OpsError err = {};
-        const char *end = NULL;
+        bool ok;
+        int op;
 
-        /* Strings are checked once, here at the edge: valid UTF-8, no U+0000 (cJSON would end the
-         * string there: "status\u0000kill" would be read as "status"), nothing cut short behind it. */
-        char why[256];
-        if (json_text_check(line, len, why, sizeof why) < 0) {
-                ops_error_set(&err, OPS_ERROR_INVALID_REQUEST, "the request is not clean JSON text: %s", why);
-                send_error(c, NULL, &err);
+        _cleanup_(cJSON_Deletep) cJSON *r = control_request_answer(c->owner->manager, &c->caller, line, len, passed,
+                                                                    pfd, &ok, &op);
+        if (!r)
+                return;
+        if (!ok) {
+                (void) connection_send_json(c, r);
                 return;
         }
-        _cleanup_(cJSON_Deletep) cJSON *req = cJSON_ParseWithLengthOpts(line, len, &end, false);
-        if (req)
-                while (end < line + len && (*end == ' ' || *end == '\t' || *end == '\r'))
-                        end++;
-        if (!req || end != line + len) {
-                ops_error_set(&err, OPS_ERROR_INVALID_REQUEST, "the request is not valid JSON: send one JSON object per line, "
-                            "such as {\"op\": \"status\"}");
-                send_error(c, NULL, &err);
-                return;
-        }
-        if (!cJSON_IsObject(req)) {
-                ops_error_set(&err, OPS_ERROR_INVALID_REQUEST, "the request must be a JSON object such as {\"op\": \"status\"}, "
-                            "not an array or a bare value");
-                send_error(c, NULL, &err);
-                return;
-        }
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
-        const cJSON *opv = cJSON_GetObjectItemCaseSensitive(req, "op");
-        if (!cJSON_IsString(opv)) {
-                ops_error_set(&err, OPS_ERROR_INVALID_REQUEST, "the request has no \"op\" string; say what to do, "
-                            "e.g. {\"op\": \"status\"}");
-                send_error(c, id, &err);
-                return;
-        }
-        int op = op_from_string(opv->valuestring);
-        if (op < 0) {
-                ops_error_set(&err, OPS_ERROR_UNKNOWN_OP, "unknown op \"%.64s\"; this pressured knows status, kill-list, "
-                            "policy-get, history, dump, subscribe, kill, kill-list-add, kill-list-remove, kill-list-move, "
-                            "policy-set, policy-reload, policy-revert and set-dry-run", opv->valuestring);
-                send_error(c, id, &err);
-                return;
-        }
-
-        if (passed != PASSED_NONE && op != OP_POLICY_SET) {
-                ops_error_set(&err, OPS_ERROR_INVALID_REQUEST, "a file descriptor came with this %s request, which takes "
-                            "none; it was closed unread. Only policy-set takes one, with \"policy_fd\": true",
-                            opv->valuestring);
-                send_error(c, id, &err);
-                return;
-        }
-        cJSON *result = dispatch(c, op, req, pfd, passed, &err);
-        if (!result) {
-                send_error(c, id, &err);
-                return;
-        }
-        send_result(c, id, result);
+        (void) connection_send_reply(c, r);
         if (op == OP_SUBSCRIBE)
                 c->subscribed = true;
 }
@@ -753,9 +461,9 @@ static void connection_serve_lines(Connection *c) {
                 if (served == CONTROL_REQUESTS_PER_TURN || connection_unsent(c) >= CONTROL_QUEUE_PAUSE ||
                     (!privileged && !budget_left(s, now)))
                         break;
-                Passed passed = PASSED_NONE;
+                OpFd passed = OP_FD_NONE;
                 int pfd = -1;
-                if (c->passed != PASSED_NONE && (size_t) (nl - c->rbuf) >= c->passed_at)
+                if (c->passed != OP_FD_NONE && (size_t) (nl - c->rbuf) >= c->passed_at)
                         pfd = connection_take_passed(c, &passed);
                 handle_line(c, c->rbuf + start, (size_t) (nl - (c->rbuf + start)), pfd, passed);
                 start = (size_t) (nl - c->rbuf) + 1;
@@ -771,7 +479,7 @@ static void connection_serve_lines(Connection *c) {
         if (start > 0)
                 memmove(c->rbuf, c->rbuf + start, c->rlen - start);
         c->rlen -= start;
-        if (c->passed != PASSED_NONE)
+        if (c->passed != OP_FD_NONE)
                 c->passed_at -= start; /* its line is not complete yet: it starts at or after start */
         if (connection_has_request(c)) {
                 /* Waiting on its own unread replies is not the queue's business: EPOLLOUT resumes it. */
@@ -792,22 +500,23 @@ static void connection_serve_lines(Connection *c) {
 static void connection_take_fds(Connection *c, int *fds, size_t n, bool truncated, size_t len) {
         ControlSocket *s = c->owner;
         OpsError ignored;
-        Passed what;
+        OpFd what;
 
         if (n == 0 && !truncated)
                 return;
+        /* Held only for a caller who may set the policy; the request itself is authorized when served. */
         if (!ops_authorize(s->manager, &c->caller, OP_POLICY_SET, &ignored))
-                what = PASSED_UNAUTHORIZED;
-        else if (n != 1 || truncated || c->passed != PASSED_NONE)
-                what = PASSED_MANY;
+                what = OP_FD_UNAUTHORIZED;
+        else if (n != 1 || truncated || c->passed != OP_FD_NONE)
+                what = OP_FD_MANY;
         else if (s->n_passed_fds >= CONTROL_PASSED_FDS_MAX)
-                what = PASSED_BUSY;
+                what = OP_FD_BUSY;
         else
-                what = PASSED_FD;
-        if (what != PASSED_FD) {
+                what = OP_FD_ONE;
+        if (what != OP_FD_ONE) {
                 for (size_t i = 0; i < n; i++)
                         close(fds[i]);
-                if (c->passed == PASSED_NONE)
+                if (c->passed == OP_FD_NONE)
                         c->passed_at = c->rlen + (len > 0 ? len - 1 : 0);
                 else {
                         int old = connection_take_passed(c, NULL);
@@ -817,7 +526,7 @@ static void connection_take_fds(Connection *c, int *fds, size_t n, bool truncate
                 c->passed = what;
                 return;
         }
-        c->passed = PASSED_FD;
+        c->passed = OP_FD_ONE;
         c->passed_fd = fds[0];
         c->passed_at = c->rlen + (len > 0 ? len - 1 : 0);
         s->n_passed_fds++;

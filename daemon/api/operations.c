@@ -44,34 +44,6 @@ const char *ops_error_code_to_string(OpsErrorCode c) {
         return c >= 0 && c < _OPS_ERROR_MAX ? error_codes[c] : "failed";
 }
 
-static const char *const op_names[_OP_MAX] = {
-        [OP_STATUS] = "status",
-        [OP_KILL_LIST] = "kill-list",
-        [OP_POLICY_GET] = "policy-get",
-        [OP_HISTORY] = "history",
-        [OP_DUMP] = "dump",
-        [OP_SUBSCRIBE] = "subscribe",
-        [OP_KILL] = "kill",
-        [OP_KILL_LIST_ADD] = "kill-list-add",
-        [OP_KILL_LIST_REMOVE] = "kill-list-remove",
-        [OP_KILL_LIST_MOVE] = "kill-list-move",
-        [OP_POLICY_SET] = "policy-set",
-        [OP_POLICY_RELOAD] = "policy-reload",
-        [OP_SET_DRY_RUN] = "set-dry-run",
-        [OP_POLICY_REVERT] = "policy-revert",
-};
-
-const char *op_to_string(Op op) {
-        return op >= 0 && op < _OP_MAX ? op_names[op] : NULL;
-}
-
-int op_from_string(const char *s) {
-        for (int i = 0; i < _OP_MAX; i++)
-                if (streq(op_names[i], s))
-                        return i;
-        return -1;
-}
-
 void ops_error_setv(OpsError *err, OpsErrorCode code, const char *fmt, va_list ap) {
         err->code = code;
         err->path[0] = 0;
@@ -100,11 +72,6 @@ static cJSON *ops_oom(OpsError *err) {
         return ops_fail(err, OPS_ERROR_FAILED, "pressured ran out of memory answering this request; try again");
 }
 
-bool op_is_read_only(Op op) {
-        return op == OP_STATUS || op == OP_KILL_LIST || op == OP_POLICY_GET || op == OP_HISTORY ||
-               op == OP_DUMP || op == OP_SUBSCRIBE;
-}
-
 static bool caller_in_group(const Caller *c, gid_t gid) {
         if (c->gid == gid)
                 return true;
@@ -130,12 +97,6 @@ bool ops_authorize(Manager *m, const Caller *c, Op op, OpsError *err) {
                          op_to_string(op) ? op_to_string(op) : "this operation", (unsigned) c->uid);
         return false;
 }
-
-#define AUTHORIZE(c, op, err)                            \
-        do {                                             \
-                if (!ops_authorize(m, (c), (op), (err))) \
-                        return NULL;                     \
-        } while (0)
 
 /* The level as dbus/org.pressured.oom1.Manager.xml defines it. The root cgroup stands for the whole
  * system there, measured as low-memory-monitor measures it, so it shows the system's level. */
@@ -261,7 +222,6 @@ cJSON *ops_status_summary(Manager *m, OpsError *err) {
 }
 
 cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
-        AUTHORIZE(c, OP_STATUS, err);
         manager_refresh(m); /* figures current even while quiet */
         _cleanup_(cJSON_Deletep) cJSON *o = ops_status_summary(m, err);
         if (!o)
@@ -318,7 +278,6 @@ static cJSON *policy_document(Manager *m) {
 }
 
 cJSON *ops_kill_list(Manager *m, const Caller *c, OpsError *err) {
-        AUTHORIZE(c, OP_KILL_LIST, err);
         manager_refresh(m); /* figures current even while quiet */
         _cleanup_(cJSON_Deletep) cJSON *doc = policy_document(m);
         _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
@@ -364,7 +323,6 @@ static cJSON *policy_sources(const Policy *p) {
 }
 
 cJSON *ops_policy_get(Manager *m, const Caller *c, OpsError *err) {
-        AUTHORIZE(c, OP_POLICY_GET, err);
         cJSON *doc = policy_document(m);
         cJSON *sources = policy_sources(m->policy);
         cJSON *o = cJSON_CreateObject();
@@ -381,7 +339,6 @@ cJSON *ops_policy_get(Manager *m, const Caller *c, OpsError *err) {
 }
 
 cJSON *ops_history(Manager *m, const Caller *c, uint64_t since_usec, OpsError *err) {
-        AUTHORIZE(c, OP_HISTORY, err);
         _cleanup_free_ char *text = NULL;
         if (!m->history)
                 return ops_fail(err, OPS_ERROR_FAILED, "no kill history is kept: the state directory %s could not be "
@@ -426,7 +383,6 @@ static void psi_text(char *buf, size_t size, const PsiLine *l) {
 }
 
 cJSON *ops_dump(Manager *m, const Caller *c, OpsError *err) {
-        AUTHORIZE(c, OP_DUMP, err);
         manager_refresh(m); /* figures current even while quiet */
         _cleanup_free_ char *t = NULL;
         char a[32], b[32], x[64], y[64];
@@ -588,7 +544,6 @@ static cJSON *change_kill_list(Manager *m, const Caller *c, const cJSON *list, b
 
 cJSON *ops_kill_list_add(Manager *m, const Caller *c, const char *pattern, const char *min_memory,
                          double min_pressure, int64_t position, bool persist, OpsError *err) {
-        AUTHORIZE(c, OP_KILL_LIST_ADD, err);
         _cleanup_(cJSON_Deletep) cJSON *list = kill_list_current(m, err);
         if (!list)
                 return NULL;
@@ -621,7 +576,6 @@ static cJSON *bad_index(OpsError *err, const char *what, int64_t index, int n) {
 }
 
 cJSON *ops_kill_list_remove(Manager *m, const Caller *c, int64_t index, bool persist, OpsError *err) {
-        AUTHORIZE(c, OP_KILL_LIST_REMOVE, err);
         _cleanup_(cJSON_Deletep) cJSON *list = kill_list_current(m, err);
         if (!list)
                 return NULL;
@@ -636,7 +590,6 @@ cJSON *ops_kill_list_remove(Manager *m, const Caller *c, int64_t index, bool per
 }
 
 cJSON *ops_kill_list_move(Manager *m, const Caller *c, int64_t from, int64_t to, bool persist, OpsError *err) {
-        AUTHORIZE(c, OP_KILL_LIST_MOVE, err);
         _cleanup_(cJSON_Deletep) cJSON *list = kill_list_current(m, err);
         if (!list)
                 return NULL;
@@ -657,7 +610,6 @@ cJSON *ops_kill_list_move(Manager *m, const Caller *c, int64_t from, int64_t to,
 }
 
 cJSON *ops_policy_set(Manager *m, const Caller *c, const cJSON *policy, bool persist, OpsError *err) {
-        AUTHORIZE(c, OP_POLICY_SET, err);
         if (!cJSON_IsObject(policy))
                 return ops_fail(err, OPS_ERROR_INVALID_REQUEST, "\"policy\" must be a JSON object (the whole policy document)");
         return replace_policy(m, c, policy, persist, err);
@@ -668,7 +620,6 @@ cJSON *ops_policy_set_fd(Manager *m, const Caller *c, int fd, bool persist, OpsE
         _cleanup_free_ char *text = NULL;
         char why[768];
 
-        AUTHORIZE(c, OP_POLICY_SET, err); /* before the descriptor is so much as looked at */
         int r = policy_fd_read(fd, what, &text, why, sizeof why);
         if (r < 0)
                 return ops_fail(err, r == -EFBIG ? OPS_ERROR_TOO_LARGE : r == -EBADMSG ? OPS_ERROR_INVALID_POLICY :
@@ -693,7 +644,6 @@ cJSON *ops_policy_set_fd(Manager *m, const Caller *c, int fd, bool persist, OpsE
 }
 
 cJSON *ops_policy_reload(Manager *m, const Caller *c, OpsError *err) {
-        AUTHORIZE(c, OP_POLICY_RELOAD, err);
         PolicyError pe = {};
         char errbuf[1024] = "", who[128];
         caller_describe(m, c, who, sizeof who);
@@ -705,7 +655,6 @@ cJSON *ops_policy_reload(Manager *m, const Caller *c, OpsError *err) {
 }
 
 cJSON *ops_policy_revert(Manager *m, const Caller *c, bool persist, OpsError *err) {
-        AUTHORIZE(c, OP_POLICY_REVERT, err);
         PolicyError pe = {};
         char errbuf[1024] = "", who[128], removed[4 * 4096 + 8] = "";
         caller_describe(m, c, who, sizeof who);
@@ -732,7 +681,6 @@ cJSON *ops_policy_revert(Manager *m, const Caller *c, bool persist, OpsError *er
 }
 
 cJSON *ops_set_dry_run(Manager *m, const Caller *c, bool dry_run, OpsError *err) {
-        AUTHORIZE(c, OP_SET_DRY_RUN, err);
         manager_set_dry_run(m, dry_run);
         cJSON *o = policy_source_result(m, err);
         if (o)
@@ -805,7 +753,6 @@ static bool contains_cgroup(const char *path, const char *self) {
 }
 
 cJSON *ops_kill(Manager *m, const Caller *c, const char *target, const char *reason, bool dry_run, OpsError *err) {
-        AUTHORIZE(c, OP_KILL, err);
         _cleanup_free_ char *path = NULL;
         int r;
 

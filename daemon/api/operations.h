@@ -3,9 +3,10 @@
 
 /*
  * The operations layer (README "Control socket and oomctl"): what a client may ask of the daemon, the
- * same for every transport (the control socket now, D-Bus later). Each operation takes the
- * Manager and the caller's credentials and returns a cJSON result (caller frees) or NULL with an
- * OpsError filled. Authorization is decided here, once, by ops_authorize().
+ * same for every transport (the control socket and D-Bus). Each operation takes the Manager and the
+ * caller's credentials and returns a cJSON result (caller frees) or NULL with an OpsError filled.
+ * Who may run what is decided by ops_authorize(), which op_dispatch() (op_table.h) calls once per
+ * request before it calls an operation: the ops_* functions below trust their caller to have done so.
  */
 
 #include <stdarg.h>
@@ -73,7 +74,7 @@ typedef enum Op {
         _OP_MAX,
 } Op;
 
-/* The wire name ("kill-list-add"), and back (-1 when unknown). */
+/* The wire name ("kill-list-add", policy/protocol.h), and back (-1 when unknown); from the op table. */
 const char *op_to_string(Op op);
 int op_from_string(const char *s);
 
@@ -85,7 +86,7 @@ bool op_is_read_only(Op op);
  * *err filled (permission-denied, saying what to do). */
 bool ops_authorize(Manager *m, const Caller *c, Op op, OpsError *err);
 
-/* Read-only. */
+/* Read-only. The operations are authorized by op_dispatch(), not here. */
 cJSON *ops_status(Manager *m, const Caller *c, OpsError *err);
 /* The status without its table of cgroups, as status.json has it (no authorization: the daemon's
  * own); its figures are the last sample's. */
@@ -108,7 +109,7 @@ cJSON *ops_kill_list_move(Manager *m, const Caller *c, int64_t from, int64_t to,
 cJSON *ops_policy_set(Manager *m, const Caller *c, const cJSON *policy, bool persist, OpsError *err);
 /* The same with the document's text in fd (borrowed), a sealed memfd (policy_fd_read()): the
  * caller is authorized before a byte is read, then the text gets the checks of a request line
- * (json_text_check) and of a policy file. How the socket's "policy_fd" and D-Bus SetPolicyFromFd
+ * (json_text_check) and of a policy file (op_dispatch authorizes first). How the socket's "policy_fd" and D-Bus SetPolicyFromFd
  * carry a policy of any size up to POLICY_MAX_BYTES. */
 cJSON *ops_policy_set_fd(Manager *m, const Caller *c, int fd, bool persist, OpsError *err);
 cJSON *ops_policy_reload(Manager *m, const Caller *c, OpsError *err);

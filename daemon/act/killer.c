@@ -20,7 +20,7 @@
 
 #include "act/killer.h"
 #include "util/log.h"
-#include "read/procfs-internal.h"
+#include "read/proc_scan.h"
 #include "policy/macro.h"
 
 #ifndef __NR_process_mrelease
@@ -35,19 +35,6 @@
 /* Pidfds held open across the cgroup.kill write, for process_mrelease afterwards. Past this many
  * processes the rest are killed but not reaped early, so we never run out of file descriptors. */
 #define KILL_MAX_PINNED_PIDFDS 512u
-
-static const char *const kill_method_table[_KILL_METHOD_MAX] = {
-        [KILL_METHOD_NONE] = "none",
-        [KILL_METHOD_CGROUP_KILL] = "cgroup.kill",
-        [KILL_METHOD_PIDFD] = "pidfd",
-        [KILL_METHOD_PROCESS] = "process",
-};
-
-const char *kill_method_to_string(KillMethod m) {
-        if (m < 0 || m >= _KILL_METHOD_MAX)
-                return NULL;
-        return kill_method_table[m];
-}
 
 /* A sorted set of pids: which ones a kill already listed or signalled. */
 typedef struct PidSet {

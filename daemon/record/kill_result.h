@@ -21,7 +21,7 @@ typedef enum KillMethod {
         _KILL_METHOD_MAX,
 } KillMethod;
 
-/* "cgroup.kill", "pidfd", ...; NULL for a value out of range. Defined with the killer (act/killer.c). */
+/* "cgroup.kill", "pidfd", ...; NULL for a value out of range. */
 const char *kill_method_to_string(KillMethod m);
 
 #define KILL_MAX_PIDS_RECORDED 64

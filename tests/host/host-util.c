@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "host-util.h"
-#include "daemon/read/procfs.h"
+#include "daemon/read/mountinfo.h"
 #include "policy/policy.h"
 
 void host_sleep_ms(unsigned ms) {

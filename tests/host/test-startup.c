@@ -22,7 +22,7 @@
 
 #include "format.h"
 #include "host-util.h"
-#include "daemon/read/procfs.h"
+#include "daemon/read/meminfo.h"
 
 static char *tmp;
 

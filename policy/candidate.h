@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "macro.h"
-#include "policy.h"
+#include "pattern.h"
+#include "policy_types.h"
 #include "sample.h"
 
 /* True when `path` is `prefix` or lies below it on a path boundary ("/a/b" is below "/a", "/ab" is not). */

@@ -14,7 +14,7 @@
  * incident. The core of the system and the ways into it are omitted or avoided.
  */
 
-#include "policy.h"
+#include "default_policy.h"
 
 const char policy_default_json[] =
 "{\n"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "engine.h"
+#include "derive.h"
 
 /* Pages per second between two readings of a cumulative counter; 0 when the interval is empty
  * or the counter went backwards (a reset, or a recreated cgroup). */

@@ -489,12 +489,6 @@ DetectorVerdict detector_evaluate(const Detector *d, DetectorState *st, const Sn
         return s->now - st->since >= d->duration_usec ? DETECTOR_FIRED : DETECTOR_ARMING;
 }
 
-static const char *const resource_names[] = { [PSI_RESOURCE_MEMORY] = "memory", [PSI_RESOURCE_IO] = "io" };
-static const char *const kind_names[] = { [PSI_KIND_SOME] = "some", [PSI_KIND_FULL] = "full" };
-static const char *const window_names[] = {
-        [PSI_WINDOW_AVG10] = "avg10", [PSI_WINDOW_AVG60] = "avg60", [PSI_WINDOW_AVG300] = "avg300",
-};
-
 int detector_describe(const Detector *d, const DetectorState *st, char *buf, size_t size) {
         const DetectorObservation *o = &st->seen;
         const char *where = o->where ?: "/";

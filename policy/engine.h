@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "derive.h"
+#include "pick.h"
 #include "policy.h"
 #include "sample.h"
 
@@ -151,14 +153,4 @@ bool engine_fired(const Engine *e);
  * victim for these need not read them all again until a ruleset outside the set fires. */
 uint64_t engine_fired_set(const Engine *e);
 
-/* Among processes of one cgroup (or all, in degraded mode), the one to kill: the largest by RSS,
- * honouring omit/avoid/prefer and never PID 1, kernel threads, self_pid, self_cgroup or oom_score_adj -1000.
- * Returns its index, or -1 if none may die. `scope` limits candidates to cgroups under it (NULL = all). */
-ssize_t engine_pick_process(const Policy *p, const Snapshot *s, const ProcSample *procs, size_t n, const char *scope);
-
 void decision_clear(Decision *d);
-
-/* Per-sample derivation of growth and rates (pure; the monitor keeps the previous sample). */
-#define GROWTH_DECAY 4.0 /* average_usage = (avg*(d-1) + current)/d per sample, as Facebook oomd */
-void derive_cgroup(CGroupSample *cur, const CGroupSample *prev, usec_t prev_time, usec_t now);
-void derive_system(SystemSample *cur, const SystemSample *prev, usec_t prev_time, usec_t now);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "candidate.h"
-#include "engine.h"
 #include "kill_list.h"
+#include "pick.h"
 
 static uint64_t entry_min_memory(const KillListEntry *e, const Snapshot *s) {
         return e->has_min_memory ? amount_resolve(&e->min_memory, s->system.meminfo.mem_total) : 0;

@@ -5,7 +5,8 @@
 
 #include "candidate.h"
 #include "macro.h"
-#include "policy.h"
+#include "needs.h"
+#include "pattern.h"
 
 /* Every action reads these: the victim's size, whether it still has processes, its preference
  * xattrs, and whether it must die whole. */

@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-/* Internal to policy/: checking and owning the globs that policy.h's Pattern holds. */
+/*
+ * Patterns: the globs of a policy (policy_types.h's Pattern), matched against cgroup paths and
+ * process names, and checked and owned as the policy holds them.
+ */
 
-#include "policy.h"
+#include <stdbool.h>
+
+#include "policy_types.h"
+
+/* True when the pattern matches the cgroup path (path patterns) or comm (name patterns).
+ * Either argument may be NULL (that kind never matches). */
+bool pattern_match(const Pattern *p, const char *cgroup_path, const char *comm);
+bool pattern_list_match(const PatternList *l, const char *cgroup_path, const char *comm);
 
 /* The longest process name the kernel keeps (TASK_COMM_LEN - 1). */
 #define COMM_LEN_MAX 15

@@ -53,3 +53,32 @@
  * exec accepts, and ample for any other argument. */
 #define PREKILL_HOOK_MAX_ARGS      32
 #define PREKILL_HOOK_ARG_MAX_BYTES 4095
+
+/* Bounds of a policy's values, each checked where the value is read (parse.c) and named in its
+ * message. Durations are in sample.h's units. */
+
+/* "interval": below 100 ms sampling costs more than it tells; past a minute memory runs out
+ * between two samples. "fast_interval" lies from 10 ms to "interval". */
+#define INTERVAL_MIN_USEC      (100 * USEC_PER_MSEC)
+#define INTERVAL_MAX_USEC      (60 * USEC_PER_SEC)
+#define FAST_INTERVAL_MIN_USEC (10 * USEC_PER_MSEC)
+
+/* An action's "prekill_timeout": memory keeps running out while the kill waits for its hook. */
+#define PREKILL_TIMEOUT_MAX_USEC (60 * USEC_PER_SEC)
+
+/* Bounds of an exact window: below 1 s a sample's own jitter is the measure; past 10 min the
+ * kernel's avg300 says the same. */
+#define PSI_EXACT_WINDOW_MIN_USEC (1 * USEC_PER_SEC)
+#define PSI_EXACT_WINDOW_MAX_USEC (600 * USEC_PER_SEC)
+
+/* Bounds of a ruleset's stop_timeout: below 100 ms systemd cannot even run ExecStop; past 300 s
+ * memory keeps running out while we wait. */
+#define STOP_TIMEOUT_MIN_USEC (100 * USEC_PER_MSEC)
+#define STOP_TIMEOUT_MAX_USEC (300 * USEC_PER_SEC)
+
+/* Kills one ruleset may make in one incident ("max_kills_per_incident"): more than a handful is
+ * a kill storm, and 100 is far past any. */
+#define MAX_KILLS_PER_INCIDENT_MAX 100u
+
+/* A bare number of bytes (no unit) must be 0 or at least a page: "threshold": 5 meant 5% or 5G. */
+#define SIZE_BARE_MIN_BYTES 4096

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Sizes ("512M", "1.5G", "10%", "4096") and durations ("500ms", "20s", "2m", and systemd's time
- * spans "5min", "30sec", "1h 30min") as written in a policy. Strings only: policy.c turns JSON
+ * spans "5min", "30sec", "1h 30min") as written in a policy. Strings only: values.c turns JSON
  * numbers into the same values. Arithmetic is integer so that "1.5G" is exactly 1610612736 and
  * every overflow is caught instead of wrapping.
  */
@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "macro.h"
-#include "policy.h"
+#include "quantity.h"
 
 /* Fraction digits beyond this are ignored: they cannot change a result that is floored anyway. */
 #define FRACTION_DIGITS_MAX 18

@@ -16,22 +16,17 @@
 #include "policy/utf8.h"
 #include "api/bus_cgroup.h"
 #include "api/bus_manager.h"
+#include "api/event_json.h"
 #include "util/log.h"
-#include "core/manager-internal.h"
 #include "api/operations.h"
 #include "core/level_tracker.h"
-#include "core/psi_trigger.h"
-
-/* Where sd_bus_open_system() connects when DBUS_SYSTEM_BUS_ADDRESS is unset. */
-#define BUS_DEFAULT_SYSTEM_ADDRESS "unix:path=/run/dbus/system_bus_socket"
+#include "core/query.h"
 
 DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
 
 struct BusManager {
         Manager *manager;
-        sd_event *event;
-        sd_bus *bus;                    /* NULL while there is no bus */
-        sd_event_source *reconnect;     /* drops a dead connection and tries again */
+        BusConnection *connection;      /* the manager's; its setup registers our objects and names */
         BusCGroups cgroups;
 
         bool have_name;                 /* we own org.pressured.oom1 */
@@ -40,11 +35,6 @@ struct BusManager {
         bool queued_logged;             /* "someone else owns the name" said once */
         bool lmm_logged;                /* "LowMemoryMonitor is someone else's" said once */
         bool refused_logged;            /* "the bus policy refuses us the name" said once */
-        struct {
-                BusConnectHook fn;
-                void *userdata;
-        } hooks[BUS_MAX_CONNECT_HOOKS];
-        size_t n_hooks;
 };
 
 static const char *strna(const char *s) {
@@ -52,8 +42,7 @@ static const char *strna(const char *s) {
 }
 
 static const char *bus_address(void) {
-        const char *a = getenv("DBUS_SYSTEM_BUS_ADDRESS");
-        return a && a[0] ? a : BUS_DEFAULT_SYSTEM_ADDRESS;
+        return bus_connection_address();
 }
 
 /* ---- calls: credentials in, the operations layer, typed replies out ---- */
@@ -124,7 +113,7 @@ static int caller_from_message(Manager *m, sd_bus_message *msg, Op op, Caller *r
         for (int i = 0; i < n && c.n_groups < CALLER_GROUPS_MAX; i++)
                 c.groups[c.n_groups++] = groups[i];
         /* Groups matter only for a caller other than root while an admin group is set. */
-        if (n < 0 && c.uid != 0 && m->have_admin_gid) {
+        if (n < 0 && c.uid != 0 && query_admin_gid(m, NULL)) {
                 r = caller_groups_from_bus(msg, &c);
                 if (r < 0)
                         log_debug_errno(r, "Failed to ask the bus for the groups of %s: %m; treating the caller as in no group",
@@ -214,7 +203,7 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sostd)");
         size_t n = 0;
-        const LevelEntry *e = m->levels ? level_tracker_entries(m->levels, &n) : NULL;
+        const LevelEntry *e = query_levels(m) ? level_tracker_entries(query_levels(m), &n) : NULL;
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 const CGroupSample *s = e[i].sample;
                 _cleanup_free_ char *object = NULL, *buf = NULL;
@@ -242,7 +231,7 @@ static int method_get_cgroup(sd_bus_message *msg, void *userdata, sd_bus_error *
         CALLER_OR_FAIL(msg, OP_STATUS, c, error);
         if (!ops_authorize(m, &c, OP_STATUS, &err))
                 return set_ops_error(error, &err);
-        if (!m->levels || !level_tracker_find(m->levels, path))
+        if (!query_levels(m) || !level_tracker_find(query_levels(m), path))
                 return sd_bus_error_setf(error, error_name(OPS_ERROR_NOT_FOUND),
                                          "cgroup %s is not monitored: it does not exist, or the policy reads no cgroup "
                                          "there; ListCGroups (or 'oomctl status') lists the monitored ones", path);
@@ -524,21 +513,21 @@ static int method_dump(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        const MemInfo *mi = &m->last_system.meminfo;
-        const PsiStats *psi = &m->last_system.mem_psi;
+        const MemInfo *mi = &query_last_system(m)->meminfo;
+        const PsiStats *psi = &query_last_system(m)->mem_psi;
 
         if (streq(property, "Version"))
                 return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
         if (streq(property, "Mode"))
-                return sd_bus_message_append(reply, "s", manager_mode_name(m));
+                return sd_bus_message_append(reply, "s", query_mode_name(m));
         if (streq(property, "ModeReason"))
-                return sd_bus_message_append(reply, "s", m->mode_reason ? m->mode_reason : "");
+                return sd_bus_message_append(reply, "s", query_mode_reason(m) ? query_mode_reason(m) : "");
         if (streq(property, "Wakeups"))
-                return sd_bus_message_append(reply, "s", psi_trigger_available(m->triggers) ? "psi-triggers" : "polling");
+                return sd_bus_message_append(reply, "s", query_psi_triggers_available(m) ? "psi-triggers" : "polling");
         if (streq(property, "PolicySource"))
-                return sd_bus_message_append(reply, "s", m->policy_description ? m->policy_description : "");
+                return sd_bus_message_append(reply, "s", query_policy_description(m) ? query_policy_description(m) : "");
         if (streq(property, "DryRun"))
-                return sd_bus_message_append(reply, "b", m->policy->dry_run);
+                return sd_bus_message_append(reply, "b", query_policy(m)->dry_run);
         if (streq(property, "MemoryTotal"))
                 return sd_bus_message_append(reply, "t", mi->valid ? mi->mem_total : UINT64_MAX);
         if (streq(property, "MemoryAvailable"))
@@ -552,10 +541,10 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
         if (streq(property, "MemoryPressureFull"))
                 return sd_bus_message_append(reply, "d", psi->full.valid ? psi->full.avg10 : -1.0);
         if (streq(property, "PressureLevel"))
-                return sd_bus_message_append(reply, "s", pressure_level_to_string(m->levels ? level_tracker_system_level(m->levels)
+                return sd_bus_message_append(reply, "s", pressure_level_to_string(query_levels(m) ? level_tracker_system_level(query_levels(m))
                                                                                              : PRESSURE_LEVEL_UNKNOWN));
         if (streq(property, "KillCount"))
-                return sd_bus_message_append(reply, "t", m->kill_count);
+                return sd_bus_message_append(reply, "t", query_kill_count(m));
         return -EINVAL;
 }
 
@@ -657,83 +646,98 @@ static const sd_bus_vtable lmm_vtable[] = {
 /* ---- events to signals ---- */
 
 static void emit_manager_changed(BusManager *b, const char *property, const char *property2) {
-        int r = sd_bus_emit_properties_changed(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, property, property2, NULL);
+        sd_bus *bus = bus_connection_get(b->connection);
+        int r = sd_bus_emit_properties_changed(bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, property, property2, NULL);
         if (r < 0)
                 log_debug_errno(r, "Failed to send PropertiesChanged(%s) on %s: %m", property, BUS_MANAGER_PATH);
 }
 
-void bus_manager_emit_event(BusManager *b, const cJSON *event) {
-        if (!b || !b->bus || !event)
+/* D-Bus strings must be valid UTF-8 and a cgroup's or a process's name may not be: the signals
+ * carry U+FFFD for such bytes, as the socket's events do; the lookups use the real name. */
+#define V(s, buf) utf8_valid_or_copy((s), (buf))
+
+void bus_manager_emit_event(BusManager *b, const Event *e) {
+        sd_bus *bus = b ? bus : NULL;
+        if (!bus || !e)
                 return;
-        /* D-Bus strings must be valid UTF-8 and a cgroup's or a process's name may not be: the signals
-         * carry U+FFFD for such bytes, as the socket's events do; the lookups below use the real name. */
-        _cleanup_free_ char *text = json_print_utf8(event, false);
-        _cleanup_(cJSON_Deletep) cJSON *valid = text ? cJSON_Parse(text) : NULL;
-        const cJSON *e = valid ? valid : event;
-        const char *name = json_string(e, "event"), *cgroup = json_string(e, "cgroup");
-        const char *real_cgroup = json_string(event, "cgroup");
+        _cleanup_free_ char *b1 = NULL, *b2 = NULL, *b3 = NULL, *b4 = NULL, *b5 = NULL;
+        const LevelTracker *levels = query_levels(b->manager);
+        const char *name = event_kind_to_string(e->kind);
         int r = 0;
 
-        if (streq(name, "KillPending"))
-                r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sssstdbt",
-                                       cgroup, json_string(e, "unit"), json_string(e, "ruleset"), json_string(e, "reason"),
-                                       json_u64(e, "memory_bytes"), json_number(e, "pressure", -1), json_bool(e, "dry_run"),
-                                       json_u64(e, "prekill_timeout_usec"));
-        else if (streq(name, "KillCancelled"))
-                r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sssss",
-                                       cgroup, json_string(e, "unit"), json_string(e, "ruleset"), json_string(e, "reason"),
-                                       json_string(e, "verdict"));
-        else if (streq(name, "Killed")) {
-                r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sssssuttdb",
-                                       cgroup, json_string(e, "unit"), json_string(e, "ruleset"), json_string(e, "reason"),
-                                       json_string(e, "method"), (uint32_t) json_u64(e, "killed"),
-                                       json_u64(e, "memory_bytes"), json_u64(e, "freed_bytes"),
-                                       json_number(e, "pressure", -1), json_bool(e, "dry_run"));
-                if (!json_bool(e, "dry_run")) { /* the manager counted it before publishing */
+        switch (e->kind) {
+        case EVENT_KILL_PENDING:
+                r = sd_bus_emit_signal(bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sssstdbt",
+                                       V(e->kill_pending.cgroup, &b1), V(e->kill_pending.unit, &b2),
+                                       V(e->kill_pending.ruleset, &b3), V(e->kill_pending.reason, &b4),
+                                       e->kill_pending.memory_bytes, e->kill_pending.pressure, e->kill_pending.dry_run,
+                                       e->kill_pending.prekill_timeout_usec);
+                break;
+        case EVENT_KILL_CANCELLED:
+                r = sd_bus_emit_signal(bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sssss",
+                                       V(e->kill_cancelled.cgroup, &b1), V(e->kill_cancelled.unit, &b2),
+                                       V(e->kill_cancelled.ruleset, &b3), V(e->kill_cancelled.reason, &b4),
+                                       prekill_verdict_to_string(e->kill_cancelled.verdict));
+                break;
+        case EVENT_KILLED:
+                r = sd_bus_emit_signal(bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sssssuttdb",
+                                       V(e->killed.cgroup, &b1), V(e->killed.unit, &b2), V(e->killed.ruleset, &b3),
+                                       V(e->killed.reason, &b4), V(e->killed.method, &b5), (uint32_t) e->killed.killed,
+                                       e->killed.memory_bytes, e->killed.freed_bytes, e->killed.pressure,
+                                       e->killed.dry_run);
+                if (!e->killed.dry_run) { /* the manager counted it before publishing */
                         emit_manager_changed(b, "KillCount", NULL);
-                        if (b->manager->levels && level_tracker_find(b->manager->levels, real_cgroup))
-                                bus_cgroup_emit_changed(b->bus, real_cgroup, "KillCount");
+                        if (levels && level_tracker_find(levels, e->killed.cgroup))
+                                bus_cgroup_emit_changed(bus, e->killed.cgroup, "KillCount");
                 }
-        } else if (streq(name, "PolicyChanged")) {
-                r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "suub",
-                                       json_string(e, "source"), (uint32_t) json_u64(e, "rulesets"),
-                                       (uint32_t) json_u64(e, "kill_list_entries"), json_bool(e, "dry_run"));
+                break;
+        case EVENT_POLICY_CHANGED:
+                r = sd_bus_emit_signal(bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "suub",
+                                       V(e->policy_changed.source, &b1), (uint32_t) e->policy_changed.rulesets,
+                                       (uint32_t) e->policy_changed.kill_list_entries, e->policy_changed.dry_run);
                 emit_manager_changed(b, "PolicySource", "DryRun");
-        } else if (streq(name, "PressureChanged")) {
-                r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sssd",
-                                       cgroup, json_string(e, "level"), json_string(e, "previous_level"),
-                                       json_number(e, "pressure", -1));
-                if (streq(real_cgroup, "/"))
+                break;
+        case EVENT_PRESSURE_CHANGED:
+                r = sd_bus_emit_signal(bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sssd",
+                                       V(e->pressure_changed.cgroup, &b1),
+                                       pressure_level_to_string(e->pressure_changed.level),
+                                       pressure_level_to_string(e->pressure_changed.previous),
+                                       e->pressure_changed.pressure);
+                if (streq(e->pressure_changed.cgroup, "/"))
                         emit_manager_changed(b, "PressureLevel", NULL);
                 else
-                        bus_cgroup_emit_changed(b->bus, real_cgroup, "Level");
-        } else if (streq(name, "PressureRecovered"))
-                r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sst",
-                                       cgroup, json_string(e, "worst_level"), json_u64(e, "duration_usec"));
-        else if (streq(name, "LowMemoryWarning") && b->have_lmm)
-                r = sd_bus_emit_signal(b->bus, BUS_LMM_PATH, BUS_LMM_NAME, "LowMemoryWarning", "y",
-                                       (uint8_t) json_u64(e, "level"));
+                        bus_cgroup_emit_changed(bus, e->pressure_changed.cgroup, "Level");
+                break;
+        case EVENT_PRESSURE_RECOVERED:
+                r = sd_bus_emit_signal(bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, name, "sst",
+                                       V(e->pressure_recovered.cgroup, &b1),
+                                       pressure_level_to_string(e->pressure_recovered.worst),
+                                       e->pressure_recovered.duration_usec);
+                break;
+        case EVENT_LOW_MEMORY_WARNING:
+                if (b->have_lmm)
+                        r = sd_bus_emit_signal(bus, BUS_LMM_PATH, BUS_LMM_NAME, "LowMemoryWarning", "y",
+                                               pressure_level_to_lmm(e->low_memory.level));
+                break;
+        case EVENT_CGROUP_ADDED:
+                bus_cgroup_emit_added(bus, &b->cgroups, e->cgroup.cgroup);
+                break;
+        case EVENT_CGROUP_REMOVED:
+                bus_cgroup_emit_removed(bus, &b->cgroups, e->cgroup.cgroup);
+                break;
+        default:
+                break;
+        }
         if (r < 0)
                 log_debug_errno(r, "Failed to send the %s signal: %m", name);
 }
-
-void bus_manager_cgroup_added(BusManager *b, const char *cgroup) {
-        if (b && b->bus)
-                bus_cgroup_emit_added(b->bus, &b->cgroups, cgroup);
-}
-
-void bus_manager_cgroup_removed(BusManager *b, const char *cgroup) {
-        if (b && b->bus)
-                bus_cgroup_emit_removed(b->bus, &b->cgroups, cgroup);
-}
+#undef V
 
 /* ---- the connection ---- */
 
+/* The connection drops the bus `delay` from now and connects again, registering us anew. */
 static void bus_schedule_reconnect(BusManager *b, usec_t delay) {
-        uint64_t now = 0;
-        (void) sd_event_now(b->event, CLOCK_MONOTONIC, &now);
-        (void) sd_event_source_set_time(b->reconnect, now + delay);
-        (void) sd_event_source_set_enabled(b->reconnect, SD_EVENT_ONESHOT);
+        bus_connection_reconnect(b->connection, delay);
 }
 
 /* Says once that the bus is gone and what still works; the reconnect timer does the rest. */
@@ -843,24 +847,14 @@ static int on_request_lmm(sd_bus_message *reply, void *userdata, sd_bus_error *r
         return 0;
 }
 
-static void bus_drop(BusManager *b) {
-        if (!b->bus)
-                return;
-        (void) sd_bus_detach_event(b->bus);
-        b->bus = sd_bus_flush_close_unref(b->bus);
+/* The connection's setup: registers every object and asks for the names on a new connection. The
+ * answers arrive later. */
+static int bus_setup(sd_bus *bus, void *userdata) {
+        BusManager *b = userdata;
+        const char *step = "register " BUS_MANAGER_PATH;
+        int r = 0;
+
         b->have_name = b->have_lmm = false;
-}
-
-/* Opens the connection, registers every object and asks for the names. The answers arrive later. */
-static int bus_connect(BusManager *b) {
-        sd_bus *bus = NULL;
-        const char *step = "open the connection";
-        int r = sd_bus_open_system(&bus);
-        if (r < 0)
-                return r;
-        (void) sd_bus_set_description(bus, "system-bus");
-        (void) sd_bus_set_method_call_timeout(bus, BUS_CALL_TIMEOUT_USEC);
-
 #define STEP(what, call)                \
         if (r >= 0) {                   \
                 step = (what);          \
@@ -883,70 +877,31 @@ static int bus_connect(BusManager *b) {
         STEP("request " BUS_SERVICE_NAME,
              sd_bus_request_name_async(bus, NULL, BUS_SERVICE_NAME, SD_BUS_NAME_QUEUE, on_request_name, b));
         STEP("request " BUS_LMM_NAME, sd_bus_request_name_async(bus, NULL, BUS_LMM_NAME, 0, on_request_lmm, b));
-        STEP("attach to the event loop", sd_bus_attach_event(bus, b->event, SD_EVENT_PRIORITY_NORMAL));
 #undef STEP
-        if (r < 0) {
-                log_debug_errno(r, "Failed to %s on the system bus: %m", step);
-                sd_bus_flush_close_unref(bus);
-                return r;
-        }
-        b->bus = bus;
-        for (size_t i = 0; i < b->n_hooks; i++)
-                b->hooks[i].fn(bus, b->hooks[i].userdata);
+        if (r < 0)
+                return log_debug_errno(r, "Failed to %s on the system bus: %m", step);
         return 0;
 }
 
-sd_bus *bus_manager_get_bus(BusManager *b) {
-        return b ? b->bus : NULL;
+void bus_manager_on_event(const Event *e, void *userdata) {
+        bus_manager_emit_event(userdata, e);
 }
 
-int bus_manager_add_connect_hook(BusManager *b, BusConnectHook fn, void *userdata) {
-        if (!b || !fn)
-                return -EINVAL;
-        if (b->n_hooks >= ELEMENTSOF(b->hooks))
-                return -ENOSPC;
-        b->hooks[b->n_hooks].fn = fn;
-        b->hooks[b->n_hooks++].userdata = userdata;
-        if (b->bus)
-                fn(b->bus, userdata);
-        return 0;
-}
-
-static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata) {
-        BusManager *b = userdata;
-        bus_drop(b);
-        int r = bus_connect(b);
-        if (r < 0) {
-                log_debug_errno(r, "The system bus at %s is still not there: %m; next try in %" PRIu64 " s",
-                                bus_address(), (uint64_t) (BUS_RECONNECT_USEC / USEC_PER_SEC));
-                bus_schedule_reconnect(b, BUS_RECONNECT_USEC);
-        }
-        return 0;
-}
-
-int bus_manager_new(Manager *m, sd_event *e, BusManager **ret) {
+int bus_manager_new(Manager *m, BusConnection *connection, BusManager **ret) {
         BusManager *b = calloc(1, sizeof *b);
         if (!b)
                 return log_oom();
         b->manager = m;
-        b->event = sd_event_ref(e);
+        b->connection = connection;
         b->cgroups.manager = m;
 
-        int r = sd_event_add_time(e, &b->reconnect, CLOCK_MONOTONIC, UINT64_MAX, 0, on_reconnect, b);
-        if (r < 0) {
-                bus_manager_free(b);
-                return log_error_errno(r, "Failed to set up the D-Bus reconnect timer: %m");
-        }
-        (void) sd_event_source_set_description(b->reconnect, "bus-reconnect");
-        (void) sd_event_source_set_enabled(b->reconnect, SD_EVENT_OFF);
-
-        r = bus_connect(b);
+        bus_connection_set_setup(connection, bus_setup, b);
+        int r = bus_connection_start(connection);
         if (r < 0) {
                 log_notice_errno(r, "No system bus at %s (%m): D-Bus API off, control socket at %s/control.sock still "
-                                 "serves; retrying every %" PRIu64 " s", bus_address(), m->config.runtime_dir,
+                                 "serves; retrying every %" PRIu64 " s", bus_address(), query_config(m)->runtime_dir,
                                  (uint64_t) (BUS_RECONNECT_USEC / USEC_PER_SEC));
                 b->lost = true;
-                bus_schedule_reconnect(b, BUS_RECONNECT_USEC);
         }
         *ret = b;
         return 0;
@@ -955,9 +910,8 @@ int bus_manager_new(Manager *m, sd_event *e, BusManager **ret) {
 BusManager *bus_manager_free(BusManager *b) {
         if (!b)
                 return NULL;
-        bus_drop(b);
-        sd_event_source_disable_unref(b->reconnect);
-        sd_event_unref(b->event);
+        /* The connection outlives us (the manager's); no setup may call into a freed service. */
+        bus_connection_set_setup(b->connection, NULL, NULL);
         free(b);
         return NULL;
 }

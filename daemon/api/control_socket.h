@@ -20,6 +20,7 @@
 #include <systemd/sd-event.h>
 
 #include "policy/policy_limits.h"
+#include "core/events.h"
 #include "core/manager.h"
 
 /* CONTROL_LINE_MAX, the longest request line, is in policy_limits.h: oomctl knows it too. */
@@ -60,8 +61,9 @@ int control_socket_new(Manager *m, sd_event *e, const char *path, ControlSocket 
 /* Closes every connection and removes the socket file. Accepts NULL, returns NULL. */
 ControlSocket *control_socket_free(ControlSocket *s);
 
-/* Sends `event` (borrowed) as one line to every subscriber; drops those whose queue is full. */
-void control_socket_broadcast(ControlSocket *s, const cJSON *event);
+/* Sends event e as one JSON line (event_to_json()) to every subscriber; drops those whose queue is
+ * full. Events without a JSON form are not sent. */
+void control_socket_broadcast(ControlSocket *s, const Event *e);
 
 static inline void control_socket_freep(ControlSocket **s) {
         control_socket_free(*s);

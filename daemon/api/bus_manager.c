@@ -657,7 +657,7 @@ static void emit_manager_changed(BusManager *b, const char *property, const char
 #define V(s, buf) utf8_valid_or_copy((s), (buf))
 
 void bus_manager_emit_event(BusManager *b, const Event *e) {
-        sd_bus *bus = b ? bus : NULL;
+        sd_bus *bus = b ? bus_connection_get(b->connection) : NULL;
         if (!bus || !e)
                 return;
         _cleanup_free_ char *b1 = NULL, *b2 = NULL, *b3 = NULL, *b4 = NULL, *b5 = NULL;

@@ -62,6 +62,7 @@
 /* The sampling timer's slack: within these bounds, a tenth of the delay (manager_schedule_from). */
 #define SAMPLE_ACCURACY_MIN_USEC USEC_PER_MSEC
 #define SAMPLE_ACCURACY_MAX_USEC (250 * USEC_PER_MSEC)
+
 /* The status data (RUNTIME_DIR/status.json): mode and why, policy, system figures, kills. The
  * same data "oomctl status" gets, so the file and the socket never disagree, less the table of
  * cgroups: with thousands of them, writing it every STATUS_REFRESH_USEC cost more than the sample. */
@@ -130,7 +131,6 @@ static int manager_detect_mode(Manager *m) {
                 m->self_cgroup = strdup("/");
         return 0;
 }
-
 
 /* Without CAP_KILL, kill(2) reaches only processes of pressured's own user: a policy that picks
  * another user's process would fail at the worst moment. Said once at start. */

@@ -7,10 +7,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "policy/macro.h"
 #include "policy/policy.h"
 #include "util/log.h"
 #include "core/manager.h"
 #include "core/policy_load.h"
+#include "api/bus_manager.h"
+#include "api/control_socket.h"
 
 /* Exit codes, documented in --help and README. */
 #define EXIT_OK 0
@@ -96,6 +99,50 @@ enum {
         ARG_NO_BUS,
         ARG_VERSION,
 };
+
+static void on_event_for_socket(const Event *e, void *userdata) {
+        control_socket_broadcast(userdata, e);
+}
+
+/* The daemon as a pipeline: the core (manager_new: policy, sampling, the kill ladder, the system
+ * bus connection), then its front ends, each subscribed to the core's events: the control socket
+ * first, then the D-Bus service (which starts the bus connection). */
+static int run(const ManagerConfig *c) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(control_socket_freep) ControlSocket *control = NULL;
+        _cleanup_(bus_manager_freep) BusManager *bus = NULL;
+        char sock[4096];
+
+        int r = manager_new(c, &m);
+        if (r == -EINVAL)
+                return EXIT_BAD_POLICY;
+        if (r < 0)
+                return EXIT_RUNTIME;
+
+        snprintf(sock, sizeof sock, "%s/control.sock", c->runtime_dir);
+        r = control_socket_new(m, manager_get_event(m), sock, &control);
+        if (r < 0)
+                return EXIT_RUNTIME; /* control_socket_new said what and why */
+        r = manager_subscribe(m, on_event_for_socket, control);
+        if (r >= 0 && manager_get_bus_connection(m)) {
+                r = bus_manager_new(m, manager_get_bus_connection(m), &bus);
+                if (r < 0)
+                        return EXIT_RUNTIME; /* out of memory only: a missing bus is logged and retried */
+                r = manager_subscribe(m, bus_manager_on_event, bus);
+        } else if (r >= 0)
+                log_info("D-Bus service off (--no-bus): the control socket at %s serves alone", sock);
+        if (r < 0) {
+                log_error_errno(r, "Failed to subscribe the front ends to the daemon's events: %m");
+                return EXIT_RUNTIME;
+        }
+
+        manager_start(m);
+        r = manager_run(m);
+        /* The front ends go first: the core's bus connection and event loop outlive them. */
+        bus = bus_manager_free(bus);
+        control = control_socket_free(control);
+        return r < 0 ? EXIT_RUNTIME : EXIT_OK;
+}
 
 /* --check-config: FILE alone, merged with --policy-dir's drop-ins, or (--dropin) as a drop-in over
  * --config and them. Prints the first problem found. */
@@ -211,13 +258,5 @@ int main(int argc, char *argv[]) {
                 return EXIT_RUNTIME;
         }
 
-        Manager *m = NULL;
-        int r = manager_new(&c, &m);
-        if (r == -EINVAL)
-                return EXIT_BAD_POLICY;
-        if (r < 0)
-                return EXIT_RUNTIME;
-        r = manager_run(m);
-        manager_free(m);
-        return r < 0 ? EXIT_RUNTIME : EXIT_OK;
+        return run(&c);
 }

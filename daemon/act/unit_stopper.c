@@ -45,7 +45,7 @@ static const char *strna(const char *s) {
 
 struct UnitStopper {
         sd_event *event;
-        BusManager *bus;            /* borrowed; NULL with --no-bus */
+        BusConnection *bus;         /* borrowed; NULL with --no-bus */
         UnitStopDone done;
         void *userdata;
         UnitStop *stops;            /* in flight */
@@ -328,7 +328,7 @@ static void on_bus_connected(sd_bus *bus, void *userdata) {
                                 "polling their cgroups alone");
 }
 
-int unit_stopper_new(sd_event *e, BusManager *bus, UnitStopDone done, void *userdata, UnitStopper **ret) {
+int unit_stopper_new(sd_event *e, BusConnection *bus, UnitStopDone done, void *userdata, UnitStopper **ret) {
         UnitStopper *s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
@@ -337,7 +337,7 @@ int unit_stopper_new(sd_event *e, BusManager *bus, UnitStopDone done, void *user
         s->done = done;
         s->userdata = userdata;
         if (bus) {
-                int r = bus_manager_add_connect_hook(bus, on_bus_connected, s);
+                int r = bus_connection_add_connect_hook(bus, on_bus_connected, s);
                 if (r < 0) {
                         unit_stopper_free(s);
                         return r;
@@ -419,7 +419,7 @@ int unit_stopper_start(UnitStopper *s, int cgroup_root_fd, const Decision *d, us
                          "killing it instead", d->cgroup, unit);
                 return 0;
         }
-        sd_bus *bus = bus_manager_get_bus(s->bus);
+        sd_bus *bus = bus_connection_get(s->bus);
         if (!bus) {
                 log_no_systemd(s, s->bus ? "no connection to the system bus (retried every few seconds)"
                                          : "the D-Bus service is off (--no-bus)");

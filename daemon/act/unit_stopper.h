@@ -20,7 +20,7 @@
 #include <systemd/sd-event.h>
 
 #include "policy/engine.h"
-#include "api/bus_manager.h"
+#include "systemd/bus_connection.h"
 #include "act/killer.h"
 
 /* After the SIGKILL that ends a stop that ran out of time, how long the record waits for the
@@ -43,7 +43,7 @@ typedef struct UnitStopper UnitStopper;
 typedef void (*UnitStopDone)(const Decision *d, const KillResult *res, int error, void *userdata);
 
 /* A stopper on event loop e, calling PID 1 over bus (may be NULL: every victim takes the kill path). */
-int unit_stopper_new(sd_event *e, BusManager *bus, UnitStopDone done, void *userdata, UnitStopper **ret);
+int unit_stopper_new(sd_event *e, BusConnection *bus, UnitStopDone done, void *userdata, UnitStopper **ret);
 /* Cancels stops in flight (their records are not written). Accepts NULL, returns NULL. */
 UnitStopper *unit_stopper_free(UnitStopper *s);
 

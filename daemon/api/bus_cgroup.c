@@ -8,21 +8,21 @@
 #include "policy/macro.h"
 #include "policy/utf8.h"
 #include "api/bus_cgroup.h"
-#include "api/bus_manager.h"
+#include "policy/protocol.h"
 #include "util/log.h"
-#include "core/manager-internal.h"
 #include "core/level_tracker.h"
+#include "core/query.h"
 #include "util/unit_name.h"
 
 int bus_cgroup_object_path(const char *path, char **ret) {
-        int r = sd_bus_path_encode(BUS_CGROUP_PREFIX, path, ret);
+        int r = sd_bus_path_encode(PROTOCOL_BUS_CGROUP_PREFIX, path, ret);
         return r < 0 ? r : 0;
 }
 
 /* The cgroup path an object path stands for (malloc'd), or NULL when it is not one of ours. */
 static char *cgroup_of_object(const char *object) {
         char *path = NULL;
-        if (sd_bus_path_decode(object, BUS_CGROUP_PREFIX, &path) <= 0)
+        if (sd_bus_path_decode(object, PROTOCOL_BUS_CGROUP_PREFIX, &path) <= 0)
                 return NULL;
         return path;
 }
@@ -33,9 +33,9 @@ static int cgroup_find(sd_bus *bus, const char *object, const char *interface, v
         BusCGroups *c = userdata;
         _cleanup_free_ char *path = cgroup_of_object(object);
 
-        if (!path || !c->manager->levels)
+        if (!path || !query_levels(c->manager))
                 return 0;
-        if (!level_tracker_find(c->manager->levels, path) && !(c->removing && streq(c->removing, path)))
+        if (!level_tracker_find(query_levels(c->manager), path) && !(c->removing && streq(c->removing, path)))
                 return 0;
         *ret_found = c;
         return 1;
@@ -44,7 +44,7 @@ static int cgroup_find(sd_bus *bus, const char *object, const char *interface, v
 static int cgroup_enumerate(sd_bus *bus, const char *prefix, void *userdata, char ***ret_nodes, sd_bus_error *error) {
         BusCGroups *c = userdata;
         size_t n = 0;
-        const LevelEntry *e = c->manager->levels ? level_tracker_entries(c->manager->levels, &n) : NULL;
+        const LevelEntry *e = query_levels(c->manager) ? level_tracker_entries(query_levels(c->manager), &n) : NULL;
         char **nodes = calloc(n + 1, sizeof(char *));
 
         if (!nodes)
@@ -63,7 +63,7 @@ static int cgroup_enumerate(sd_bus *bus, const char *prefix, void *userdata, cha
 /* The entry behind a property read; the object vanishes between samples only. */
 static const LevelEntry *entry_of(BusCGroups *c, const char *object, sd_bus_error *error) {
         _cleanup_free_ char *path = cgroup_of_object(object);
-        const LevelEntry *e = path ? level_tracker_find(c->manager->levels, path) : NULL;
+        const LevelEntry *e = path ? level_tracker_find(query_levels(c->manager), path) : NULL;
         if (!e)
                 sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_OBJECT, "%s is no longer a monitored cgroup", object);
         return e;
@@ -100,7 +100,7 @@ static int property_get(sd_bus *bus, const char *object, const char *interface, 
                 return sd_bus_message_append(reply, "s", pressure_level_to_string(e->level));
         if (streq(property, "Preference"))
                 /* The engine's view: the policy's globs and the cgroup's xattrs merged. */
-                return sd_bus_message_append(reply, "s", preference_to_string(cgroup_tier(c->manager->policy, s)));
+                return sd_bus_message_append(reply, "s", preference_to_string(cgroup_tier(query_policy(c->manager), s)));
         if (streq(property, "KillCount"))
                 return sd_bus_message_append(reply, "t", e->kill_count);
 #undef FIELD
@@ -125,10 +125,10 @@ static const sd_bus_vtable cgroup_vtable[] = {
 };
 
 int bus_cgroup_register(sd_bus *bus, BusCGroups *c) {
-        int r = sd_bus_add_fallback_vtable(bus, NULL, BUS_CGROUP_PREFIX, BUS_CGROUP_INTERFACE, cgroup_vtable,
+        int r = sd_bus_add_fallback_vtable(bus, NULL, PROTOCOL_BUS_CGROUP_PREFIX, PROTOCOL_BUS_CGROUP_INTERFACE, cgroup_vtable,
                                            cgroup_find, c);
         if (r >= 0)
-                r = sd_bus_add_node_enumerator(bus, NULL, BUS_CGROUP_PREFIX, cgroup_enumerate, c);
+                r = sd_bus_add_node_enumerator(bus, NULL, PROTOCOL_BUS_CGROUP_PREFIX, cgroup_enumerate, c);
         return r;
 }
 
@@ -156,7 +156,7 @@ void bus_cgroup_emit_changed(sd_bus *bus, const char *path, const char *property
         _cleanup_free_ char *object = NULL;
         int r = bus_cgroup_object_path(path, &object);
         if (r >= 0)
-                r = sd_bus_emit_properties_changed(bus, object, BUS_CGROUP_INTERFACE, property, NULL);
+                r = sd_bus_emit_properties_changed(bus, object, PROTOCOL_BUS_CGROUP_INTERFACE, property, NULL);
         if (r < 0)
                 log_debug_errno(r, "Failed to send PropertiesChanged(%s) for cgroup %s: %m", property, path);
 }

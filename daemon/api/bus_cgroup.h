@@ -3,7 +3,7 @@
 
 /*
  * The per-cgroup objects of the D-Bus service (dbus/org.pressured.oom1.CGroup.xml): one object per
- * cgroup the LevelTracker publishes, at BUS_CGROUP_PREFIX/<sd_bus_path_encode(path)>, served by one
+ * cgroup the LevelTracker publishes, at PROTOCOL_BUS_CGROUP_PREFIX/<sd_bus_path_encode(path)>, served by one
  * fallback vtable and listed by a node enumerator, so nothing is registered per cgroup.
  */
 

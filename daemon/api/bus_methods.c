@@ -17,11 +17,10 @@
 #include "api/bus_cgroup.h"
 #include "api/bus_methods.h"
 #include "util/log.h"
-#include "core/manager-internal.h"
+#include "core/query.h"
 #include "api/op_table.h"
 #include "api/operations.h"
 #include "core/level_tracker.h"
-#include "core/psi_trigger.h"
 
 DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
 
@@ -95,7 +94,7 @@ static int caller_from_message(Manager *m, sd_bus_message *msg, Op op, Caller *r
         for (int i = 0; i < n && c.n_groups < CALLER_GROUPS_MAX; i++)
                 c.groups[c.n_groups++] = groups[i];
         /* Groups matter only for a caller other than root while an admin group is set. */
-        if (n < 0 && c.uid != 0 && m->have_admin_gid) {
+        if (n < 0 && c.uid != 0 && query_admin_gid(m, NULL)) {
                 r = caller_groups_from_bus(msg, &c);
                 if (r < 0)
                         log_debug_errno(r, "Failed to ask the bus for the groups of %s: %m; treating the caller as in no group",
@@ -206,7 +205,7 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sostd)");
         size_t n = 0;
-        const LevelEntry *e = m->levels ? level_tracker_entries(m->levels, &n) : NULL;
+        const LevelEntry *e = query_levels(m) ? level_tracker_entries(query_levels(m), &n) : NULL;
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 const CGroupSample *s = e[i].sample;
                 _cleanup_free_ char *object = NULL, *buf = NULL;
@@ -234,7 +233,7 @@ static int method_get_cgroup(sd_bus_message *msg, void *userdata, sd_bus_error *
         CALLER_OR_FAIL(msg, OP_STATUS, c, error);
         if (!op_admit(m, &c, OP_STATUS, &err))
                 return set_ops_error(error, &err);
-        if (!m->levels || !level_tracker_find(m->levels, path))
+        if (!query_levels(m) || !level_tracker_find(query_levels(m), path))
                 return sd_bus_error_setf(error, error_name(OPS_ERROR_NOT_FOUND),
                                          "cgroup %s is not monitored: it does not exist, or the policy reads no cgroup "
                                          "there; ListCGroups (or 'oomctl status') lists the monitored ones", path);
@@ -479,21 +478,21 @@ static int method_dump(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        const MemInfo *mi = &m->last_system.meminfo;
-        const PsiStats *psi = &m->last_system.mem_psi;
+        const MemInfo *mi = &query_last_system(m)->meminfo;
+        const PsiStats *psi = &query_last_system(m)->mem_psi;
 
         if (streq(property, "Version"))
                 return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
         if (streq(property, "Mode"))
-                return sd_bus_message_append(reply, "s", manager_mode_name(m));
+                return sd_bus_message_append(reply, "s", query_mode_name(m));
         if (streq(property, "ModeReason"))
-                return sd_bus_message_append(reply, "s", m->mode_reason ? m->mode_reason : "");
+                return sd_bus_message_append(reply, "s", query_mode_reason(m) ? query_mode_reason(m) : "");
         if (streq(property, "Wakeups"))
-                return sd_bus_message_append(reply, "s", psi_trigger_available(m->triggers) ? "psi-triggers" : "polling");
+                return sd_bus_message_append(reply, "s", query_psi_triggers_available(m) ? "psi-triggers" : "polling");
         if (streq(property, "PolicySource"))
-                return sd_bus_message_append(reply, "s", m->policy_description ? m->policy_description : "");
+                return sd_bus_message_append(reply, "s", query_policy_description(m) ? query_policy_description(m) : "");
         if (streq(property, "DryRun"))
-                return sd_bus_message_append(reply, "b", m->policy->dry_run);
+                return sd_bus_message_append(reply, "b", query_policy(m)->dry_run);
         if (streq(property, "MemoryTotal"))
                 return sd_bus_message_append(reply, "t", mi->valid ? mi->mem_total : UINT64_MAX);
         if (streq(property, "MemoryAvailable"))
@@ -507,10 +506,10 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
         if (streq(property, "MemoryPressureFull"))
                 return sd_bus_message_append(reply, "d", psi->full.valid ? psi->full.avg10 : -1.0);
         if (streq(property, "PressureLevel"))
-                return sd_bus_message_append(reply, "s", pressure_level_to_string(m->levels ? level_tracker_system_level(m->levels)
+                return sd_bus_message_append(reply, "s", pressure_level_to_string(query_levels(m) ? level_tracker_system_level(query_levels(m))
                                                                                              : PRESSURE_LEVEL_UNKNOWN));
         if (streq(property, "KillCount"))
-                return sd_bus_message_append(reply, "t", m->kill_count);
+                return sd_bus_message_append(reply, "t", query_kill_count(m));
         return -EINVAL;
 }
 

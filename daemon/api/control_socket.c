@@ -17,6 +17,7 @@
 #include "policy/utf8.h"
 #include "util/clock.h"
 #include "api/control_socket.h"
+#include "api/event_json.h"
 #include "util/log.h"
 #include "api/control_request.h"
 #include "api/op_table.h"
@@ -830,17 +831,23 @@ ControlSocket *control_socket_free(ControlSocket *s) {
         return NULL;
 }
 
-void control_socket_broadcast(ControlSocket *s, const cJSON *event) {
-        if (!s || !event)
+void control_socket_broadcast(ControlSocket *s, const Event *e) {
+        if (!s || !e)
                 return;
+        _cleanup_(cJSON_Deletep) cJSON *event = NULL;
         _cleanup_free_ char *text = NULL;
         for (Connection *c = s->connections, *next; c; c = next) {
                 next = c->next;
                 if (!c->subscribed || c->dead)
                         continue;
-                if (!text && !(text = json_print_utf8(event, false))) {
-                        log_oom();
-                        return;
+                if (!text) {
+                        event = event_to_json(e);
+                        if (!event) /* no JSON form (the D-Bus objects' alone), or out of memory */
+                                return;
+                        if (!(text = json_print_utf8(event, false))) {
+                                log_oom();
+                                return;
+                        }
                 }
                 (void) connection_enqueue(c, text);
         }

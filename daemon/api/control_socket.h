@@ -20,12 +20,11 @@
 #include <systemd/sd-event.h>
 
 #include "policy/policy_limits.h"
+#include "core/events.h"
 #include "core/manager.h"
 
 /* CONTROL_LINE_MAX, the longest request line, is in policy_limits.h: oomctl knows it too. */
-/* Descriptors passed with requests ("policy_fd") held at once by all connections, waiting for their
- * request line to be complete: each is one more fd of ours, and the killer needs its fds. */
-#define CONTROL_PASSED_FDS_MAX 16
+/* CONTROL_PASSED_FDS_MAX, the descriptors held at once, is in op_table.h with the states of a passed one. */
 /* What one connection may hold. A history reply of 1000 entries is about 450 KiB. */
 #define CONTROL_CONNECTION_MEMORY_MAX (1024 * 1024)
 /* What one of root's connections may hold: the reply to `policy-get` for a policy at POLICY_MAX_BYTES,
@@ -60,8 +59,9 @@ int control_socket_new(Manager *m, sd_event *e, const char *path, ControlSocket 
 /* Closes every connection and removes the socket file. Accepts NULL, returns NULL. */
 ControlSocket *control_socket_free(ControlSocket *s);
 
-/* Sends `event` (borrowed) as one line to every subscriber; drops those whose queue is full. */
-void control_socket_broadcast(ControlSocket *s, const cJSON *event);
+/* Sends event e as one JSON line (event_to_json()) to every subscriber; drops those whose queue is
+ * full. Events without a JSON form are not sent. */
+void control_socket_broadcast(ControlSocket *s, const Event *e);
 
 static inline void control_socket_freep(ControlSocket **s) {
         control_socket_free(*s);

@@ -5,7 +5,6 @@
 #include "policy/json_text.h"
 #include "policy/macro.h"
 #include "policy/protocol.h"
-#include "api/control_socket.h"
 #include "api/op_table.h"
 
 #define JSON_INT_MAX 9007199254740992.0 /* 2^53: whole numbers a double holds exactly */

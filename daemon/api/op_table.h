@@ -19,6 +19,10 @@
 /* The most arguments one operation takes. */
 #define OP_ARGS_MAX 5
 
+/* Descriptors passed with requests ("policy_fd") held at once by all connections, waiting for their
+ * request line to be complete: each is one more fd of ours, and the killer needs its fds. */
+#define CONTROL_PASSED_FDS_MAX 16
+
 /* What came with a request as a file descriptor (the socket's SCM_RIGHTS, D-Bus's "h"). */
 typedef enum OpFd {
         OP_FD_NONE,          /* nothing passed */

@@ -19,9 +19,9 @@
 #include "util/clock.h"
 #include "read/fileio.h"
 #include "util/log.h"
-#include "core/manager-internal.h"
 #include "api/operations.h"
 #include "core/level_tracker.h"
+#include "core/query.h"
 #include "read/procfs.h"
 #include "util/unit_name.h"
 
@@ -82,14 +82,15 @@ static bool caller_in_group(const Caller *c, gid_t gid) {
 }
 
 bool ops_authorize(Manager *m, const Caller *c, Op op, OpsError *err) {
-        if (op_is_read_only(op) || c->uid == 0 || (m->have_admin_gid && caller_in_group(c, m->admin_gid)))
+        gid_t admin_gid;
+        if (op_is_read_only(op) || c->uid == 0 || (query_admin_gid(m, &admin_gid) && caller_in_group(c, admin_gid)))
                 return true;
-        if (m->policy->admin_group)
+        if (query_policy(m)->admin_group)
                 ops_fail(err, OPS_ERROR_PERMISSION_DENIED,
                          "%s needs root or membership of group %s, and the caller is uid %u: run oomctl as root "
                          "(sudo oomctl ...) or as a member of %s",
-                         op_to_string(op) ? op_to_string(op) : "this operation", m->policy->admin_group,
-                         (unsigned) c->uid, m->policy->admin_group);
+                         op_to_string(op) ? op_to_string(op) : "this operation", query_policy(m)->admin_group,
+                         (unsigned) c->uid, query_policy(m)->admin_group);
         else
                 ops_fail(err, OPS_ERROR_PERMISSION_DENIED,
                          "%s needs root, and the caller is uid %u: run oomctl as root (sudo oomctl ...), or name "
@@ -102,26 +103,8 @@ bool ops_authorize(Manager *m, const Caller *c, Op op, OpsError *err) {
  * system there, measured as low-memory-monitor measures it, so it shows the system's level. */
 static const char *cgroup_level(Manager *m, const CGroupSample *cg) {
         if (streq(cg->path, "/"))
-                return pressure_level_to_string(level_tracker_system_level(m->levels));
+                return pressure_level_to_string(level_tracker_system_level(query_levels(m)));
         return pressure_level_to_string(pressure_level_of_cgroup(&cg->mem_psi));
-}
-
-static void add_psi_line(cJSON *o, const char *name, const PsiLine *l) {
-        if (!l->valid) {
-                cJSON_AddNullToObject(o, name);
-                return;
-        }
-        cJSON *x = cJSON_AddObjectToObject(o, name);
-        cJSON_AddNumberToObject(x, "avg10", l->avg10);
-        cJSON_AddNumberToObject(x, "avg60", l->avg60);
-        cJSON_AddNumberToObject(x, "avg300", l->avg300);
-        cJSON_AddNumberToObject(x, "total_usec", (double) l->total_usec);
-}
-
-static void add_psi(cJSON *o, const char *name, const PsiStats *s) {
-        cJSON *x = cJSON_AddObjectToObject(o, name);
-        add_psi_line(x, "some", &s->some);
-        add_psi_line(x, "full", &s->full);
 }
 
 /* A figure the sample read, or null: the daemon reads only what the policy needs. */
@@ -143,82 +126,8 @@ static cJSON *array_add_object(cJSON *a) {
 }
 
 cJSON *ops_status_summary(Manager *m, OpsError *err) {
-        _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
-        if (!o)
-                return ops_oom(err);
-
-        cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);
-        cJSON_AddNumberToObject(o, "pid", getpid());
-        cJSON_AddStringToObject(o, "mode", manager_mode_name(m));
-        cJSON_AddStringToObject(o, "mode_reason", m->mode_reason);
-        cJSON_AddStringToObject(o, "cgroup_root", m->cgroup_root ? m->cgroup_root : "");
-        cJSON_AddStringToObject(o, "policy", m->policy_description ? m->policy_description : "");
-        cJSON_AddBoolToObject(o, "dry_run", m->policy->dry_run);
-        cJSON_AddStringToObject(o, "wakeups", psi_trigger_available(m->triggers) ? "psi-triggers" : "polling");
-        cJSON_AddNumberToObject(o, "psi_triggers", (double) psi_trigger_count(m->triggers));
-        cJSON_AddNumberToObject(o, "interval_usec", (double) m->policy->interval_usec);
-        cJSON_AddBoolToObject(o, "quiet", m->quiet);
-        cJSON_AddNumberToObject(o, "samples", (double) m->n_samples);
-        cJSON_AddNumberToObject(o, "candidate_samples", (double) m->n_candidate_samples);
-        cJSON_AddNumberToObject(o, "process_scans", (double) m->n_process_scans);
-        cJSON_AddNumberToObject(o, "quiet_checks", (double) m->n_quiet_checks);
-
-        cJSON *s = cJSON_AddObjectToObject(o, "system");
-        const MemInfo *mi = &m->last_system.meminfo;
-        if (s && mi->valid) {
-                cJSON_AddNumberToObject(s, "mem_total", (double) mi->mem_total);
-                cJSON_AddNumberToObject(s, "mem_available", (double) mi->mem_available);
-                cJSON_AddNumberToObject(s, "swap_total", (double) mi->swap_total);
-                cJSON_AddNumberToObject(s, "swap_free", (double) mi->swap_free);
-        } else if (s) {
-                cJSON_AddNullToObject(s, "mem_total");
-                cJSON_AddNullToObject(s, "mem_available");
-                cJSON_AddNullToObject(s, "swap_total");
-                cJSON_AddNullToObject(s, "swap_free");
-        }
-        if (s) {
-                add_psi(s, "memory_pressure", &m->last_system.mem_psi);
-                cJSON_AddStringToObject(s, "level", pressure_level_to_string(level_tracker_system_level(m->levels)));
-        }
-
-        cJSON *rs = cJSON_AddArrayToObject(o, "rulesets");
-        for (size_t i = 0; rs && i < m->policy->n_rulesets; i++) {
-                const Ruleset *r = &m->policy->rulesets[i];
-                cJSON *x = array_add_object(rs);
-                if (!x)
-                        return ops_oom(err);
-                cJSON_AddStringToObject(x, "name", r->name);
-                cJSON_AddStringToObject(x, "source", r->source ? r->source : "");
-                /* Degraded mode has no units to stop: the killer signals processes, whatever the ruleset says. */
-                cJSON_AddStringToObject(x, "method", m->degraded ? "kill" : unit_method_to_string(r->method));
-                cJSON_AddBoolToObject(x, "dry_run", m->policy->dry_run || r->dry_run);
-        }
-        cJSON *pend = cJSON_AddArrayToObject(o, "pending_kills");
-        usec_t now = now_usec(CLOCK_MONOTONIC);
-        for (size_t i = 0; pend && i < m->n_pending; i++) {
-                const PendingKill *k = &m->pending[i];
-                cJSON *x = array_add_object(pend);
-                if (!x)
-                        return ops_oom(err);
-                cJSON_AddStringToObject(x, "cgroup", k->decision.cgroup);
-                cJSON_AddStringToObject(x, "unit", unit_name_of_cgroup(k->decision.cgroup));
-                cJSON_AddStringToObject(x, "ruleset", k->decision.ruleset);
-                cJSON_AddStringToObject(x, "reason", k->decision.reason);
-                cJSON_AddNumberToObject(x, "waited_usec", (double) (now - k->since));
-                cJSON_AddNumberToObject(x, "remaining_usec", (double) (k->deadline > now ? k->deadline - now : 0));
-                cJSON_AddBoolToObject(x, "hook_running", k->hook_id && !k->hook_exited);
-        }
-        if (!rs || !pend)
-                return ops_oom(err);
-
-        cJSON_AddNumberToObject(o, "kill_count", (double) m->kill_count);
-        if (m->last_kill)
-                cJSON_AddItemToObject(o, "last_kill", cJSON_Duplicate(m->last_kill, true));
-        else
-                cJSON_AddNullToObject(o, "last_kill");
-        if (!s)
-                return ops_oom(err);
-        return TAKE_PTR(o);
+        cJSON *o = query_status_summary(m);
+        return o ? o : ops_oom(err);
 }
 
 cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
@@ -228,9 +137,11 @@ cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
                 return NULL;
 
         cJSON *a = cJSON_AddArrayToObject(o, "cgroups");
-        const MemInfo *mi = &m->last_system.meminfo;
-        for (size_t i = 0; a && i < m->n_last_cgroups; i++) {
-                const CGroupSample *cg = &m->last_cgroups[i];
+        const MemInfo *mi = &query_last_system(m)->meminfo;
+        size_t n_cgroups;
+        const CGroupSample *cgroups = query_last_cgroups(m, &n_cgroups);
+        for (size_t i = 0; a && i < n_cgroups; i++) {
+                const CGroupSample *cg = &cgroups[i];
                 cJSON *x = array_add_object(a);
                 if (!x)
                         return ops_oom(err);
@@ -251,16 +162,16 @@ cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
                 else
                         add_field(x, "swap_current", cg, CG_SWAP_CURRENT, cg->swap_current);
                 if (root && !(cg->fields & CG_MEMORY_PSI)) {
-                        add_psi(x, "memory_pressure", &m->last_system.mem_psi);
+                        query_json_add_psi(x, "memory_pressure", &query_last_system(m)->mem_psi);
                         cJSON_AddStringToObject(x, "level", cgroup_level(m, cg));
                 } else if (cg->fields & CG_MEMORY_PSI) {
-                        add_psi(x, "memory_pressure", &cg->mem_psi);
+                        query_json_add_psi(x, "memory_pressure", &cg->mem_psi);
                         cJSON_AddStringToObject(x, "level", cgroup_level(m, cg));
                 } else {
                         cJSON_AddNullToObject(x, "memory_pressure");
                         cJSON_AddNullToObject(x, "level");
                 }
-                cJSON_AddStringToObject(x, "preference", preference_to_string(cgroup_tier(m->policy, cg)));
+                cJSON_AddStringToObject(x, "preference", preference_to_string(cgroup_tier(query_policy(m), cg)));
                 if (cg->fields & CG_EVENTS)
                         cJSON_AddBoolToObject(x, "populated", cg->populated);
                 else
@@ -273,7 +184,7 @@ cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
 
 /* The running policy as policy_to_json writes it: every default spelled out. */
 static cJSON *policy_document(Manager *m) {
-        _cleanup_free_ char *text = policy_to_json(m->policy);
+        _cleanup_free_ char *text = policy_to_json(query_policy(m));
         return text ? cJSON_Parse(text) : NULL;
 }
 
@@ -324,7 +235,7 @@ static cJSON *policy_sources(const Policy *p) {
 
 cJSON *ops_policy_get(Manager *m, const Caller *c, OpsError *err) {
         cJSON *doc = policy_document(m);
-        cJSON *sources = policy_sources(m->policy);
+        cJSON *sources = policy_sources(query_policy(m));
         cJSON *o = cJSON_CreateObject();
         if (!doc || !sources || !o) {
                 cJSON_Delete(doc);
@@ -333,18 +244,18 @@ cJSON *ops_policy_get(Manager *m, const Caller *c, OpsError *err) {
                 return ops_oom(err);
         }
         cJSON_AddItemToObject(o, "policy", doc);
-        cJSON_AddStringToObject(o, "source", m->policy_description ? m->policy_description : "");
+        cJSON_AddStringToObject(o, "source", query_policy_description(m) ? query_policy_description(m) : "");
         cJSON_AddItemToObject(o, "sources", sources);
         return o;
 }
 
 cJSON *ops_history(Manager *m, const Caller *c, uint64_t since_usec, OpsError *err) {
         _cleanup_free_ char *text = NULL;
-        if (!m->history)
+        if (!query_history(m))
                 return ops_fail(err, OPS_ERROR_FAILED, "no kill history is kept: the state directory %s could not be "
                                 "written when pressured started (the log says why); kills are in the journal. Fix the "
-                                "directory and restart pressured", m->config.state_dir);
-        int r = history_read_json(m->history, since_usec, &text);
+                                "directory and restart pressured", query_config(m)->state_dir);
+        int r = history_read_json(query_history(m), since_usec, &text);
         if (r < 0)
                 return ops_oom(err); /* served from memory: running out of it is the only failure */
         /* The array as the history keeps it (valid, compact JSON), not parsed again per request. */
@@ -387,32 +298,38 @@ cJSON *ops_dump(Manager *m, const Caller *c, OpsError *err) {
         _cleanup_free_ char *t = NULL;
         char a[32], b[32], x[64], y[64];
         bool ok = true;
-        const MemInfo *mi = &m->last_system.meminfo;
+        const Policy *p = query_policy(m);
+        const SystemSample *sys = query_last_system(m);
+        const MemInfo *mi = &sys->meminfo;
+        const cJSON *last_kill = query_last_kill(m);
+        size_t n_pending, n_cgroups;
+        const PendingKill *pending = query_pending(m, &n_pending);
+        const CGroupSample *cgroups = query_last_cgroups(m, &n_cgroups);
 
         /* Labels padded to one width, so the values line up as in "oomctl status". */
 #define L "%-12s"
         ok &= text_append(&t, "pressured %s (pid %d)\n", PACKAGE_VERSION, (int) getpid());
-        ok &= text_append(&t, L "%s (%s)\n", "Mode:", manager_mode_name(m), m->mode_reason);
-        ok &= text_append(&t, L "%s%s\n", "Policy:", m->policy_description ? m->policy_description : "?",
-                          m->policy->dry_run ? " [dry run: nothing will be killed]" : "");
-        ok &= text_append(&t, L "%zu, kill-list entries: %zu\n", "Rulesets:", m->policy->n_rulesets, m->policy->n_kill_list);
-        for (size_t i = 0; i < m->policy->n_rulesets; i++) {
-                const Ruleset *r = &m->policy->rulesets[i];
+        ok &= text_append(&t, L "%s (%s)\n", "Mode:", query_mode_name(m), query_mode_reason(m));
+        ok &= text_append(&t, L "%s%s\n", "Policy:", query_policy_description(m) ? query_policy_description(m) : "?",
+                          p->dry_run ? " [dry run: nothing will be killed]" : "");
+        ok &= text_append(&t, L "%zu, kill-list entries: %zu\n", "Rulesets:", p->n_rulesets, p->n_kill_list);
+        for (size_t i = 0; i < p->n_rulesets; i++) {
+                const Ruleset *r = &p->rulesets[i];
                 ok &= text_append(&t, L "%s (method %s%s), from %s\n", "", r->name,
-                                  m->degraded ? "kill" : unit_method_to_string(r->method),
+                                  query_degraded(m) ? "kill" : unit_method_to_string(r->method),
                                   r->dry_run ? ", dry run" : "", r->source ? r->source : "?");
         }
-        for (size_t i = 0; i < m->n_pending; i++) {
-                const PendingKill *k = &m->pending[i];
+        for (size_t i = 0; i < n_pending; i++) {
+                const PendingKill *k = &pending[i];
                 usec_t now = now_usec(CLOCK_MONOTONIC);
                 format_duration(a, sizeof a, k->deadline > now ? k->deadline - now : 0);
                 ok &= text_append(&t, L "%s by ruleset %s in %s unless spared%s: %s\n", "Pending kill:", k->decision.cgroup,
                                   k->decision.ruleset, a, k->hook_id && !k->hook_exited ? " (its pre-kill hook runs)" : "",
                                   k->decision.reason);
         }
-        format_duration(a, sizeof a, m->policy->interval_usec);
+        format_duration(a, sizeof a, p->interval_usec);
         ok &= text_append(&t, L "%s, interval %s\n", "Wake-ups:",
-                          psi_trigger_available(m->triggers) ? "PSI triggers" : "polling", a);
+                          query_psi_triggers_available(m) ? "PSI triggers" : "polling", a);
         if (mi->valid) {
                 format_bytes(a, sizeof a, (double) mi->mem_available);
                 format_bytes(b, sizeof b, (double) mi->mem_total);
@@ -422,24 +339,24 @@ cJSON *ops_dump(Manager *m, const Caller *c, OpsError *err) {
                 ok &= text_append(&t, L "%s free of %s\n", "Swap:", a, b);
         } else
                 ok &= text_append(&t, L "not read yet\n", "Memory:");
-        psi_text(x, sizeof x, &m->last_system.mem_psi.some);
-        psi_text(y, sizeof y, &m->last_system.mem_psi.full);
+        psi_text(x, sizeof x, &sys->mem_psi.some);
+        psi_text(y, sizeof y, &sys->mem_psi.full);
         ok &= text_append(&t, L "some %s, full %s (avg10 avg60 avg300); level %s\n", "Pressure:", x, y,
-                          pressure_level_to_string(level_tracker_system_level(m->levels)));
-        ok &= text_append(&t, L "%" PRIu64 "\n", "Kills:", m->kill_count);
-        if (m->last_kill) {
-                const cJSON *v = cJSON_GetObjectItemCaseSensitive(m->last_kill, "victim");
-                const cJSON *r = cJSON_GetObjectItemCaseSensitive(m->last_kill, "reason");
-                const cJSON *d = cJSON_GetObjectItemCaseSensitive(m->last_kill, "dry_run");
+                          pressure_level_to_string(level_tracker_system_level(query_levels(m))));
+        ok &= text_append(&t, L "%" PRIu64 "\n", "Kills:", query_kill_count(m));
+        if (last_kill) {
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(last_kill, "victim");
+                const cJSON *r = cJSON_GetObjectItemCaseSensitive(last_kill, "reason");
+                const cJSON *d = cJSON_GetObjectItemCaseSensitive(last_kill, "dry_run");
                 ok &= text_append(&t, L "%s%s: %s\n", "Last kill:", cJSON_IsString(v) ? v->valuestring : "?",
                                   cJSON_IsTrue(d) ? " (dry run)" : "", cJSON_IsString(r) ? r->valuestring : "?");
         }
-        ok &= text_append(&t, L "%zu in the last full sample\n", "Cgroups:", m->n_last_cgroups);
+        ok &= text_append(&t, L "%zu in the last full sample\n", "Cgroups:", n_cgroups);
 #undef L
-        if (m->n_last_cgroups > 0)
+        if (n_cgroups > 0)
                 ok &= text_append(&t, "  %-9s %8s %-17s %s\n", "LEVEL", "MEMORY", "FULL 10s/60s/300s", "PATH");
-        for (size_t i = 0; i < m->n_last_cgroups; i++) {
-                const CGroupSample *cg = &m->last_cgroups[i];
+        for (size_t i = 0; i < n_cgroups; i++) {
+                const CGroupSample *cg = &cgroups[i];
                 bool root = streq(cg->path, "/"); /* no files of its own: the system's figures */
                 if (cg->fields & CG_MEMORY_CURRENT)
                         format_bytes(a, sizeof a, (double) cg->memory_current);
@@ -447,7 +364,7 @@ cJSON *ops_dump(Manager *m, const Caller *c, OpsError *err) {
                         format_bytes(a, sizeof a, (double) (mi->mem_total > mi->mem_available ? mi->mem_total - mi->mem_available : 0));
                 else
                         snprintf(a, sizeof a, "-");
-                const PsiStats *psi = cg->fields & CG_MEMORY_PSI ? &cg->mem_psi : root ? &m->last_system.mem_psi : NULL;
+                const PsiStats *psi = cg->fields & CG_MEMORY_PSI ? &cg->mem_psi : root ? &sys->mem_psi : NULL;
                 if (psi)
                         psi_text(x, sizeof x, psi->full.valid ? &psi->full : &psi->some);
                 else
@@ -479,7 +396,7 @@ static cJSON *policy_change_failed(int r, const PolicyError *pe, const char *err
 
 static cJSON *policy_source_result(Manager *m, OpsError *err) {
         cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddStringToObject(o, "policy_source", m->policy_description ? m->policy_description : "")) {
+        if (!o || !cJSON_AddStringToObject(o, "policy_source", query_policy_description(m) ? query_policy_description(m) : "")) {
                 cJSON_Delete(o);
                 return ops_oom(err);
         }
@@ -489,7 +406,7 @@ static cJSON *policy_source_result(Manager *m, OpsError *err) {
 /* Who asked, for the log: "uid 0 (pid 4242, oomctl)", as kills name their caller. */
 static void caller_describe(Manager *m, const Caller *c, char *buf, size_t size) {
         char path[4096], comm[64] = "";
-        snprintf(path, sizeof path, "%s/%d/comm", m->config.proc_root, (int) c->pid);
+        snprintf(path, sizeof path, "%s/%d/comm", query_config(m)->proc_root, (int) c->pid);
         _cleanup_close_ int fd = c->pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -EBADF;
         ssize_t k = fd >= 0 ? read(fd, comm, sizeof comm - 1) : -1;
         if (k > 0) {
@@ -684,7 +601,7 @@ cJSON *ops_set_dry_run(Manager *m, const Caller *c, bool dry_run, OpsError *err)
         manager_set_dry_run(m, dry_run);
         cJSON *o = policy_source_result(m, err);
         if (o)
-                cJSON_AddBoolToObject(o, "dry_run", m->policy->dry_run);
+                cJSON_AddBoolToObject(o, "dry_run", query_policy(m)->dry_run);
         return o;
 }
 
@@ -756,9 +673,9 @@ cJSON *ops_kill(Manager *m, const Caller *c, const char *target, const char *rea
         _cleanup_free_ char *path = NULL;
         int r;
 
-        if (!m->tree)
+        if (!query_cgroup_tree(m))
                 return ops_fail(err, OPS_ERROR_FAILED, "cannot kill %s: pressured has no cgroup2 hierarchy to act on "
-                                "(%s)", target, m->mode_reason);
+                                "(%s)", target, query_mode_reason(m));
         if (target[0] == '/') {
                 r = normalize_path(target, &path);
                 if (r == -ENOMEM)
@@ -768,13 +685,13 @@ cJSON *ops_kill(Manager *m, const Caller *c, const char *target, const char *rea
                                         "as 'oomctl status' shows it, e.g. /system.slice/foo.service", target);
         } else if (unit_name_is_valid(target)) {
                 unsigned n = 0;
-                r = find_unit(cgroup_tree_root_fd(m->tree), "", target, 0, &path, &n);
+                r = find_unit(cgroup_tree_root_fd(query_cgroup_tree(m)), "", target, 0, &path, &n);
                 if (r < 0)
                         return ops_fail(err, OPS_ERROR_FAILED, "cannot search the cgroup tree at %s for %s: %s",
-                                        m->cgroup_root, target, strerror(-r));
+                                        query_cgroup_root(m), target, strerror(-r));
                 if (n == 0)
                         return ops_fail(err, OPS_ERROR_NOT_FOUND, "no cgroup called %s under %s: is the unit running? "
-                                        "'systemctl status %s' tells", target, m->cgroup_root, target);
+                                        "'systemctl status %s' tells", target, query_cgroup_root(m), target);
                 if (n > 1)
                         return ops_fail(err, OPS_ERROR_INVALID_REQUEST, "more than one cgroup is called %s (one is %s); "
                                         "give the full cgroup path instead", target, path);
@@ -785,16 +702,16 @@ cJSON *ops_kill(Manager *m, const Caller *c, const char *target, const char *rea
         if (streq(path, "/"))
                 return ops_fail(err, OPS_ERROR_PERMISSION_DENIED, "refusing to kill the root cgroup \"/\": it holds every "
                                 "process on the host; name the cgroup of the workload instead");
-        if (contains_cgroup(path, m->self_cgroup))
+        if (contains_cgroup(path, query_self_cgroup(m)))
                 return ops_fail(err, OPS_ERROR_PERMISSION_DENIED, "refusing to kill %s: it contains pressured itself (%s), "
                                 "and the host would lose its OOM protection; name a cgroup below it instead",
-                                path, m->self_cgroup);
+                                path, query_self_cgroup(m));
 
-        _cleanup_close_ int fd = cgroup_tree_open(m->tree, path);
+        _cleanup_close_ int fd = cgroup_tree_open(query_cgroup_tree(m), path);
         if (fd < 0) {
                 if (fd == -ENOENT || fd == -ENOTDIR)
                         return ops_fail(err, OPS_ERROR_NOT_FOUND, "no cgroup %s under %s; 'oomctl status' lists the cgroups",
-                                        path, m->cgroup_root);
+                                        path, query_cgroup_root(m));
                 return ops_fail(err, OPS_ERROR_FAILED, "cannot open cgroup %s: %s", path, strerror(-fd));
         }
 
@@ -802,7 +719,7 @@ cJSON *ops_kill(Manager *m, const Caller *c, const char *target, const char *rea
                 .ruleset = "manual",
                 .kind = TARGET_CGROUP,
                 .cgroup = strdup(path),
-                .dry_run = dry_run || m->policy->dry_run,
+                .dry_run = dry_run || query_policy(m)->dry_run,
                 .kill_list_index = -1,
         };
         if (!d.cgroup)

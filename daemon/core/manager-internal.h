@@ -2,9 +2,9 @@
 #pragma once
 
 /*
- * The Manager's state, shared by manager.c, the operations layer (operations.c) that serves the
- * control socket and D-Bus, and the D-Bus objects (bus_manager.c, bus_cgroup.c), which read the
- * figures behind their properties here. Nothing else includes this header.
+ * The Manager's state, private to the core: manager.c (the loop), policy_host.c, sampler.c,
+ * ladder.c and query.c. The front ends read it through core/query.h and change it through
+ * core/manager.h; nothing outside core/ includes this header.
  */
 
 #include <stdbool.h>
@@ -16,28 +16,19 @@
 #include "read/cgroup_tree.h"
 #include "record/history.h"
 #include "act/killer.h"
-#include "core/manager.h"
+#include "core/events.h"
+#include "core/manager_config.h"
+#include "core/pending_kill.h"
 #include "core/level_tracker.h"
 #include "core/psi_trigger.h"
 
 /* A trigger holds an fd and a kernel timer; past this many watched cgroups, polling covers the rest. */
 #define MANAGER_MAX_CGROUP_TRIGGERS 256
 
-typedef struct ControlSocket ControlSocket;
-typedef struct BusManager BusManager;
+typedef struct BusConnection BusConnection;
 typedef struct UnitStopper UnitStopper;
 typedef struct SystemdAnnotations SystemdAnnotations;
 typedef struct HookRunner HookRunner;
-
-/* Step 1 of the ladder: a decision waiting out its action's prekill_timeout (README "The kill
- * ladder"). At most one per ruleset (the engine holds the ruleset meanwhile) and one per victim. */
-typedef struct PendingKill {
-        Decision decision;          /* owned; its ruleset name is borrowed from the running policy */
-        usec_t since;               /* CLOCK_MONOTONIC: when KillPending went out */
-        usec_t deadline;            /* the kill goes ahead then, unless the target was spared */
-        uint64_t hook_id;           /* the pre-kill hook's run (hook_runner), 0 when there is none */
-        bool hook_exited;           /* the hook is over: the next sample decides at once */
-} PendingKill;
 
 /* A LevelTracker announcement kept until the tracker's update is done (path owned). */
 typedef struct QueuedLevelEvent {
@@ -116,8 +107,12 @@ struct Manager {
         PsiStats level_psi;         /* /proc/pressure/memory at the start of the system level's window */
         usec_t level_psi_usec;
 
-        ControlSocket *control;     /* RUNTIME_DIR/control.sock */
-        BusManager *bus;            /* org.pressured.oom1; NULL with --no-bus */
+        struct {
+                EventHandler fn;
+                void *userdata;
+        } subscribers[MANAGER_MAX_SUBSCRIBERS]; /* the front ends (manager_subscribe) */
+        size_t n_subscribers;
+        BusConnection *bus_connection; /* the system bus; NULL with --no-bus */
         UnitStopper *stopper;       /* step 2 of the ladder: units stopped through PID 1 */
         SystemdAnnotations *annotations; /* ManagedOOM*= of PID 1's units, merged under the policy files */
         HookRunner *hooks;          /* the pre-kill hooks running */
@@ -126,48 +121,18 @@ struct Manager {
         char *dying_told;           /* the cgroup last logged as "already killed, still exiting" */
 };
 
-/* While quiet, takes a sample now so that a client (status, dump, kill list) sees current figures,
- * unless the last one is younger than a second. */
-void manager_refresh(Manager *m);
+/* Sends an event to every subscriber (manager_subscribe), in the order they subscribed. */
+void manager_publish(Manager *m, const Event *e);
 
-/* Sends an event (the JSON model in README "Events"; borrowed) to control socket subscribers and as
- * its D-Bus signal. */
-void manager_publish(Manager *m, const cJSON *event);
+/* One sample: read what the policy needs, decide, act. Never blocks. The one function that takes a
+ * sample (tests/bench/sample-cost.sh measures it by this name). */
+void manager_sample(Manager *m);
 
-/* "cgroup" or "degraded". */
-const char *manager_mode_name(const Manager *m);
+/* Takes one sample now and schedules the next (a PSI trigger, a pre-kill hook that exited). */
+void manager_sample_now(Manager *m);
 
-/* Validates `text` as the new main policy document (drop-ins and change layers merge over it),
- * writes it as sent to RUNTIME_DIR/policy.json (or STATE_DIR/policy.json with persist, removing the
- * runtime one), where it stands in for --config until reverted, installs it and announces
- * PolicyChanged. `who` names the caller in the log. On a bad policy returns -EINVAL with *perr filled
- * and the old policy kept; on other errors negative errno with errbuf saying what failed. */
-int manager_replace_policy(Manager *m, const char *text, bool persist, const char *who,
-                           PolicyError *perr, char *errbuf, size_t errlen);
+/* Rewrites RUNTIME_DIR/status.json (query_status_summary()), noting the time. */
+void manager_write_status(Manager *m, usec_t now);
 
-/* Sets top-level `key` to `value` in the runtime change layer (RUNTIME_DIR/changes.json), or with
- * persist in the persisted one (STATE_DIR/changes.json, taking the key out of the runtime layer):
- * drop-ins that hold only what oomctl changed, merged over the admin's files at every load. Validates
- * first; installs, logs (`who` did `what`) and announces. Errors as manager_replace_policy(). */
-int manager_change_policy_layer(Manager *m, const char *key, const cJSON *value, bool persist, const char *who,
-                                const char *what, PolicyError *perr, char *errbuf, size_t errlen);
-
-/* Removes the runtime change layer and the runtime policy.json (with persist also the persisted
- * ones), then loads the policy from what remains. Refuses, removing nothing, when what remains is
- * invalid. `removed` gets the removed files, comma-separated ("" for none). Errors as above. */
-int manager_revert_policy(Manager *m, bool persist, const char *who, char *removed, size_t removed_len,
-                          PolicyError *perr, char *errbuf, size_t errlen);
-
-/* Re-reads the policy files (as SIGHUP does) and announces PolicyChanged. On error the old policy is
- * kept and -EINVAL (with *perr) or another negative errno is returned, errbuf saying why. */
-int manager_reload_policy(Manager *m, PolicyError *perr, char *errbuf, size_t errlen);
-
-/* Turns dry run on or off for the running policy (until the next load, where --dry-run wins). */
-void manager_set_dry_run(Manager *m, bool dry_run);
-
-/* Carries out one decision: KillPending, then the ladder: the unit stopped or restarted through
- * systemd (d->method, asynchronous: the record and Killed follow when it is over), or the kill (or
- * the dry run) and at once the record and Killed. `snap` may be NULL unless d->granularity_process.
- * Returns 1 when a stop is under way, what the killer returned (0 or negative errno) otherwise, and
- * -EALREADY without doing anything when a stop covering d->cgroup is already in flight. */
-int manager_kill(Manager *m, const Snapshot *snap, Decision *d, KillResult *res);
+/* Schedules the next sample `delay` from now. */
+void manager_schedule(Manager *m, usec_t delay);

@@ -25,9 +25,6 @@
 #include "util/unit_name.h"
 #include "act/unit_stopper.h"
 
-#define SYSTEMD_SERVICE "org.freedesktop.systemd1"
-#define SYSTEMD_PATH "/org/freedesktop/systemd1"
-#define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
 /* sd-event's default timer accuracy is 250 ms; the unit must be gone within stop_timeout + 1 s. */
 #define STOP_TIMER_ACCURACY_USEC 1000
 

@@ -23,8 +23,6 @@
 #include "core/level_tracker.h"
 #include "core/query.h"
 
-DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
-
 struct BusManager {
         Manager *manager;
         BusConnection *connection;      /* the manager's; its setup registers our objects and names */

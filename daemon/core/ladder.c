@@ -47,34 +47,34 @@ static void manager_announce_kill(Manager *m, const Decision *d, usec_t wait_use
         manager_publish(m, &e);
 }
 
-/* Killed, from the decision and its outcome, as kill_report() recorded them: the same derivations
- * (the unit, the method, the processes named, what was freed), and the record's time. */
+/* Killed, from the decision and its outcome as kill_report() recorded them: kill_report_build()
+ * derives the unit, the method, the processes named and what was freed for both, and the event
+ * carries the record's time. */
 static void manager_publish_killed(Manager *m, const Decision *d, const KillResult *res, int kill_error,
                                    const cJSON *summary) {
-        bool stopped = kill_error >= 0 && res->ladder;
-        bool killed = kill_error >= 0 && (res->n_killed > 0 || stopped);
-        unsigned n_pids = d->dry_run ? res->n_would_kill : res->n_killed;
+        KillReportEntry r;
+        kill_report_build(d, res, kill_error, &r);
         const cJSON *time = cJSON_GetObjectItemCaseSensitive(summary, "time");
         Event e = {
                 .kind = EVENT_KILLED,
                 .time = cJSON_IsNumber(time) ? (usec_t) time->valuedouble : now_usec(CLOCK_REALTIME),
                 .killed = {
                         .cgroup = d->cgroup,
-                        .unit = res->unit[0] ? res->unit : unit_name_of_cgroup(d->cgroup),
+                        .unit = r.unit,
                         .ruleset = d->ruleset,
                         .reason = d->reason,
-                        .method = d->dry_run ? "dry-run" : res->ladder ? res->ladder : kill_method_to_string(res->method),
+                        .method = r.method,
                         .dry_run = d->dry_run,
                         .pids = res->pids,
-                        .n_pids = n_pids < KILL_MAX_PIDS_RECORDED ? n_pids : KILL_MAX_PIDS_RECORDED,
+                        .n_pids = r.n_pids < KILL_MAX_PIDS_RECORDED ? r.n_pids : KILL_MAX_PIDS_RECORDED,
                         .killed = res->n_killed,
                         .memory_bytes = d->memory,
-                        .freed_bytes = killed ? d->memory : 0,
+                        .freed_bytes = r.freed,
                         .pressure = d->pressure,
                         .incident_kill = d->incident_kill,
                         .scope = kill_scope_to_string(decision_scope(d)),
                         .escalated = d->escalated,
-                        .stopped = stopped,
+                        .stopped = r.stopped,
                         .stop_to_gone_usec = res->stop_to_gone_usec,
                 },
         };

@@ -128,6 +128,8 @@ void manager_note_system_error(Manager *m, int r, const char *err) {
                 m->system_error = NULL;
                 return;
         }
+        if (!err)
+                err = "no reason given";
         if (m->system_error && strcmp(m->system_error, err) == 0)
                 return;
         log_warning_errno(r, "Failed to read system memory figures: %s. Rules that need them cannot fire "

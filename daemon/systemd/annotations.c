@@ -8,11 +8,9 @@
 #include "policy/macro.h"
 #include "util/log.h"
 #include "systemd/annotations.h"
+#include "systemd/bus_connection.h"
 #include "util/unit_name.h"
 
-#define SYSTEMD_SERVICE "org.freedesktop.systemd1"
-#define SYSTEMD_PATH "/org/freedesktop/systemd1"
-#define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
 #define SYSTEMD_UNIT_PREFIX "/org/freedesktop/systemd1/unit"
 #define OOMD_BUS_NAME "org.freedesktop.oom1"
 

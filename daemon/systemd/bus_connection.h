@@ -24,6 +24,11 @@
  * itself starved of memory. */
 #define BUS_CALL_TIMEOUT_USEC (2 * USEC_PER_SEC)
 
+/* PID 1's manager object, which the unit stopper calls and the annotations listen to. */
+#define SYSTEMD_SERVICE "org.freedesktop.systemd1"
+#define SYSTEMD_PATH "/org/freedesktop/systemd1"
+#define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
+
 /* Hooks run on each new connection, in the order they were added. */
 #define BUS_MAX_CONNECT_HOOKS 4
 

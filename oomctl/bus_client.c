@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "policy_file.h"
 #include "protocol.h"
+#include "protocol_ops.h"
 
 #define BUS_REPLY_TIMEOUT_USEC ((uint64_t) CLIENT_REPLY_TIMEOUT_SEC * UINT64_C(1000000))
 
@@ -150,24 +151,6 @@ static int call_method(BusClient *b, const char *member, sd_bus_error *e, sd_bus
         return sd_bus_call(b->bus, m, BUS_REPLY_TIMEOUT_USEC, e, reply);
 }
 
-static const cJSON *field(const cJSON *req, const char *key) {
-        return cJSON_GetObjectItemCaseSensitive(req, key);
-}
-
-static const char *field_str(const cJSON *req, const char *key, const char *fallback) {
-        const char *s = cJSON_GetStringValue(field(req, key));
-        return s ? s : fallback;
-}
-
-static double field_num(const cJSON *req, const char *key, double fallback) {
-        const cJSON *v = field(req, key);
-        return cJSON_IsNumber(v) ? v->valuedouble : fallback;
-}
-
-static int field_bool(const cJSON *req, const char *key) {
-        return cJSON_IsTrue(field(req, key));
-}
-
 /* Reads one string argument and parses it as JSON. */
 static int read_json(sd_bus_message *reply, cJSON **ret) {
         const char *text;
@@ -189,9 +172,10 @@ static cJSON *object_with(const char *key, cJSON *value) {
 }
 
 /* Each op below runs its method and builds the socket's result for it (daemon/operations.c). */
-typedef int (*OpFunc)(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret);
+/* Each takes the request's arguments as op_args_parse() read them, by the rules the daemon reads them by. */
+typedef int (*OpFunc)(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret);
 
-static int op_status(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+static int op_status(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = call_method(b, "GetStatus", e, &reply, NULL);
         if (r < 0)
@@ -204,7 +188,7 @@ static int op_status(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **re
         return r;
 }
 
-static int op_kill_list(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+static int op_kill_list(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
         cJSON *entries = o ? cJSON_AddArrayToObject(o, "entries") : NULL;
@@ -236,7 +220,7 @@ static int op_kill_list(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON *
         return 0;
 }
 
-static int op_kill(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+static int op_kill(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *cgroup, *method;
         uint32_t killed;
@@ -244,8 +228,8 @@ static int op_kill(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret)
         size_t pids_size;
         int dry_run;
 
-        int r = call_method(b, "Kill", e, &reply, "ssb", field_str(req, "target", ""), field_str(req, "reason", ""),
-                            field_bool(req, "dry_run"));
+        int r = call_method(b, "Kill", e, &reply, "ssb", a->target, a->reason ? a->reason : "",
+                            (int) a->dry_run);
         if (r < 0)
                 return r;
         if (sd_bus_message_read(reply, "su", &cgroup, &killed) < 0 ||
@@ -254,12 +238,12 @@ static int op_kill(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret)
                 return -EBADMSG;
 
         _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
-        cJSON *a;
+        cJSON *list;
         if (!o || !cJSON_AddStringToObject(o, "cgroup", cgroup) || !cJSON_AddNumberToObject(o, "killed", killed) ||
-            !(a = cJSON_AddArrayToObject(o, "pids")))
+            !(list = cJSON_AddArrayToObject(o, "pids")))
                 return -ENOMEM;
         for (size_t i = 0; i < pids_size / sizeof *pids; i++)
-                if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(pids[i])))
+                if (!cJSON_AddItemToArray(list, cJSON_CreateNumber(pids[i])))
                         return -ENOMEM;
         if (!cJSON_AddStringToObject(o, "method", method) || !cJSON_AddBoolToObject(o, "dry_run", dry_run))
                 return -ENOMEM;
@@ -267,7 +251,7 @@ static int op_kill(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret)
         return 0;
 }
 
-static int op_policy_get(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+static int op_policy_get(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *source = NULL;
         cJSON *doc;
@@ -309,9 +293,9 @@ static int read_policy_source(sd_bus_message *reply, cJSON **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
-static int op_policy_set(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+static int op_policy_set(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const cJSON *doc = field(req, "policy");
+        const cJSON *doc = a->policy;
         _cleanup_free_ char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
         if (!text)
                 return doc ? -ENOMEM : -EINVAL;
@@ -319,20 +303,20 @@ static int op_policy_set(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON 
         _cleanup_close_ int fd = policy_memfd_new("oomctl-policy", text, strlen(text));
         if (fd < 0)
                 return fd;
-        int r = call_method(b, "SetPolicyFromFd", e, &reply, "hb", fd, field_bool(req, "persist"));
+        int r = call_method(b, "SetPolicyFromFd", e, &reply, "hb", fd, (int) a->persist);
         return r < 0 ? r : read_policy_source(reply, ret);
 }
 
-static int op_policy_reload(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+static int op_policy_reload(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = call_method(b, "ReloadPolicy", e, &reply, NULL);
         return r < 0 ? r : read_policy_source(reply, ret);
 }
 
-static int op_policy_revert(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+static int op_policy_revert(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *source, *f;
-        int r = call_method(b, "RevertPolicy", e, &reply, "b", field_bool(req, "persist"));
+        int r = call_method(b, "RevertPolicy", e, &reply, "b", (int) a->persist);
         if (r < 0)
                 return r;
         if (sd_bus_message_read(reply, "s", &source) < 0 || sd_bus_message_enter_container(reply, 'a', "s") < 0)
@@ -350,34 +334,33 @@ static int op_policy_revert(BusClient *b, const cJSON *req, sd_bus_error *e, cJS
         return 0;
 }
 
-static int op_kill_list_add(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+static int op_kill_list_add(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = call_method(b, "AddKillListEntry", e, &reply, "ssdib", field_str(req, "pattern", ""),
-                            field_str(req, "min_memory", ""), field_num(req, "min_pressure", -1),
-                            (int32_t) field_num(req, "position", -1), field_bool(req, "persist"));
+        int r = call_method(b, "AddKillListEntry", e, &reply, "ssdib", a->pattern,
+                            a->min_memory ? a->min_memory : "", a->min_pressure,
+                            (int32_t) a->position, (int) a->persist);
         return r < 0 ? r : read_policy_source(reply, ret);
 }
 
-static int op_kill_list_remove(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+static int op_kill_list_remove(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = call_method(b, "RemoveKillListEntry", e, &reply, "ub", (uint32_t) field_num(req, "index", 0),
-                            field_bool(req, "persist"));
+        int r = call_method(b, "RemoveKillListEntry", e, &reply, "ub", (uint32_t) a->index,
+                            (int) a->persist);
         return r < 0 ? r : read_policy_source(reply, ret);
 }
 
-static int op_kill_list_move(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+static int op_kill_list_move(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = call_method(b, "MoveKillListEntry", e, &reply, "uub", (uint32_t) field_num(req, "from", 0),
-                            (uint32_t) field_num(req, "to", 0), field_bool(req, "persist"));
+        int r = call_method(b, "MoveKillListEntry", e, &reply, "uub", (uint32_t) a->from,
+                            (uint32_t) a->to, (int) a->persist);
         return r < 0 ? r : read_policy_source(reply, ret);
 }
 
-static int op_history(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+static int op_history(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        double since = field_num(req, "since", 0);
         cJSON *kills;
 
-        int r = call_method(b, "ListKills", e, &reply, "t", (uint64_t) (since > 0 ? since : 0));
+        int r = call_method(b, "ListKills", e, &reply, "t", (uint64_t) a->since);
         if (r < 0)
                 return r;
         r = read_json(reply, &kills);
@@ -422,7 +405,7 @@ static int read_memfd(int fd, char **ret) {
         return 0;
 }
 
-static int op_dump(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+static int op_dump(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *text = NULL;
         int fd;
@@ -440,12 +423,12 @@ static int op_dump(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret)
 }
 
 /* The DryRun property, set with the caller's credentials as the socket's "set-dry-run" is. */
-static int op_set_dry_run(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON **ret) {
+static int op_set_dry_run(BusClient *b, const OpArgs *a, sd_bus_error *e, cJSON **ret) {
         _cleanup_free_ char *source = NULL;
         int dry_run;
         int r = sd_bus_set_property(b->bus, PROTOCOL_BUS_SERVICE, PROTOCOL_BUS_MANAGER_PATH, PROTOCOL_BUS_MANAGER_INTERFACE,
                                     "DryRun", e, "b",
-                                    (int) field_bool(req, "dry_run"));
+                                    (int) a->dry_run);
         if (r < 0)
                 return r;
         r = sd_bus_get_property_trivial(b->bus, PROTOCOL_BUS_SERVICE, PROTOCOL_BUS_MANAGER_PATH, PROTOCOL_BUS_MANAGER_INTERFACE,
@@ -463,40 +446,45 @@ static int op_set_dry_run(BusClient *b, const cJSON *req, sd_bus_error *e, cJSON
         return 0;
 }
 
-static const struct {
-        const char *op;
-        OpFunc func;
-} ops[] = {
-        { PROTOCOL_OP_STATUS, op_status },
-        { PROTOCOL_OP_KILL_LIST, op_kill_list },
-        { PROTOCOL_OP_KILL_LIST_ADD, op_kill_list_add },
-        { PROTOCOL_OP_KILL_LIST_REMOVE, op_kill_list_remove },
-        { PROTOCOL_OP_KILL_LIST_MOVE, op_kill_list_move },
-        { PROTOCOL_OP_KILL, op_kill },
-        { PROTOCOL_OP_POLICY_GET, op_policy_get },
-        { PROTOCOL_OP_POLICY_SET, op_policy_set },
-        { PROTOCOL_OP_POLICY_RELOAD, op_policy_reload },
-        { PROTOCOL_OP_POLICY_REVERT, op_policy_revert },
-        { PROTOCOL_OP_HISTORY, op_history },
-        { PROTOCOL_OP_DUMP, op_dump },
-        { PROTOCOL_OP_SET_DRY_RUN, op_set_dry_run },
+/* By Op; subscribe has no call here (bus_client_subscribe). */
+static const OpFunc ops[_OP_MAX] = {
+        [OP_STATUS] = op_status,
+        [OP_KILL_LIST] = op_kill_list,
+        [OP_KILL_LIST_ADD] = op_kill_list_add,
+        [OP_KILL_LIST_REMOVE] = op_kill_list_remove,
+        [OP_KILL_LIST_MOVE] = op_kill_list_move,
+        [OP_KILL] = op_kill,
+        [OP_POLICY_GET] = op_policy_get,
+        [OP_POLICY_SET] = op_policy_set,
+        [OP_POLICY_RELOAD] = op_policy_reload,
+        [OP_POLICY_REVERT] = op_policy_revert,
+        [OP_HISTORY] = op_history,
+        [OP_DUMP] = op_dump,
+        [OP_SET_DRY_RUN] = op_set_dry_run,
 };
 
 int bus_client_call(BusClient *b, const cJSON *request, cJSON **ret_result, ClientError *err) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        const char *op = cJSON_GetStringValue(field(request, "op"));
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(request, "op"));
+        int op = name ? op_from_string(name) : -1;
+        OpArgs args;
+        OpsError oe;
 
         *err = (ClientError) {};
-        for (size_t i = 0; op && i < ELEMENTSOF(ops); i++)
-                if (streq(ops[i].op, op)) {
-                        cJSON *result = NULL;
-                        int r = ops[i].func(b, request, &e, &result);
-                        if (r < 0)
-                                return map_error(r, &e, op, err);
-                        *ret_result = result;
-                        return 0;
-                }
-        return -EOPNOTSUPP;
+        if (op < 0 || !ops[op])
+                return -EOPNOTSUPP;
+        /* The daemon's own rules: an argument it would refuse is refused here, in its words. */
+        op_args_init(&args);
+        if (!op_args_parse(op, request, &args, &oe)) {
+                set_error(err, ops_error_code_to_string(oe.code), oe.message, NULL);
+                return 1;
+        }
+        cJSON *result = NULL;
+        int r = ops[op](b, &args, &e, &result);
+        if (r < 0)
+                return map_error(r, &e, name, err);
+        *ret_result = result;
+        return 0;
 }
 
 int bus_client_pressured_present(BusClient *b) {

@@ -30,34 +30,6 @@
 
 DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
 
-static const char *const error_codes[_OPS_ERROR_MAX] = {
-        [OPS_ERROR_INVALID_REQUEST] = "invalid-request",
-        [OPS_ERROR_UNKNOWN_OP] = "unknown-op",
-        [OPS_ERROR_PERMISSION_DENIED] = "permission-denied",
-        [OPS_ERROR_NOT_FOUND] = "not-found",
-        [OPS_ERROR_INVALID_POLICY] = "invalid-policy",
-        [OPS_ERROR_TOO_LARGE] = "too-large",
-        [OPS_ERROR_FAILED] = "failed",
-};
-
-const char *ops_error_code_to_string(OpsErrorCode c) {
-        return c >= 0 && c < _OPS_ERROR_MAX ? error_codes[c] : "failed";
-}
-
-void ops_error_setv(OpsError *err, OpsErrorCode code, const char *fmt, va_list ap) {
-        err->code = code;
-        err->path[0] = 0;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-}
-
-bool ops_error_set(OpsError *err, OpsErrorCode code, const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        ops_error_setv(err, code, fmt, ap);
-        va_end(ap);
-        return false;
-}
-
 /* Fills *err and returns NULL, so an operation can `return ops_fail(err, ...)`. */
 __attribute__((format(printf, 3, 4)))
 static cJSON *ops_fail(OpsError *err, OpsErrorCode code, const char *fmt, ...) {

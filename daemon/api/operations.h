@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/manager.h"
+#include "policy/protocol_ops.h"
 
 /* Supplementary groups beyond this are not looked at (NGROUPS_MAX is 65536, real callers have few). */
 #define CALLER_GROUPS_MAX 64
@@ -28,58 +29,6 @@ typedef struct Caller {
         gid_t groups[CALLER_GROUPS_MAX]; /* supplementary groups, when the transport tells them */
         size_t n_groups;
 } Caller;
-
-typedef enum OpsErrorCode {
-        OPS_ERROR_INVALID_REQUEST,
-        OPS_ERROR_UNKNOWN_OP,
-        OPS_ERROR_PERMISSION_DENIED,
-        OPS_ERROR_NOT_FOUND,
-        OPS_ERROR_INVALID_POLICY,
-        OPS_ERROR_TOO_LARGE,
-        OPS_ERROR_FAILED,
-        _OPS_ERROR_MAX,
-} OpsErrorCode;
-
-typedef struct OpsError {
-        OpsErrorCode code;
-        char message[1024];  /* what happened and what to do */
-        char path[256];      /* the JSON path, for OPS_ERROR_INVALID_POLICY; "" otherwise */
-} OpsError;
-
-/* Fills *err (its path cleared) and returns false, so a check can `return ops_error_set(...)`. */
-__attribute__((format(printf, 3, 4)))
-bool ops_error_set(OpsError *err, OpsErrorCode code, const char *fmt, ...);
-/* The same with a va_list. */
-__attribute__((format(printf, 3, 0)))
-void ops_error_setv(OpsError *err, OpsErrorCode code, const char *fmt, va_list ap);
-
-/* "invalid-request", "unknown-op", ... as on the wire. */
-const char *ops_error_code_to_string(OpsErrorCode c);
-
-typedef enum Op {
-        OP_STATUS,
-        OP_KILL_LIST,
-        OP_POLICY_GET,
-        OP_HISTORY,
-        OP_DUMP,
-        OP_SUBSCRIBE,
-        OP_KILL,
-        OP_KILL_LIST_ADD,
-        OP_KILL_LIST_REMOVE,
-        OP_KILL_LIST_MOVE,
-        OP_POLICY_SET,
-        OP_POLICY_RELOAD,
-        OP_SET_DRY_RUN,
-        OP_POLICY_REVERT,
-        _OP_MAX,
-} Op;
-
-/* The wire name ("kill-list-add", policy/protocol.h), and back (-1 when unknown); from the op table. */
-const char *op_to_string(Op op);
-int op_from_string(const char *s);
-
-/* True for what anyone may do: status, kill-list, policy-get, history, dump, subscribe. */
-bool op_is_read_only(Op op);
 
 /* The one authorization check: read-only operations are open to anyone, the rest need uid 0 or
  * membership (primary or supplementary) of the policy's admin_group. Returns true, or false with

@@ -41,20 +41,22 @@ Test(op_table, every_op_has_its_wire_name_both_ways) {
         for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
                 cr_assert_str_eq(op_to_string(ops[i].op), ops[i].name);
                 cr_assert_eq(op_from_string(ops[i].name), (int) ops[i].op, "%s", ops[i].name);
-                cr_assert_not_null(op_spec(ops[i].op)->handler, "%s has no handler", ops[i].name);
+                cr_assert_not_null(op_handler(ops[i].op), "%s has no handler", ops[i].name);
         }
         cr_assert_eq(op_from_string("Status"), -1);
         cr_assert_eq(op_from_string("kill-list-"), -1);
         cr_assert_eq(op_from_string(""), -1);
         cr_assert_null(op_to_string(_OP_MAX));
-        cr_assert_null(op_spec(_OP_MAX));
-        cr_assert_null(op_spec((Op) -1));
+        cr_assert_null(op_handler(_OP_MAX));
+        cr_assert_null(op_handler((Op) -1));
+        cr_assert_null(op_rules(_OP_MAX));
+        cr_assert_null(op_rules((Op) -1));
 }
 
 Test(op_table, read_only_as_documented) {
         for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
                 cr_assert_eq(op_is_read_only(ops[i].op), ops[i].read_only, "%s", ops[i].name);
-                cr_assert_eq(op_spec(ops[i].op)->read_only, ops[i].read_only, "%s", ops[i].name);
+                cr_assert_eq(op_rules(ops[i].op)->read_only, ops[i].read_only, "%s", ops[i].name);
         }
         cr_assert_not(op_is_read_only(_OP_MAX));
 }

@@ -239,3 +239,12 @@ int json_text_check(const char *buf, size_t len, char *errbuf, size_t errsize) {
                 snprintf(errbuf, errsize, "%s%s%s", e.path, e.path[0] ? ": " : "", e.message);
         return r;
 }
+
+cJSON *json_array_add_object(cJSON *a) {
+        cJSON *x = cJSON_CreateObject();
+        if (x && !cJSON_AddItemToArray(a, x)) {
+                cJSON_Delete(x);
+                return NULL;
+        }
+        return x;
+}

@@ -19,6 +19,7 @@
  */
 
 #include <stddef.h>
+#include <cjson/cJSON.h>
 
 #include "policy_limits.h"
 
@@ -37,3 +38,6 @@ int json_text_validate(const char *buf, size_t len, JsonTextError *ret_error);
  * document), in errbuf (may be NULL when errsize is 0). Returns 0 or -EBADMSG. For callers that
  * answer a request line: refuse the request with the line as its message. */
 int json_text_check(const char *buf, size_t len, char *errbuf, size_t errsize);
+
+/* A new object appended to the array a, or NULL when out of memory (nothing is appended then). */
+cJSON *json_array_add_object(cJSON *a);

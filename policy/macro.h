@@ -39,6 +39,11 @@ static inline void closep(int *fd) {
 
 /* Whole-number tests and rounding for the numbers of policies and requests, without libm: a shared
  * library the daemon would map for three functions, and whose pages count in its RSS. */
+/* A string for a log line or a reply: "n/a" for NULL. */
+static inline const char *strna(const char *s) {
+        return s ? s : "n/a";
+}
+
 static inline bool double_is_whole(double d) {
         if (d != d)
                 return false;

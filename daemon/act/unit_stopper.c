@@ -33,10 +33,6 @@
 
 typedef struct UnitStop UnitStop;
 
-static const char *strna(const char *s) {
-        return s ?: "n/a";
-}
-
 /* A duration for a message ("2s", "500ms"), in a buffer that lives to the end of the statement. */
 #define FORMAT_TIMESPAN(u) ({ char *_b = alloca(32); format_duration(_b, 32, (u)); (const char *) _b; })
 

@@ -36,10 +36,6 @@ struct BusManager {
         bool refused_logged;            /* "the bus policy refuses us the name" said once */
 };
 
-static const char *strna(const char *s) {
-        return s ? s : "n/a";
-}
-
 static const char *bus_address(void) {
         return bus_connection_address();
 }

@@ -24,10 +24,6 @@
 
 DEFINE_POINTER_CLEANUP(cJSON, cJSON_Delete);
 
-static const char *strna(const char *s) {
-        return s ? s : "n/a";
-}
-
 /* The caller's groups as dbus-daemon tells them (UnixGroupIDs: from SO_PEERGROUPS, else the user
  * database, as its own <policy group=...> rules see them). sd-bus's creds do not carry them from
  * dbus-daemon, and guessing them from /proc/PID would race with pid reuse. */

@@ -87,16 +87,6 @@ static void add_field(cJSON *o, const char *name, const CGroupSample *cg, unsign
                 cJSON_AddNullToObject(o, name);
 }
 
-/* A new object appended to the array a, or NULL when out of memory. */
-static cJSON *array_add_object(cJSON *a) {
-        cJSON *x = cJSON_CreateObject();
-        if (x && !cJSON_AddItemToArray(a, x)) {
-                cJSON_Delete(x);
-                return NULL;
-        }
-        return x;
-}
-
 cJSON *ops_status_summary(Manager *m, OpsError *err) {
         cJSON *o = query_status_summary(m);
         return o ? o : ops_oom(err);
@@ -114,7 +104,7 @@ cJSON *ops_status(Manager *m, const Caller *c, OpsError *err) {
         const CGroupSample *cgroups = query_last_cgroups(m, &n_cgroups);
         for (size_t i = 0; a && i < n_cgroups; i++) {
                 const CGroupSample *cg = &cgroups[i];
-                cJSON *x = array_add_object(a);
+                cJSON *x = json_array_add_object(a);
                 if (!x)
                         return ops_oom(err);
                 cJSON_AddStringToObject(x, "path", cg->path);
@@ -171,7 +161,7 @@ cJSON *ops_kill_list(Manager *m, const Caller *c, OpsError *err) {
         const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "kill_list");
         int i = 0;
         for (const cJSON *e = list ? list->child : NULL; e; e = e->next, i++) {
-                cJSON *x = array_add_object(entries);
+                cJSON *x = json_array_add_object(entries);
                 if (!x)
                         return ops_oom(err);
                 cJSON_AddNumberToObject(x, "index", i);
@@ -192,7 +182,7 @@ static cJSON *policy_sources(const Policy *p) {
         if (!rs)
                 return NULL;
         for (size_t i = 0; i < p->n_rulesets; i++) {
-                cJSON *x = array_add_object(rs);
+                cJSON *x = json_array_add_object(rs);
                 if (!x || !cJSON_AddStringToObject(x, "name", p->rulesets[i].name) ||
                     !cJSON_AddStringToObject(x, "source", p->rulesets[i].source ? p->rulesets[i].source : ""))
                         return NULL;

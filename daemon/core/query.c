@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "policy/json_text.h"
 #include "policy/macro.h"
 #include "util/clock.h"
 #include "util/unit_name.h"
@@ -122,16 +123,6 @@ void query_json_add_psi(cJSON *o, const char *name, const PsiStats *s) {
         add_psi_line(x, "full", &s->full);
 }
 
-/* A new object appended to the array a, or NULL when out of memory. */
-static cJSON *array_add_object(cJSON *a) {
-        cJSON *x = cJSON_CreateObject();
-        if (x && !cJSON_AddItemToArray(a, x)) {
-                cJSON_Delete(x);
-                return NULL;
-        }
-        return x;
-}
-
 /* The same data "oomctl status" gets, so the file and the socket never disagree, less the table of
  * cgroups: with thousands of them, writing it every STATUS_REFRESH_USEC cost more than the sample. */
 cJSON *query_status_summary(const Manager *m) {
@@ -176,7 +167,7 @@ cJSON *query_status_summary(const Manager *m) {
         cJSON *rs = cJSON_AddArrayToObject(o, "rulesets");
         for (size_t i = 0; rs && i < m->policy->n_rulesets; i++) {
                 const Ruleset *r = &m->policy->rulesets[i];
-                cJSON *x = array_add_object(rs);
+                cJSON *x = json_array_add_object(rs);
                 if (!x)
                         return NULL;
                 cJSON_AddStringToObject(x, "name", r->name);
@@ -189,7 +180,7 @@ cJSON *query_status_summary(const Manager *m) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
         for (size_t i = 0; pend && i < m->n_pending; i++) {
                 const PendingKill *k = &m->pending[i];
-                cJSON *x = array_add_object(pend);
+                cJSON *x = json_array_add_object(pend);
                 if (!x)
                         return NULL;
                 cJSON_AddStringToObject(x, "cgroup", k->decision.cgroup);

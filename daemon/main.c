@@ -14,6 +14,7 @@
 #include "core/policy_load.h"
 #include "api/bus_manager.h"
 #include "api/control_socket.h"
+#include "policy/protocol.h"
 
 /* Exit codes, documented in --help and README. */
 #define EXIT_OK 0
@@ -119,7 +120,7 @@ static int run(const ManagerConfig *c) {
         if (r < 0)
                 return EXIT_RUNTIME;
 
-        snprintf(sock, sizeof sock, "%s/control.sock", c->runtime_dir);
+        snprintf(sock, sizeof sock, "%s/" PROTOCOL_SOCKET_NAME, c->runtime_dir);
         r = control_socket_new(m, manager_get_event(m), sock, &control);
         if (r < 0)
                 return EXIT_RUNTIME; /* control_socket_new said what and why */

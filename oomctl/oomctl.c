@@ -27,9 +27,10 @@
 #include "config.h"
 #include "format.h"
 #include "macro.h"
+#include "protocol.h"
 #include "transport.h"
 
-#define DEFAULT_SOCKET_PATH RUNSTATEDIR "/pressured/control.sock"
+#define DEFAULT_SOCKET_PATH RUNSTATEDIR "/pressured/" PROTOCOL_SOCKET_NAME
 
 typedef struct Command Command;
 struct Command {

@@ -21,7 +21,7 @@
 #include "policy/macro.h"
 #include "util/clock.h"
 #include "util/log.h"
-#include "read/procfs.h"
+#include "read/fileio.h"
 #include "util/unit_name.h"
 #include "act/unit_stopper.h"
 

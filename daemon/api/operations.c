@@ -22,7 +22,7 @@
 #include "api/operations.h"
 #include "core/level_tracker.h"
 #include "core/query.h"
-#include "read/procfs.h"
+#include "read/cgroup_tree.h"
 #include "util/unit_name.h"
 
 /* A unit name is looked for this deep in the cgroup tree; real hierarchies are far shallower. */

@@ -14,7 +14,7 @@
 #include "util/log.h"
 #include "util/unit_name.h"
 #include "read/cgroup_tree.h"
-#include "read/procfs.h"
+#include "read/proc_scan.h"
 #include "record/kill_report.h"
 #include "act/hook_runner.h"
 #include "act/killer.h"

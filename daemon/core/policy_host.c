@@ -15,7 +15,7 @@
 #include "util/log.h"
 #include "read/cgroup_tree.h"
 #include "read/fileio.h"
-#include "read/procfs.h"
+#include "read/meminfo.h"
 #include "record/state_files.h"
 #include "systemd/annotations.h"
 #include "core/ladder.h"

@@ -9,7 +9,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "read/cgroup_tree.h"
-#include "read/procfs.h"
+#include "read/proc_scan.h"
 #include "core/level_tracker.h"
 #include "core/manager-internal.h"
 #include "core/psi_trigger.h"

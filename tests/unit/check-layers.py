@@ -7,7 +7,8 @@
    beside act, and nothing below api/ includes api/;
 3. no front end (api/) includes the manager's internals (core/manager-internal.h), and the policy
    library includes nothing of the daemon or oomctl;
-4. no source file is longer than MAX_LINES.
+4. no source file is longer than MAX_LINES;
+5. no macro is defined in two files: a constant has one definition, so two cannot disagree.
 
 Usage: check-layers.py [SOURCE_ROOT]. Prints every violation, one per line, and exits 1 if any.
 """
@@ -19,6 +20,7 @@ import sys
 MAX_LINES = 900
 TREES = ("daemon", "policy", "oomctl")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+DEFINE = re.compile(r'^\s*#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)', re.M)
 
 # What each daemon layer may include besides itself. main.c (the composition root) may include all.
 LAYERS = {
@@ -102,6 +104,7 @@ def main():
     problems = []
     graph = {}
     edges = {}
+    defined = {}
     for src in sources(root):
         with open(os.path.join(root, src), encoding="utf-8") as f:
             text = f.read()
@@ -110,6 +113,8 @@ def main():
             problems.append(f"{src}: {lines} lines, over {MAX_LINES}: split it at its own sections")
         me = module(src)
         graph.setdefault(me, set())
+        for name in sorted(set(DEFINE.findall(text))):
+            defined.setdefault(name, []).append(src)
         for inc in INCLUDE.findall(text):
             target = resolve(root, src, inc)
             if target is None:
@@ -125,6 +130,10 @@ def main():
                 problems.append(f'{src}: includes "{inc}", the manager\'s internals: use core/query.h')
             if mine and theirs and mine != theirs and theirs not in LAYERS.get(mine, set()):
                 problems.append(f'{src}: includes "{inc}": layer {mine}/ may not depend on {theirs}/')
+    for name, where in sorted(defined.items()):
+        if len(where) > 1:
+            problems.append(f"{name} is defined in {len(where)} files ({', '.join(where)}): keep one definition "
+                            "where it belongs and include that header")
     for comp in cycles(graph):
         links = [f"{edges[(a, b)][0]} -> \"{edges[(a, b)][1]}\""
                  for a in comp for b in comp if (a, b) in edges]
@@ -135,7 +144,8 @@ def main():
     if problems:
         print(f"check-layers: {len(problems)} problem(s) in {n} modules under {root}")
         return 1
-    print(f"check-layers: {n} modules, no include cycle, layers one way, no file over {MAX_LINES} lines")
+    print(f"check-layers: {n} modules, no include cycle, layers one way, no file over {MAX_LINES} lines, "
+          "no macro defined twice")
     return 0
 
 

@@ -15,7 +15,8 @@ for want in \
         'daemon/api/server.c: includes "core/manager-internal.h", the manager'"'"'s internals' \
         'daemon/read/long.c: 902 lines, over 900' \
         'policy/engine.c: includes "../daemon/read/long.c": the policy library stands alone' \
-        'include cycle between daemon/api/server, daemon/core/manager'; do
+        'include cycle between daemon/api/server, daemon/core/manager' \
+        'SOCKET_LINE_MAX is defined in 2 files (daemon/api/server.h, policy/engine.c)'; do
         case "$out" in
         *"$want"*) echo "ok: found: $want" ;;
         *) echo "FAIL: not reported: $want"; fail=1 ;;

@@ -362,7 +362,9 @@ static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata) {
  * outside consumes a PSI trigger's event (the kernel's poll clears it), and sd-event then never
  * sees the trigger fire. */
 static int manager_wait_quiet(Manager *m) {
-        ScheduleInputs in = manager_schedule_inputs(m, now_usec(CLOCK_MONOTONIC));
+        /* The look's delay needs the floors and the last MemAvailable alone: no clock read, no engine
+         * walk on the path the daemon takes most often. */
+        ScheduleInputs in = { .meminfo = m->last_system.meminfo, .guard = m->guard };
         int r = sd_event_run(m->event, schedule_quiet_look_delay(&in));
         if (r < 0)
                 return log_error_errno(r, "The event loop failed: %m");

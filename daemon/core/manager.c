@@ -233,7 +233,7 @@ void manager_sample(Manager *m) {
         char err[2048];
         r = system_sample_read(m->config.proc_root, m->needs.system_mem_psi, m->needs.system_io_psi,
                                m->needs.meminfo, m->needs.vmstat && !refresh, &snap.system, err, sizeof err);
-        manager_note_system_error(m, r, err);
+        sampler_note_system_error(m, r, err);
         derive_system(&snap.system, m->have_prev ? &m->prev_system : NULL, m->prev_time, now);
 
         /* Candidates are read every interval (so growth and rates stay current) and whenever a
@@ -247,7 +247,7 @@ void manager_sample(Manager *m) {
                     (!refresh && now - m->last_full_usec >= full_every);
         m->quiet_refresh = false;
         m->candidates_wanted = false;
-        manager_read_cgroups(m, full, refresh, &snap);
+        sampler_read_cgroups(m, full, refresh, &snap);
         r = engine_evaluate(m->engine, &snap, &d);
         /* A ruleset fired on the detectors' figures: read the candidates and decide, unless every
          * ruleset that fired found no victim in the last whole sample (the candidates are read again
@@ -255,7 +255,7 @@ void manager_sample(Manager *m) {
          * under lasting pressure, all of them omitted). */
         if (r == 0 && !full && (engine_fired_set(m->engine) & ~m->victimless_set) != 0) {
                 full = true;
-                manager_read_cgroups(m, true, false, &snap);
+                sampler_read_cgroups(m, true, false, &snap);
                 r = engine_evaluate(m->engine, &snap, &d);
         }
         if (full) {
@@ -280,12 +280,12 @@ void manager_sample(Manager *m) {
         if (full)
                 ladder_check_pending(m, &snap, now);
 
-        manager_update_triggers(m, &snap);
+        sampler_update_triggers(m, &snap);
 
         if (full) { /* kept for "status": the cgroups with everything the policy reads */
                 if (m->degraded)
                         cgroup_samples_fill_rss(snap.cgroups, snap.n_cgroups, snap.procs, snap.n_procs);
-                manager_free_last_cgroups(m);
+                sampler_free_last_cgroups(m);
                 m->last_cgroups = snap.cgroups;
                 m->n_last_cgroups = snap.n_cgroups;
                 snap.cgroups = NULL;
@@ -300,7 +300,7 @@ void manager_sample(Manager *m) {
         m->have_prev = true;
         snapshot_clear(&snap);
 
-        manager_update_levels(m, full, now);
+        sampler_update_levels(m, full, now);
         manager_update_quiet(m, now);
 
         if (now - m->last_status_usec >= STATUS_REFRESH_USEC)
@@ -640,7 +640,7 @@ Manager *manager_free(Manager *m) {
         for (size_t i = 0; i < m->n_level_events; i++)
                 free(m->level_events[i].path);
         free(m->level_events);
-        manager_free_last_cgroups(m);
+        sampler_free_last_cgroups(m);
         sd_event_source_disable_unref(m->sample_timer);
         psi_trigger_set_free(m->triggers);
         sd_event_unref(m->event);

@@ -91,7 +91,7 @@ static int manager_set_policy(Manager *m, Policy *p, char *description) {
         m->policy = p;
         free(m->policy_description);
         m->policy_description = description;
-        return manager_plan_triggers(m);
+        return sampler_plan_triggers(m);
 }
 
 /* Tells subscribers (socket and D-Bus) that the running policy changed. */

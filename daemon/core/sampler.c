@@ -29,7 +29,7 @@ static usec_t trigger_stall_usec(double threshold_percent) {
  * trigger's setting: "some" at a fraction of the lowest memory-pressure threshold of any detector, on
  * the system or a cgroup (none: a default that still wakes us early). No cgroup stalls more than
  * the system does "some", so that one trigger guards every such detector while the daemon is quiet. */
-int manager_plan_triggers(Manager *m) {
+int sampler_plan_triggers(Manager *m) {
         const Policy *p = m->policy;
         double sys_threshold = -1;
 
@@ -78,7 +78,7 @@ static int manager_arm_cgroup_triggers(Manager *m, const Snapshot *snap, char **
 /* Keeps one PSI trigger on every pressure file the rules watch, one on the system's for the rules,
  * and one at the system's "low" level (some 70 ms per 1 s, as low-memory-monitor arms), so that
  * LowMemoryWarning and PressureChanged "/" go out when pressure starts, not at the next poll. */
-void manager_update_triggers(Manager *m, const Snapshot *snap) {
+void sampler_update_triggers(Manager *m, const Snapshot *snap) {
         const char *keep[MANAGER_MAX_CGROUP_TRIGGERS + 2];
         char *owned[MANAGER_MAX_CGROUP_TRIGGERS];
         char sys_path[4096], sys_key[4200], level_key[4200];
@@ -120,7 +120,7 @@ void manager_update_triggers(Manager *m, const Snapshot *snap) {
 
 /* Logs a failure to read system figures once, and again only when it changes or clears:
  * it happens every sample, and the log must stay readable. */
-void manager_note_system_error(Manager *m, int r, const char *err) {
+void sampler_note_system_error(Manager *m, int r, const char *err) {
         if (r >= 0) {
                 if (m->system_error)
                         log_notice("System memory figures can be read again; every rule works as configured");
@@ -140,7 +140,7 @@ void manager_note_system_error(Manager *m, int r, const char *err) {
 
 /* Reads the cgroups (and processes) a sample needs: all the policy reads when `full`, else what
  * the detectors read, and for quiet's periodic sample (`refresh`) only what can guard them. */
-void manager_read_cgroups(Manager *m, bool full, bool refresh, Snapshot *snap) {
+void sampler_read_cgroups(Manager *m, bool full, bool refresh, Snapshot *snap) {
         SampleNeeds guards = sample_needs_guards(&m->detect_needs); /* borrowed: not cleared */
         const SampleNeeds *needs = full ? &m->needs : refresh ? &guards : &m->detect_needs;
         CGroupTree *tree = full ? m->tree : m->detect_tree;
@@ -159,7 +159,7 @@ void manager_read_cgroups(Manager *m, bool full, bool refresh, Snapshot *snap) {
         }
 }
 
-void manager_free_last_cgroups(Manager *m) {
+void sampler_free_last_cgroups(Manager *m) {
         for (size_t i = 0; i < m->n_last_cgroups; i++)
                 free(m->last_cgroups[i].path);
         free(m->last_cgroups);
@@ -249,7 +249,7 @@ static double system_stall_percent(const PsiStats *prev, const PsiStats *cur, us
 
 /* Feeds the tracker: the cgroups of a full sample (m->last_cgroups, just replaced), and the system's
  * level over the window since the last measurement (windows too short to tell are stretched). */
-void manager_update_levels(Manager *m, bool full, usec_t now) {
+void sampler_update_levels(Manager *m, bool full, usec_t now) {
         const PsiStats *cur = &m->last_system.mem_psi;
         int r;
 

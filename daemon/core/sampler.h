@@ -16,22 +16,22 @@ typedef struct Manager Manager;
 
 /* Collects, once per policy, the memory-pressure detectors that triggers can serve, and the system
  * trigger's setting. */
-int manager_plan_triggers(Manager *m);
+int sampler_plan_triggers(Manager *m);
 
 /* Keeps one PSI trigger on every pressure file the rules watch and on the system's. */
-void manager_update_triggers(Manager *m, const Snapshot *snap);
+void sampler_update_triggers(Manager *m, const Snapshot *snap);
 
 /* Logs a failure to read system figures (r < 0, err saying what) once, and again only when it
  * changes or clears. */
-void manager_note_system_error(Manager *m, int r, const char *err);
+void sampler_note_system_error(Manager *m, int r, const char *err);
 
 /* Reads the cgroups (and processes) a sample needs: all the policy reads when `full`, else what
  * the detectors read, and for quiet's periodic sample (`refresh`) only what can guard them. */
-void manager_read_cgroups(Manager *m, bool full, bool refresh, Snapshot *snap);
+void sampler_read_cgroups(Manager *m, bool full, bool refresh, Snapshot *snap);
 
 /* Forgets the cgroups of the last full sample. */
-void manager_free_last_cgroups(Manager *m);
+void sampler_free_last_cgroups(Manager *m);
 
 /* Feeds the tracker (the cgroups of a full sample, the system's level) and publishes what it
  * announced. */
-void manager_update_levels(Manager *m, bool full, usec_t now);
+void sampler_update_levels(Manager *m, bool full, usec_t now);

@@ -7,8 +7,7 @@ start_pressured '{"interval": "500ms", "fast_interval": "100ms",
  "rulesets": [{"name": "slice-too-big",
    "detectors": [[{"type": "memory_above", "cgroup": "/test.slice", "threshold": "150M"}]],
    "actions": [{"type": "kill", "cgroup": "/test.slice", "post_action_delay": "1s"}]}]}'
-journalctl -u pressured -o cat --no-pager | grep -q "started in degraded mode" || fail "not in degraded mode"
-grep -q '"mode":.*"degraded"' /run/pressured/status.json || fail "status.json: $(cat /run/pressured/status.json)"
+grep -q '"mode":.*"degraded"' /run/pressured/status.json || fail "not in degraded mode: $(cat /run/pressured/status.json)"
 hog calm 20 0; wait_memory calm.service 20
 hog hog 200 0
 wait_dead hog.service 60 || fail "the hog was not killed in degraded mode"

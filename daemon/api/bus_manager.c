@@ -36,10 +36,6 @@ struct BusManager {
         bool refused_logged;            /* "the bus policy refuses us the name" said once */
 };
 
-static const char *bus_address(void) {
-        return bus_connection_address();
-}
-
 /* ---- events to signals ---- */
 
 static void emit_manager_changed(BusManager *b, const char *property, const char *property2) {
@@ -141,7 +137,7 @@ static void bus_schedule_reconnect(BusManager *b, usec_t delay) {
 static void bus_lost(BusManager *b, const char *why) {
         if (!b->lost)
                 log_warning("Lost the system bus at %s (%s): the D-Bus API is off, the control socket still serves; "
-                            "reconnecting every %" PRIu64 " s", bus_address(), why, (uint64_t) (BUS_RECONNECT_USEC / USEC_PER_SEC));
+                            "reconnecting every %" PRIu64 " s", bus_connection_address(), why, (uint64_t) (BUS_RECONNECT_USEC / USEC_PER_SEC));
         b->lost = true;
         b->have_name = b->have_lmm = false;
         bus_schedule_reconnect(b, 0); /* drops the connection outside its own callback */
@@ -208,9 +204,9 @@ static int on_request_name(sd_bus_message *reply, void *userdata, sd_bus_error *
                 b->have_name = true;
                 b->queued_logged = b->refused_logged = false;
                 if (b->lost)
-                        log_notice("Back on the system bus at %s as " PROTOCOL_BUS_SERVICE ": the D-Bus API is on again", bus_address());
+                        log_notice("Back on the system bus at %s as " PROTOCOL_BUS_SERVICE ": the D-Bus API is on again", bus_connection_address());
                 else
-                        log_info("On the system bus at %s as " PROTOCOL_BUS_SERVICE, bus_address());
+                        log_info("On the system bus at %s as " PROTOCOL_BUS_SERVICE, bus_connection_address());
                 b->lost = false;
         } else if (!b->queued_logged) {
                 b->queued_logged = true;
@@ -296,7 +292,7 @@ int bus_manager_new(Manager *m, BusConnection *connection, BusManager **ret) {
         int r = bus_connection_start(connection);
         if (r < 0) {
                 log_notice_errno(r, "No system bus at %s (%m): D-Bus API off, control socket at %s/control.sock still "
-                                 "serves; retrying every %" PRIu64 " s", bus_address(), query_config(m)->runtime_dir,
+                                 "serves; retrying every %" PRIu64 " s", bus_connection_address(), query_config(m)->runtime_dir,
                                  (uint64_t) (BUS_RECONNECT_USEC / USEC_PER_SEC));
                 b->lost = true;
         }

@@ -47,34 +47,29 @@ static void manager_announce_kill(Manager *m, const Decision *d, usec_t wait_use
         manager_publish(m, &e);
 }
 
-/* Killed, from the decision and its outcome as kill_report() recorded them: kill_report_build()
- * derives the unit, the method, the processes named and what was freed for both, and the event
- * carries the record's time. */
-static void manager_publish_killed(Manager *m, const Decision *d, const KillResult *res, int kill_error,
-                                   const cJSON *summary) {
-        KillReportEntry r;
-        kill_report_build(d, res, kill_error, &r);
-        const cJSON *time = cJSON_GetObjectItemCaseSensitive(summary, "time");
+/* Killed, from the decision and the entry kill_report() recorded for it (r): the same unit,
+ * method, processes, freed bytes and time. */
+static void manager_publish_killed(Manager *m, const Decision *d, const KillResult *res, const KillReportEntry *r) {
         Event e = {
                 .kind = EVENT_KILLED,
-                .time = cJSON_IsNumber(time) ? (usec_t) time->valuedouble : now_usec(CLOCK_REALTIME),
+                .time = r->time,
                 .killed = {
                         .cgroup = d->cgroup,
-                        .unit = r.unit,
+                        .unit = r->unit,
                         .ruleset = d->ruleset,
                         .reason = d->reason,
-                        .method = r.method,
+                        .method = r->method,
                         .dry_run = d->dry_run,
                         .pids = res->pids,
-                        .n_pids = r.n_pids < KILL_MAX_PIDS_RECORDED ? r.n_pids : KILL_MAX_PIDS_RECORDED,
+                        .n_pids = r->n_pids < KILL_MAX_PIDS_RECORDED ? r->n_pids : KILL_MAX_PIDS_RECORDED,
                         .killed = res->n_killed,
                         .memory_bytes = d->memory,
-                        .freed_bytes = r.freed,
+                        .freed_bytes = r->freed,
                         .pressure = d->pressure,
                         .incident_kill = d->incident_kill,
                         .scope = kill_scope_to_string(decision_scope(d)),
                         .escalated = d->escalated,
-                        .stopped = r.stopped,
+                        .stopped = r->stopped,
                         .stop_to_gone_usec = res->stop_to_gone_usec,
                 },
         };
@@ -84,10 +79,11 @@ static void manager_publish_killed(Manager *m, const Decision *d, const KillResu
 /* Step 5 of the ladder: the journal entry and the history line, the status file's summary, Killed. */
 static void manager_record_kill(Manager *m, const Decision *d, const KillResult *res, int kill_error) {
         cJSON *summary = NULL;
+        KillReportEntry entry;
 
         free(m->dying_told); /* a new kill: its victim's wait, if any, is told again */
         m->dying_told = NULL;
-        if (kill_report(d, res, kill_error, m->history, &summary) <= 0)
+        if (kill_report(d, res, kill_error, m->history, &entry, &summary) <= 0)
                 return;
         /* Counted before Killed goes out, so the KillCount properties it refreshes are current. */
         if (!d->dry_run) {
@@ -95,7 +91,7 @@ static void manager_record_kill(Manager *m, const Decision *d, const KillResult 
                 (void) level_tracker_count_kill(m->levels, d->cgroup);
         }
         if (summary)
-                manager_publish_killed(m, d, res, kill_error, summary);
+                manager_publish_killed(m, d, res, &entry);
         cJSON_Delete(m->last_kill);
         m->last_kill = summary;
 }

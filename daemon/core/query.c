@@ -58,23 +58,6 @@ bool query_psi_triggers_available(const Manager *m) {
         return psi_trigger_available(m->triggers);
 }
 
-size_t query_psi_trigger_count(const Manager *m) {
-        return psi_trigger_count(m->triggers);
-}
-
-bool query_quiet(const Manager *m) {
-        return m->quiet;
-}
-
-ManagerCounters query_counters(const Manager *m) {
-        return (ManagerCounters) {
-                .samples = m->n_samples,
-                .candidate_samples = m->n_candidate_samples,
-                .process_scans = m->n_process_scans,
-                .quiet_checks = m->n_quiet_checks,
-        };
-}
-
 const SystemSample *query_last_system(const Manager *m) {
         return &m->last_system;
 }

@@ -22,14 +22,6 @@
 #include "core/manager_config.h"
 #include "core/pending_kill.h"
 
-/* How much work the sampling did since start (README "Cost"), as status shows it. */
-typedef struct ManagerCounters {
-        uint64_t samples;            /* whole samples */
-        uint64_t candidate_samples;  /* of them, those that read the candidates too */
-        uint64_t process_scans;      /* reads of every /proc/PID */
-        uint64_t quiet_checks;       /* looks at /proc/meminfo alone, while quiet */
-} ManagerCounters;
-
 /* The command line's settings (paths, dry run, no_bus). */
 const ManagerConfig *query_config(const Manager *m);
 
@@ -50,13 +42,8 @@ const char *query_policy_description(const Manager *m);
 /* The policy's admin_group, resolved at load: false when there is none (or it does not exist). */
 bool query_admin_gid(const Manager *m, gid_t *ret);
 
-/* Whether PSI triggers wake the daemon (else it polls), and how many are armed. */
+/* Whether PSI triggers wake the daemon (else it polls). */
 bool query_psi_triggers_available(const Manager *m);
-size_t query_psi_trigger_count(const Manager *m);
-
-/* Whether the daemon is quiet (README "Cost"), and its counters. */
-bool query_quiet(const Manager *m);
-ManagerCounters query_counters(const Manager *m);
 
 /* The system figures of the last sample (or quiet look). */
 const SystemSample *query_last_system(const Manager *m);

@@ -101,12 +101,17 @@ void kill_report_build(const Decision *d, const KillResult *res, int kill_error,
         ret->priority = res->still_running || (!killed && !d->dry_run) ? LOG_WARNING : LOG_NOTICE;
         ret->killed = killed;
         ret->stopped = stopped;
+        ret->time = 0;
 }
 
-int kill_report(const Decision *d, const KillResult *res, int kill_error, History *history, cJSON **ret_summary) {
+int kill_report(const Decision *d, const KillResult *res, int kill_error, History *history,
+                KillReportEntry *ret_entry, cJSON **ret_summary) {
         KillReportEntry e;
 
         kill_report_build(d, res, kill_error, &e);
+        e.time = now_usec(CLOCK_REALTIME);
+        if (ret_entry)
+                *ret_entry = e;
 
         const char *msg = e.message, *victim = e.victim, *pids = e.pids, *unit = e.unit, *method = e.method;
         unsigned n_pids = e.n_pids;
@@ -148,7 +153,7 @@ int kill_report(const Decision *d, const KillResult *res, int kill_error, Histor
                 return 0;
 
         KillRecord rec = {
-                .realtime_usec = now_usec(CLOCK_REALTIME),
+                .realtime_usec = e.time,
                 .cgroup = d->cgroup,
                 .unit = unit[0] ? unit : NULL,
                 .ruleset = d->ruleset,

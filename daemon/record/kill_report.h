@@ -28,6 +28,7 @@ typedef struct KillReportEntry {
         int priority;                /* LOG_NOTICE, or LOG_WARNING for a failure or processes left running */
         bool killed;                 /* something died, or systemd ended the unit */
         bool stopped;                /* systemd stopped or restarted the victim's unit */
+        usec_t time;                 /* CLOCK_REALTIME of the record: set by kill_report(), 0 from kill_report_build() */
 } KillReportEntry;
 
 /* Builds the entry kill_report() logs for decision d; sends nothing. */
@@ -35,5 +36,7 @@ void kill_report_build(const Decision *d, const KillResult *res, int kill_error,
 
 /* Logs the outcome of decision d (kill_error: what the killer returned). Returns 1 with a JSON
  * summary in *ret_summary (caller frees) when it was a kill or a dry run, 0 when nothing died. The
- * summary holds "time", "victim" (text) and every field of a Killed event but "event". */
-int kill_report(const Decision *d, const KillResult *res, int kill_error, History *history, cJSON **ret_summary);
+ * summary holds "time", "victim" (text) and every field of a Killed event but "event". When
+ * ret_entry is given it gets the entry logged, with the record's time, for the Killed event. */
+int kill_report(const Decision *d, const KillResult *res, int kill_error, History *history,
+                KillReportEntry *ret_entry, cJSON **ret_summary);

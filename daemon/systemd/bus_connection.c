@@ -4,11 +4,9 @@
 #include <stdlib.h>
 
 #include "policy/macro.h"
+#include "policy/protocol.h"
 #include "systemd/bus_connection.h"
 #include "util/log.h"
-
-/* Where sd_bus_open_system() connects when DBUS_SYSTEM_BUS_ADDRESS is unset. */
-#define BUS_DEFAULT_SYSTEM_ADDRESS "unix:path=/run/dbus/system_bus_socket"
 
 struct BusConnection {
         sd_event *event;
@@ -25,7 +23,7 @@ struct BusConnection {
 
 const char *bus_connection_address(void) {
         const char *a = getenv("DBUS_SYSTEM_BUS_ADDRESS");
-        return a && a[0] ? a : BUS_DEFAULT_SYSTEM_ADDRESS;
+        return a && a[0] ? a : PROTOCOL_SYSTEM_BUS_DEFAULT_ADDRESS; /* where sd_bus_open_system() goes */
 }
 
 void bus_connection_reconnect(BusConnection *c, usec_t delay) {

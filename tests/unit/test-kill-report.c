@@ -64,7 +64,7 @@ static int report_captured(const Decision *d, const KillResult *res, int kill_er
         cr_assert_geq(saved, 0);
         cr_assert_geq(dup2(fd, STDERR_FILENO), 0);
 
-        int r = kill_report(d, res, kill_error, h, ret_summary);
+        int r = kill_report(d, res, kill_error, h, NULL, ret_summary);
 
         fflush(stderr);
         cr_assert_geq(dup2(saved, STDERR_FILENO), 0);

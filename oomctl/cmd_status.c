@@ -182,8 +182,10 @@ static void status_human(const Args *a, const cJSON *s) {
         if (a->verbose) {
                 if (get_bool(s, "quiet"))
                         printf("Quiet:     yes: only MemAvailable is watched until a PSI trigger fires\n");
-                printf("Samples:   %.0f whole (%.0f of them with the candidates), %.0f quiet looks at /proc/meminfo\n",
-                       get_num(s, "samples", 0), get_num(s, "candidate_samples", 0), get_num(s, "quiet_checks", 0));
+                printf("Samples:   %.0f whole (%.0f of them with the candidates, %.0f of only the cgroups under "
+                       "pressure), %.0f quiet looks at /proc/meminfo\n",
+                       get_num(s, "samples", 0), get_num(s, "candidate_samples", 0), get_num(s, "partial_samples", 0),
+                       get_num(s, "quiet_checks", 0));
         }
 
         human_bytes(total, sizeof total, get_num(sys, "mem_total", NAN));

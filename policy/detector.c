@@ -470,12 +470,37 @@ static bool detector_condition(const Detector *d, DetectorState *st, const Snaps
         return false;
 }
 
+static bool patterns_reach_cgroups(const PatternList *l) {
+        for (size_t i = 0; i < l->n; i++)
+                if (!pattern_is_root(&l->items[i]))
+                        return true;
+        return false;
+}
+
+bool detector_reads_cgroups(const Detector *d) {
+        return d->type == DETECTOR_MEMORY_RECLAIM ? patterns_reach_cgroups(detector_reclaim_sources(d)) :
+                                                    patterns_reach_cgroups(&d->cgroups);
+}
+
+bool detector_partial_ok(const Detector *d) {
+        return d->type == DETECTOR_PRESSURE_ABOVE || d->type == DETECTOR_MEMORY_ABOVE ||
+               d->type == DETECTOR_MEMORY_RECLAIM;
+}
+
 DetectorVerdict detector_evaluate(const Detector *d, DetectorState *st, const Snapshot *s, const ReleaseLog *rl) {
+        bool unsure = s->partial && detector_reads_cgroups(d);
+
+        if (unsure && !detector_partial_ok(d))
+                return DETECTOR_UNKNOWN; /* before its state is touched */
         st->seen = (DetectorObservation) {};
         if (!detector_condition(d, st, s, rl, &st->seen)) {
+                if (unsure)
+                        return DETECTOR_UNKNOWN; /* a source not read may meet it */
+                st->condition = false;
                 st->holding = false;
                 return DETECTOR_QUIET;
         }
+        st->condition = true;
 
         /* memory_reclaim's duration is its look-back window, already applied: no arming time. */
         if (d->type == DETECTOR_MEMORY_RECLAIM)

@@ -68,6 +68,7 @@ typedef struct DetectorObservation {
 } DetectorObservation;
 
 typedef struct DetectorState {
+        bool condition;     /* the condition held at the last evaluation that could tell */
         bool holding;       /* the condition has held continuously since `since` */
         usec_t since;
         bool has_prev;      /* pressure_rising_beyond: prev_avg10 is from the previous evaluation */
@@ -84,9 +85,21 @@ typedef enum DetectorVerdict {
         DETECTOR_QUIET,     /* condition false */
         DETECTOR_ARMING,    /* condition true, its duration not yet elapsed */
         DETECTOR_FIRED,     /* condition true for at least its duration */
+        DETECTOR_UNKNOWN,   /* a partial snapshot cannot tell (Snapshot.partial); the state is as it was */
 } DetectorVerdict;
 
-/* Evaluates one detector at s->now and advances its state. Pressure and reclaim count only what
+/* Whether the detector reads cgroups other than the root (its sources, or a reclaim detector's). */
+bool detector_reads_cgroups(const Detector *d);
+
+/* Whether a partial snapshot can prove the detector's condition: it holds when some source meets it
+ * (pressure_above, memory_above, memory_reclaim), so the sources that met it last time, met again,
+ * prove it whatever the others read. pressure_rising_beyond follows the one highest source and
+ * exists counts the matches: they need every source. */
+bool detector_partial_ok(const Detector *d);
+
+/* Evaluates one detector at s->now and advances its state. On a partial snapshot (s->partial) a
+ * detector that reads cgroups and whose condition the sources read do not meet returns
+ * DETECTOR_UNKNOWN with its state as it was. Pressure and reclaim count only what
  * happened after the releases in `rl` that bear on their sources (may be NULL), and a duration that
  * began before such a release begins again. */
 DetectorVerdict detector_evaluate(const Detector *d, DetectorState *st, const Snapshot *s, const ReleaseLog *rl);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "candidate.h"
+#include "decide.h"
 #include "detector.h"
 #include "engine.h"
 #include "format.h"
@@ -13,8 +14,6 @@
 #include "macro.h"
 #include "ranker.h"
 
-/* How much of Decision.reason the detectors and the ranking may fill: the rest is for the escalation. */
-#define REASON_DECISION_MAX 320
 
 /* Room for a victim's name in a recheck sentence: a cgroup path, or "process PID (comm)". */
 #define VICTIM_NAME_MAX 4096
@@ -42,6 +41,7 @@ typedef struct InFlight {
 struct Engine {
         const Policy *policy;     /* borrowed */
         DetectorState *states;    /* one per detector, in policy order: ruleset, group, detector */
+        DetectorVerdict *verdicts; /* ... and its verdict at the evaluation under way */
         size_t n_states;
         usec_t *delay_until;      /* per ruleset: end of its post-action delay */
         bool *held;               /* per ruleset: a decision of it waits out its prekill_timeout */
@@ -80,6 +80,7 @@ static size_t policy_count_detectors(const Policy *p) {
 
 int engine_set_policy(Engine *e, const Policy *p) {
         DetectorState *states;
+        DetectorVerdict *verdicts;
         usec_t *delays;
         bool *held, *group_fired;
         Incident *incidents;
@@ -90,12 +91,14 @@ int engine_set_policy(Engine *e, const Policy *p) {
 
         n = policy_count_detectors(p);
         states = calloc(n ?: 1, sizeof(DetectorState));
+        verdicts = calloc(n ?: 1, sizeof(DetectorVerdict));
         delays = calloc(p->n_rulesets ?: 1, sizeof(usec_t));
         held = calloc(p->n_rulesets ?: 1, sizeof(bool));
         group_fired = calloc(p->n_rulesets ?: 1, sizeof(bool));
         incidents = calloc(p->n_rulesets ?: 1, sizeof(Incident));
-        if (!states || !delays || !held || !group_fired || !incidents) {
+        if (!states || !verdicts || !delays || !held || !group_fired || !incidents) {
                 free(states);
+                free(verdicts);
                 free(delays);
                 free(held);
                 free(group_fired);
@@ -104,6 +107,7 @@ int engine_set_policy(Engine *e, const Policy *p) {
         }
 
         states_free(e->states, e->n_states);
+        free(e->verdicts);
         free(e->delay_until);
         free(e->held);
         free(e->group_fired);
@@ -114,6 +118,7 @@ int engine_set_policy(Engine *e, const Policy *p) {
                 e->in_flight[i].ruleset = NULL;
         e->policy = p;
         e->states = states;
+        e->verdicts = verdicts;
         e->n_states = n;
         e->delay_until = delays;
         e->held = held;
@@ -146,6 +151,7 @@ Engine *engine_free(Engine *e) {
         if (!e)
                 return NULL;
         states_free(e->states, e->n_states);
+        free(e->verdicts);
         free(e->delay_until);
         free(e->held);
         free(e->group_fired);
@@ -228,6 +234,39 @@ bool engine_guarded(const Engine *e, double trigger_some_percent, EngineGuard *r
         if (ret)
                 *ret = g;
         return true;
+}
+
+size_t engine_partial_sources(const Engine *e, usec_t now, const char **paths, size_t max) {
+        size_t n = 0, k = 0;
+
+        if (!e || e->n_in_flight > 0)
+                return 0;
+        /* After a release a source's figures are cut at it (release_log_floor), which may turn a
+         * source not read into the one that counts: every source, until no release matters. */
+        for (size_t i = 0; i < e->releases.n; i++)
+                if (now < e->releases.items[i].at + RELEASE_KEEP_USEC)
+                        return 0;
+        for (size_t ri = 0; ri < e->policy->n_rulesets; ri++)
+                for (size_t g = 0; g < e->policy->rulesets[ri].n_groups; g++)
+                        for (size_t i = 0; i < e->policy->rulesets[ri].groups[g].n; i++, k++) {
+                                const Detector *d = &e->policy->rulesets[ri].groups[g].detectors[i];
+                                const DetectorState *st = &e->states[k];
+                                const char *where = st->seen.where;
+                                bool dup = false;
+
+                                if (!detector_reads_cgroups(d))
+                                        continue;
+                                if (!detector_partial_ok(d) || !st->condition || !where || streq(where, "/"))
+                                        return 0;
+                                for (size_t j = 0; j < n && !dup; j++)
+                                        dup = streq(paths[j], where);
+                                if (dup)
+                                        continue;
+                                if (n == max)
+                                        return 0;
+                                paths[n++] = where;
+                        }
+        return n;
 }
 
 /* The decision's ruleset, or NULL when the decision was made under a policy that has since been
@@ -377,143 +416,6 @@ void decision_clear(Decision *d) {
                 return;
         free(d->cgroup);
         *d = (Decision) { .kill_list_index = -1 };
-}
-
-/* --- filling a decision --- */
-
-static int victim_cgroup(Decision *d, const Snapshot *s, const CGroupSample *cg, const Action *a) {
-        d->kind = TARGET_CGROUP;
-        d->cgroup = strdup(cg->path);
-        if (!d->cgroup)
-                return -ENOMEM;
-        d->inode = cg->inode;
-        d->memory = cgroup_memory(s, cg, false);
-        d->pressure = cgroup_memory_full_avg10(s, cg);
-        d->granularity_process = a->granularity == GRANULARITY_PROCESS;
-        return 0;
-}
-
-static int victim_process(Decision *d, const Snapshot *s, const ProcSample *proc) {
-        d->kind = TARGET_PROCESS;
-        d->cgroup = strdup(proc->cgroup ?: "/");
-        if (!d->cgroup)
-                return -ENOMEM;
-        d->pid = proc->pid;
-        d->start_time = proc->start_time;
-        memcpy(d->comm, proc->comm, sizeof(d->comm));
-        d->comm[sizeof(d->comm) - 1] = '\0';
-        d->memory = proc->rss;
-        d->pressure = cgroup_memory_full_avg10(s, NULL);
-        return 0;
-}
-
-/* "largest of 7 candidates by size_or_growth, phase 1, 2 levels down" */
-static void describe_ranking(char *buf, size_t size, const Action *a, const RankOutcome *o, bool processes) {
-        const char *lead = "largest", *key = ranker_to_string(a->ranker);
-        char phase[16] = "", depth[40] = "";
-
-        if (processes) {
-                key = a->ranker == RANKER_SWAP ? "swap" : "RSS";
-                if (o->n_candidates == 1)
-                        snprintf(buf, size, "the only candidate process");
-                else
-                        snprintf(buf, size, "largest of %zu processes by %s", o->n_candidates, key);
-                return;
-        }
-        switch (a->ranker) {
-        case RANKER_SIZE_OR_GROWTH:
-                lead = o->phase == 2 ? "fastest growing" : "largest";
-                snprintf(phase, sizeof(phase), ", phase %d", o->phase);
-                break;
-        case RANKER_SWAP:
-                lead = "most swapped";
-                break;
-        case RANKER_PRESSURE:
-                lead = "most pressured";
-                break;
-        case RANKER_PGSCAN:
-                lead = "fastest reclaiming";
-                break;
-        case _RANKER_TYPE_MAX:
-                break;
-        }
-        if (o->depth > 0)
-                snprintf(depth, sizeof(depth), ", %u level%s down", o->depth, o->depth == 1 ? "" : "s");
-        if (o->n_candidates == 1)
-                snprintf(buf, size, "the only candidate%s", depth);
-        else
-                snprintf(buf, size, "%s of %zu candidates by %s%s%s", lead, o->n_candidates, key, phase, depth);
-}
-
-/* Joins the firing group's detector descriptions with "; ". */
-static void describe_group(const DetectorGroup *g, const DetectorState *states, char *buf, size_t size) {
-        size_t len = 0;
-
-        buf[0] = '\0';
-        for (size_t i = 0; i < g->n && len + 1 < size; i++) {
-                int w;
-
-                if (i > 0)
-                        len += (size_t) snprintf(buf + len, size - len, "; ");
-                if (len + 1 >= size)
-                        break;
-                w = detector_describe(&g->detectors[i], &states[i], buf + len, size - len);
-                if (w < 0)
-                        break;
-                len += (size_t) w;
-        }
-}
-
-/* Tries one action: the kill list first (if the action uses it), then the ranker. Returns 1 with
- * *ret filled when it yields a victim, 0 when it does not, -ENOMEM. */
-static int action_decide(const Policy *p, const Snapshot *s, size_t ri, size_t ai, const char *why, Decision *ret) {
-        const Ruleset *rs = &p->rulesets[ri];
-        const Action *a = &rs->actions[ai];
-        /* In cgroup mode a process-granularity victim is a cgroup here: the daemon reads that one
-         * cgroup's processes at kill time rather than every process on every sample. */
-        bool want_process = s->degraded;
-        Decision d = {
-                .ruleset = rs->name,
-                .ruleset_index = ri,
-                .action_index = ai,
-                .dry_run = p->dry_run || rs->dry_run || a->dry_run,
-                .kill_list_index = -1,
-                .prekill_timeout_usec = a->prekill_timeout_usec,
-                .prekill_hook = a->prekill_hook,
-                .method = rs->method,
-                .stop_timeout_usec = rs->stop_timeout_usec,
-        };
-        char how[128];
-        KillListPick kp;
-        RankOutcome o;
-        int r, room;
-
-        if (a->use_kill_list && kill_list_pick(p, s, want_process, &kp)) {
-                d.kill_list_index = kp.entry;
-                snprintf(how, sizeof(how), "kill list entry %d (%s)", kp.entry, p->kill_list[kp.entry].pattern.glob);
-                r = kp.proc ? victim_process(&d, s, kp.proc) : victim_cgroup(&d, s, kp.cgroup, a);
-        } else if (s->degraded) {
-                r = ranker_pick_process(p, a, s, &o);
-                if (r < 0 || o.index < 0)
-                        return r;
-                describe_ranking(how, sizeof(how), a, &o, true);
-                r = victim_process(&d, s, &s->procs[o.index]);
-        } else {
-                r = ranker_pick_cgroup(p, a, s, &o);
-                if (r < 0 || o.index < 0)
-                        return r;
-                describe_ranking(how, sizeof(how), a, &o, false);
-                r = victim_cgroup(&d, s, &s->cgroups[o.index], a);
-        }
-        if (r < 0)
-                return r;
-
-        /* Keep the victim part whole; a long detector part is what gets cut. The rest of the reason
-         * is kept for the escalation (decision_escalate). */
-        room = REASON_DECISION_MAX - (int) strlen(how) - (int) strlen(" -> ") - 1;
-        snprintf(d.reason, REASON_DECISION_MAX, "%.*s -> %s", room > 0 ? room : 0, why, how);
-        *ret = d;
-        return 1;
 }
 
 /* --- evaluation --- */
@@ -689,7 +591,8 @@ static void decision_escalate(const Engine *e, size_t ri, const Snapshot *s, Dec
 }
 
 int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
-        DetectorState *st;
+        const DetectorState *st;
+        const DetectorVerdict *v;
         bool arming = false, decided = false, fired = false;
         uint64_t fired_set = 0;
         const Policy *p;
@@ -698,8 +601,25 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
         if (!e || !s || !ret)
                 return -EINVAL;
         p = e->policy;
+        in_flight_expire(e, s->now); /* at the same `now` again after -EAGAIN: nothing more expires */
+
+        /* Every detector advances first, even in a delayed ruleset or after a decision, so that
+         * durations measure real time. On a partial snapshot one that cannot tell stops the
+         * evaluation before anything else changes: the caller reads every source and evaluates
+         * again at the same time, which each detector then takes as the one evaluation it is. */
+        {
+                size_t k = 0;
+                for (size_t ri = 0; ri < p->n_rulesets; ri++)
+                        for (size_t g = 0; g < p->rulesets[ri].n_groups; g++)
+                                for (size_t i = 0; i < p->rulesets[ri].groups[g].n; i++, k++) {
+                                        e->verdicts[k] = detector_evaluate(&p->rulesets[ri].groups[g].detectors[i],
+                                                                           &e->states[k], s, &e->releases);
+                                        if (e->verdicts[k] == DETECTOR_UNKNOWN)
+                                                return -EAGAIN;
+                                }
+        }
         st = e->states;
-        in_flight_expire(e, s->now);
+        v = e->verdicts;
 
         for (size_t ri = 0; ri < p->n_rulesets && r >= 0; ri++) {
                 const Ruleset *rs = &p->rulesets[ri];
@@ -707,18 +627,14 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
                 const DetectorState *firing_states = NULL;
                 char why[sizeof(ret->reason)];
 
-                /* Every detector advances, even in a delayed ruleset or after a decision, so that
-                 * durations measure real time. */
                 for (size_t g = 0; g < rs->n_groups; g++) {
                         const DetectorGroup *grp = &rs->groups[g];
                         const DetectorState *first = st;
                         bool all = grp->n > 0;
 
-                        for (size_t i = 0; i < grp->n; i++) {
-                                DetectorVerdict v = detector_evaluate(&grp->detectors[i], st++, s, &e->releases);
-
-                                arming = arming || v == DETECTOR_ARMING;
-                                all = all && v == DETECTOR_FIRED;
+                        for (size_t i = 0; i < grp->n; i++, st++, v++) {
+                                arming = arming || *v == DETECTOR_ARMING;
+                                all = all && *v == DETECTOR_FIRED;
                         }
                         if (all && !firing) {
                                 firing = grp;
@@ -744,7 +660,8 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
                 }
                 fired = true;
                 fired_set |= UINT64_C(1) << (ri < 63 ? ri : 63);
-                if (decided)
+                /* a partial snapshot holds a few of the candidates: the caller reads them all, then decides */
+                if (decided || s->partial)
                         continue;
 
                 describe_group(firing, firing_states, why, sizeof(why));

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "decision.h"
 #include "derive.h"
 #include "pick.h"
 #include "policy.h"
@@ -15,30 +16,6 @@
 
 #define USEC_INFINITY UINT64_MAX
 
-typedef enum TargetKind { TARGET_CGROUP, TARGET_PROCESS } TargetKind;
-
-typedef struct Decision {
-        const char *ruleset;      /* borrowed from the Policy */
-        size_t ruleset_index, action_index;
-        TargetKind kind;
-        char *cgroup;             /* victim cgroup path; for a process, the process's cgroup */
-        uint64_t inode;           /* victim cgroup inode (0 for a process) */
-        pid_t pid;                /* TARGET_PROCESS */
-        uint64_t start_time;      /* TARGET_PROCESS: /proc/PID/stat start time, to detect pid reuse */
-        char comm[16];
-        uint64_t memory;          /* victim's memory at decision: memory.current or RSS */
-        double pressure;          /* victim's memory full avg10, or system's for a process */
-        bool granularity_process; /* a cgroup victim of which only the largest process must die */
-        bool dry_run;             /* global, ruleset or action dry run */
-        int kill_list_index;      /* -1 when the ranker chose */
-        usec_t prekill_timeout_usec;
-        char *const *prekill_hook; /* borrowed from the Policy's action: argv (NULL-terminated), NULL when none */
-        UnitMethod method;        /* the ruleset's; UNIT_METHOD_KILL (0) for a manual kill */
-        usec_t stop_timeout_usec; /* the ruleset's; 0 means STOP_TIMEOUT_DEFAULT_USEC */
-        unsigned incident_kill;   /* the how-manyth kill of its ruleset in this incident, from 1; 0 for a manual kill */
-        bool escalated;           /* the victim came back: ended on a larger scope than the action says */
-        char reason[512];         /* which detector fired and why, then the escalation if any, for logs and history */
-} Decision;
 
 /* How much one kill ends: one process, the whole cgroup, or the cgroup's systemd unit (StopUnit,
  * which systemd does not undo with Restart=). Escalation climbs this ladder when a victim comes back. */
@@ -68,6 +45,17 @@ int engine_set_policy(Engine *e, const Policy *p);
 /* Evaluates all rulesets against one sample. Returns 1 with *ret filled when something must die,
  * 0 when nothing must, negative errno on error. Detector timers advance with s->now. */
 int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret);
+
+/* The cgroups a partial sample reads (Snapshot.partial): for each detector that reads cgroups,
+ * the source that met its condition at the last evaluation (borrowed from that evaluation's
+ * snapshot: copy them before it is freed). 0 when some detector needs every source: its condition
+ * did not hold, it is of a kind that follows one source or counts them (detector_partial_ok), more
+ * than `max` would be needed, a kill is in flight, or a release is recent enough to cut a source's
+ * figures (RELEASE_KEEP_USEC). An evaluation on such a partial snapshot either proves every one of
+ * those conditions again, and fires exactly as on the whole tree, or returns -EAGAIN. It decides
+ * nothing on such a snapshot (it holds few of the candidates): a ruleset that fires there is in
+ * engine_fired_set(), and the caller evaluates the whole tree at the same time to decide. */
+size_t engine_partial_sources(const Engine *e, usec_t now, const char **paths, size_t max);
 
 /* Tells the engine the decision came to nothing (spared by the pre-kill recheck, cancelled: delay
  * false) or was tried without killing (failed, a dry run: delay true). Releases a hold on its ruleset

@@ -120,6 +120,9 @@ typedef struct Snapshot {
         SystemSample system;
         CGroupSample *cgroups;  /* the root "/" first when sampled; order otherwise unspecified */
         size_t n_cgroups;
+        bool partial;           /* cgroups holds only the sources that met each detector's condition at the
+                                 * last evaluation (engine_partial_sources): a detector these sources no
+                                 * longer satisfy cannot tell, and engine_evaluate() returns -EAGAIN */
         ProcSample *procs;
         size_t n_procs;
 } Snapshot;

@@ -24,6 +24,8 @@
 
 /* A trigger holds an fd and a kernel timer; past this many watched cgroups, polling covers the rest. */
 #define MANAGER_MAX_CGROUP_TRIGGERS 256
+/* A partial sample reads at most this many cgroups (one per detector that reads cgroups). */
+#define MANAGER_MAX_PARTIAL_SOURCES 64
 
 typedef struct BusConnection BusConnection;
 typedef struct UnitStopper UnitStopper;
@@ -52,6 +54,11 @@ struct Manager {
         CGroupTree *detect_tree;    /* sampled with `detect_needs`; its own cache keeps both trees' rates right */
         usec_t last_full_usec;
         uint64_t victimless_set;    /* engine_fired_set() of the last whole sample when it decided nothing */
+        unsigned victimless_streak; /* whole samples in a row that found the same rulesets victimless */
+        uint64_t victimless_mem_available; /* MemAvailable when the streak began */
+        char *partial_paths[MANAGER_MAX_PARTIAL_SOURCES]; /* what the next detectors' sample may read alone
+                                     * (engine_partial_sources), owned; n_partial_paths 0: every source */
+        size_t n_partial_paths;
         bool degraded;
         char *mode_reason;
         char *self_cgroup;
@@ -77,6 +84,8 @@ struct Manager {
         uint64_t n_candidate_samples; /* of them, those that read the candidates too (CGroupTree tree) */
         uint64_t n_process_scans;   /* reads of every /proc/PID (degraded mode, process-name kill-list entries) */
         uint64_t n_quiet_checks;    /* looks at /proc/meminfo alone, while quiet */
+        uint64_t n_partial_samples; /* samples that read only the sources that met the detectors */
+        uint64_t n_partial_fallbacks; /* ... of them, those that then read every source: one did not meet it again */
         int meminfo_fd;             /* PROC_ROOT/meminfo, kept open for the quiet checks */
         char *meminfo_buf;
         size_t meminfo_size;

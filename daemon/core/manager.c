@@ -57,6 +57,11 @@
 /* Degraded mode: a request (status, dump, kill list) reads the processes again when the last read
  * of them is older than this, so its memory figures are current without a scan per request. */
 #define REQUEST_CANDIDATES_MAX_AGE_USEC (5 * USEC_PER_SEC)
+/* While the rulesets that fire find no victim, the candidates are read again after 2, 4, ... 2^STEPS
+ * intervals, at most this long apart (victimless_refresh). */
+#define VICTIMLESS_BACKOFF_STEPS 6
+#define VICTIMLESS_REFRESH_MAX_USEC (60 * USEC_PER_SEC)
+#define VICTIMLESS_MEM_DROP_DIVISOR 16
 /* The status file is rewritten at most this often (and after every kill or reload). */
 #define STATUS_REFRESH_USEC (10 * USEC_PER_SEC)
 /* A request's figures are fresh enough when the last sample is younger than this: without it, a
@@ -214,6 +219,27 @@ static bool manager_quiet_look(Manager *m) {
         return true;
 }
 
+/* How often the candidates are read: every interval, but while every ruleset that fires has found no
+ * victim (all its candidates omitted, or none there), twice as long after each such sample, to at
+ * most VICTIMLESS_REFRESH_MAX_USEC; at once again when MemAvailable has fallen by
+ * VICTIMLESS_MEM_DROP_DIVISOR-th of MemTotal since (memory goes somewhere: a candidate may be
+ * growing), or when another ruleset fires (the detectors' samples tell). */
+static usec_t victimless_refresh(Manager *m, const MemInfo *mi) {
+        usec_t every = m->policy->interval_usec;
+
+        if (m->victimless_set == 0 || m->victimless_streak == 0)
+                return every;
+        if (mi->valid && m->victimless_mem_available > mi->mem_available &&
+            m->victimless_mem_available - mi->mem_available > mi->mem_total / VICTIMLESS_MEM_DROP_DIVISOR) {
+                m->victimless_streak = 0;
+                return every;
+        }
+        every <<= m->victimless_streak;
+        if (every > VICTIMLESS_REFRESH_MAX_USEC)
+                every = m->policy->interval_usec > VICTIMLESS_REFRESH_MAX_USEC ? m->policy->interval_usec : VICTIMLESS_REFRESH_MAX_USEC;
+        return every;
+}
+
 /* One sample: read what the policy needs, decide, act. Never blocks. */
 void manager_sample(Manager *m) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
@@ -242,27 +268,50 @@ void manager_sample(Manager *m) {
          * they are read every interval only while a ruleset fires, else every
          * DEGRADED_CANDIDATES_REFRESH_USEC (and when a request wants them). */
         usec_t full_every = m->degraded && engine_fired_set(m->engine) == 0 ? DEGRADED_CANDIDATES_REFRESH_USEC :
-                                                                               m->policy->interval_usec;
+                                                                               victimless_refresh(m, &snap.system.meminfo);
         bool full = m->last_full_usec == 0 || m->n_pending > 0 || m->candidates_wanted ||
                     (!refresh && now - m->last_full_usec >= full_every);
         m->quiet_refresh = false;
         m->candidates_wanted = false;
-        sampler_read_cgroups(m, full, refresh, &snap);
-        r = engine_evaluate(m->engine, &snap, &d);
+        /* While every detector that reads cgroups holds on a source, those sources alone are read:
+         * what holds on one source holds whatever the others read (engine_partial_sources). When
+         * one no longer does, the sample reads every source and the engine decides on them. */
+        r = !full && !refresh ? sampler_read_partial(m, &snap) : -ENOENT;
+        if (r >= 0) {
+                r = engine_evaluate(m->engine, &snap, &d);
+                if (r == -EAGAIN) {
+                        /* the pressure moved: what found no victim before may find one now */
+                        m->n_partial_fallbacks++;
+                        m->victimless_set = 0;
+                        snap.partial = false;
+                }
+        }
+        if (!snap.partial) {
+                sampler_read_cgroups(m, full, refresh, &snap);
+                r = engine_evaluate(m->engine, &snap, &d);
+        }
         /* A ruleset fired on the detectors' figures: read the candidates and decide, unless every
          * ruleset that fired found no victim in the last whole sample (the candidates are read again
          * at the interval; reading them every fast interval cost most of the CPU with 1,000 cgroups
          * under lasting pressure, all of them omitted). */
         if (r == 0 && !full && (engine_fired_set(m->engine) & ~m->victimless_set) != 0) {
                 full = true;
+                snap.partial = false;
                 sampler_read_cgroups(m, true, false, &snap);
                 r = engine_evaluate(m->engine, &snap, &d);
         }
         if (full) {
+                uint64_t victimless = r == 0 ? engine_fired_set(m->engine) : 0;
                 m->n_candidate_samples++;
                 m->last_full_usec = now;
-                m->victimless_set = r == 0 ? engine_fired_set(m->engine) : 0;
+                if (victimless == 0 || victimless != m->victimless_set) {
+                        m->victimless_streak = 0;
+                        m->victimless_mem_available = snap.system.meminfo.valid ? snap.system.meminfo.mem_available : 0;
+                } else if (m->victimless_streak < VICTIMLESS_BACKOFF_STEPS)
+                        m->victimless_streak++;
+                m->victimless_set = victimless;
         }
+        sampler_note_partial(m, &snap, r >= 0);
         char notice[768];
         if (engine_take_notice(m->engine, notice, sizeof notice))
                 log_warning("%s", notice);
@@ -280,7 +329,8 @@ void manager_sample(Manager *m) {
         if (full)
                 ladder_check_pending(m, &snap, now);
 
-        sampler_update_triggers(m, &snap);
+        if (!snap.partial) /* a partial snapshot would prune the triggers of the sources it left out */
+                sampler_update_triggers(m, &snap);
 
         if (full) { /* kept for "status": the cgroups with everything the policy reads */
                 if (m->degraded)
@@ -641,6 +691,8 @@ Manager *manager_free(Manager *m) {
                 free(m->level_events[i].path);
         free(m->level_events);
         sampler_free_last_cgroups(m);
+        for (size_t i = 0; i < m->n_partial_paths; i++)
+                free(m->partial_paths[i]);
         sd_event_source_disable_unref(m->sample_timer);
         psi_trigger_set_free(m->triggers);
         sd_event_unref(m->event);

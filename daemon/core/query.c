@@ -128,6 +128,8 @@ cJSON *query_status_summary(const Manager *m) {
         cJSON_AddNumberToObject(o, "candidate_samples", (double) m->n_candidate_samples);
         cJSON_AddNumberToObject(o, "process_scans", (double) m->n_process_scans);
         cJSON_AddNumberToObject(o, "quiet_checks", (double) m->n_quiet_checks);
+        cJSON_AddNumberToObject(o, "partial_samples", (double) m->n_partial_samples);
+        cJSON_AddNumberToObject(o, "partial_fallbacks", (double) m->n_partial_fallbacks);
 
         cJSON *s = cJSON_AddObjectToObject(o, "system");
         const MemInfo *mi = &m->last_system.meminfo;

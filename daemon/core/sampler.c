@@ -159,6 +159,50 @@ void sampler_read_cgroups(Manager *m, bool full, bool refresh, Snapshot *snap) {
         }
 }
 
+int sampler_read_partial(Manager *m, Snapshot *snap) {
+        if (!m->detect_tree || m->n_partial_paths == 0)
+                return -ENOENT;
+        int r = cgroup_tree_sample_paths(m->detect_tree, &m->detect_needs, (const char *const *) m->partial_paths,
+                                         m->n_partial_paths, snap->now, snap);
+        if (r < 0)
+                return r;
+        snap->partial = true;
+        m->n_partial_samples++;
+        return 0;
+}
+
+static void partial_paths_clear(Manager *m) {
+        for (size_t i = 0; i < m->n_partial_paths; i++)
+                free(m->partial_paths[i]);
+        m->n_partial_paths = 0;
+}
+
+void sampler_note_partial(Manager *m, const Snapshot *snap, bool ok) {
+        const char *paths[MANAGER_MAX_PARTIAL_SOURCES];
+        size_t n = ok && !m->degraded ? engine_partial_sources(m->engine, snap->now, paths, ELEMENTSOF(paths)) : 0;
+
+        /* the same sources as before: nothing to copy (the paths borrow the snapshot) */
+        bool same = n == m->n_partial_paths;
+        for (size_t i = 0; same && i < n; i++)
+                same = streq(paths[i], m->partial_paths[i]);
+        if (same)
+                return;
+        if (n > 0)
+                log_debug("Every detector that reads cgroups holds on %s%s: reading only %s until one no longer does",
+                          paths[0], n > 1 ? " and others" : "", n > 1 ? "those" : "it");
+        else
+                log_debug("Reading every watched cgroup again: a detector no longer holds on the cgroups read alone");
+        partial_paths_clear(m);
+        for (size_t i = 0; i < n; i++) {
+                m->partial_paths[i] = strdup(paths[i]);
+                if (!m->partial_paths[i]) {
+                        partial_paths_clear(m); /* every source, then: slower, never wrong */
+                        return;
+                }
+                m->n_partial_paths++;
+        }
+}
+
 void sampler_free_last_cgroups(Manager *m) {
         for (size_t i = 0; i < m->n_last_cgroups; i++)
                 free(m->last_cgroups[i].path);

@@ -29,6 +29,14 @@ void sampler_note_system_error(Manager *m, int r, const char *err);
  * the detectors read, and for quiet's periodic sample (`refresh`) only what can guard them. */
 void sampler_read_cgroups(Manager *m, bool full, bool refresh, Snapshot *snap);
 
+/* Reads, for the detectors alone, the cgroups in m->partial_paths and no other (Snapshot.partial):
+ * its cost does not grow with the tree. -ENOENT when one of them is no longer known: read them all. */
+int sampler_read_partial(Manager *m, Snapshot *snap);
+
+/* Keeps what the next detectors' sample may read alone (engine_partial_sources), after an evaluation
+ * on `snap`, whose paths the engine borrows; none after a failed one (ok false). */
+void sampler_note_partial(Manager *m, const Snapshot *snap, bool ok);
+
 /* Forgets the cgroups of the last full sample. */
 void sampler_free_last_cgroups(Manager *m);
 

@@ -656,6 +656,57 @@ finish:
         return r;
 }
 
+int cgroup_tree_sample_paths(CGroupTree *t, const SampleNeeds *needs, const char *const *paths, size_t n_paths,
+                             usec_t now, Snapshot *snap) {
+        CGroupSample *samples;
+        size_t n = 0;
+        int r = 0;
+
+        if (!t || !needs || !snap || (n_paths > 0 && !paths))
+                return -EINVAL;
+        samples = calloc(n_paths + 1, sizeof(CGroupSample));
+        if (!samples)
+                return -ENOMEM;
+        for (size_t i = 0; i <= n_paths; i++) {
+                CGroupEntry *e = i == 0 ? t->entries[0] : *map_slot(t, paths[i - 1]);
+                CGroupSample *s = &samples[n];
+
+                /* only what a walk found and read before: its place in the tree and its figures are known */
+                if (!e || !e->has_prev || e->vanished) {
+                        r = -ENOENT;
+                        goto finish;
+                }
+                r = cgroup_entry_sample(&t->files, e, needs->cgroup_fields & (e->read_stat ? ~0u : ~(unsigned) CG_MEMORY_STAT), s);
+                if (r == -ENODEV || e->vanished) {
+                        t->listing_stale = true; /* the next walk lists the tree again */
+                        r = -ENOENT;
+                        goto finish;
+                }
+                s->path = strdup(e->path);
+                if (!s->path) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                n++;
+                s->nr_children = e->prev.nr_children;
+                derive_cgroup(s, &e->prev, e->prev_time, now);
+                e->prev = *s;
+                e->prev.path = e->path;
+                e->prev_time = now;
+        }
+
+        for (size_t i = 0; i < snap->n_cgroups; i++)
+                free(snap->cgroups[i].path);
+        free(snap->cgroups);
+        snap->cgroups = TAKE_PTR(samples);
+        snap->n_cgroups = n;
+        return 0;
+
+finish:
+        samples_free(samples, n);
+        return r;
+}
+
 void cgroup_samples_fill_rss(CGroupSample *cgroups, size_t n, const ProcSample *procs, size_t n_procs) {
         for (size_t i = 0; i < n; i++) {
                 CGroupSample *cg = &cgroups[i];

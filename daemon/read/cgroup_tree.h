@@ -38,6 +38,13 @@ int cgroup_tree_root_fd(CGroupTree *t);
  * Fills snap->cgroups / n_cgroups (owned by the snapshot). */
 int cgroup_tree_sample(CGroupTree *t, const SampleNeeds *needs, usec_t now, Snapshot *snap);
 
+/* Reads the root and the cgroups at `paths` alone, with no walk: the sample of a few cgroups costs
+ * the same whatever the size of the tree. Each must have been read by a cgroup_tree_sample() that
+ * kept it; its files, growth and rates are as a walk would read them. -ENOENT when one was never
+ * read, or is gone (the tree is then listed again at the next walk): walk instead. */
+int cgroup_tree_sample_paths(CGroupTree *t, const SampleNeeds *needs, const char *const *paths, size_t n_paths,
+                             usec_t now, Snapshot *snap);
+
 /* With the root's cgroup.stat telling when cgroups come or go (its nr_descendants changes), the
  * directories are still listed again this often: the count stays the same when an unwatched
  * cgroup is removed while a watched one is created between two samples. */

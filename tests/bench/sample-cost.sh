@@ -10,6 +10,14 @@
 # Prints one line per N: BENCH_RESULT {"kind":"sample-cost", "cgroups":N, "instructions_per_sample":X, ...}
 # Usage: tests/bench/sample-cost.sh BUILD_DIR [N...]   (default N: 10 100 1000 10000)
 # SAMPLE_COST_KEEP=DIR keeps callgrind_annotate's output per N there (annotate-N.txt).
+# SAMPLE_COST_PRESSURE=1: one cgroup under pressure among the N. cg-1's memory.pressure says full avg10
+# 50% and its stall and pgscan counters move (a writer rewrites its files, and its parent's memory.stat,
+# every 200 ms), under the cost
+# benchmark's rule (pressure_above 20% for 5 s with memory_reclaim, interval 1 s, fast_interval 250 ms);
+# cg-1 is omitted and the others hold no process, so the ruleset fires and finds no victim, as in
+# tests/bench/vm/cost.sh. The counters are zeroed once the rule has fired (SAMPLE_COST_WARM_S, default
+# 20 s) and read SAMPLE_COST_WINDOW_S (default 40 s) later: the steady state, not the first walk.
+# The result adds partial_samples (samples of only the cgroups under pressure) and candidate_reads.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: sample-cost.sh BUILD_DIR [N...]" >&2; exit 2; }
 build=$1
@@ -24,7 +32,8 @@ done
 MIN_SAMPLES=5 # samples to average over; the first one also builds the tree's state
 tmp=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+stall_pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$stall_pid" ] && kill "$stall_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 
 # files DIR BYTES: the files pressured reads for a watched cgroup, in an existing directory.
 files() {
@@ -35,6 +44,19 @@ files() {
         printf 'anon 0\nfile %s\n' "$2" > "$1/memory.stat"
 }
 
+PRESSURE=${SAMPLE_COST_PRESSURE:-0}
+WARM_S=${SAMPLE_COST_WARM_S:-20} WINDOW_S=${SAMPLE_COST_WINDOW_S:-40}
+if [ "$PRESSURE" = 1 ]; then
+        command -v callgrind_control > /dev/null || { echo "sample-cost: callgrind_control is missing (valgrind)" >&2; exit 77; }
+        cat > "$tmp/policy.json" <<'JSON'
+{"dry_run": true, "interval": "1s", "fast_interval": "250ms", "omit": ["/cost.slice/tree.scope/cg-1"],
+ "rulesets": [{"name": "cost-tree",
+   "detectors": [[{"type": "pressure_above", "cgroup": "/cost.slice/tree.scope/*", "kind": "full",
+                   "window": "avg10", "threshold": 20, "duration": "5s"},
+                  {"type": "memory_reclaim", "cgroup": "/cost.slice/tree.scope/*", "duration": "10s"}]],
+   "actions": [{"type": "kill", "cgroup": "/cost.slice/tree.scope/*", "ranker": "size_or_growth"}]}]}
+JSON
+else
 # A threshold no fixture reaches: every sample reads every leaf and none ever fires.
 cat > "$tmp/policy.json" <<'JSON'
 {"dry_run": true, "interval": "100ms", "fast_interval": "100ms",
@@ -43,6 +65,24 @@ cat > "$tmp/policy.json" <<'JSON'
                    "window": "avg10", "threshold": 99, "duration": "1h"}]],
    "actions": [{"type": "kill", "cgroup": "/cost.slice/tree.scope/*", "ranker": "size_or_growth"}]}]}
 JSON
+fi
+
+# stall DIR: rewrites DIR's memory.pressure and memory.stat every 200 ms with the stall and the
+# pages scanned growing, as under a hog. In place, as the daemon keeps the files open and reads them
+# again at offset 0 (one short write each: a read between truncation and write finds the file empty
+# and that sample reads every source).
+stall() {
+        local k=0
+        while :; do
+                k=$((k + 1))
+                printf 'some avg10=60.00 avg60=45.00 avg300=12.00 total=%d\nfull avg10=50.00 avg60=40.00 avg300=10.00 total=%d\n' \
+                        $((k * 120000)) $((k * 100000)) > "$1/memory.pressure"
+                printf 'anon 67108864\nfile 0\npgscan %d\n' $((k * 512)) > "$1/memory.stat"
+                # memory.stat counts the cgroups below: the parent's pgscan moves too (memory_reclaim reads it there)
+                printf 'anon 67108864\nfile 0\npgscan %d\n' $((k * 512)) > "$1/../memory.stat"
+                sleep 0.2
+        done
+}
 
 for n in "${sizes[@]}"; do
         work=$tmp/n$n
@@ -73,6 +113,10 @@ for n in "${sizes[@]}"; do
                 pid=
                 unwatched_opens=$(grep -c 'other\.slice/u-' "$work/strace.txt" || true)
         fi
+        if [ "$PRESSURE" = 1 ]; then
+                stall "$root/cost.slice/tree.scope/cg-1" &
+                stall_pid=$!
+        fi
         out=$work/callgrind.out
         valgrind --tool=callgrind --callgrind-out-file="$out" \
                 "$bin" -c "$tmp/policy.json" --policy-dir "$work/none.d" --cgroup-root "$root" \
@@ -88,7 +132,23 @@ for n in "${sizes[@]}"; do
         done
         first=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
         wait_s=$(awk -v f="$first" -v k="$MIN_SAMPLES" 'BEGIN { w = f * k; if (w < 3) w = 3; printf "%.1f", w }')
-        sleep "$wait_s"
+        if [ "$PRESSURE" = 1 ]; then
+                # the steady state: after the first walks, with the rule fired (dry run: "would kill"
+                # or "no victim"), for a window of its own
+                sleep "$WARM_S"
+                status() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], 0))' "$work/run/status.json" "$1"; }
+                before_partial=$(status partial_samples) before_cand=$(status candidate_samples)
+                callgrind_control -z "$pid" > /dev/null
+                sleep "$WINDOW_S"
+                # status.json is rewritten at most every 10 s: wait for one written after the window
+                sleep 11
+                partial=$(( $(status partial_samples) - before_partial )) cand=$(( $(status candidate_samples) - before_cand ))
+                kill "$stall_pid" 2>/dev/null; wait "$stall_pid" 2>/dev/null || true
+                stall_pid=
+        else
+                sleep "$wait_s"
+                partial=null cand=null
+        fi
         kill -TERM "$pid"
         wait "$pid" || { echo "sample-cost: pressured under valgrind did not exit cleanly (N=$n):" >&2; tail -n 20 "$work/log" >&2; exit 1; }
         pid=
@@ -108,9 +168,9 @@ for n in "${sizes[@]}"; do
                 exit 1
         fi
         [ "$calls" -ge "$MIN_SAMPLES" ] || echo "sample-cost: only $calls samples for N=$n (wanted $MIN_SAMPLES)" >&2
-        awk -v n="$n" -v ir="$ir" -v c="$calls" -v u="$unwatched_opens" 'BEGIN {
-                printf "BENCH_RESULT {\"kind\":\"sample-cost\",\"cgroups\":%d,\"unwatched_cgroups\":%d,\"samples\":%d,\"instructions\":%.0f,\"instructions_per_sample\":%.0f,\"instructions_per_sample_per_cgroup\":%.1f,\"unwatched_files_opened\":%s}\n",
-                       n, n, c, ir, ir / c, ir / c / n, u
+        awk -v n="$n" -v ir="$ir" -v c="$calls" -v u="$unwatched_opens" -v pr="$PRESSURE" -v ps="$partial" -v cs="$cand" 'BEGIN {
+                printf "BENCH_RESULT {\"kind\":\"sample-cost\",\"cgroups\":%d,\"unwatched_cgroups\":%d,\"pressure\":%s,\"samples\":%d,\"partial_samples\":%s,\"candidate_reads\":%s,\"instructions\":%.0f,\"instructions_per_sample\":%.0f,\"instructions_per_sample_per_cgroup\":%.1f,\"unwatched_files_opened\":%s}\n",
+                       n, n, pr == 1 ? "true" : "false", c, ps, cs, ir, ir / c, ir / c / n, u
         }'
         [ -z "${SAMPLE_COST_KEEP:-}" ] || cp "$work/annotate.txt" "$SAMPLE_COST_KEEP/annotate-$n.txt"
         [ -z "${SAMPLE_COST_KEEP:-}" ] || cp "$work/strace.txt" "$SAMPLE_COST_KEEP/strace-$n.txt" 2>/dev/null

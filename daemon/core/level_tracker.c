@@ -234,6 +234,19 @@ int level_tracker_update(LevelTracker *t, const CGroupSample *samples, size_t n,
         return 0;
 }
 
+void level_tracker_measure(LevelTracker *t, const CGroupSample *samples, size_t n, usec_t now,
+                           level_event_handler_t cb, void *userdata) {
+        for (size_t i = 0; t && i < n; i++) {
+                const CGroupSample *s = &samples[i];
+                LevelEntry *e = s->path ? (LevelEntry *) level_tracker_find(t, s->path) : NULL;
+
+                if (!e || e->inode != s->inode || !(s->fields & CG_MEMORY_PSI))
+                        continue;
+                entry_measure(e, pressure_level_of_cgroup(&s->mem_psi), pressure_percent_of_cgroup(&s->mem_psi), now,
+                              cb, userdata);
+        }
+}
+
 void level_tracker_update_system(LevelTracker *t, PressureLevel measured, double pressure, usec_t now,
                                  level_event_handler_t cb, void *userdata) {
         if (measured == PRESSURE_LEVEL_UNKNOWN)

@@ -101,6 +101,13 @@ LevelTracker *level_tracker_free(LevelTracker *t);
 int level_tracker_update(LevelTracker *t, const CGroupSample *samples, size_t n, usec_t now,
                          level_event_handler_t cb, void *userdata);
 
+/* Feeds the pressure of a few cgroups read between full samples (a partial sample): each that is
+ * published, with the same inode, has its level measured and announced as a full sample would;
+ * the others, and the published cgroups not among them, are left as they are (nothing is added or
+ * removed, and each entry keeps pointing at its full sample). */
+void level_tracker_measure(LevelTracker *t, const CGroupSample *samples, size_t n, usec_t now,
+                           level_event_handler_t cb, void *userdata);
+
 /* Feeds the system's measured level (PRESSURE_LEVEL_UNKNOWN: no news, nothing announced). Announces
  * CHANGED/RECOVERED with path "/" under the same rate limit, and LOW_MEMORY when the level rises
  * above ok, rises further, or stays above ok LEVEL_LMM_REPEAT_USEC after the last warning. */

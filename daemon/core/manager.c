@@ -331,6 +331,8 @@ void manager_sample(Manager *m) {
 
         if (!snap.partial) /* a partial snapshot would prune the triggers of the sources it left out */
                 sampler_update_triggers(m, &snap);
+        else
+                sampler_measure_partial(m, &snap); /* announced with the system's level below */
 
         if (full) { /* kept for "status": the cgroups with everything the policy reads */
                 if (m->degraded)
@@ -366,9 +368,9 @@ void manager_refresh(Manager *m) {
         if (m->quiet) {
                 if (now < m->last_sample_usec + REQUEST_REFRESH_MIN_AGE_USEC)
                         return;
-        } else if (!m->degraded || now < m->last_full_usec + REQUEST_CANDIDATES_MAX_AGE_USEC)
-                return; /* the figures are at most an interval old */
-        m->candidates_wanted = m->degraded;
+        } else if (now < m->last_full_usec + (m->degraded ? REQUEST_CANDIDATES_MAX_AGE_USEC : m->policy->interval_usec))
+                return; /* fresh enough; a victimless ruleset's back-off can leave them older: read them then */
+        m->candidates_wanted = m->degraded || !m->quiet;
         manager_sample(m);
         manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
 }

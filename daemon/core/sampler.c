@@ -317,3 +317,7 @@ void sampler_update_levels(Manager *m, bool full, usec_t now) {
         manager_flush_level_events(m);
 }
 
+
+void sampler_measure_partial(Manager *m, const Snapshot *snap) {
+        level_tracker_measure(m->levels, snap->cgroups, snap->n_cgroups, snap->now, on_level_event, m);
+}

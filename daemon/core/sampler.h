@@ -37,6 +37,10 @@ int sampler_read_partial(Manager *m, Snapshot *snap);
  * on `snap`, whose paths the engine borrows; none after a failed one (ok false). */
 void sampler_note_partial(Manager *m, const Snapshot *snap, bool ok);
 
+/* Measures the published levels of the cgroups a partial sample read (level_tracker_measure): the
+ * cgroup under pressure keeps its PressureChanged announcements current between full samples. */
+void sampler_measure_partial(Manager *m, const Snapshot *snap);
+
 /* Forgets the cgroups of the last full sample. */
 void sampler_free_last_cgroups(Manager *m);
 

@@ -320,3 +320,32 @@ Test(unit_name, from_cgroup_paths) {
         cr_assert_not(unit_name_is_valid("a/b.service"));
         cr_assert_not(unit_name_is_valid("a.mount"));
 }
+
+Test(level_tracker, a_partial_sample_measures_the_cgroups_it_read_and_nothing_else) {
+        LevelTracker *t = level_tracker_new();
+        CGroupSample s[] = { cg("/a", 3, 0), cg("/b", 4, 0) };
+        int calls = 0;
+
+        update(t, s, 2, 10 * SEC);
+        /* /a under pressure, read alone: its change is announced, /b stays published and untouched */
+        CGroupSample part[] = { cg("/", 1, 0), cg("/a", 3, 45), cg("/c", 5, 45), cg("/b", 99, 45) };
+        n_seen = 0;
+        level_tracker_measure(t, part, 4, 13 * SEC, record, &calls);
+        cr_assert_eq(calls, 1, "only /a's change: /c is not published, /b's inode is not the published one");
+        cr_assert_eq(seen[0].kind, LEVEL_EVENT_CHANGED);
+        cr_assert_str_eq(seen[0].path, "/a");
+        cr_assert_eq(seen[0].level, PRESSURE_LEVEL_CRITICAL);
+        size_t n;
+        const LevelEntry *e = level_tracker_entries(t, &n);
+        cr_assert_eq(n, 2);
+        cr_assert_eq(e[0].sample, &s[0], "the entry keeps its full sample");
+        cr_assert_eq(e[1].level, PRESSURE_LEVEL_OK);
+        cr_assert_null(level_tracker_find(t, "/c"));
+        /* inside the rate limit a further change waits, as with full samples */
+        part[1].mem_psi = psi(0, 0, true);
+        n_seen = 0;
+        calls = 0;
+        level_tracker_measure(t, part, 2, 14 * SEC, record, &calls);
+        cr_assert_eq(calls, 0);
+        level_tracker_free(t);
+}

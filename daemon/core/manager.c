@@ -408,22 +408,50 @@ static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* One turn of the event loop while quiet: sd-event waits until its next event or the next look at
- * /proc/meminfo, whichever comes first, and the look runs when the wait timed out. No timer is
- * armed and re-armed for the looks. The wait must be sd-event's own: polling its descriptor from
- * outside consumes a PSI trigger's event (the kernel's poll clears it), and sd-event then never
- * sees the trigger fire. */
-static int manager_wait_quiet(Manager *m) {
-        /* The look's delay needs the floors and the last MemAvailable alone: no clock read, no engine
-         * walk on the path the daemon takes most often. */
-        ScheduleInputs in = { .meminfo = m->last_system.meminfo, .guard = m->guard };
-        int r = sd_event_run(m->event, schedule_quiet_look_delay(&in));
+/* One turn of the event loop, sd-event driven from outside (sd_event_prepare, _wait, _dispatch):
+ * the wait is one epoll_wait on the trigger set's epoll, which holds the PSI trigger fds and
+ * sd-event's own fd. The trigger fds are never in sd-event's epoll meanwhile: the kernel clears a
+ * trigger's event when it is polled, so polling sd-event's fd from outside while it held them
+ * (nested epoll polls the inner items) would take the event and sd-event would never see it fire.
+ * While quiet the wait times out at the next look at /proc/meminfo, and the look runs with sd-event
+ * still armed: a quiet look is one epoll_wait and one read, with no clock read and no timer armed.
+ * Anything that may move a timer (a trigger's sample, a look that ends quiet, sd-event's fd) leaves
+ * the armed state through sd_event_wait() before sd-event is prepared again. */
+static int manager_wait(Manager *m) {
+        int r = sd_event_prepare(m->event);
         if (r < 0)
                 return log_error_errno(r, "The event loop failed: %m");
-        if (r > 0 || !m->quiet || sd_event_get_state(m->event) == SD_EVENT_FINISHED)
-                return 0; /* something ran: the next turn computes the look's delay again */
-        if (!manager_quiet_look(m)) /* MemAvailable is falling towards a floor */
-                manager_sample_now(m);
+        if (r == 0) {
+                for (;;) {
+                        int timeout_ms = -1;
+                        if (m->quiet) {
+                                /* The look's delay needs the floors and the last MemAvailable alone: no
+                                 * clock read, no engine walk on the path the daemon takes most often. */
+                                ScheduleInputs in = { .meminfo = m->last_system.meminfo, .guard = m->guard };
+                                usec_t delay = schedule_quiet_look_delay(&in);
+                                if (delay > 3600 * USEC_PER_SEC)
+                                        delay = 3600 * USEC_PER_SEC; /* within an int of ms */
+                                timeout_ms = (int) ((delay + USEC_PER_MSEC - 1) / USEC_PER_MSEC);
+                        }
+                        r = psi_trigger_wait_direct(m->triggers, sd_event_get_fd(m->event), timeout_ms);
+                        if (r < 0)
+                                return log_error_errno(r, "The event loop failed: %m");
+                        if (r > 0 || !m->quiet)
+                                break; /* sd-event has work, or a trigger's handler sampled */
+                        if (!manager_quiet_look(m)) { /* MemAvailable is falling towards a floor */
+                                manager_sample_now(m);
+                                break;
+                        }
+                }
+                r = sd_event_wait(m->event, 0);
+                if (r < 0)
+                        return log_error_errno(r, "The event loop failed: %m");
+                if (r == 0)
+                        return 0;
+        }
+        r = sd_event_dispatch(m->event);
+        if (r < 0)
+                return log_error_errno(r, "The event loop failed: %m");
         return 0;
 }
 
@@ -662,12 +690,17 @@ int manager_run(Manager *m) {
         manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
         sd_notifyf(false, "READY=1\nSTATUS=%s mode, %s", query_mode_name(m),
                    psi_trigger_available(m->triggers) ? "waiting on PSI triggers" : "polling");
-        int r = 0;
+        /* Direct for the whole run, not only while quiet: moving a trigger fd between epoll sets polls
+         * it, and each move is a moment a trigger's event could be taken unseen. */
+        int r = psi_trigger_set_direct(m->triggers, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to wait on PSI triggers directly: %m");
         while (sd_event_get_state(m->event) != SD_EVENT_FINISHED) {
-                r = m->quiet ? manager_wait_quiet(m) : sd_event_run(m->event, UINT64_MAX);
+                r = manager_wait(m);
                 if (r < 0)
                         break;
         }
+        (void) psi_trigger_set_direct(m->triggers, false);
         if (r >= 0)
                 (void) sd_event_get_exit_code(m->event, &r);
         /* A status file outliving its daemon would tell readers a stopped pressured still guards the host. */

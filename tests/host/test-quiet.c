@@ -191,9 +191,11 @@ static void start_floor_daemon(unsigned long long gap_kib, char *floor) {
 /* While quiet, the daemon's only work is a look at /proc/meminfo at the pace at which the fastest
  * allocator (6000 MiB/s) could close the gap to twice the floor: the floor is set so that the gap
  * is 3 GiB (a look every half second) on a host with more than that, 1% elsewhere. strace counts
- * the daemon's system calls for 3 s: sd-event's wait (epoll_wait, which times out; clock_gettime
- * and gettid where the clock or the thread id is not cached), and the look (pread64); no timer is
- * armed or read. Through an sd-event timer a look also read and re-armed a timerfd. */
+ * the daemon's system calls for 3 s: a look is one wait (epoll_wait, which times out) and one read
+ * (pread64), as earlyoom's sleep and read; sd-event stays armed between looks, so no timer is armed
+ * or read and no clock is read per look (clock_gettime and gettid, real system calls where the vDSO
+ * is not used, came with each sd-event turn). Through an sd-event timer a look also read and
+ * re-armed a timerfd. */
 Test(quiet, a_look_arms_no_timer, .fini = cleanup, .timeout = 60) {
         struct stat st;
         if (stat("/usr/bin/strace", &st) < 0)
@@ -208,7 +210,7 @@ Test(quiet, a_look_arms_no_timer, .fini = cleanup, .timeout = 60) {
         char *table = host_read_file(counts);
         cr_assert_not_null(table, "strace wrote no counts to %s", counts);
 
-        unsigned preads = 0, lines = 0;
+        unsigned preads = 0, waits = 0, clock_reads = 0, lines = 0;
         for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n")) {
                 char name[64];
                 unsigned long calls;
@@ -225,10 +227,19 @@ Test(quiet, a_look_arms_no_timer, .fini = cleanup, .timeout = 60) {
                           "clock_gettime and gettid belong to a quiet look (MemAvailable floor %s)", name, calls, floor);
                 if (strcmp(name, "pread64") == 0)
                         preads = (unsigned) calls;
+                else if (strcmp(name, "epoll_wait") == 0)
+                        waits = (unsigned) calls;
+                else
+                        clock_reads += (unsigned) calls;
         }
         cr_assert_gt(lines, 0, "strace counted nothing in 3 s (floor %s): %s", floor, host_read_file(counts));
         cr_assert_geq(preads, 2, "%u looks at /proc/meminfo in 3 s with a gap of 3 GiB to the floor (%s): "
                       "expected about six", preads, floor);
+        /* One wait per look (and one for strace's attach), and the clock read at most for a turn of
+         * sd-event that strace's attach or detach may have cut into, not per look. */
+        cr_assert_leq(waits, preads + 2, "%u waits for %u looks: a look must cost one wait (floor %s)", waits, preads, floor);
+        cr_assert_leq(clock_reads, preads / 3, "%u clock_gettime/gettid calls for %u looks: a look must read no clock "
+                      "(floor %s): %s", clock_reads, preads, floor, host_read_file(counts));
         cr_assert(host_file_contains(log_path, "Quiet: no rule can fire", 0));
         cr_assert_eq(host_file_count(log_path, "Not quiet"), 0, "quiet ended during the count: %s", host_read_file(log_path));
         free(table);

@@ -48,7 +48,8 @@ struct CGroupEntry {
         uint64_t inode;         /* st_ino: the identity */
         uint64_t dirent_inode;  /* d_ino as the parent lists it, to spot a recreated cgroup */
         unsigned generation;    /* the last sample that visited it */
-        unsigned listing_epoch; /* the tree's listing epoch when last visited (cgroup_tree.c) */
+        unsigned listing_epoch; /* the tree's listing epoch when its children were last listed */
+        unsigned files_epoch;   /* and when `absent` was last cleared (cgroup_tree.c) */
         int file_fd[_CGROUP_FILE_MAX]; /* interface files kept open, -1 when not */
         unsigned absent;        /* bit per CGroupFile found missing since the last listing */
 
@@ -70,7 +71,6 @@ struct CGroupEntry {
         CGroupEntry *parent;
         unsigned depth;
         bool matched, all_below, kept, vanished, alive_checked, sampled;
-        bool relist;            /* this sample lists its children again */
         bool read_stat;         /* its memory.stat is wanted (SampleNeeds.stat_cgroups) */
         unsigned nr_children;
 };

@@ -411,9 +411,6 @@ static int queue_push(Queue *q, CGroupEntry *e) {
 
 static void entry_visit(CGroupTree *t, CGroupEntry *e, CGroupEntry *parent, const SampleNeeds *needs) {
         e->generation = t->generation;
-        /* listed again when the listings went out of date since it was last visited */
-        e->relist = e->listing_epoch != t->listing_epoch;
-        e->listing_epoch = t->listing_epoch;
         e->parent = parent;
         e->depth = parent ? parent->depth + 1 : 0;
         e->matched = pattern_list_match(&needs->cgroups, e->path, NULL);
@@ -427,8 +424,10 @@ static void entry_visit(CGroupTree *t, CGroupEntry *e, CGroupEntry *parent, cons
         e->alive_checked = false;
         e->sampled = false;
         e->nr_children = 0;
-        if (e->relist)
+        if (e->files_epoch != t->listing_epoch) {
                 e->absent = 0; /* files come with a controller enabled above: look again */
+                e->files_epoch = t->listing_epoch;
+        }
 }
 
 /* The names are packed in one buffer: a strdup() per child costs its malloc header and rounding,
@@ -518,10 +517,13 @@ static int entry_list_children(CGroupTree *t, CGroupEntry *e, const SampleNeeds 
         if (!all && !patterns_reach(&needs->cgroups, e->path, e->depth, true))
                 return 0;
 
-        if (e->relist || !e->listed) {
+        /* listed again when the listings went out of date since it was last listed (a walk that
+         * visits it but not its children leaves that to the walk that reads them) */
+        if (e->listing_epoch != t->listing_epoch || !e->listed) {
                 r = entry_list(t, e);
                 if (r < 0)
                         return r;
+                e->listing_epoch = t->listing_epoch;
         }
 
         for (size_t i = 0; i < e->n_children_listed; i++) {

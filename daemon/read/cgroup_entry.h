@@ -71,6 +71,7 @@ struct CGroupEntry {
         CGroupEntry *parent;
         unsigned depth;
         bool matched, all_below, kept, vanished, alive_checked, sampled;
+        bool doomed;            /* freed by this sample's pruning */
         bool read_stat;         /* its memory.stat is wanted (SampleNeeds.stat_cgroups) */
         unsigned nr_children;
 };

@@ -160,10 +160,23 @@ static int tree_add(CGroupTree *t, CGroupEntry *e) {
 static int tree_prune(CGroupTree *t, bool unvisited) {
         size_t j = 0;
 
+        for (size_t i = 1; i < t->n_entries; i++) {
+                CGroupEntry *e = t->entries[i];
+
+                e->doomed = (unvisited && e->generation != t->generation) || e->vanished;
+        }
+        /* an entry kept unvisited may outlive its parent's: it learns its parent again when a
+         * walk visits it, and cgroup_tree_sample_paths() does not read it until then */
+        for (size_t i = 1; i < t->n_entries; i++) {
+                CGroupEntry *e = t->entries[i];
+
+                if (!e->doomed && e->parent && e->parent->doomed)
+                        e->parent = NULL;
+        }
         for (size_t i = 0; i < t->n_entries; i++) {
                 CGroupEntry *e = t->entries[i];
 
-                if (i > 0 && ((unvisited && e->generation != t->generation) || e->vanished))
+                if (i > 0 && e->doomed)
                         entry_free(t, e);
                 else
                         t->entries[j++] = e;
@@ -709,7 +722,7 @@ int cgroup_tree_sample_paths(CGroupTree *t, const SampleNeeds *needs, const char
                 CGroupSample *s = &samples[n];
 
                 /* only what a walk found and read before: its place in the tree and its figures are known */
-                if (!e || !e->has_history || e->vanished) {
+                if (!e || !e->has_history || e->vanished || (i > 0 && !e->parent)) {
                         r = -ENOENT;
                         goto finish;
                 }

@@ -50,8 +50,8 @@ struct Manager {
         SampleNeeds detect_needs;   /* the detectors alone: what most samples read */
 
         char *cgroup_root;          /* NULL when the host has no cgroup2 mount */
-        CGroupTree *tree;           /* sampled with `needs`, every interval and when a ruleset fires */
-        CGroupTree *detect_tree;    /* sampled with `detect_needs`; its own cache keeps both trees' rates right */
+        CGroupTree *tree;           /* every sample reads it: with `needs` every interval and when a ruleset
+                                     * fires, with `detect_needs` (or its guards) otherwise */
         usec_t last_full_usec;
         uint64_t victimless_set;    /* engine_fired_set() of the last whole sample when it decided nothing */
         unsigned victimless_streak; /* whole samples in a row that found the same rulesets victimless */

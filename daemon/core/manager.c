@@ -103,8 +103,9 @@ static int manager_detect_mode(Manager *m) {
 
         if (m->cgroup_root) {
                 r = cgroup_tree_new(m->cgroup_root, &m->tree);
-                if (r >= 0)
-                        r = cgroup_tree_new(m->cgroup_root, &m->detect_tree);
+                /* every kind of sample reads the one tree: only a whole sample's walk, which
+                 * reaches every cgroup the others do, frees the cgroups it did not visit */
+                cgroup_tree_set_widest_needs(m->tree, &m->needs);
                 if (r < 0) {
                         log_warning_errno(r, "Cannot open the cgroup2 hierarchy at %s: %m; "
                                           "running in degraded mode without cgroups", m->cgroup_root);
@@ -738,7 +739,6 @@ Manager *manager_free(Manager *m) {
         policy_free(m->policy);
         free(m->policy_description);
         cgroup_tree_free(m->tree);
-        cgroup_tree_free(m->detect_tree);
         free(m->cgroup_root);
         free(m->mode_reason);
         free(m->self_cgroup);

@@ -82,10 +82,9 @@ static int manager_set_policy(Manager *m, Policy *p, char *description) {
         m->quiet = false;
         if (m->sample_timer)
                 manager_schedule(m, 1);
-        /* the trees list their directories again when the root's cgroup.stat counts other
+        /* the tree lists its directories again when the root's cgroup.stat counts other
          * descendants or a cgroup vanished; without that count, at each full-sample interval */
         cgroup_tree_set_listing_max_age(m->tree, p->interval_usec);
-        cgroup_tree_set_listing_max_age(m->detect_tree, p->interval_usec);
         manager_resolve_admin_group(m, p->admin_group);
         policy_free(m->policy);
         m->policy = p;

@@ -143,11 +143,10 @@ void sampler_note_system_error(Manager *m, int r, const char *err) {
 void sampler_read_cgroups(Manager *m, bool full, bool refresh, Snapshot *snap) {
         SampleNeeds guards = sample_needs_guards(&m->detect_needs); /* borrowed: not cleared */
         const SampleNeeds *needs = full ? &m->needs : refresh ? &guards : &m->detect_needs;
-        CGroupTree *tree = full ? m->tree : m->detect_tree;
         int r;
 
-        if (tree) {
-                r = cgroup_tree_sample(tree, needs, snap->now, snap);
+        if (m->tree) {
+                r = cgroup_tree_sample(m->tree, needs, snap->now, snap);
                 if (r < 0)
                         log_debug_errno(r, "Failed to sample the cgroup tree at %s: %m", m->cgroup_root);
         }
@@ -160,9 +159,9 @@ void sampler_read_cgroups(Manager *m, bool full, bool refresh, Snapshot *snap) {
 }
 
 int sampler_read_partial(Manager *m, Snapshot *snap) {
-        if (!m->detect_tree || m->n_partial_paths == 0)
+        if (!m->tree || m->n_partial_paths == 0)
                 return -ENOENT;
-        int r = cgroup_tree_sample_paths(m->detect_tree, &m->detect_needs, (const char *const *) m->partial_paths,
+        int r = cgroup_tree_sample_paths(m->tree, &m->detect_needs, (const char *const *) m->partial_paths,
                                          m->n_partial_paths, snap->now, snap);
         if (r < 0)
                 return r;

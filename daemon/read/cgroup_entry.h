@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy/derive.h"
 #include "policy/sample.h"
 
 typedef struct CGroupEntry CGroupEntry;
@@ -47,23 +48,30 @@ struct CGroupEntry {
         uint64_t inode;         /* st_ino: the identity */
         uint64_t dirent_inode;  /* d_ino as the parent lists it, to spot a recreated cgroup */
         unsigned generation;    /* the last sample that visited it */
+        unsigned listing_epoch; /* the tree's listing epoch when its children were last listed */
+        unsigned files_epoch;   /* and when `absent` was last cleared (cgroup_tree.c) */
         int file_fd[_CGROUP_FILE_MAX]; /* interface files kept open, -1 when not */
         unsigned absent;        /* bit per CGroupFile found missing since the last listing */
 
         /* its child directories as last listed */
         bool listed;
-        char **child_names;
+        char *child_names;      /* their names one after another, each NUL-terminated */
+        size_t child_names_len, child_names_alloc;
+        uint32_t *child_name_off; /* where each name starts in child_names */
         uint64_t *child_inodes; /* d_ino of each */
         size_t n_children_listed, alloc_children_listed;
 
-        bool has_prev;
-        usec_t prev_time;
-        CGroupSample prev;      /* prev.path is borrowed from path */
+        /* what growth and rates are derived from, field by field: every kind of sample reads the
+         * one entry, whatever fields it reads */
+        bool has_history;       /* some sample read it */
+        unsigned last_nr_children; /* child cgroups in the last walk that read it */
+        CGroupHistory history;
 
         /* per sample */
         CGroupEntry *parent;
         unsigned depth;
         bool matched, all_below, kept, vanished, alive_checked, sampled;
+        bool doomed;            /* freed by this sample's pruning */
         bool read_stat;         /* its memory.stat is wanted (SampleNeeds.stat_cgroups) */
         unsigned nr_children;
 };

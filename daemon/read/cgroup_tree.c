@@ -49,21 +49,26 @@ struct CGroupTree {
         char *dents;            /* getdents64 buffer */
 
         usec_t listing_max_age; /* 0: list every sample */
-        usec_t listed_usec;     /* when the tree was last listed */
+        usec_t listed_usec;     /* when the listing epoch last began */
+        unsigned listing_epoch; /* bumped when the listings go out of date: an entry visited with an
+                                 * older epoch is listed again (each walk lists only what it visits) */
+        const SampleNeeds *widest; /* the needs whose walks free unvisited entries; NULL: every walk */
         int stat_fd;            /* the root's cgroup.stat, -1 until opened */
         uint64_t nr_descendants; /* its count at the last sample, UINT64_MAX when unknown */
         bool listing_stale;     /* a cgroup vanished: list again at the next sample */
-        bool relisting;         /* this sample lists every directory it walks */
 };
 
 #define DENTS_SIZE (32u * 1024u)
 #define CGROUP_FILE_SIZE 8192u /* memory.stat is the largest file we read, ~1.5 kB on 6.x */
 
 static void entry_clear_listing(CGroupEntry *e) {
-        for (size_t i = 0; i < e->n_children_listed; i++)
-                free(e->child_names[i]);
         e->n_children_listed = 0;
+        e->child_names_len = 0;
         e->listed = false;
+}
+
+static const char *entry_child_name(const CGroupEntry *e, size_t i) {
+        return e->child_names + e->child_name_off[i];
 }
 
 static CGroupEntry *entry_free(CGroupTree *t, CGroupEntry *e) {
@@ -74,6 +79,7 @@ static CGroupEntry *entry_free(CGroupTree *t, CGroupEntry *e) {
                 close(e->fd);
         entry_clear_listing(e);
         free(e->child_names);
+        free(e->child_name_off);
         free(e->child_inodes);
         free(e->path);
         free(e);
@@ -142,14 +148,35 @@ static int tree_add(CGroupTree *t, CGroupEntry *e) {
         return 0;
 }
 
-/* Frees the entries the last sample did not visit (or found vanished). */
-static int tree_prune(CGroupTree *t) {
+/* Frees the entries found vanished, and when `unvisited` those the last sample did not visit.
+ * Every kind of sample walks the one tree, and a narrower walk (the detectors') does not visit
+ * the candidates only a whole sample reads: their entries, open files and history must outlive
+ * it, or each whole sample would open them again and start their growth and rates over. So only
+ * a walk of the widest needs (cgroup_tree_set_widest_needs()), which reaches every cgroup any
+ * walk does, frees what it did not visit: a cgroup removed, or out of a new policy's reach. A
+ * cgroup found gone (vanished) is freed by any walk; one removed that a narrower walk does not
+ * read is out of its samples at once (its parent's listing no longer names it), and freed by the
+ * next widest walk. */
+static int tree_prune(CGroupTree *t, bool unvisited) {
         size_t j = 0;
 
+        for (size_t i = 1; i < t->n_entries; i++) {
+                CGroupEntry *e = t->entries[i];
+
+                e->doomed = (unvisited && e->generation != t->generation) || e->vanished;
+        }
+        /* an entry kept unvisited may outlive its parent's: it learns its parent again when a
+         * walk visits it, and cgroup_tree_sample_paths() does not read it until then */
+        for (size_t i = 1; i < t->n_entries; i++) {
+                CGroupEntry *e = t->entries[i];
+
+                if (!e->doomed && e->parent && e->parent->doomed)
+                        e->parent = NULL;
+        }
         for (size_t i = 0; i < t->n_entries; i++) {
                 CGroupEntry *e = t->entries[i];
 
-                if (i > 0 && (e->generation != t->generation || e->vanished))
+                if (i > 0 && e->doomed)
                         entry_free(t, e);
                 else
                         t->entries[j++] = e;
@@ -230,6 +257,11 @@ void cgroup_tree_set_listing_max_age(CGroupTree *t, usec_t usec) {
                 return;
         t->listing_max_age = usec;
         t->listing_stale = true; /* a new policy may walk elsewhere: start from a fresh listing */
+}
+
+void cgroup_tree_set_widest_needs(CGroupTree *t, const SampleNeeds *needs) {
+        if (t)
+                t->widest = needs;
 }
 
 int cgroup_tree_root_fd(CGroupTree *t) {
@@ -405,26 +437,44 @@ static void entry_visit(CGroupTree *t, CGroupEntry *e, CGroupEntry *parent, cons
         e->alive_checked = false;
         e->sampled = false;
         e->nr_children = 0;
-        if (t->relisting)
+        if (e->files_epoch != t->listing_epoch) {
                 e->absent = 0; /* files come with a controller enabled above: look again */
+                e->files_epoch = t->listing_epoch;
+        }
 }
 
+/* The names are packed in one buffer: a strdup() per child costs its malloc header and rounding,
+ * as much as the name again. */
 static int entry_add_listed_child(CGroupEntry *e, const char *name, uint64_t d_ino) {
+        size_t len = strlen(name) + 1;
+
         if (e->n_children_listed == e->alloc_children_listed) {
                 size_t alloc = e->alloc_children_listed ? e->alloc_children_listed * 2 : 8;
-                char **names = realloc(e->child_names, alloc * sizeof(char *));
-                if (!names)
+                uint32_t *offs = realloc(e->child_name_off, alloc * sizeof(uint32_t));
+                if (!offs)
                         return -ENOMEM;
-                e->child_names = names;
+                e->child_name_off = offs;
                 uint64_t *inodes = realloc(e->child_inodes, alloc * sizeof(uint64_t));
                 if (!inodes)
                         return -ENOMEM;
                 e->child_inodes = inodes;
                 e->alloc_children_listed = alloc;
         }
-        e->child_names[e->n_children_listed] = strdup(name);
-        if (!e->child_names[e->n_children_listed])
-                return -ENOMEM;
+        if (e->child_names_len + len > UINT32_MAX)
+                return -E2BIG;
+        if (e->child_names_len + len > e->child_names_alloc) {
+                size_t alloc = e->child_names_alloc ? e->child_names_alloc : 256;
+                while (alloc < e->child_names_len + len)
+                        alloc *= 2;
+                char *names = realloc(e->child_names, alloc);
+                if (!names)
+                        return -ENOMEM;
+                e->child_names = names;
+                e->child_names_alloc = alloc;
+        }
+        memcpy(e->child_names + e->child_names_len, name, len);
+        e->child_name_off[e->n_children_listed] = (uint32_t) e->child_names_len;
+        e->child_names_len += len;
         e->child_inodes[e->n_children_listed++] = d_ino;
         return 0;
 }
@@ -480,10 +530,13 @@ static int entry_list_children(CGroupTree *t, CGroupEntry *e, const SampleNeeds 
         if (!all && !patterns_reach(&needs->cgroups, e->path, e->depth, true))
                 return 0;
 
-        if (t->relisting || !e->listed) {
+        /* listed again when the listings went out of date since it was last listed (a walk that
+         * visits it but not its children leaves that to the walk that reads them) */
+        if (e->listing_epoch != t->listing_epoch || !e->listed) {
                 r = entry_list(t, e);
                 if (r < 0)
                         return r;
+                e->listing_epoch = t->listing_epoch;
         }
 
         for (size_t i = 0; i < e->n_children_listed; i++) {
@@ -492,14 +545,14 @@ static int entry_list_children(CGroupTree *t, CGroupEntry *e, const SampleNeeds 
                 if (!all) {
                         _cleanup_free_ char *path = NULL;
 
-                        r = child_path(e, e->child_names[i], &path);
+                        r = child_path(e, entry_child_name(e, i), &path);
                         if (r < 0)
                                 return r;
                         if (!patterns_reach(&needs->cgroups, path, e->depth + 1, false))
                                 continue;
                 }
 
-                r = child_get(t, e, e->child_names[i], e->child_inodes[i], &child);
+                r = child_get(t, e, entry_child_name(e, i), e->child_inodes[i], &child);
                 if (r < 0)
                         return r;
                 if (!child)
@@ -529,7 +582,7 @@ static uint64_t tree_read_descendants(CGroupTree *t) {
         return nr;
 }
 
-/* Whether this sample lists the directories it walks again, rather than use their listings. */
+/* Whether the listings went out of date: the directories are listed again as walks visit them. */
 static bool tree_must_list(CGroupTree *t, usec_t now) {
         uint64_t nr, prev = t->nr_descendants;
         usec_t age = now - t->listed_usec;
@@ -574,8 +627,8 @@ int cgroup_tree_sample(CGroupTree *t, const SampleNeeds *needs, usec_t now, Snap
                 return -EINVAL;
 
         t->generation++;
-        t->relisting = tree_must_list(t, now);
-        if (t->relisting) {
+        if (tree_must_list(t, now)) {
+                t->listing_epoch++;
                 t->listed_usec = now;
                 t->listing_stale = false;
                 t->files.max_fds = file_fd_budget();
@@ -630,12 +683,9 @@ int cgroup_tree_sample(CGroupTree *t, const SampleNeeds *needs, usec_t now, Snap
                 if (!e->sampled)
                         continue;
                 CGroupSample *s = &samples[j++];
-                s->nr_children = e->nr_children;
-                derive_cgroup(s, e->has_prev ? &e->prev : NULL, e->prev_time, now);
-                e->prev = *s;
-                e->prev.path = e->path;
-                e->prev_time = now;
-                e->has_prev = true;
+                s->nr_children = e->last_nr_children = e->nr_children;
+                cgroup_history_derive(&e->history, s, now);
+                e->has_history = true;
         }
 
         for (size_t i = 0; i < snap->n_cgroups; i++)
@@ -649,7 +699,7 @@ finish:
         samples_free(samples, n);
         free(q.items);
         {
-                int k = tree_prune(t);
+                int k = tree_prune(t, !t->widest || needs == t->widest);
                 if (r >= 0 && k < 0)
                         r = k;
         }
@@ -672,10 +722,13 @@ int cgroup_tree_sample_paths(CGroupTree *t, const SampleNeeds *needs, const char
                 CGroupSample *s = &samples[n];
 
                 /* only what a walk found and read before: its place in the tree and its figures are known */
-                if (!e || !e->has_prev || e->vanished) {
+                if (!e || !e->has_history || e->vanished || (i > 0 && !e->parent)) {
                         r = -ENOENT;
                         goto finish;
                 }
+                /* memory.stat as these needs ask, whatever the last walk's were */
+                e->read_stat = (needs->stat_descendants && e->all_below) ||
+                               pattern_list_match(&needs->stat_cgroups, e->path, NULL);
                 r = cgroup_entry_sample(&t->files, e, needs->cgroup_fields & (e->read_stat ? ~0u : ~(unsigned) CG_MEMORY_STAT), s);
                 if (r == -ENODEV || e->vanished) {
                         t->listing_stale = true; /* the next walk lists the tree again */
@@ -688,11 +741,8 @@ int cgroup_tree_sample_paths(CGroupTree *t, const SampleNeeds *needs, const char
                         goto finish;
                 }
                 n++;
-                s->nr_children = e->prev.nr_children;
-                derive_cgroup(s, &e->prev, e->prev_time, now);
-                e->prev = *s;
-                e->prev.path = e->path;
-                e->prev_time = now;
+                s->nr_children = e->last_nr_children;
+                cgroup_history_derive(&e->history, s, now);
         }
 
         for (size_t i = 0; i < snap->n_cgroups; i++)

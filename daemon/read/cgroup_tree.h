@@ -3,8 +3,8 @@
 
 /*
  * The cgroup2 tree as the monitor sees it: each cgroup opened once as a directory fd, known by
- * its inode, read at most once per sample and only for the files asked for. Keeps the previous
- * sample of each cgroup to derive growth and rates (policy/engine.h derive_cgroup).
+ * its inode, read at most once per sample and only for the files asked for. Keeps what growth and
+ * rates are derived from, for each cgroup (policy/derive.h cgroup_history_derive).
  */
 
 #include "policy/policy.h"
@@ -12,14 +12,13 @@
 
 typedef struct CGroupTree CGroupTree;
 
-/* The interface files a tree keeps open between samples, at most, so that a sample reads each
+/* The interface files the tree keeps open between samples, at most, so that a sample reads each
  * with one pread(). An open kernfs file keeps its seq_file buffer (a page, charged to pressured's
- * cgroup) after the first read: the cap bounds that at 16 MiB per tree on 4 KiB pages (there are
- * two trees: full samples' and the detectors'). Past it, files are opened, read and closed. */
+ * cgroup) after the first read: the cap bounds that at 16 MiB on 4 KiB pages (one tree serves
+ * every kind of sample). Past it, files are opened, read and closed. */
 #define CGROUP_TREE_FILE_FDS_MAX 4096u
-/* Each tree keeps at most this fraction (1/N) of RLIMIT_NOFILE's soft limit in file fds: the two
- * trees take half, leaving the rest for the cgroup directory fds (one per walked cgroup per tree),
- * PSI triggers, sockets and hooks. */
+/* The tree keeps at most this fraction (1/N) of RLIMIT_NOFILE's soft limit in file fds, leaving
+ * the rest for the cgroup directory fds (one per walked cgroup), PSI triggers, sockets and hooks. */
 #define CGROUP_TREE_FILE_FDS_RLIMIT_DIVISOR 4u
 
 /* root: the cgroup2 mount (or a fixture tree). */
@@ -34,9 +33,16 @@ int cgroup_tree_root_fd(CGroupTree *t);
 
 /* Walks the tree below the root, keeping cgroups that match needs->cgroups or are ancestors of
  * matches (so recursive ranking can descend), plus "/" itself; reads needs->cgroup_fields of each;
- * derives growth/rates against the previous sample. Vanished cgroups are dropped silently.
- * Fills snap->cgroups / n_cgroups (owned by the snapshot). */
+ * derives growth/rates against the cgroup's history (a field not read leaves what is derived from
+ * it as it was: policy/derive.h). Vanished cgroups are dropped silently. Fills snap->cgroups /
+ * n_cgroups (owned by the snapshot). */
 int cgroup_tree_sample(CGroupTree *t, const SampleNeeds *needs, usec_t now, Snapshot *snap);
+
+/* Samples of different needs share the tree. A walk of `needs` (borrowed; the pointer is compared,
+ * so it must stay put) frees the cached cgroups it did not visit; other walks (narrower ones, which
+ * do not reach the cgroups only `needs` read) free only the cgroups found gone. NULL (the default):
+ * every walk frees what it did not visit. */
+void cgroup_tree_set_widest_needs(CGroupTree *t, const SampleNeeds *needs);
 
 /* Reads the root and the cgroups at `paths` alone, with no walk: the sample of a few cgroups costs
  * the same whatever the size of the tree. Each must have been read by a cgroup_tree_sample() that

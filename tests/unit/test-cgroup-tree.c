@@ -690,3 +690,155 @@ Test(cgroup_runtime, degraded_memory_is_the_processes_rss) {
         for (size_t i = 0; i < 4; i++)
                 cr_assert(cgs[i].fields & CG_MEMORY_CURRENT, "%s is not marked read", cgs[i].path);
 }
+
+/* One tree serves every kind of sample: a whole one (the policy's needs) and the detectors'
+ * (fewer cgroups, fewer fields). Detectors' needs over their own globs (needs_for's are shared). */
+static Pattern detect_buf[4];
+
+static SampleNeeds detect_needs_for(unsigned fields, const char *glob) {
+        detect_buf[0] = (Pattern) { .glob = (char *) glob, .is_path = true };
+        return (SampleNeeds) {
+                .cgroup_fields = fields,
+                .cgroups = { .items = detect_buf, .n = 1 },
+                .stat_cgroups = { .items = detect_buf, .n = (fields & CG_MEMORY_STAT) ? 1 : 0 },
+        };
+}
+
+/* A sample that does not read memory.current or memory.stat leaves growth and the pgscan rate as
+ * they were: the next that reads them derives against the last that did. */
+Test(cgroup_runtime, interleaved_samples_keep_growth_and_rates) {
+        static const char *const globs[] = { "/a", NULL };
+        SampleNeeds whole = needs_for(CG_MEMORY_CURRENT | CG_MEMORY_STAT, false, globs);
+        SampleNeeds detect = detect_needs_for(CG_MEMORY_PSI, "/a");
+        SampleNeeds detect_stat = detect_needs_for(CG_MEMORY_PSI | CG_MEMORY_STAT, "/a");
+        const char *const partial[] = { "/a" };
+        CGroupTree *t = NULL;
+        Snapshot snap = {};
+        const CGroupSample *a;
+
+        make_cgroup("a", "100\n", "0");
+        write_at(root, "a/memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+                                            "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+        cr_assert_eq(cgroup_tree_new(root, &t), 0);
+        cgroup_tree_set_widest_needs(t, &whole);
+        cr_assert_eq(cgroup_tree_sample(t, &whole, 1000000, &snap), 0);
+
+        /* the detectors' walk and a partial sample read neither file */
+        write_at(root, "a/memory.current", "900\n");
+        write_at(root, "a/memory.stat", "anon 1\nfile 2\npgscan 777\n");
+        cr_assert_eq(cgroup_tree_sample(t, &detect, 2000000, &snap), 0);
+        a = find(&snap, "/a");
+        cr_assert_not_null(a);
+        cr_assert_eq(a->fields & (CG_MEMORY_CURRENT | CG_MEMORY_STAT), 0);
+        cr_assert_float_eq(a->growth, 1.0, EPS);
+        cr_assert_float_eq(a->average_usage, 100.0, EPS, "the average as it stands");
+        cr_assert_eq(cgroup_tree_sample_paths(t, &detect, partial, 1, 2500000, &snap), 0);
+        cr_assert_eq(find(&snap, "/a")->fields & (CG_MEMORY_CURRENT | CG_MEMORY_STAT), 0);
+
+        /* as if they had not happened: (100 * 3 + 200) / 4 = 125; 2000 pages over 2 s */
+        write_at(root, "a/memory.current", "200\n");
+        write_at(root, "a/memory.stat", "anon 1\nfile 2\npgscan 2000\n");
+        cr_assert_eq(cgroup_tree_sample(t, &whole, 3000000, &snap), 0);
+        a = find(&snap, "/a");
+        cr_assert_float_eq(a->average_usage, 125.0, EPS);
+        cr_assert_float_eq(a->growth, 1.6, EPS);
+        cr_assert_float_eq(a->pgscan_rate, 1000.0, EPS);
+        cr_assert_eq(a->last_pgscan_usec, 3000000);
+
+        /* a detectors' sample that reads memory.stat (not memory.current) moves the rate's start */
+        write_at(root, "a/memory.stat", "anon 1\nfile 2\npgscan 2500\n");
+        cr_assert_eq(cgroup_tree_sample(t, &detect_stat, 4000000, &snap), 0);
+        cr_assert_float_eq(find(&snap, "/a")->pgscan_rate, 500.0, EPS);
+        write_at(root, "a/memory.current", "200\n");
+        write_at(root, "a/memory.stat", "anon 1\nfile 2\npgscan 3500\n");
+        cr_assert_eq(cgroup_tree_sample(t, &whole, 4500000, &snap), 0);
+        a = find(&snap, "/a");
+        cr_assert_float_eq(a->pgscan_rate, 2000.0, EPS, "1000 pages over the 0.5 s since the last read");
+        cr_assert_float_eq(a->average_usage, 125.0 * 0.75 + 200.0 * 0.25, EPS);
+
+        snapshot_clear(&snap);
+        cgroup_tree_free(t);
+}
+
+/* The candidates a detectors' walk does not reach stay cached: not reopened, their history kept;
+ * a cgroup removed is still dropped, by the walk that reaches it. */
+Test(cgroup_runtime, narrower_walk_keeps_what_it_does_not_visit) {
+        static const char *const globs[] = { "/a", "/b", NULL };
+        SampleNeeds whole = needs_for(CG_MEMORY_CURRENT, false, globs);
+        SampleNeeds detect = detect_needs_for(0, "/a");
+        CGroupTree *t = NULL;
+        Snapshot snap = {};
+        Watch w;
+        int fds;
+
+        make_cgroup("a", "1\n", "0");
+        make_cgroup("b", "100\n", "0");
+        write_at(root, "cgroup.stat", "nr_descendants 2\nnr_dying_descendants 0\n");
+        cr_assert_eq(cgroup_tree_new(root, &t), 0);
+        cgroup_tree_set_widest_needs(t, &whole);
+        cgroup_tree_set_listing_max_age(t, 100000000);
+        cr_assert_eq(cgroup_tree_sample(t, &whole, 1000000, &snap), 0);
+        fds = count_dir_fds();
+
+        cr_assert_eq(cgroup_tree_sample(t, &detect, 2000000, &snap), 0);
+        cr_assert_str_eq(paths(&snap), "/ /a");
+        cr_assert_eq(count_dir_fds(), fds, "b's directory stays open");
+        cr_assert_eq(cgroup_tree_sample(t, &detect, 3000000, &snap), 0);
+
+        /* the whole sample opens nothing again, and b's average goes on */
+        write_at(root, "b/memory.current", "200\n");
+        watch_start(&w, "", IN_OPEN);
+        cr_assert_eq(cgroup_tree_sample(t, &whole, 4000000, &snap), 0);
+        cr_assert_str_eq(watch_collect(&w), "");
+        cr_assert_str_eq(paths(&snap), "/ /a /b");
+        cr_assert_float_eq(find(&snap, "/b")->average_usage, 125.0, EPS);
+
+        /* removed: out of every sample at once; its entry is freed by the next whole walk (a narrower
+         * one cannot tell a cgroup gone from one out of its reach) */
+        rm_rf_at(root, "b");
+        write_at(root, "cgroup.stat", "nr_descendants 1\nnr_dying_descendants 0\n");
+        cr_assert_eq(cgroup_tree_sample(t, &detect, 5000000, &snap), 0);
+        cr_assert_eq(cgroup_tree_sample(t, &whole, 6000000, &snap), 0);
+        cr_assert_str_eq(paths(&snap), "/ /a");
+        cr_assert_eq(count_dir_fds(), fds - 1, "the removed cgroup's fd must be closed");
+        rm_rf_at(root, "a");
+        write_at(root, "cgroup.stat", "nr_descendants 0\nnr_dying_descendants 0\n");
+        cr_assert_eq(cgroup_tree_sample(t, &detect, 7000000, &snap), 0);
+        cr_assert_str_eq(paths(&snap), "/");
+        cr_assert_eq(cgroup_tree_sample(t, &whole, 8000000, &snap), 0);
+        cr_assert_str_eq(paths(&snap), "/");
+        cr_assert_eq(count_dir_fds(), fds - 2);
+
+        snapshot_clear(&snap);
+        cgroup_tree_free(t);
+}
+
+/* When the root's cgroup.stat counts other cgroups, a narrower walk lists again only the
+ * directories whose children it reads (here /s is read, its children are not): the wider walk
+ * still lists its own again. */
+Test(cgroup_runtime, narrower_walk_leaves_listing_to_the_wider) {
+        static const char *const globs[] = { "/s/*", NULL };
+        SampleNeeds whole = needs_for(CG_MEMORY_CURRENT, false, globs);
+        SampleNeeds detect = detect_needs_for(0, "/s");
+        CGroupTree *t = NULL;
+        Snapshot snap = {};
+
+        make_cgroup("a", "1\n", "0");
+        make_cgroup("s", "1\n", "0");
+        make_cgroup("s/x", "1\n", "0");
+        write_at(root, "cgroup.stat", "nr_descendants 3\nnr_dying_descendants 0\n");
+        cr_assert_eq(cgroup_tree_new(root, &t), 0);
+        cgroup_tree_set_widest_needs(t, &whole);
+        cgroup_tree_set_listing_max_age(t, 100000000);
+        cr_assert_eq(cgroup_tree_sample(t, &whole, 1000000, &snap), 0);
+        cr_assert_str_eq(paths(&snap), "/ /s /s/x");
+
+        make_cgroup("s/y", "1\n", "0");
+        write_at(root, "cgroup.stat", "nr_descendants 4\nnr_dying_descendants 0\n");
+        cr_assert_eq(cgroup_tree_sample(t, &detect, 2000000, &snap), 0);
+        cr_assert_eq(cgroup_tree_sample(t, &whole, 3000000, &snap), 0);
+        cr_assert_str_eq(paths(&snap), "/ /s /s/x /s/y");
+
+        snapshot_clear(&snap);
+        cgroup_tree_free(t);
+}

@@ -189,3 +189,57 @@ Test(snapshot, clear_frees_and_zeroes) {
         snapshot_clear(&s); /* twice is harmless */
         snapshot_clear(NULL);
 }
+
+/* One history, samples reading different fields: whole (memory.current and memory.stat) at 1 s,
+ * detectors' (neither) at 2 s, whole at 3 s: growth and the pgscan rate as if 2 s had not been. */
+Test(derive, history_skips_samples_without_the_field) {
+        CGroupHistory h = {};
+        CGroupSample c = cgroup(7, 100, CG_MEMORY_CURRENT | CG_MEMORY_STAT);
+
+        c.pgscan = 0;
+        cgroup_history_derive(&h, &c, SEC(1));
+        cr_assert_float_eq(c.average_usage, 100.0, 1e-9);
+
+        c = cgroup(7, 0, CG_MEMORY_PSI);
+        cgroup_history_derive(&h, &c, SEC(2));
+        cr_assert_float_eq(c.growth, 1.0, 1e-9);
+        cr_assert_float_eq(c.pgscan_rate, 0.0, 1e-9);
+        cr_assert_float_eq(c.average_usage, 100.0, 1e-9);
+
+        c = cgroup(7, 200, CG_MEMORY_CURRENT | CG_MEMORY_STAT);
+        c.pgscan = 2000;
+        cgroup_history_derive(&h, &c, SEC(3));
+        cr_assert_float_eq(c.average_usage, 125.0, 1e-9);
+        cr_assert_float_eq(c.growth, 1.6, 1e-9);
+        cr_assert_float_eq(c.pgscan_rate, 1000.0, 1e-9);
+        cr_assert_eq(c.last_pgscan_usec, SEC(3));
+
+        /* memory.stat alone at 4 s: the rate from 3 s, the average untouched, the move kept */
+        c = cgroup(7, 0, CG_MEMORY_STAT);
+        c.pgscan = 2500;
+        cgroup_history_derive(&h, &c, SEC(4));
+        cr_assert_float_eq(c.pgscan_rate, 500.0, 1e-9);
+        cr_assert_eq(c.last_pgscan_usec, SEC(4));
+        cr_assert_float_eq(h.average_usage, 125.0, 1e-9);
+
+        /* memory.current alone at 5 s: no rate, last move as it was */
+        c = cgroup(7, 200, CG_MEMORY_CURRENT);
+        cgroup_history_derive(&h, &c, SEC(5));
+        cr_assert_float_eq(c.pgscan_rate, 0.0, 1e-9);
+        cr_assert_eq(c.last_pgscan_usec, SEC(4));
+        cr_assert_float_eq(c.average_usage, 125.0 * 0.75 + 50.0, 1e-9);
+
+        /* then memory.stat at 6 s: over the 2 s since 4 s */
+        c = cgroup(7, 0, CG_MEMORY_STAT);
+        c.pgscan = 4500;
+        cgroup_history_derive(&h, &c, SEC(6));
+        cr_assert_float_eq(c.pgscan_rate, 1000.0, 1e-9);
+
+        /* another inode: it starts over */
+        c = cgroup(8, 50, CG_MEMORY_CURRENT | CG_MEMORY_STAT);
+        c.pgscan = 9000;
+        cgroup_history_derive(&h, &c, SEC(7));
+        cr_assert_float_eq(c.average_usage, 50.0, 1e-9);
+        cr_assert_float_eq(c.pgscan_rate, 0.0, 1e-9);
+        cr_assert_eq(c.last_pgscan_usec, 0);
+}

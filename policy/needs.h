@@ -35,5 +35,6 @@ int policy_needs_detectors(const Policy *p, bool degraded, SampleNeeds *ret);
  * detector group is guarded by a memory pressure detector (its cgroups' memory.pressure, still read)
  * or a floor (/proc/meminfo, still read), and a group fires only if its guard holds too; the
  * counters are no guard. The result borrows the lists of `detectors`: never clear it. The first
- * sample after quiet that reads the counters again starts their rates afresh (derive_cgroup()). */
+ * sample after quiet that reads the counters again measures their rates over the quiet spell, from
+ * the last sample that read them (cgroup_history_derive()): an average, never an overstatement. */
 SampleNeeds sample_needs_guards(const SampleNeeds *detectors);

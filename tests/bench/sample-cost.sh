@@ -30,6 +30,11 @@ for tool in valgrind callgrind_annotate; do
         command -v "$tool" > /dev/null || { echo "sample-cost: $tool is missing: apt-get install valgrind (tests/bench/install-peers.sh does)" >&2; exit 77; }
 done
 MIN_SAMPLES=5 # samples to average over; the first one also builds the tree's state
+# The daemon keeps a directory fd per watched cgroup and raises its soft limit to the hard one; give it
+# systemd's default hard limit for services (524288), as pressured.service gets: a login shell's
+# limit (often 20,000 or less) runs out at 10,000 cgroups, and a sample that fails to open files is
+# no measure of a sample.
+ulimit -Hn 524288 2>/dev/null && ulimit -Sn 524288 2>/dev/null || echo "sample-cost: cannot raise the open-file limit to 524288 (now $(ulimit -Hn)): 10,000 cgroups may run out of fds" >&2
 tmp=$(mktemp -d)
 pid=
 stall_pid=

@@ -34,7 +34,7 @@ void cgroup_history_derive(CGroupHistory *h, CGroupSample *cur, usec_t now) {
                 if (h->has_pgscan) {
                         cur->pgscan_rate = counter_rate(h->pgscan, cur->pgscan, h->pgscan_usec, now);
                         if (cur->pgscan > h->pgscan)
-                                h->last_pgscan_usec = now;
+                                h->last_pgscan_usec = now - h->pgscan_usec <= PGSCAN_EXACT_SPAN_USEC ? now : h->pgscan_usec;
                 }
                 h->pgscan = cur->pgscan;
                 h->pgscan_usec = now;

@@ -6,6 +6,10 @@
 #include "sample.h"
 
 #define GROWTH_DECAY 4.0 /* average_usage = (avg*(d-1) + current)/d per sample, as Facebook oomd */
+/* pgscan seen moving over a span longer than this (the first read after quiet, a candidate read
+ * rarely) moved at some moment in it, perhaps at its start: it is taken as moved then, not now, so
+ * that a reclaim detector's "within the last N s" never counts an old scan as fresh. */
+#define PGSCAN_EXACT_SPAN_USEC (5 * USEC_PER_SEC)
 
 /* What derivation keeps of a cgroup between samples, field by field: samples that read different
  * fields (a whole sample, a detectors' sample without memory.current) share one history, and a

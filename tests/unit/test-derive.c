@@ -243,3 +243,22 @@ Test(derive, history_skips_samples_without_the_field) {
         cr_assert_float_eq(c.pgscan_rate, 0.0, 1e-9);
         cr_assert_eq(c.last_pgscan_usec, 0);
 }
+
+Test(derive, pgscan_moving_over_a_long_span_counts_from_its_start) {
+        CGroupHistory h = {};
+        CGroupSample cur = cgroup(7, MiB(1), CG_MEMORY_STAT);
+
+        cur.pgscan = 1000;
+        cgroup_history_derive(&h, &cur, SEC(100));
+        /* read again 60 s later (after quiet): it moved, but when in the minute is unknown */
+        cur = cgroup(7, MiB(1), CG_MEMORY_STAT);
+        cur.pgscan = 2000;
+        cgroup_history_derive(&h, &cur, SEC(160));
+        cr_assert_eq(cur.last_pgscan_usec, SEC(100), "an old scan must not look fresh");
+        cr_assert_float_eq(cur.pgscan_rate, 1000.0 / 60.0, 1e-6);
+        /* the next read a fast interval later: still moving, so it moved just now */
+        cur = cgroup(7, MiB(1), CG_MEMORY_STAT);
+        cur.pgscan = 2100;
+        cgroup_history_derive(&h, &cur, SEC(160) + MSEC(250));
+        cr_assert_eq(cur.last_pgscan_usec, SEC(160) + MSEC(250));
+}

@@ -436,3 +436,28 @@ void host_assert_fixture_cgroup(const char *dir, bool populated, const char *mem
         snprintf(text, sizeof text, "%s\n", memory_current);
         host_assert_write_in(dir, "memory.current", text);
 }
+
+long host_assert_status_count(const char *sock_path, const char *key) {
+        char *reply = host_control_request(sock_path, "{\"op\": \"status\"}", 10000);
+        cr_assert_not_null(reply, "no status reply from %s", sock_path);
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "\"%s\":", key);
+        const char *at = strstr(reply, quoted);
+        cr_assert_not_null(at, "no %s count in the status reply: %s", key, reply);
+        long n = strtol(at + strlen(quoted), NULL, 10);
+        free(reply);
+        return n;
+}
+
+void host_assert_copy_fixture(const char *name, const char *dest) {
+        char src[4096];
+        snprintf(src, sizeof src, "%s/%s", FIXTURES_DIR, name);
+        pid_t cp = fork();
+        cr_assert_geq(cp, 0);
+        if (cp == 0) {
+                execl("/bin/cp", "cp", "-r", src, dest, (char *) NULL);
+                _exit(96);
+        }
+        int st = host_wait_child(cp, 10000);
+        cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "cannot copy the fixture %s to %s", src, dest);
+}

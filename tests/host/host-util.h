@@ -82,6 +82,8 @@ char *host_assert_default_policy_in(const char *dir, const char *name);
  * no process, cgroup.events saying whether it is populated, and memory.current (a decimal string). */
 void host_assert_fixture_root(const char *dir);
 void host_assert_fixture_cgroup(const char *dir, bool populated, const char *memory_current);
+/* Copies the fixture tree tests/fixtures/NAME (e.g. "proc-basic", for --proc-root) to DEST. */
+void host_assert_copy_fixture(const char *name, const char *dest);
 
 /* Reads a whole file, malloc'd, or NULL. */
 char *host_read_file(const char *path);
@@ -97,6 +99,10 @@ bool host_control_wait(pid_t pid, const char *sock_path, unsigned timeout_ms);
 /* One request on a fresh connection to the control socket at sock_path: the reply line, malloc'd
  * without its newline, or NULL (no connection, or no reply within timeout_ms). */
 char *host_control_request(const char *sock_path, const char *request, unsigned timeout_ms);
+
+/* A count from the daemon's status reply on the control socket ("samples", "candidate_samples", ...),
+ * failing the test when there is no reply or no such count. */
+long host_assert_status_count(const char *sock_path, const char *key);
 
 /* Sleeps ms milliseconds; for polling loops in tests only. */
 void host_sleep_ms(unsigned ms);

@@ -67,14 +67,7 @@ Test(kill_once, a_victim_still_exiting_is_waited_for_not_killed_again, .fini = t
         host_assert_write_in(victim, "cgroup.procs", text);
 
         /* /proc: the fixture's system files, and the child as the fixture cgroup's only process. */
-        pid_t cp = fork();
-        cr_assert_geq(cp, 0);
-        if (cp == 0) {
-                execl("/bin/cp", "cp", "-r", FIXTURES_DIR "/proc-basic", proc, (char *) NULL);
-                _exit(96);
-        }
-        int st = host_wait_child(cp, 10000);
-        cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "cannot copy the proc fixture");
+        host_assert_copy_fixture("proc-basic", proc);
         snprintf(pid_name, sizeof pid_name, "%d", (int) child);
         char *proc_pid = host_assert_path_in(proc, pid_name);
         cr_assert_eq(mkdir(proc_pid, 0755), 0);
@@ -114,7 +107,7 @@ Test(kill_once, a_victim_still_exiting_is_waited_for_not_killed_again, .fini = t
 
         /* Not killed: the same daemon kills it (so the wait above was the check, not a path never reached). */
         write_status(proc_pid, child, false);
-        st = host_wait_child(child, 10000);
+        int st = host_wait_child(child, 10000);
         cr_assert_neq(st, -1, "the daemon did not kill a victim that was not dying:\n%s", host_read_file(log));
         cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the child ended otherwise (status %d)", st);
         child = -1;

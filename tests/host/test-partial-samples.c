@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "host-util.h"
@@ -45,18 +44,6 @@ static void stall(const char *dir, double avg10, unsigned k) {
         host_assert_write_in(dir, "memory.stat", text);
 }
 
-static long status_count(const char *sock, const char *key) {
-        char *reply = host_control_request(sock, "{\"op\": \"status\"}", 10000);
-        cr_assert_not_null(reply, "no status reply from %s", sock);
-        char quoted[64];
-        snprintf(quoted, sizeof quoted, "\"%s\":", key);
-        const char *at = strstr(reply, quoted);
-        cr_assert_not_null(at, "no %s count in the status reply: %s", key, reply);
-        long n = strtol(at + strlen(quoted), NULL, 10);
-        free(reply);
-        return n;
-}
-
 Test(partial, reads_the_cgroup_under_pressure_alone_and_follows_the_pressure, .fini = cleanup, .timeout = 120) {
         tmp = host_mkdtemp();
         cr_assert_not_null(tmp);
@@ -78,14 +65,7 @@ Test(partial, reads_the_cgroup_under_pressure_alone_and_follows_the_pressure, .f
         stall(tree, 0, 0);
         host_assert_write_text(policy, policy_text);
         char *proc = host_assert_path_in(tmp, "proc");
-        pid_t cp = fork();
-        cr_assert_geq(cp, 0);
-        if (cp == 0) {
-                execl("/bin/cp", "cp", "-r", FIXTURES_DIR "/proc-basic", proc, (char *) NULL);
-                _exit(96);
-        }
-        int st = host_wait_child(cp, 10000);
-        cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "cannot copy the proc fixture");
+        host_assert_copy_fixture("proc-basic", proc);
 
         char *argv[] = { "pressured", "--config", policy, "--policy-dir", "/nonexistent", "--cgroup-root", root, "--proc-root", proc,
                          "--state-dir", state, "--runtime-dir", run, "--log-target", "stderr", "--log-level", "debug",
@@ -102,16 +82,16 @@ Test(partial, reads_the_cgroup_under_pressure_alone_and_follows_the_pressure, .f
                 stall(tree, 50, k); /* the parent's memory.stat counts cg-1's scans */
                 host_sleep_ms(200);
         }
-        long partial0 = status_count(sock, "partial_samples"), cand0 = status_count(sock, "candidate_samples");
-        long samples0 = status_count(sock, "samples");
+        long partial0 = host_assert_status_count(sock, "partial_samples"), cand0 = host_assert_status_count(sock, "candidate_samples");
+        long samples0 = host_assert_status_count(sock, "samples");
         cr_assert(host_file_contains(log_path, "reading only", 0), "never read cg-1 alone: %s", host_read_file(log_path));
         for (unsigned end = k + 50; k <= end; k++) { /* 10 s more: the candidates' back-off is at 16 s by then */
                 stall(cg[1], 50, k);
                 stall(tree, 50, k);
                 host_sleep_ms(200);
         }
-        long partial = status_count(sock, "partial_samples") - partial0, cand = status_count(sock, "candidate_samples") - cand0;
-        long samples = status_count(sock, "samples") - samples0;
+        long partial = host_assert_status_count(sock, "partial_samples") - partial0, cand = host_assert_status_count(sock, "candidate_samples") - cand0;
+        long samples = host_assert_status_count(sock, "samples") - samples0;
         cr_assert_geq(partial, samples / 2, "%ld of %ld samples in 10 s read cg-1 alone: %s", partial, samples,
                       host_read_file(log_path));
         cr_assert_leq(cand, 4, "the candidates were read %ld times in 10 s while the only ruleset firing found no victim; "

@@ -88,21 +88,8 @@ static const char always_arming[] =
         " \"rulesets\": [{\"name\": \"arming\", \"detectors\": [[{\"type\": \"mem_available_below\", \"threshold\": \"99%\","
         " \"duration\": \"1h\"}]], \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/*\", \"granularity\": \"process\"}]}]}\n";
 
-/* A count from the control socket's status reply: "samples" or "candidate_samples". */
-static long status_count(const char *sock, const char *key) {
-        char *reply = host_control_request(sock, "{\"op\": \"status\"}", 10000);
-        cr_assert_not_null(reply, "no status reply from %s", sock);
-        char quoted[64];
-        snprintf(quoted, sizeof quoted, "\"%s\":", key);
-        const char *at = strstr(reply, quoted);
-        cr_assert_not_null(at, "no %s count in the status reply: %s", key, reply);
-        long n = strtol(at + strlen(quoted), NULL, 10);
-        free(reply);
-        return n;
-}
-
 static long samples_now(const char *sock) {
-        return status_count(sock, "samples");
+        return host_assert_status_count(sock, "samples");
 }
 
 /* The control socket of the daemon started last, once it answers. */
@@ -148,9 +135,9 @@ Test(sampling, a_victimless_ruleset_reads_candidates_once_per_interval, .fini = 
         start_daemon(victimless, "info");
         char *sock = wait_for_socket();
         host_sleep_ms(500);
-        long before = samples_now(sock), before_cand = status_count(sock, "candidate_samples");
+        long before = samples_now(sock), before_cand = host_assert_status_count(sock, "candidate_samples");
         host_sleep_ms(3000);
-        long samples = samples_now(sock) - before, cand = status_count(sock, "candidate_samples") - before_cand;
+        long samples = samples_now(sock) - before, cand = host_assert_status_count(sock, "candidate_samples") - before_cand;
         cr_assert_geq(samples, 45, "%ld samples in 3 s at a fast_interval of 20 ms: %s", samples, host_read_file(log_path));
         cr_assert_geq(cand, 1, "%ld samples with the candidates in 3 s at an interval of 1 s", cand);
         cr_assert_leq(cand, 4, "%ld of %ld samples in 3 s read the candidates: a ruleset without a victim must not "
@@ -255,9 +242,9 @@ Test(quiet, close_to_the_floor_it_looks_every_100ms, .fini = cleanup, .timeout =
         char floor[32];
         start_floor_daemon(400ULL << 10, floor);
         char *sock = wait_for_socket();
-        long before = status_count(sock, "quiet_checks");
+        long before = host_assert_status_count(sock, "quiet_checks");
         host_sleep_ms(2000);
-        long looks = status_count(sock, "quiet_checks") - before;
+        long looks = host_assert_status_count(sock, "quiet_checks") - before;
         cr_assert_geq(looks, 5, "%ld looks at /proc/meminfo in 2 s while quiet near the floor (%s); expected about 20: %s",
                       looks, floor, host_read_file(log_path));
         cr_assert_leq(looks, 25, "%ld looks at /proc/meminfo in 2 s: more often than every 100 ms", looks);
@@ -287,7 +274,7 @@ Test(sampling, no_process_is_read_while_nothing_fires, .fini = cleanup, .timeout
         free(state);
         char *sock = wait_for_socket();
         host_sleep_ms(500);
-        long samples = samples_now(sock), scans = status_count(sock, "process_scans");
+        long samples = samples_now(sock), scans = host_assert_status_count(sock, "process_scans");
 
         char *trace = host_assert_path_in(tmp, "strace.txt"), cmd[512];
         snprintf(cmd, sizeof cmd, "timeout -s INT 3 strace -f -e trace=openat -o %s -p %d >/dev/null 2>&1", trace,
@@ -313,7 +300,7 @@ Test(sampling, no_process_is_read_while_nothing_fires, .fini = cleanup, .timeout
                      "the first: %s", pid_opens, opens, first ? first : "");
         cr_assert_gt(opens, 0, "strace saw no openat in 3 s: no sample ran? %s", host_read_file(log_path));
 
-        long more_samples = samples_now(sock) - samples, more_scans = status_count(sock, "process_scans") - scans;
+        long more_samples = samples_now(sock) - samples, more_scans = host_assert_status_count(sock, "process_scans") - scans;
         cr_assert_geq(more_samples, 2, "%ld samples in 3 s at an interval of 1 s", more_samples);
         cr_assert_leq(more_scans, 1, "%ld process scans in %ld samples while nothing fires", more_scans, more_samples);
         free(first);

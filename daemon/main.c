@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,10 @@ static void on_event_for_socket(const Event *e, void *userdata) {
         control_socket_broadcast(userdata, e);
 }
 
+/* Allocations from this size up are mapped on their own and unmapped when freed (glibc's default
+ * start, kept from moving up). */
+#define MALLOC_MMAP_THRESHOLD_BYTES (128 * 1024)
+
 /* The daemon as a pipeline: the core (manager_new: policy, sampling, the kill ladder, the system
  * bus connection), then its front ends, each subscribed to the core's events: the control socket
  * first, then the D-Bus service (which starts the bus connection). */
@@ -113,6 +118,12 @@ static int run(const ManagerConfig *c) {
         _cleanup_(control_socket_freep) ControlSocket *control = NULL;
         _cleanup_(bus_manager_freep) BusManager *bus = NULL;
         char sock[4096];
+
+        /* A sample of a large tree builds arrays of megabytes and frees them: with glibc's default,
+         * each such free raises the threshold above which memory comes from mmap, so the next ones
+         * come from the heap and stay in it, the daemon's private memory twice the arrays it keeps.
+         * A fixed threshold has them mapped and returned when freed. */
+        (void) mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP_THRESHOLD_BYTES);
 
         int r = manager_new(c, &m);
         if (r == -EINVAL)

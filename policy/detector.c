@@ -477,9 +477,35 @@ static bool patterns_reach_cgroups(const PatternList *l) {
         return false;
 }
 
+const PatternList *detector_sources(const Detector *d) {
+        return d->type == DETECTOR_MEMORY_RECLAIM ? detector_reclaim_sources(d) : &d->cgroups;
+}
+
 bool detector_reads_cgroups(const Detector *d) {
-        return d->type == DETECTOR_MEMORY_RECLAIM ? patterns_reach_cgroups(detector_reclaim_sources(d)) :
-                                                    patterns_reach_cgroups(&d->cgroups);
+        return patterns_reach_cgroups(detector_sources(d));
+}
+
+bool detector_sources_exact(const Detector *d) {
+        const PatternList *l = detector_sources(d);
+
+        for (size_t i = 0; i < l->n; i++)
+                if (!l->items[i].is_path || strpbrk(l->items[i].glob, "*?[\\"))
+                        return false;
+        return true;
+}
+
+/* Every named source (not "/": the system, always read) is among the snapshot's cgroups. */
+static bool exact_sources_present(const Detector *d, const Snapshot *s) {
+        const PatternList *l = detector_sources(d);
+
+        for (size_t i = 0; i < l->n; i++) {
+                bool found = pattern_is_root(&l->items[i]);
+                for (size_t k = 0; k < s->n_cgroups && !found; k++)
+                        found = streq(s->cgroups[k].path, l->items[i].glob);
+                if (!found)
+                        return false;
+        }
+        return true;
 }
 
 bool detector_partial_ok(const Detector *d) {
@@ -488,7 +514,8 @@ bool detector_partial_ok(const Detector *d) {
 }
 
 DetectorVerdict detector_evaluate(const Detector *d, DetectorState *st, const Snapshot *s, const ReleaseLog *rl) {
-        bool unsure = s->partial && detector_reads_cgroups(d);
+        bool unsure = s->partial && detector_reads_cgroups(d) &&
+                      !(detector_sources_exact(d) && exact_sources_present(d, s));
 
         if (unsure && !detector_partial_ok(d))
                 return DETECTOR_UNKNOWN; /* before its state is touched */

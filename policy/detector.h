@@ -91,6 +91,15 @@ typedef enum DetectorVerdict {
 /* Whether the detector reads cgroups other than the root (its sources, or a reclaim detector's). */
 bool detector_reads_cgroups(const Detector *d);
 
+/* Whether the detector's sources are named cgroups, no glob among them (a memory_reclaim detector on
+ * every child of P reads P alone): a snapshot that holds them all holds every source it has, and it
+ * tells there whether the condition holds or not, whichever kind of detector it is. */
+bool detector_sources_exact(const Detector *d);
+
+/* The patterns a detector reads cgroups through: its cgroups, or where a memory_reclaim detector
+ * reads pgscan. */
+const PatternList *detector_sources(const Detector *d);
+
 /* Whether a partial snapshot can prove the detector's condition: it holds when some source meets it
  * (pressure_above, memory_above, memory_reclaim), so the sources that met it last time, met again,
  * prove it whatever the others read. pressure_rising_beyond follows the one highest source and

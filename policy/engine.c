@@ -236,6 +236,17 @@ bool engine_guarded(const Engine *e, double trigger_some_percent, EngineGuard *r
         return true;
 }
 
+/* Adds a path to a partial sample's list unless there already; false when the list is full. */
+static bool partial_add(const char **paths, size_t *n, size_t max, const char *path) {
+        for (size_t j = 0; j < *n; j++)
+                if (streq(paths[j], path))
+                        return true;
+        if (*n == max)
+                return false;
+        paths[(*n)++] = path;
+        return true;
+}
+
 size_t engine_partial_sources(const Engine *e, usec_t now, const char **paths, size_t max) {
         size_t n = 0, k = 0;
 
@@ -252,19 +263,21 @@ size_t engine_partial_sources(const Engine *e, usec_t now, const char **paths, s
                                 const Detector *d = &e->policy->rulesets[ri].groups[g].detectors[i];
                                 const DetectorState *st = &e->states[k];
                                 const char *where = st->seen.where;
-                                bool dup = false;
 
                                 if (!detector_reads_cgroups(d))
                                         continue;
+                                if (detector_sources_exact(d)) { /* all of them, held or not */
+                                        const PatternList *l = detector_sources(d);
+                                        for (size_t j = 0; j < l->n; j++)
+                                                if (!pattern_is_root(&l->items[j]) &&
+                                                    !partial_add(paths, &n, max, l->items[j].glob))
+                                                        return 0;
+                                        continue;
+                                }
                                 if (!detector_partial_ok(d) || !st->condition || !where || streq(where, "/"))
                                         return 0;
-                                for (size_t j = 0; j < n && !dup; j++)
-                                        dup = streq(paths[j], where);
-                                if (dup)
-                                        continue;
-                                if (n == max)
+                                if (!partial_add(paths, &n, max, where))
                                         return 0;
-                                paths[n++] = where;
                         }
         return n;
 }

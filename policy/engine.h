@@ -47,9 +47,11 @@ int engine_set_policy(Engine *e, const Policy *p);
 int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret);
 
 /* The cgroups a partial sample reads (Snapshot.partial): for each detector that reads cgroups,
- * the source that met its condition at the last evaluation (borrowed from that evaluation's
- * snapshot: copy them before it is freed). 0 when some detector needs every source: its condition
- * did not hold, it is of a kind that follows one source or counts them (detector_partial_ok), more
+ * its named sources when it has no glob (detector_sources_exact: all of them, holding or not), else
+ * the source that met its condition at the last evaluation (borrowed from the policy and that
+ * evaluation's snapshot: copy them before either is freed). 0 when some detector with a glob needs
+ * every source: its condition did not hold, it is of a kind that follows one source or counts them
+ * (detector_partial_ok), more
  * than `max` would be needed, a kill is in flight, or a release is recent enough to cut a source's
  * figures (RELEASE_KEEP_USEC). An evaluation on such a partial snapshot either proves every one of
  * those conditions again, and fires exactly as on the whole tree, or returns -EAGAIN. It decides

@@ -78,6 +78,8 @@ struct Manager {
         EngineGuard guard;
         bool quiet_refresh;         /* the next sample is quiet's periodic one: the detectors' files only */
         bool in_sample;             /* manager_sample() is running: no refresh from inside it */
+        bool in_wait;               /* in the loop's epoll_wait: a trigger's handler leaves the sample to it */
+        bool triggers_fired;        /* a trigger fired since the last sample for triggers */
         bool candidates_wanted;     /* the next sample reads the candidates too (a request asked for them) */
         usec_t last_sample_usec;
         uint64_t n_samples;         /* whole samples since start */

@@ -418,6 +418,8 @@ static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata) {
  * still armed: a quiet look is one epoll_wait and one read, with no clock read and no timer armed.
  * Anything that may move a timer (a trigger's sample, a look that ends quiet, sd-event's fd) leaves
  * the armed state through sd_event_wait() before sd-event is prepared again. */
+static void manager_sample_for_triggers(Manager *m);
+
 static int manager_wait(Manager *m) {
         int r = sd_event_prepare(m->event);
         if (r < 0)
@@ -434,9 +436,13 @@ static int manager_wait(Manager *m) {
                                         delay = 3600 * USEC_PER_SEC; /* within an int of ms */
                                 timeout_ms = (int) ((delay + USEC_PER_MSEC - 1) / USEC_PER_MSEC);
                         }
+                        m->in_wait = true;
                         r = psi_trigger_wait_direct(m->triggers, sd_event_get_fd(m->event), timeout_ms);
+                        m->in_wait = false;
                         if (r < 0)
                                 return log_error_errno(r, "The event loop failed: %m");
+                        if (m->triggers_fired)
+                                manager_sample_for_triggers(m);
                         if (r > 0 || !m->quiet)
                                 break; /* sd-event has work, or a trigger's handler sampled */
                         if (!manager_quiet_look(m)) { /* MemAvailable is falling towards a floor */
@@ -456,12 +462,33 @@ static int manager_wait(Manager *m) {
         return 0;
 }
 
+/* A trigger fired: sample now, once for all the triggers that fired together (the system's and a
+ * cgroup's fire in the same second under one stall), and, unless quiet, no sooner than
+ * fast_interval after the last sample: a sample that recent already saw the stall begin, and the
+ * next one is brought forward to that moment instead. */
+static void manager_sample_for_triggers(Manager *m) {
+        usec_t now = now_usec(CLOCK_MONOTONIC), earliest = m->last_sample_usec + m->policy->fast_interval_usec;
+
+        m->triggers_fired = false;
+        if (m->quiet || m->last_sample_usec == 0 || now >= earliest) {
+                manager_sample(m);
+                manager_schedule(m, manager_next_interval(m, now_usec(CLOCK_MONOTONIC)));
+                return;
+        }
+        uint64_t at;
+        int enabled = SD_EVENT_OFF;
+        if (sd_event_source_get_enabled(m->sample_timer, &enabled) < 0 || enabled == SD_EVENT_OFF ||
+            sd_event_source_get_time(m->sample_timer, &at) < 0 || at > earliest)
+                manager_schedule_from(m, now, earliest - now);
+}
+
 static void on_psi_trigger(const char *path, void *userdata) {
         Manager *m = userdata;
         log_debug("PSI trigger fired on %s, sampling now", path);
         m->last_trigger_usec = now_usec(CLOCK_MONOTONIC);
-        manager_sample(m);
-        manager_schedule(m, manager_next_interval(m, m->last_trigger_usec));
+        m->triggers_fired = true;
+        if (!m->in_wait) /* dispatched by sd-event: one at a time */
+                manager_sample_for_triggers(m);
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {

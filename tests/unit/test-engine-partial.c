@@ -159,11 +159,13 @@ Test(engine_partial, offers_the_source_of_each_holding_detector) {
         cr_assert_eq(engine_partial_sources(e, SEC(100), paths, 8), 0, "nothing evaluated yet: every source");
         whole(&t, SEC(100), (Moment) { 30, 0, 0 });
         cr_assert_geq(evaluate(e, &t, &d), 0);
-        /* d3 (the system) does not hold, but reads no cgroup; d1 holds on /a, d2 on /c (3 GiB > 2 GiB) */
-        cr_assert_eq(engine_partial_sources(e, SEC(100), paths, 8), 2);
+        /* d3 (the system) does not hold, but reads no cgroup; d1 holds on /a; d2 names its cgroups:
+         * both of them, whether it holds or not */
+        cr_assert_eq(engine_partial_sources(e, SEC(100), paths, 8), 3);
         cr_assert_str_eq(paths[0], "/a.slice");
-        cr_assert_str_eq(paths[1], "/c.slice");
-        cr_assert_eq(engine_partial_sources(e, SEC(100), paths, 1), 0, "more sources than room: every source");
+        cr_assert_str_eq(paths[1], "/b.slice");
+        cr_assert_str_eq(paths[2], "/c.slice");
+        cr_assert_eq(engine_partial_sources(e, SEC(100), paths, 2), 0, "more sources than room: every source");
 
         whole(&t, SEC(101), (Moment) { 5, 0, 0 });
         cr_assert_geq(evaluate(e, &t, &d), 0);
@@ -174,7 +176,7 @@ Test(engine_partial, offers_the_source_of_each_holding_detector) {
 
 Test(engine_partial, detectors_that_need_every_source) {
         Detector rising = detector(DETECTOR_PRESSURE_RISING_BEYOND, ALL_CGROUPS);
-        Detector none = detector(DETECTOR_EXISTS, PATTERNS(pat("/d.slice")));
+        Detector none = detector(DETECTOR_EXISTS, PATTERNS(pat("/d*.slice")));
         rising.threshold = 20;
         none.negate = true;
         Detector dets[] = { rising, none };
@@ -224,5 +226,47 @@ Test(engine_partial, every_source_while_a_release_matters) {
         cr_assert_eq(engine_partial_sources(e, SEC(102) + RELEASE_KEEP_USEC, paths, 8), 1,
                      "the release no longer matters");
         decision_clear(&d);
+        engine_free(e);
+}
+
+/* A detector on named cgroups (no glob) is told in full by a partial snapshot that holds them: its
+ * condition false there is trusted, so it does not keep the daemon reading every cgroup. Here a
+ * group of pressure_above on every cgroup and memory_above on /c.slice alone (3 GiB, never above
+ * 4 GiB): the group never fires, and the partial evaluations stand all along. */
+Test(engine_partial, named_sources_are_read_and_trusted_whether_they_hold_or_not) {
+        Detector d1 = pressure_above(ALL_CGROUPS, 20, SEC(5));
+        Detector d2 = detector(DETECTOR_MEMORY_ABOVE, PATTERNS(pat("/c.slice")));
+        d2.amount = bytes(GiB(4));
+        DetectorGroup g = GROUP(d1, d2);
+        Action a = action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS);
+        Ruleset rs = { .name = (char *) "r", .groups = &g, .n_groups = 1, .actions = &a, .n_actions = 1 };
+        Policy p = { .rulesets = &rs, .n_rulesets = 1 };
+        Moment m[12];
+        int first;
+
+        for (size_t i = 0; i < ELEMENTSOF(m); i++)
+                m[i] = (Moment) { 40, 5, 5 };
+        unsigned stood = run_twins(&p, m, ELEMENTSOF(m), SEC(1), &first);
+        cr_assert_eq(first, -1, "memory_above never holds: no decision");
+        cr_assert_eq(stood, ELEMENTSOF(m) - 1, "%u of %zu partial evaluations stood", stood, ELEMENTSOF(m) - 1);
+}
+
+/* A named source the partial snapshot lacks (a policy reloaded since, a cgroup not yet read): the
+ * detector cannot tell. */
+Test(engine_partial, a_named_source_not_read_cannot_tell) {
+        OneRuleset o;
+        Detector d = detector(DETECTOR_MEMORY_ABOVE, PATTERNS(pat("/c.slice")));
+        d.amount = bytes(GiB(4));
+        Policy *p = one_ruleset(&o, d, action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS));
+        Engine *e = NULL;
+        Decision dec = {};
+        TestSample t;
+
+        cr_assert_eq(engine_new(p, &e), 0);
+        partial(&t, SEC(100), (Moment) { 0, 0, 0 }, (const char *[]) { "/a.slice" }, 1);
+        cr_assert_eq(evaluate(e, &t, &dec), -EAGAIN);
+        partial(&t, SEC(101), (Moment) { 0, 0, 0 }, (const char *[]) { "/c.slice" }, 1);
+        cr_assert_eq(evaluate(e, &t, &dec), 0, "/c.slice read: memory_above is told, and false");
+        decision_clear(&dec);
         engine_free(e);
 }

@@ -4,7 +4,8 @@
 # for a closer look, LOG_LEVEL=debug (pressured), WINDOW_S and SETTLE_S (default 60 and 15), STRACE_S=10
 # (after the window, which files the daemon opens in that many seconds: DIAG lines), PERF_S=20 (after
 # the window, a perf profile of the daemon for that many seconds: DIAG perf lines; it sets STRACE_C too),
-# STRACE_C=10 (after the window, the daemon's system calls in that many seconds, counted: DIAG strace lines).
+# STRACE_C=10 (after the window, the daemon's system calls in that many seconds, counted: DIAG strace lines),
+# JOURNAL=1 (pressured's journal of the run: DIAG journal lines; with LOG_LEVEL=debug, every sample's why).
 # The tree is N cgroups /sys/fs/cgroup/cost.slice/tree.scope/cg-K in a delegated scope (cg-1 holds
 # the scope's own process, so tree.scope can enable the memory controller for its children). Each
 # daemon is configured to watch all of them, with the scenario benchmark's thresholds (full avg10
@@ -144,6 +145,8 @@ if [ "$PRESSURE" = 1 ]; then
 fi
 [ "$DAEMON" = pressured ] && journalctl -u pressured -o cat --no-pager | grep -i -e "would kill" -e "dry run" | tail -n 3
 [ "$DAEMON" = pressured ] && "$OOMCTL" status -v 2>&1 | grep -e '^Wake-ups' -e '^Samples' | sed 's/^/DIAG /'
+# JOURNAL=1 (with LOG_LEVEL=debug): pressured's journal of the run, to see why it sampled as it did
+[ "$DAEMON" = pressured ] && [ "${JOURNAL:-0}" = 1 ] && journalctl -u pressured -o short-monotonic --no-pager | sed 's/^/DIAG journal /'
 if [ -n "${PERF_S:-}" ]; then # a closer look after the window: where the daemon's CPU goes in PERF_S seconds
         timeout -s INT "$PERF_S" perf record -q -e cpu-clock -F 999 -g -p "$pid" -o /tmp/perf.data > /dev/null 2>&1
         echo "DIAG perf: $(perf report -i /tmp/perf.data --stdio 2> /dev/null | grep -m 1 '^# Samples')"

@@ -18,6 +18,7 @@
 #include "act/killer.h"
 #include "core/events.h"
 #include "core/manager_config.h"
+#include "read/system_sample.h"
 #include "core/pending_kill.h"
 #include "core/level_tracker.h"
 #include "core/psi_trigger.h"
@@ -88,6 +89,7 @@ struct Manager {
         uint64_t n_quiet_checks;    /* looks at /proc/meminfo alone, while quiet */
         uint64_t n_partial_samples; /* samples that read only the sources that met the detectors */
         uint64_t n_partial_fallbacks; /* ... of them, those that then read every source: one did not meet it again */
+        SystemFiles system_files;   /* PROC_ROOT's pressure, meminfo and vmstat, kept open for the samples */
         int meminfo_fd;             /* PROC_ROOT/meminfo, kept open for the quiet checks */
         char *meminfo_buf;
         size_t meminfo_size;

@@ -258,7 +258,7 @@ void manager_sample(Manager *m) {
         m->n_samples++;
         bool refresh = m->quiet_refresh; /* quiet's periodic sample: no reclaim counters (sample_needs_guards) */
         char err[2048];
-        r = system_sample_read(m->config.proc_root, m->needs.system_mem_psi, m->needs.system_io_psi,
+        r = system_sample_read_files(&m->system_files, m->config.proc_root, m->needs.system_mem_psi, m->needs.system_io_psi,
                                m->needs.meminfo, m->needs.vmstat && !refresh, &snap.system, err, sizeof err);
         sampler_note_system_error(m, r, err);
         derive_system(&snap.system, m->have_prev ? &m->prev_system : NULL, m->prev_time, now);
@@ -576,6 +576,7 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         m->config = *c;
         m->lock_fd = -1;
         m->meminfo_fd = -1;
+        m->system_files = (SystemFiles) SYSTEM_FILES_INIT;
 
         r = mkdir_p(c->runtime_dir, 0755);
         if (r < 0)
@@ -756,6 +757,7 @@ Manager *manager_free(Manager *m) {
         sampler_free_last_cgroups(m);
         for (size_t i = 0; i < m->n_partial_paths; i++)
                 free(m->partial_paths[i]);
+        system_files_close(&m->system_files);
         sd_event_source_disable_unref(m->sample_timer);
         psi_trigger_set_free(m->triggers);
         sd_event_unref(m->event);

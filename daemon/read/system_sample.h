@@ -17,3 +17,22 @@
  * logs a failure once, when the text changes. */
 int system_sample_read(const char *proc_root, bool mem_psi, bool io_psi, bool meminfo, bool vmstat, SystemSample *ret,
                        char *err, size_t errlen);
+
+/* The system sample's files kept open from one sample to the next, so that each is one pread() at
+ * offset 0, which procfs renders afresh (the open, read and close of each file took most of a
+ * sample's system calls). Only files on procfs are kept: a fixture's are read anew each time, as
+ * a test may replace them. A file that fails to read is closed and opened again next time. */
+typedef struct SystemFiles {
+        int fd[4];              /* pressure/memory, pressure/io, meminfo, vmstat; -1 when not open */
+        char *buf;
+        size_t size;
+} SystemFiles;
+
+#define SYSTEM_FILES_INIT { .fd = { -1, -1, -1, -1 } }
+
+/* As system_sample_read(), through the files kept in f (SYSTEM_FILES_INIT at first). */
+int system_sample_read_files(SystemFiles *f, const char *proc_root, bool mem_psi, bool io_psi, bool meminfo, bool vmstat,
+                             SystemSample *ret, char *err, size_t errlen);
+
+/* Closes what f keeps and frees its buffer; f is then as SYSTEM_FILES_INIT. */
+void system_files_close(SystemFiles *f);

@@ -298,7 +298,7 @@ Test(sampling, no_process_is_read_while_nothing_fires, .fini = cleanup, .timeout
         regfree(&re);
         cr_assert_eq(pid_opens, 0, "with nothing firing, the daemon opened %u /proc/PID files in 3 s (of %u opens), "
                      "the first: %s", pid_opens, opens, first ? first : "");
-        cr_assert_gt(opens, 0, "strace saw no openat in 3 s: no sample ran? %s", host_read_file(log_path));
+        /* opens may be 0: the system files are kept open (pread); the samples are counted below */
 
         long more_samples = samples_now(sock) - samples, more_scans = host_assert_status_count(sock, "process_scans") - scans;
         cr_assert_geq(more_samples, 2, "%ld samples in 3 s at an interval of 1 s", more_samples);

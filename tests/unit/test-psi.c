@@ -281,3 +281,33 @@ Test(read_file_at, fits_exactly_and_too_small) {
         rm_rf_at(dir, "");
         free(dir);
 }
+
+Test(system_sample_read, keeps_procfs_files_open_and_not_a_fixture) {
+        SystemFiles f = SYSTEM_FILES_INIT;
+        SystemSample s;
+
+        /* the real procfs: meminfo and vmstat kept open after the first read, and read anew each time */
+        cr_assert_eq(system_sample_read_files(&f, "/proc", false, false, true, true, &s, NULL, 0), 0);
+        cr_assert(s.meminfo.valid && s.vmstat.valid);
+        int fd = f.fd[2];
+        cr_assert_geq(fd, 0, "/proc/meminfo was not kept open");
+        cr_assert_geq(f.fd[3], 0, "/proc/vmstat was not kept open");
+        cr_assert_eq(system_sample_read_files(&f, "/proc", false, false, true, true, &s, NULL, 0), 0);
+        cr_assert_eq(f.fd[2], fd, "reopened instead of read again");
+        cr_assert(s.meminfo.valid && s.meminfo.mem_total > 0);
+        system_files_close(&f);
+        cr_assert_eq(f.fd[2], -1);
+
+        /* a fixture (not procfs) is read anew each time: a test may replace its files */
+        char *dir = make_tmp_proc();
+        write_at(dir, "meminfo", "MemTotal: 1000 kB\nMemFree: 10 kB\nMemAvailable: 500 kB\n");
+        cr_assert_eq(system_sample_read_files(&f, dir, false, false, true, false, &s, NULL, 0), 0);
+        cr_assert_eq(f.fd[2], -1, "a fixture file was kept open");
+        cr_assert_eq(s.meminfo.mem_available, 500 * 1024);
+        write_at(dir, "meminfo", "MemTotal: 1000 kB\nMemFree: 10 kB\nMemAvailable: 400 kB\n");
+        cr_assert_eq(system_sample_read_files(&f, dir, false, false, true, false, &s, NULL, 0), 0);
+        cr_assert_eq(s.meminfo.mem_available, 400 * 1024);
+        system_files_close(&f);
+        rm_rf_at(dir, "");
+        free(dir);
+}

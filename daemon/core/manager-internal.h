@@ -89,10 +89,8 @@ struct Manager {
         uint64_t n_quiet_checks;    /* looks at /proc/meminfo alone, while quiet */
         uint64_t n_partial_samples; /* samples that read only the sources that met the detectors */
         uint64_t n_partial_fallbacks; /* ... of them, those that then read every source: one did not meet it again */
-        SystemFiles system_files;   /* PROC_ROOT's pressure, meminfo and vmstat, kept open for the samples */
-        int meminfo_fd;             /* PROC_ROOT/meminfo, kept open for the quiet checks */
-        char *meminfo_buf;
-        size_t meminfo_size;
+        SystemFiles system_files;   /* PROC_ROOT's pressure, meminfo and vmstat, kept open for the samples
+                                     * and the quiet looks */
 
         History *history;
         int lock_fd;

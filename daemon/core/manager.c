@@ -208,11 +208,8 @@ static void manager_update_quiet(Manager *m, usec_t now) {
 static bool manager_quiet_look(Manager *m) {
         MemInfo mi;
 
-        if (m->meminfo_fd < 0)
-                return false;
-        if (pread_file_grow(m->meminfo_fd, &m->meminfo_buf, &m->meminfo_size) < 0 ||
-            meminfo_parse(m->meminfo_buf, &mi) < 0)
-                return false;
+        if (system_files_read_meminfo(&m->system_files, m->config.proc_root, &mi) < 0)
+                return false; /* a failure the sample it runs next reports */
         m->n_quiet_checks++;
         if (schedule_quiet_runway(&m->guard, &mi) == 0)
                 return false;
@@ -575,7 +572,6 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
                 return log_oom();
         m->config = *c;
         m->lock_fd = -1;
-        m->meminfo_fd = -1;
         m->system_files = (SystemFiles) SYSTEM_FILES_INIT;
 
         r = mkdir_p(c->runtime_dir, 0755);
@@ -589,11 +585,6 @@ int manager_new(const ManagerConfig *c, Manager **ret) {
         if (r < 0)
                 return r;
 
-        char meminfo_path[4096];
-        snprintf(meminfo_path, sizeof meminfo_path, "%s/meminfo", c->proc_root);
-        m->meminfo_fd = open(meminfo_path, O_RDONLY | O_CLOEXEC);
-        if (m->meminfo_fd < 0) /* every sample then reports it: system_sample_read opens it anew */
-                log_debug_errno(errno, "Failed to open %s: %m; never quiet", meminfo_path);
 
         r = manager_load_policy(m, true);
         if (r < 0)
@@ -775,9 +766,6 @@ Manager *manager_free(Manager *m) {
         cJSON_Delete(m->last_kill);
         if (m->lock_fd >= 0)
                 close(m->lock_fd);
-        if (m->meminfo_fd >= 0)
-                close(m->meminfo_fd);
-        free(m->meminfo_buf);
         free(m);
         return NULL;
 }

@@ -199,8 +199,7 @@ static void manager_log_policy(Manager *m, bool initial) {
         /* What each ruleset will do, in this machine's figures, so a mistaken policy shows before it
          * fires. The totals come from /proc/meminfo now; without them the percents stand alone. */
         MemInfo mi = {};
-        if (m->meminfo_fd < 0 || pread_file_grow(m->meminfo_fd, &m->meminfo_buf, &m->meminfo_size) < 0 ||
-            meminfo_parse(m->meminfo_buf, &mi) < 0)
+        if (system_files_read_meminfo(&m->system_files, m->config.proc_root, &mi) < 0)
                 mi.valid = false;
         for (size_t i = 0; i < m->policy->n_rulesets; i++) {
                 char line[1024];

@@ -131,6 +131,13 @@ int system_sample_read_files(SystemFiles *f, const char *proc_root, bool mem_psi
         return first;
 }
 
+int system_files_read_meminfo(SystemFiles *f, const char *proc_root, MemInfo *ret) {
+        if (!f || !proc_root || !ret)
+                return -EINVAL;
+        *ret = (MemInfo) {};
+        return read_part(f, 2, proc_root, "meminfo", PART_MEMINFO, ret, NULL, 0);
+}
+
 void system_files_close(SystemFiles *f) {
         for (size_t i = 0; i < ELEMENTSOF(f->fd); i++) {
                 if (f->fd[i] >= 0)

@@ -34,5 +34,9 @@ typedef struct SystemFiles {
 int system_sample_read_files(SystemFiles *f, const char *proc_root, bool mem_psi, bool io_psi, bool meminfo, bool vmstat,
                              SystemSample *ret, char *err, size_t errlen);
 
+/* PROC_ROOT/meminfo alone, through the file kept in f: the quiet looks' read, one pread on procfs.
+ * 0 with *ret valid, or negative errno. */
+int system_files_read_meminfo(SystemFiles *f, const char *proc_root, MemInfo *ret);
+
 /* Closes what f keeps and frees its buffer; f is then as SYSTEM_FILES_INIT. */
 void system_files_close(SystemFiles *f);

@@ -113,17 +113,19 @@ static void format_span(char *buf, size_t size, double usec) {
 /* Every ruleset of the running policy, with the document it came from (a policy file, a drop-in,
  * the embedded default, or systemd's ManagedOOM*= settings). */
 static void print_rulesets(const Args *a, const cJSON *rulesets) {
-        static const char *const headers[] = { "RULESET", "METHOD", "FROM" };
+        static const char *const headers[] = { "RULESET", "METHOD", "STATE", "FROM" };
         _cleanup_(table_freep) Table *t = new_table(a, ELEMENTSOF(headers), headers);
         const cJSON *r;
 
         if (!t || cJSON_GetArraySize(rulesets) == 0)
                 return;
-        table_set_elastic(t, 2);
+        table_set_elastic(t, 3);
         cJSON_ArrayForEach(r, rulesets) {
                 char method[48];
                 snprintf(method, sizeof method, "%s%s", get_str(r, "method") ?: "?", get_bool(r, "dry_run") ? " (dry run)" : "");
-                const char *cells[] = { get_str(r, "name"), method, get_str(r, "source") };
+                /* "no victim": every candidate was omitted or too small at the last read of them all */
+                const char *state = !get_bool(r, "firing") ? "calm" : get_bool(r, "victimless") ? "firing, no victim" : "firing";
+                const char *cells[] = { get_str(r, "name"), method, state, get_str(r, "source") };
                 if (table_add_row(t, cells) < 0)
                         return;
         }

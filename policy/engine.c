@@ -176,6 +176,10 @@ uint64_t engine_fired_set(const Engine *e) {
         return e ? e->fired_set : 0;
 }
 
+bool engine_ruleset_firing(const Engine *e, size_t ruleset_index) {
+        return e && ruleset_index < e->policy->n_rulesets && e->group_fired[ruleset_index];
+}
+
 /* The kinds of guard a quiet detector can be (engine_guarded), best first; GUARD_NONE cannot. */
 typedef enum GuardKind { GUARD_NONE, GUARD_SWAP, GUARD_MEM_AVAILABLE, GUARD_PRESSURE } GuardKind;
 

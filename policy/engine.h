@@ -143,4 +143,8 @@ bool engine_fired(const Engine *e);
  * victim for these need not read them all again until a ruleset outside the set fires. */
 uint64_t engine_fired_set(const Engine *e);
 
+/* Whether a detector group of ruleset `ruleset_index` fired at the last evaluation, its post-action
+ * delay, hold and kill bound aside: what "oomctl status" shows as firing. */
+bool engine_ruleset_firing(const Engine *e, size_t ruleset_index);
+
 void decision_clear(Decision *d);

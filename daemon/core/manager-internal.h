@@ -22,6 +22,7 @@
 #include "core/pending_kill.h"
 #include "core/level_tracker.h"
 #include "core/psi_trigger.h"
+#include "core/victimless.h"
 
 /* A trigger holds an fd and a kernel timer; past this many watched cgroups, polling covers the rest. */
 #define MANAGER_MAX_CGROUP_TRIGGERS 256
@@ -54,9 +55,7 @@ struct Manager {
         CGroupTree *tree;           /* every sample reads it: with `needs` every interval and when a ruleset
                                      * fires, with `detect_needs` (or its guards) otherwise */
         usec_t last_full_usec;
-        uint64_t victimless_set;    /* engine_fired_set() of the last whole sample when it decided nothing */
-        unsigned victimless_streak; /* whole samples in a row that found the same rulesets victimless */
-        uint64_t victimless_mem_available; /* MemAvailable when the streak began */
+        Victimless victimless;      /* the candidates' back-off while the rulesets that fire find no victim */
         char *partial_paths[MANAGER_MAX_PARTIAL_SOURCES]; /* what the next detectors' sample may read alone
                                      * (engine_partial_sources), owned; n_partial_paths 0: every source */
         size_t n_partial_paths;

@@ -48,6 +48,7 @@
 #include "core/query.h"
 #include "core/sampler.h"
 #include "core/schedule.h"
+#include "core/victimless.h"
 
 /* Degraded mode: processes have no growth or rates to keep current, so while no ruleset fires a
  * sample reads the detectors' files alone (/proc/meminfo, /proc/pressure/memory, ...) and every
@@ -57,11 +58,6 @@
 /* Degraded mode: a request (status, dump, kill list) reads the processes again when the last read
  * of them is older than this, so its memory figures are current without a scan per request. */
 #define REQUEST_CANDIDATES_MAX_AGE_USEC (5 * USEC_PER_SEC)
-/* While the rulesets that fire find no victim, the candidates are read again after 2, 4, ... 2^STEPS
- * intervals, at most this long apart (victimless_refresh). */
-#define VICTIMLESS_BACKOFF_STEPS 6
-#define VICTIMLESS_REFRESH_MAX_USEC (60 * USEC_PER_SEC)
-#define VICTIMLESS_MEM_DROP_DIVISOR 16
 /* The status file is rewritten at most this often (and after every kill or reload). */
 #define STATUS_REFRESH_USEC (10 * USEC_PER_SEC)
 /* A request's figures are fresh enough when the last sample is younger than this: without it, a
@@ -217,27 +213,6 @@ static bool manager_quiet_look(Manager *m) {
         return true;
 }
 
-/* How often the candidates are read: every interval, but while every ruleset that fires has found no
- * victim (all its candidates omitted, or none there), twice as long after each such sample, to at
- * most VICTIMLESS_REFRESH_MAX_USEC; at once again when MemAvailable has fallen by
- * VICTIMLESS_MEM_DROP_DIVISOR-th of MemTotal since (memory goes somewhere: a candidate may be
- * growing), or when another ruleset fires (the detectors' samples tell). */
-static usec_t victimless_refresh(Manager *m, const MemInfo *mi) {
-        usec_t every = m->policy->interval_usec;
-
-        if (m->victimless_set == 0 || m->victimless_streak == 0)
-                return every;
-        if (mi->valid && m->victimless_mem_available > mi->mem_available &&
-            m->victimless_mem_available - mi->mem_available > mi->mem_total / VICTIMLESS_MEM_DROP_DIVISOR) {
-                m->victimless_streak = 0;
-                return every;
-        }
-        every <<= m->victimless_streak;
-        if (every > VICTIMLESS_REFRESH_MAX_USEC)
-                every = m->policy->interval_usec > VICTIMLESS_REFRESH_MAX_USEC ? m->policy->interval_usec : VICTIMLESS_REFRESH_MAX_USEC;
-        return every;
-}
-
 /* One sample: read what the policy needs, decide, act. Never blocks. */
 void manager_sample(Manager *m) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
@@ -265,8 +240,9 @@ void manager_sample(Manager *m) {
          * what can guard them. Degraded mode's candidates are processes, with no growth to measure:
          * they are read every interval only while a ruleset fires, else every
          * DEGRADED_CANDIDATES_REFRESH_USEC (and when a request wants them). */
-        usec_t full_every = m->degraded && engine_fired_set(m->engine) == 0 ? DEGRADED_CANDIDATES_REFRESH_USEC :
-                                                                               victimless_refresh(m, &snap.system.meminfo);
+        usec_t full_every = m->degraded && engine_fired_set(m->engine) == 0 ?
+                                    DEGRADED_CANDIDATES_REFRESH_USEC :
+                                    victimless_refresh(&m->victimless, m->policy->interval_usec, &snap.system.meminfo);
         bool full = m->last_full_usec == 0 || m->n_pending > 0 || m->candidates_wanted ||
                     (!refresh && now - m->last_full_usec >= full_every);
         m->quiet_refresh = false;
@@ -280,7 +256,7 @@ void manager_sample(Manager *m) {
                 if (r == -EAGAIN) {
                         /* the pressure moved: what found no victim before may find one now */
                         m->n_partial_fallbacks++;
-                        m->victimless_set = 0;
+                        victimless_reset(&m->victimless);
                         snap.partial = false;
                 }
         }
@@ -289,25 +265,20 @@ void manager_sample(Manager *m) {
                 r = engine_evaluate(m->engine, &snap, &d);
         }
         /* A ruleset fired on the detectors' figures: read the candidates and decide, unless every
-         * ruleset that fired found no victim in the last whole sample (the candidates are read again
-         * at the interval; reading them every fast interval cost most of the CPU with 1,000 cgroups
-         * under lasting pressure, all of them omitted). */
-        if (r == 0 && !full && (engine_fired_set(m->engine) & ~m->victimless_set) != 0) {
+         * ruleset that fired was found victimless by a whole sample within the back-off (victimless.h;
+         * reading them every fast interval cost most of the CPU with 1,000 cgroups under lasting
+         * pressure, all of them omitted). */
+        if (r == 0 && !full && (engine_fired_set(m->engine) & ~victimless_current(&m->victimless, now, full_every)) != 0) {
                 full = true;
                 snap.partial = false;
                 sampler_read_cgroups(m, true, false, &snap);
                 r = engine_evaluate(m->engine, &snap, &d);
         }
         if (full) {
-                uint64_t victimless = r == 0 ? engine_fired_set(m->engine) : 0;
                 m->n_candidate_samples++;
                 m->last_full_usec = now;
-                if (victimless == 0 || victimless != m->victimless_set) {
-                        m->victimless_streak = 0;
-                        m->victimless_mem_available = snap.system.meminfo.valid ? snap.system.meminfo.mem_available : 0;
-                } else if (m->victimless_streak < VICTIMLESS_BACKOFF_STEPS)
-                        m->victimless_streak++;
-                m->victimless_set = victimless;
+                victimless_note_whole(&m->victimless, now, full_every, engine_fired_set(m->engine), r != 0,
+                                      &snap.system.meminfo);
         }
         sampler_note_partial(m, &snap, r >= 0);
         char notice[768];

@@ -77,7 +77,7 @@ static int manager_set_policy(Manager *m, Policy *p, char *description) {
         m->needs = needs;
         m->detect_needs = detect_needs;
         m->last_full_usec = 0;
-        m->victimless_set = 0; /* the rulesets are numbered anew */
+        victimless_reset(&m->victimless); /* the rulesets are numbered anew */
         /* quiet was decided under the old rules: the new ones are evaluated now */
         m->quiet = false;
         if (m->sample_timer)

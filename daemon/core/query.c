@@ -150,6 +150,9 @@ cJSON *query_status_summary(const Manager *m) {
         }
 
         cJSON *rs = cJSON_AddArrayToObject(o, "rulesets");
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        uint64_t victimless = victimless_current(&m->victimless, now,
+                                                 victimless_refresh(&m->victimless, m->policy->interval_usec, &m->last_system.meminfo));
         for (size_t i = 0; rs && i < m->policy->n_rulesets; i++) {
                 const Ruleset *r = &m->policy->rulesets[i];
                 cJSON *x = json_array_add_object(rs);
@@ -160,9 +163,13 @@ cJSON *query_status_summary(const Manager *m) {
                 /* Degraded mode has no units to stop: the killer signals processes, whatever the ruleset says. */
                 cJSON_AddStringToObject(x, "method", m->degraded ? "kill" : unit_method_to_string(r->method));
                 cJSON_AddBoolToObject(x, "dry_run", m->policy->dry_run || r->dry_run);
+                /* firing, and found with no victim by the last read of every candidate (all of them
+                 * omitted or too small): the candidates are read again after the back-off */
+                bool firing = engine_ruleset_firing(m->engine, i);
+                cJSON_AddBoolToObject(x, "firing", firing);
+                cJSON_AddBoolToObject(x, "victimless", firing && (victimless & (UINT64_C(1) << (i < 63 ? i : 63))));
         }
         cJSON *pend = cJSON_AddArrayToObject(o, "pending_kills");
-        usec_t now = now_usec(CLOCK_MONOTONIC);
         for (size_t i = 0; pend && i < m->n_pending; i++) {
                 const PendingKill *k = &m->pending[i];
                 cJSON *x = json_array_add_object(pend);

@@ -44,6 +44,113 @@ static void stall(const char *dir, double avg10, unsigned k) {
         host_assert_write_in(dir, "memory.stat", text);
 }
 
+/* The same, and a second ruleset on the whole system's pressure, on the edge of its threshold: it
+ * starts and stops, at random, while cg-1 stalls on. Its candidates are cg-1's, so it finds no victim
+ * either; each of its starts must not read every candidate again. */
+static const char flapping_policy_text[] =
+        "{\"dry_run\": true, \"interval\": \"1s\", \"fast_interval\": \"250ms\", \"omit\": [\"/tree/cg-1\"],"
+        " \"rulesets\": [{\"name\": \"tree\","
+        "   \"detectors\": [[{\"type\": \"pressure_above\", \"cgroup\": \"/tree/*\", \"kind\": \"full\", \"window\": \"avg10\","
+        "                    \"threshold\": 20, \"duration\": \"2s\"}]],"
+        "   \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/tree/*\", \"ranker\": \"size_or_growth\"}]},"
+        "  {\"name\": \"system\","
+        "   \"detectors\": [[{\"type\": \"pressure_above\", \"cgroup\": \"/\", \"kind\": \"full\", \"window\": \"avg10\","
+        "                    \"threshold\": 20, \"duration\": \"250ms\"}]],"
+        "   \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/tree/*\", \"ranker\": \"size_or_growth\"}]}]}\n";
+
+/* The whole system's PSI in the fixture /proc, on (above the threshold) or off. */
+static void system_stall(const char *proc, bool on, unsigned k) {
+        char text[256];
+        double avg10 = on ? 50 : 5;
+        snprintf(text, sizeof text, "some avg10=%.2f avg60=%.2f avg300=1.00 total=%u\nfull avg10=%.2f avg60=%.2f avg300=1.00 total=%u\n",
+                 avg10 + 5, avg10, k * 120000u, avg10, avg10, k * 100000u);
+        host_assert_write_in(proc, "pressure/memory", text);
+}
+
+/* Whether ruleset `name` fires and has no victim, per the daemon's status. */
+static void ruleset_state(const char *sock, const char *name, bool *firing, bool *victimless) {
+        char *reply = host_control_request(sock, "{\"op\": \"status\"}", 10000);
+        cr_assert_not_null(reply, "no status reply");
+        char key[64];
+        snprintf(key, sizeof key, "\"name\":\"%s\"", name);
+        const char *at = strstr(reply, key);
+        cr_assert_not_null(at, "no ruleset %s in the status: %s", name, reply);
+        const char *end = strchr(at, '}');
+        cr_assert_not_null(end);
+        const char *f = strstr(at, "\"firing\":"), *v = strstr(at, "\"victimless\":");
+        cr_assert(f && v && f < end && v < end, "no firing/victimless for ruleset %s: %s", name, reply);
+        *firing = strncmp(f + strlen("\"firing\":"), "true", 4) == 0;
+        *victimless = strncmp(v + strlen("\"victimless\":"), "true", 4) == 0;
+        free(reply);
+}
+
+Test(partial, a_ruleset_that_flaps_without_a_victim_does_not_read_every_candidate_each_time, .fini = cleanup, .timeout = 120) {
+        tmp = host_mkdtemp();
+        cr_assert_not_null(tmp);
+        log_path = host_assert_path_in(tmp, "daemon.log");
+        run = host_assert_path_in(tmp, "run");
+        char *root = host_assert_path_in(tmp, "cgroup"), *tree = host_assert_path_in(root, "tree");
+        char *policy = host_assert_path_in(tmp, "policy.json"), *state = host_assert_path_in(tmp, "state");
+        char *cg1 = host_assert_path_in(tree, "cg-1"), *cg2 = host_assert_path_in(tree, "cg-2");
+
+        host_assert_fixture_root(root);
+        host_assert_fixture_cgroup(tree, true, "0");
+        host_assert_fixture_cgroup(cg1, true, "67108864");
+        host_assert_fixture_cgroup(cg2, false, "4096");
+        stall(cg1, 0, 0), stall(cg2, 0, 0), stall(tree, 0, 0);
+        host_assert_write_text(policy, flapping_policy_text);
+        char *proc = host_assert_path_in(tmp, "proc");
+        host_assert_copy_fixture("proc-basic", proc);
+        system_stall(proc, false, 0);
+
+        char *argv[] = { "pressured", "--config", policy, "--policy-dir", "/nonexistent", "--cgroup-root", root, "--proc-root", proc,
+                         "--state-dir", state, "--runtime-dir", run, "--log-target", "stderr", "--log-level", "debug",
+                         "--no-mlock", "--no-bus", NULL };
+        daemon_pid = host_spawn_daemon(argv, log_path);
+        cr_assert_gt(daemon_pid, 0);
+        char *sock = host_assert_path_in(run, "control.sock");
+        cr_assert(host_control_wait(daemon_pid, sock, 10000), "no control socket: %s", host_read_file(log_path));
+
+        /* cg-1 stalls on; the system's pressure goes on and off irregularly, for 0.2 to 2 s at a time */
+        unsigned k = 1, starts = 0, seen_firing = 0, seen_calm = 0;
+        bool was_on = false;
+        long cand0 = 0;
+        long cand = 0;
+        for (; k <= 160; k++) { /* 8 s to settle, 12 s measured, 12 s of looks at the status (each reads the candidates) */
+                bool on = (k % 7 < 4) != (k % 13 < 3);
+                stall(cg1, 50, k), stall(tree, 50, k);
+                system_stall(proc, on, k);
+                if (k > 40 && k <= 100)
+                        starts += on && !was_on;
+                was_on = on;
+                if (k == 40)
+                        cand0 = host_assert_status_count(sock, "candidate_samples");
+                if (k == 100)
+                        cand = host_assert_status_count(sock, "candidate_samples") - cand0;
+                if (k > 100 && k % 3 == 0) { /* status shows the system's ruleset come and go, with no victim */
+                        bool firing, victimless;
+                        ruleset_state(sock, "system", &firing, &victimless);
+                        seen_firing += firing && victimless;
+                        seen_calm += !firing;
+                        ruleset_state(sock, "tree", &firing, &victimless);
+                        cr_assert(firing && victimless, "ruleset tree %s while cg-1 (omitted) stalls on",
+                                  firing ? "has a victim" : "is calm");
+                }
+                host_sleep_ms(200);
+        }
+        cr_assert_geq(starts, 3, "the system's pressure started only %u times in 12 s", starts);
+        cr_assert(seen_firing > 0 && seen_calm > 0, "the system's ruleset was seen firing (with no victim) %u times and calm %u "
+                  "times in 20 looks", seen_firing, seen_calm);
+        /* the back-off alone: 8 -> 16 -> 32 s apart by now, so one or two reads in 12 s; each start of
+         * the system's ruleset used to read every candidate and begin the back-off again */
+        cr_assert_leq(cand, 4, "the candidates were read %ld times in 12 s while the system's ruleset started %u times "
+                      "and found no victim: %s", cand, starts, host_read_file(log_path));
+        cr_assert_eq(host_file_count(log_path, "Dry run: would kill"), 0, "a victim while only cg-1 (omitted) stalls: %s",
+                     host_read_file(log_path));
+
+        free(root), free(tree), free(policy), free(state), free(sock), free(proc), free(cg1), free(cg2);
+}
+
 Test(partial, reads_the_cgroup_under_pressure_alone_and_follows_the_pressure, .fini = cleanup, .timeout = 120) {
         tmp = host_mkdtemp();
         cr_assert_not_null(tmp);

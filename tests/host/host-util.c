@@ -366,6 +366,21 @@ void host_assert_write_in(const char *dir, const char *name, const char *text) {
         cr_assert_eq(host_write_in(dir, name, text), 0, "cannot write %s/%s", dir, name);
 }
 
+void host_assert_rewrite_in(const char *dir, const char *name, const char *text) {
+        char *p = host_path_in(dir, name);
+        cr_assert_not_null(p);
+        int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        cr_assert_geq(fd, 0, "cannot open %s: %s", p, strerror(errno));
+        size_t n = strlen(text);
+        cr_assert_eq(pwrite(fd, text, n, 0), (ssize_t) n, "cannot write %s: %s", p, strerror(errno));
+        struct stat st;
+        cr_assert_eq(fstat(fd, &st), 0);
+        if ((size_t) st.st_size > n) /* a shorter text: drop the old one's tail */
+                cr_assert_eq(ftruncate(fd, (off_t) n), 0, "cannot truncate %s: %s", p, strerror(errno));
+        close(fd);
+        free(p);
+}
+
 pid_t host_run_start(const char *dir, const char *tag, uid_t uid, const char *bin, char *const argv[]) {
         char out[4096], err[4096];
         snprintf(out, sizeof out, "%s/%s.out", dir, tag);

@@ -60,6 +60,10 @@ int host_write_in(const char *dir, const char *name, const char *text);
 char *host_assert_path_in(const char *dir, const char *name);
 void host_assert_write_text(const char *path, const char *text);
 void host_assert_write_in(const char *dir, const char *name, const char *text);
+/* Like host_assert_write_in(), for a fixture file the daemon reads while the test changes it: the
+ * text is written over the old in place, never truncated first, so a read between the two never finds
+ * the file empty (as a kernel file never is). Texts of one fixed length keep every read whole. */
+void host_assert_rewrite_in(const char *dir, const char *name, const char *text);
 /* A program run to its end: exit code (-1 when killed by a signal), pid, and its stdout and stderr. */
 typedef struct HostRun {
         int rc;

@@ -37,11 +37,11 @@ static const char policy_text[] =
 /* One step of a stall in DIR: full avg10 `avg10`, the stall and pgscan counters at step k. */
 static void stall(const char *dir, double avg10, unsigned k) {
         char text[256];
-        snprintf(text, sizeof text, "some avg10=%.2f avg60=%.2f avg300=1.00 total=%u\nfull avg10=%.2f avg60=%.2f avg300=1.00 total=%u\n",
+        snprintf(text, sizeof text, "some avg10=%06.2f avg60=%06.2f avg300=1.00 total=%010u\nfull avg10=%06.2f avg60=%06.2f avg300=1.00 total=%010u\n",
                  avg10 + 5, avg10, k * 120000u, avg10, avg10, k * 100000u);
-        host_assert_write_in(dir, "memory.pressure", text);
-        snprintf(text, sizeof text, "anon 67108864\nfile 0\npgscan %u\n", k * 512u);
-        host_assert_write_in(dir, "memory.stat", text);
+        host_assert_rewrite_in(dir, "memory.pressure", text);
+        snprintf(text, sizeof text, "anon 67108864\nfile 0\npgscan %010u\n", k * 512u);
+        host_assert_rewrite_in(dir, "memory.stat", text);
 }
 
 /* The same, and a second ruleset on the whole system's pressure, on the edge of its threshold: it
@@ -62,9 +62,9 @@ static const char flapping_policy_text[] =
 static void system_stall(const char *proc, bool on, unsigned k) {
         char text[256];
         double avg10 = on ? 50 : 5;
-        snprintf(text, sizeof text, "some avg10=%.2f avg60=%.2f avg300=1.00 total=%u\nfull avg10=%.2f avg60=%.2f avg300=1.00 total=%u\n",
+        snprintf(text, sizeof text, "some avg10=%06.2f avg60=%06.2f avg300=1.00 total=%010u\nfull avg10=%06.2f avg60=%06.2f avg300=1.00 total=%010u\n",
                  avg10 + 5, avg10, k * 120000u, avg10, avg10, k * 100000u);
-        host_assert_write_in(proc, "pressure/memory", text);
+        host_assert_rewrite_in(proc, "pressure/memory", text);
 }
 
 /* Whether ruleset `name` fires and has no victim, per the daemon's status. */

@@ -118,7 +118,10 @@ static int effective_usage_percentile(const Snapshot *s, const Candidate *c, siz
 
 /* Facebook oomd's three phases. 1: the big ones (at least size_threshold of the level's total),
  * by effective usage. 2: the fast growers among the larger ones, by growth. 3: the rest, by
- * effective usage. */
+ * effective usage. Unlike oomd, "big" and "growing" count the memory above a candidate's protection
+ * (memory.min, memory.low): a workload within its memory.low, which the kernel keeps from reclaim, is
+ * not big beside a neighbour that has just freed what it took (a burst between two allocations);
+ * oomd ranks it first then, and kills the workload it was told to protect. */
 static int key_size_or_growth(const Action *a, const Snapshot *s, Candidate *c, size_t n) {
         uint64_t total = 0, growing_floor;
         int r;
@@ -131,8 +134,9 @@ static int key_size_or_growth(const Action *a, const Snapshot *s, Candidate *c, 
 
         for (size_t i = 0; i < n; i++) {
                 const CGroupSample *cg = &s->cgroups[c[i].index];
-                bool big = (double) cg->memory_current * 10000.0 >= (double) a->size_threshold_permyriad * (double) total;
-                bool growing = cg->growth >= a->min_growth_ratio && cg->effective_usage >= growing_floor;
+                bool big = cg->effective_usage > 0 &&
+                           (double) cg->effective_usage * 10000.0 >= (double) a->size_threshold_permyriad * (double) total;
+                bool growing = cg->effective_usage > 0 && cg->growth >= a->min_growth_ratio && cg->effective_usage >= growing_floor;
 
                 c[i].phase = big ? 1 : growing ? 2 : 3;
                 c[i].key = c[i].phase == 2 ? cg->growth : (double) cg->effective_usage;

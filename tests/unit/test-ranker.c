@@ -125,6 +125,40 @@ Test(ranker, protection_lowers_effective_usage) {
         cr_assert_str_eq(pick(&p, &a, &t, NULL), "/a.slice");
 }
 
+/* The bench's burst: a workload within its memory.low beside a neighbour that allocates, frees all of
+ * it and pauses. Sampled in the pause, the workload holds most of the memory; it is still not big (all
+ * of it is protected), nor growing, and the neighbour goes first. */
+Test(ranker, protected_memory_is_neither_big_nor_growing) {
+        Policy p = {};
+        Action a = action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS);
+        TestSample t;
+        RankOutcome o;
+
+        ts_init(&t, 0);
+        ts_cgroup(&t, "/bench.slice", 10, 1, MiB(200));
+        ts_cgroup(&t, "/bench.slice/neighbour.service", 11, 2, MiB(12));
+        ts_cgroup(&t, "/bench.slice/workload.service", 12, 2, MiB(183));
+        t.cg[2].protection = MiB(183); /* MemoryLow=200M */
+        t.cg[2].effective_usage = 0;
+        t.cg[2].growth = 1.4;          /* it touches its memory still */
+        a.cgroups = PATTERNS(pat("/bench.slice/*"));
+        cr_assert_str_eq(pick(&p, &a, &t, &o), "/bench.slice/neighbour.service");
+        cr_assert_eq(o.phase, 3, "phase %d", o.phase);
+
+        /* the neighbour freed everything: nothing to tell them apart by size, and still not the workload
+         * as "big" (it ties at no effective usage; the tie goes to the smaller path) */
+        t.cg[1].memory_current = t.cg[1].effective_usage = 0;
+        t.cg[2].path = (char *) "/bench.slice/a-workload.service";
+        pick(&p, &a, &t, &o);
+        cr_assert_eq(o.phase, 3, "the protected workload ranked in phase %d", o.phase);
+
+        /* above its protection, the workload's excess counts as any other memory */
+        t.cg[2].protection = MiB(50);
+        t.cg[2].effective_usage = MiB(133); /* 133M of the 183M all candidates hold: big */
+        cr_assert_str_eq(pick(&p, &a, &t, &o), "/bench.slice/a-workload.service");
+        cr_assert_eq(o.phase, 1);
+}
+
 Test(ranker, size_or_growth_phases) {
         Policy p = {};
         Action a = action(RANKER_SIZE_OR_GROWTH, ALL_CGROUPS);

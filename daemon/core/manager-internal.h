@@ -55,6 +55,7 @@ struct Manager {
         CGroupTree *tree;           /* every sample reads it: with `needs` every interval and when a ruleset
                                      * fires, with `detect_needs` (or its guards) otherwise */
         usec_t last_full_usec;
+        usec_t last_full_cost_usec; /* how long the last sample that read every candidate took */
         Victimless victimless;      /* the candidates' back-off while the rulesets that fire find no victim */
         char *partial_paths[MANAGER_MAX_PARTIAL_SOURCES]; /* what the next detectors' sample may read alone
                                      * (engine_partial_sources), owned; n_partial_paths 0: every source */

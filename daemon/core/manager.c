@@ -243,8 +243,16 @@ void manager_sample(Manager *m) {
         usec_t full_every = m->degraded && engine_fired_set(m->engine) == 0 ?
                                     DEGRADED_CANDIDATES_REFRESH_USEC :
                                     victimless_refresh(&m->victimless, m->policy->interval_usec, &snap.system.meminfo);
+        full_every = victimless_within_duty(full_every, m->last_full_cost_usec);
         bool full = m->last_full_usec == 0 || m->n_pending > 0 || m->candidates_wanted ||
                     (!refresh && now - m->last_full_usec >= full_every);
+        /* why the candidates are read, for the debug log (README "Sampling, and quiet") */
+        const char *why = m->last_full_usec == 0 ? "the first sample" :
+                          m->n_pending > 0 ? "a kill waits out its prekill_timeout" :
+                          m->candidates_wanted ? "a client asked for current figures" :
+                          victimless_mem_fell(&m->victimless, &snap.system.meminfo) ?
+                                             "MemAvailable fell by a sixteenth of MemTotal since the back-off began" :
+                                             "their interval (the back-off while victimless, or ten times the last read of them) is out";
         m->quiet_refresh = false;
         m->candidates_wanted = false;
         /* While every detector that reads cgroups holds on a source, those sources alone are read:
@@ -256,6 +264,9 @@ void manager_sample(Manager *m) {
                 if (r == -EAGAIN) {
                         /* the pressure moved: what found no victim before may find one now */
                         m->n_partial_fallbacks++;
+                        if (m->victimless.found)
+                                log_debug("The pressure moved off the cgroups read alone: the candidates of the "
+                                          "rulesets without a victim are read again");
                         victimless_reset(&m->victimless);
                         snap.partial = false;
                 }
@@ -270,15 +281,21 @@ void manager_sample(Manager *m) {
          * pressure, all of them omitted). */
         if (r == 0 && !full && (engine_fired_set(m->engine) & ~victimless_current(&m->victimless, now, full_every)) != 0) {
                 full = true;
+                why = "a ruleset fires that no read of them found without a victim within its back-off";
                 snap.partial = false;
                 sampler_read_cgroups(m, true, false, &snap);
                 r = engine_evaluate(m->engine, &snap, &d);
         }
         if (full) {
+                log_debug("Read every candidate: %s", why);
                 m->n_candidate_samples++;
                 m->last_full_usec = now;
-                victimless_note_whole(&m->victimless, now, full_every, engine_fired_set(m->engine), r != 0,
-                                      &snap.system.meminfo);
+                if (r == 0)
+                        victimless_note_whole(&m->victimless, now, full_every, engine_fired_set(m->engine), &snap.system.meminfo);
+                else if (r > 0 && d.dry_run) /* nothing is killed: the others' candidates are as they were */
+                        victimless_note_victim(&m->victimless, UINT64_C(1) << (d.ruleset_index < 63 ? d.ruleset_index : 63));
+                else
+                        victimless_reset(&m->victimless);
         }
         sampler_note_partial(m, &snap, r >= 0);
         char notice[768];
@@ -326,6 +343,8 @@ void manager_sample(Manager *m) {
 
         if (now - m->last_status_usec >= STATUS_REFRESH_USEC)
                 manager_write_status(m, now);
+        if (full)
+                m->last_full_cost_usec = now_usec(CLOCK_MONOTONIC) - now;
         m->in_sample = false;
 }
 

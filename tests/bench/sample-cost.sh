@@ -18,6 +18,10 @@
 # tests/bench/vm/cost.sh. The counters are zeroed once the rule has fired (SAMPLE_COST_WARM_S, default
 # 20 s) and read SAMPLE_COST_WINDOW_S (default 40 s) later: the steady state, not the first walk.
 # The result adds partial_samples (samples of only the cgroups under pressure) and candidate_reads.
+# /proc is then a copy of this machine's system files, taken at the start (--proc-root): the back-off
+# of a ruleset without a victim starts over when MemAvailable falls by a sixteenth of MemTotal, and
+# this machine's, moving with whatever else runs on it, would decide how often the candidates are
+# read. The copy is read anew at each sample (three open/read/close more than /proc, kept open).
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: sample-cost.sh BUILD_DIR [N...]" >&2; exit 2; }
 build=$1
@@ -122,9 +126,18 @@ for n in "${sizes[@]}"; do
                 stall "$root/cost.slice/tree.scope/cg-1" &
                 stall_pid=$!
         fi
+        proc_args=()
+        if [ "$PRESSURE" = 1 ]; then
+                mkdir -p "$work/proc/pressure"
+                cat /proc/meminfo > "$work/proc/meminfo"
+                cat /proc/vmstat > "$work/proc/vmstat"
+                cat /proc/pressure/memory > "$work/proc/pressure/memory"
+                cat /proc/pressure/io > "$work/proc/pressure/io"
+                proc_args=(--proc-root "$work/proc")
+        fi
         out=$work/callgrind.out
         valgrind --tool=callgrind --callgrind-out-file="$out" \
-                "$bin" -c "$tmp/policy.json" --policy-dir "$work/none.d" --cgroup-root "$root" \
+                "$bin" -c "$tmp/policy.json" --policy-dir "$work/none.d" --cgroup-root "$root" "${proc_args[@]}" \
                 --state-dir "$work/state" --runtime-dir "$work/run" --log-target stderr --no-mlock --no-bus \
                 2> "$work/log" &
         pid=$!

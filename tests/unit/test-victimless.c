@@ -38,7 +38,10 @@ static bool sim_step(Sim *s, usec_t now, uint64_t fired, bool victim) {
         if (full) {
                 s->reads++;
                 s->last_full = now;
-                victimless_note_whole(&s->v, now, every, fired, victim, &s->mi);
+                if (victim) /* a kill: the candidates are no longer what they were */
+                        victimless_reset(&s->v);
+                else
+                        victimless_note_whole(&s->v, now, every, fired, &s->mi);
         }
         return full;
 }
@@ -103,15 +106,32 @@ Test(victimless, a_flapping_ruleset_is_read_again_once_its_back_off_is_out) {
         cr_assert(sim_step(&s, t, A | S, false), "S started again after its back-off and the candidates were not read");
 }
 
-Test(victimless, a_victim_forgets_the_back_off) {
+Test(victimless, a_kill_forgets_the_back_off) {
         Sim s = sim_new();
         usec_t t = 10 * SEC;
         for (; t < 50 * SEC; t += 250 * MSEC)
                 sim_step(&s, t, A | S, false);
         cr_assert_gt(victimless_refresh(&s.v, SEC, &s.mi), SEC);
-        victimless_note_whole(&s.v, t, SEC, A, true, &s.mi);
+        cr_assert(sim_step(&s, t, A | N, true), "N fired for the first time and the candidates were not read");
         cr_assert_eq(victimless_refresh(&s.v, SEC, &s.mi), SEC);
-        cr_assert_eq(victimless_current(&s.v, t, SEC), 0, "still victimless after a victim was chosen");
+        cr_assert_eq(victimless_current(&s.v, t, SEC), 0, "still victimless after a kill");
+}
+
+/* A dry run's victim (the default system ruleset, choosing a process every post_action_delay while
+ * the cost benchmark's hog stalls the machine) kills nothing: the others' back-off goes on. */
+Test(victimless, a_dry_run_victim_ends_its_own_rulesets_back_off_alone) {
+        Sim s = sim_new();
+        usec_t t = 10 * SEC;
+        for (; t < 50 * SEC; t += 250 * MSEC)
+                sim_step(&s, t, A | S, false);
+        usec_t every = victimless_refresh(&s.v, SEC, &s.mi);
+        cr_assert_gt(every, 8 * SEC);
+        victimless_note_victim(&s.v, S);
+        cr_assert_eq(victimless_refresh(&s.v, SEC, &s.mi), every, "A's back-off ended with S's dry run");
+        cr_assert_eq(victimless_current(&s.v, t, every), A, "S chose a victim and still counts as victimless");
+        victimless_note_victim(&s.v, A);
+        cr_assert_eq(s.v.found, 0);
+        cr_assert_eq(victimless_refresh(&s.v, SEC, &s.mi), SEC);
 }
 
 Test(victimless, a_fall_in_mem_available_ends_the_back_off) {
@@ -146,8 +166,16 @@ Test(victimless, the_back_off_never_exceeds_the_cap_nor_shortens_a_longer_interv
         MemInfo mi = { .valid = true, .mem_total = 16 * GiB, .mem_available = 8 * GiB };
         victimless_reset(&v);
         for (unsigned i = 0; i < 20; i++)
-                victimless_note_whole(&v, (i + 1) * SEC, SEC, A, false, &mi);
+                victimless_note_whole(&v, (i + 1) * SEC, SEC, A, &mi);
         cr_assert_eq(v.streak, VICTIMLESS_BACKOFF_STEPS);
         cr_assert_eq(victimless_refresh(&v, SEC, &mi), VICTIMLESS_REFRESH_MAX_USEC);
         cr_assert_eq(victimless_refresh(&v, 90 * SEC, &mi), 90 * SEC);
+}
+
+Test(victimless, a_dear_read_of_the_candidates_comes_at_most_a_tenth_of_the_time) {
+        cr_assert_eq(victimless_within_duty(SEC, 20 * MSEC), SEC, "a cheap read: every interval, as before");
+        cr_assert_eq(victimless_within_duty(SEC, 3800 * MSEC), 38 * SEC, "10,000 cgroups in a slow guest");
+        cr_assert_eq(victimless_within_duty(16 * SEC, 800 * MSEC), 16 * SEC, "the back-off, when it is longer");
+        cr_assert_eq(victimless_within_duty(SEC, 30 * SEC), VICTIMLESS_REFRESH_MAX_USEC, "never past the back-off's cap");
+        cr_assert_eq(victimless_within_duty(90 * SEC, 30 * SEC), 90 * SEC, "nor shorter than a longer interval");
 }

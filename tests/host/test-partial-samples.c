@@ -44,6 +44,62 @@ static void stall(const char *dir, double avg10, unsigned k) {
         host_assert_rewrite_in(dir, "memory.stat", text);
 }
 
+/* The whole system's PSI in the fixture /proc, on (above the threshold) or off. */
+static void system_stall(const char *proc, bool on, unsigned k) {
+        char text[256];
+        double avg10 = on ? 50 : 5;
+        snprintf(text, sizeof text, "some avg10=%06.2f avg60=%06.2f avg300=1.00 total=%010u\nfull avg10=%06.2f avg60=%06.2f avg300=1.00 total=%010u\n",
+                 avg10 + 5, avg10, k * 120000u, avg10, avg10, k * 100000u);
+        host_assert_rewrite_in(proc, "pressure/memory", text);
+}
+
+/* The fixture: a cgroup root with /tree and cg-1 to cg-3 (cg-1 populated and large, the others
+ * empty), calm; a copy of /proc whose pressure the test moves too; the daemon on them with
+ * `policy_text`, at debug level. */
+typedef struct Fixture {
+        char *root, *tree, *cg[4], *proc, *policy, *state, *sock;
+} Fixture;
+
+static void fixture_start(Fixture *f, const char *text) {
+        tmp = host_mkdtemp();
+        cr_assert_not_null(tmp);
+        log_path = host_assert_path_in(tmp, "daemon.log");
+        run = host_assert_path_in(tmp, "run");
+        f->root = host_assert_path_in(tmp, "cgroup");
+        f->tree = host_assert_path_in(f->root, "tree");
+        f->policy = host_assert_path_in(tmp, "policy.json");
+        f->state = host_assert_path_in(tmp, "state");
+        f->proc = host_assert_path_in(tmp, "proc");
+
+        host_assert_fixture_root(f->root);
+        host_assert_fixture_cgroup(f->tree, true, "0");
+        for (unsigned i = 1; i <= 3; i++) {
+                char name[16];
+                snprintf(name, sizeof name, "cg-%u", i);
+                f->cg[i] = host_assert_path_in(f->tree, name);
+                host_assert_fixture_cgroup(f->cg[i], i == 1, i == 1 ? "67108864" : "4096");
+                stall(f->cg[i], 0, 0);
+        }
+        stall(f->tree, 0, 0);
+        host_assert_write_text(f->policy, text);
+        host_assert_copy_fixture("proc-basic", f->proc);
+        system_stall(f->proc, false, 0);
+
+        char *argv[] = { "pressured", "--config", f->policy, "--policy-dir", "/nonexistent", "--cgroup-root", f->root,
+                         "--proc-root", f->proc, "--state-dir", f->state, "--runtime-dir", run, "--log-target", "stderr",
+                         "--log-level", "debug", "--no-mlock", "--no-bus", NULL };
+        daemon_pid = host_spawn_daemon(argv, log_path);
+        cr_assert_gt(daemon_pid, 0);
+        f->sock = host_assert_path_in(run, "control.sock");
+        cr_assert(host_control_wait(daemon_pid, f->sock, 10000), "no control socket: %s", host_read_file(log_path));
+}
+
+static void fixture_free(Fixture *f) {
+        for (unsigned i = 1; i <= 3; i++)
+                free(f->cg[i]);
+        free(f->root), free(f->tree), free(f->proc), free(f->policy), free(f->state), free(f->sock);
+}
+
 /* The same, and a second ruleset on the whole system's pressure, on the edge of its threshold: it
  * starts and stops, at random, while cg-1 stalls on. Its candidates are cg-1's, so it finds no victim
  * either; each of its starts must not read every candidate again. */
@@ -58,14 +114,6 @@ static const char flapping_policy_text[] =
         "                    \"threshold\": 20, \"duration\": \"250ms\"}]],"
         "   \"actions\": [{\"type\": \"kill\", \"cgroup\": \"/tree/*\", \"ranker\": \"size_or_growth\"}]}]}\n";
 
-/* The whole system's PSI in the fixture /proc, on (above the threshold) or off. */
-static void system_stall(const char *proc, bool on, unsigned k) {
-        char text[256];
-        double avg10 = on ? 50 : 5;
-        snprintf(text, sizeof text, "some avg10=%06.2f avg60=%06.2f avg300=1.00 total=%010u\nfull avg10=%06.2f avg60=%06.2f avg300=1.00 total=%010u\n",
-                 avg10 + 5, avg10, k * 120000u, avg10, avg10, k * 100000u);
-        host_assert_rewrite_in(proc, "pressure/memory", text);
-}
 
 /* Whether ruleset `name` fires and has no victim, per the daemon's status. */
 static void ruleset_state(const char *sock, const char *name, bool *firing, bool *victimless) {
@@ -85,31 +133,9 @@ static void ruleset_state(const char *sock, const char *name, bool *firing, bool
 }
 
 Test(partial, a_ruleset_that_flaps_without_a_victim_does_not_read_every_candidate_each_time, .fini = cleanup, .timeout = 120) {
-        tmp = host_mkdtemp();
-        cr_assert_not_null(tmp);
-        log_path = host_assert_path_in(tmp, "daemon.log");
-        run = host_assert_path_in(tmp, "run");
-        char *root = host_assert_path_in(tmp, "cgroup"), *tree = host_assert_path_in(root, "tree");
-        char *policy = host_assert_path_in(tmp, "policy.json"), *state = host_assert_path_in(tmp, "state");
-        char *cg1 = host_assert_path_in(tree, "cg-1"), *cg2 = host_assert_path_in(tree, "cg-2");
-
-        host_assert_fixture_root(root);
-        host_assert_fixture_cgroup(tree, true, "0");
-        host_assert_fixture_cgroup(cg1, true, "67108864");
-        host_assert_fixture_cgroup(cg2, false, "4096");
-        stall(cg1, 0, 0), stall(cg2, 0, 0), stall(tree, 0, 0);
-        host_assert_write_text(policy, flapping_policy_text);
-        char *proc = host_assert_path_in(tmp, "proc");
-        host_assert_copy_fixture("proc-basic", proc);
-        system_stall(proc, false, 0);
-
-        char *argv[] = { "pressured", "--config", policy, "--policy-dir", "/nonexistent", "--cgroup-root", root, "--proc-root", proc,
-                         "--state-dir", state, "--runtime-dir", run, "--log-target", "stderr", "--log-level", "debug",
-                         "--no-mlock", "--no-bus", NULL };
-        daemon_pid = host_spawn_daemon(argv, log_path);
-        cr_assert_gt(daemon_pid, 0);
-        char *sock = host_assert_path_in(run, "control.sock");
-        cr_assert(host_control_wait(daemon_pid, sock, 10000), "no control socket: %s", host_read_file(log_path));
+        Fixture f = {};
+        fixture_start(&f, flapping_policy_text);
+        char *cg1 = f.cg[1], *tree = f.tree, *proc = f.proc, *sock = f.sock;
 
         /* cg-1 stalls on; the system's pressure goes on and off irregularly, for 0.2 to 2 s at a time */
         unsigned k = 1, starts = 0, seen_firing = 0, seen_calm = 0;
@@ -148,39 +174,13 @@ Test(partial, a_ruleset_that_flaps_without_a_victim_does_not_read_every_candidat
         cr_assert_eq(host_file_count(log_path, "Dry run: would kill"), 0, "a victim while only cg-1 (omitted) stalls: %s",
                      host_read_file(log_path));
 
-        free(root), free(tree), free(policy), free(state), free(sock), free(proc), free(cg1), free(cg2);
+        fixture_free(&f);
 }
 
 Test(partial, reads_the_cgroup_under_pressure_alone_and_follows_the_pressure, .fini = cleanup, .timeout = 120) {
-        tmp = host_mkdtemp();
-        cr_assert_not_null(tmp);
-        log_path = host_assert_path_in(tmp, "daemon.log");
-        run = host_assert_path_in(tmp, "run");
-        char *root = host_assert_path_in(tmp, "cgroup"), *tree = host_assert_path_in(root, "tree");
-        char *policy = host_assert_path_in(tmp, "policy.json"), *state = host_assert_path_in(tmp, "state");
-        char *cg[4];
-
-        host_assert_fixture_root(root);
-        host_assert_fixture_cgroup(tree, true, "0");
-        for (unsigned i = 1; i <= 3; i++) {
-                char name[16];
-                snprintf(name, sizeof name, "cg-%u", i);
-                cg[i] = host_assert_path_in(tree, name);
-                host_assert_fixture_cgroup(cg[i], i == 1, i == 1 ? "67108864" : "4096");
-                stall(cg[i], 0, 0);
-        }
-        stall(tree, 0, 0);
-        host_assert_write_text(policy, policy_text);
-        char *proc = host_assert_path_in(tmp, "proc");
-        host_assert_copy_fixture("proc-basic", proc);
-
-        char *argv[] = { "pressured", "--config", policy, "--policy-dir", "/nonexistent", "--cgroup-root", root, "--proc-root", proc,
-                         "--state-dir", state, "--runtime-dir", run, "--log-target", "stderr", "--log-level", "debug",
-                         "--no-mlock", "--no-bus", NULL };
-        daemon_pid = host_spawn_daemon(argv, log_path);
-        cr_assert_gt(daemon_pid, 0);
-        char *sock = host_assert_path_in(run, "control.sock");
-        cr_assert(host_control_wait(daemon_pid, sock, 10000), "no control socket: %s", host_read_file(log_path));
+        Fixture f = {};
+        fixture_start(&f, policy_text);
+        char **cg = f.cg, *tree = f.tree, *sock = f.sock;
 
         /* cg-1 stalls: the rule fires (after 2 s) and finds no victim, cg-1 being omitted */
         unsigned k = 1;
@@ -222,7 +222,5 @@ Test(partial, reads_the_cgroup_under_pressure_alone_and_follows_the_pressure, .f
         cr_assert(named, "the pressure moved to cg-2 4 s ago and the daemon has not named it: %s", host_read_file(log_path));
         cr_assert_eq(host_file_count(log_path, "Dry run: would kill cgroup /tree/cg-1"), 0, "cg-1 is omitted: %s", host_read_file(log_path));
 
-        for (unsigned i = 1; i <= 3; i++)
-                free(cg[i]);
-        free(root), free(tree), free(policy), free(state), free(sock), free(proc);
+        fixture_free(&f);
 }

@@ -676,7 +676,7 @@ int engine_evaluate(Engine *e, const Snapshot *s, Decision *ret) {
                         continue;
                 }
                 fired = true;
-                fired_set |= UINT64_C(1) << (ri < 63 ? ri : 63);
+                fired_set |= engine_ruleset_bit(ri);
                 /* a partial snapshot holds a few of the candidates: the caller reads them all, then decides */
                 if (decided || s->partial)
                         continue;

@@ -143,6 +143,11 @@ bool engine_fired(const Engine *e);
  * victim for these need not read them all again until a ruleset outside the set fires. */
 uint64_t engine_fired_set(const Engine *e);
 
+/* Ruleset `ruleset_index`'s bit in engine_fired_set(). */
+static inline uint64_t engine_ruleset_bit(size_t ruleset_index) {
+        return UINT64_C(1) << (ruleset_index < 63 ? ruleset_index : 63);
+}
+
 /* Whether a detector group of ruleset `ruleset_index` fired at the last evaluation, its post-action
  * delay, hold and kill bound aside: what "oomctl status" shows as firing. */
 bool engine_ruleset_firing(const Engine *e, size_t ruleset_index);

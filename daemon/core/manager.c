@@ -247,7 +247,8 @@ void manager_sample(Manager *m) {
         bool full = m->last_full_usec == 0 || m->n_pending > 0 || m->candidates_wanted ||
                     (!refresh && now - m->last_full_usec >= full_every);
         /* why the candidates are read, for the debug log (README "Sampling, and quiet") */
-        const char *why = m->last_full_usec == 0 ? "the first sample" :
+        const char *why = !full ? NULL :
+                          m->last_full_usec == 0 ? "the first sample" :
                           m->n_pending > 0 ? "a kill waits out its prekill_timeout" :
                           m->candidates_wanted ? "a client asked for current figures" :
                           victimless_mem_fell(&m->victimless, &snap.system.meminfo) ?
@@ -293,7 +294,7 @@ void manager_sample(Manager *m) {
                 if (r == 0)
                         victimless_note_whole(&m->victimless, now, full_every, engine_fired_set(m->engine), &snap.system.meminfo);
                 else if (r > 0 && d.dry_run) /* nothing is killed: the others' candidates are as they were */
-                        victimless_note_victim(&m->victimless, UINT64_C(1) << (d.ruleset_index < 63 ? d.ruleset_index : 63));
+                        victimless_note_victim(&m->victimless, engine_ruleset_bit(d.ruleset_index));
                 else
                         victimless_reset(&m->victimless);
         }

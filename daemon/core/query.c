@@ -167,7 +167,7 @@ cJSON *query_status_summary(const Manager *m) {
                  * omitted or too small): the candidates are read again after the back-off */
                 bool firing = engine_ruleset_firing(m->engine, i);
                 cJSON_AddBoolToObject(x, "firing", firing);
-                cJSON_AddBoolToObject(x, "victimless", firing && (victimless & (UINT64_C(1) << (i < 63 ? i : 63))));
+                cJSON_AddBoolToObject(x, "victimless", firing && (victimless & engine_ruleset_bit(i)));
         }
         cJSON *pend = cJSON_AddArrayToObject(o, "pending_kills");
         for (size_t i = 0; pend && i < m->n_pending; i++) {
